@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+namespace kray::io {
+class Console;
+class FileSystem;
+}  // namespace kray::io
+
+namespace kray::app {
+
+// Everything a use case may touch outside the process, built once in main
+// (tests pass fakes). Later issues add Clock, ProcessRunner and Transport.
+struct Deps {
+  io::FileSystem& fs;
+  io::Console& console;
+};
+
+}  // namespace kray::app

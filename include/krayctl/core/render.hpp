@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <krayctl/core/json.hpp>
+#include <krayctl/core/spec.hpp>
+#include <krayctl/util/error.hpp>
+
+#include <map>
+#include <string>
+
+namespace kray::core {
+
+// The base manifests that rendering lays a spec over (templates/ in the
+// source tree; compiled in). See templates/*.yaml for what each holds.
+struct Templates {
+  Json raycluster;   // raycluster.yaml: a RayCluster; its spec is the base of every cluster spec
+  Json workergroup;  // workergroup.yaml: one item of workerGroupSpecs
+  Json rayjob;       // rayjob.yaml
+  Json rayservice;   // rayservice.yaml
+};
+
+// The template file names, in the order above.
+inline constexpr const char* k_template_files[] = {"raycluster.yaml", "workergroup.yaml",
+                                                   "rayjob.yaml", "rayservice.yaml"};
+
+// Returns the compiled-in templates.
+[[nodiscard]] Result<Templates> builtin_templates();
+
+// Returns the templates with `overrides` (file name -> contents, as read
+// from a --templates directory, with `dir` for messages) replacing the
+// compiled-in files they name. Fails with the location of a file that is
+// not one YAML mapping, or that names no Ray container.
+[[nodiscard]] Result<Templates> load_templates(const std::map<std::string, std::string>& overrides,
+                                               const std::string& dir);
+
+// Renders `spec` into a RayCluster, RayJob or RayService manifest: the
+// spec's own objects laid over the templates (MergeMode::fill), then
+// `spec.patch` (MergeMode::overlay); keys in the conventional order
+// (apiVersion, kind, metadata, spec), label and annotation maps sorted.
+// A RayService spec must have its serve config text resolved.
+[[nodiscard]] Json render(const Spec& spec, const Templates& templates);
+
+}  // namespace kray::core

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace kray::io {
+
+// Where krayctl's output goes: data on stdout, progress and diagnostics on
+// stderr (so that `krayctl render | kubectl apply -f -` works). Abstract so
+// that tests capture both streams (tests/support/fake_console.hpp).
+class Console {
+ public:
+  virtual ~Console() = default;
+
+  // Writes `text` as given to stdout.
+  virtual void out(std::string_view text) = 0;
+  // Writes `text` as given to stderr.
+  virtual void err(std::string_view text) = 0;
+  // True when stderr is a terminal and colour is not disabled (NO_COLOR).
+  virtual bool err_color() const = 0;
+  // Reads all of stdin. Returns false on a read error.
+  virtual bool read_stdin(std::string& into) = 0;
+};
+
+// The process's real streams.
+class RealConsole final : public Console {
+ public:
+  RealConsole();
+  void out(std::string_view text) override;
+  void err(std::string_view text) override;
+  bool err_color() const override { return m_err_color; }
+  bool read_stdin(std::string& into) override;
+
+ private:
+  bool m_err_color = false;
+};
+
+}  // namespace kray::io

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <krayctl/util/error.hpp>
+
+#include <string>
+#include <vector>
+
+namespace kray::io {
+
+// Local file access, abstract so that tests run on an in-memory tree
+// (tests/support/fake_file_system.hpp), like ninja's DiskInterface.
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  // Returns the contents of `path`. Fails with ErrorCode::io and the OS's
+  // reason ("No such file or directory").
+  [[nodiscard]] virtual Result<std::string> read_file(const std::string& path) = 0;
+
+  // True when `path` names a directory.
+  virtual bool is_directory(const std::string& path) = 0;
+
+  // Returns the regular files directly in `dir`, sorted by name.
+  [[nodiscard]] virtual Result<std::vector<std::string>> list_directory(const std::string& dir) = 0;
+};
+
+class RealFileSystem final : public FileSystem {
+ public:
+  Result<std::string> read_file(const std::string& path) override;
+  bool is_directory(const std::string& path) override;
+  Result<std::vector<std::string>> list_directory(const std::string& dir) override;
+};
+
+// Returns `relative` resolved against the directory of `base_file`
+// ("specs/job.yaml" + "serve.yaml" -> "specs/serve.yaml"); absolute paths
+// are returned as they are.
+std::string resolve_relative(const std::string& base_file, const std::string& relative);
+
+}  // namespace kray::io

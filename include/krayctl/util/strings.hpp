@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kray::util {
+
+// Splits `s` at every `sep`; empty fields are kept ("a,,b" gives 3 fields).
+std::vector<std::string> split(std::string_view s, char sep);
+
+// Joins `parts` with `sep` between them.
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+
+// Returns `s` without leading and trailing ASCII whitespace.
+std::string_view trim(std::string_view s);
+
+// ASCII lower-casing; bytes >= 0x80 are left as they are.
+std::string to_lower(std::string_view s);
+
+// Returns `s` in single quotes, for messages: `'gpu-workers'`.
+std::string quote(std::string_view s);
+
+// Returns the closest candidate to `word` by edit distance, or "" when none
+// is close enough to be a plausible typo (ninja's SpellcheckString).
+std::string closest_match(std::string_view word,
+                          const std::vector<std::string>& candidates);
+
+}  // namespace kray::util

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "commands.hpp"
+
+#include <krayctl/app/render.hpp>
+
+#include <memory>
+
+namespace kray::cli {
+
+void add_render_command(CommandContext& ctx) {
+  auto opts = std::make_shared<app::RenderOptions>();
+  auto output = std::make_shared<std::string>("yaml");
+  CLI::App* cmd = ctx.root.add_subcommand(
+      "render",
+      "Render compact specs into RayCluster, RayJob and RayService manifests on stdout.\n"
+      "  krayctl render job.yaml | kubectl apply -f -");
+  cmd->add_option("specs", opts->inputs, "Spec files (- reads stdin)")->required();
+  cmd->add_option("-o,--output", *output, "Output format")
+      ->check(CLI::IsMember({"yaml", "json"}))
+      ->capture_default_str();
+  cmd->add_option("--set", opts->sets,
+                  "Set a spec value before rendering: PATH=VALUE, such as workers[0].gpus=4 "
+                  "(repeatable)")
+      ->expected(1)
+      ->take_all();
+  ctx.choices["render"]["--output"] = {"yaml", "json"};
+  ctx.choices["render"]["-o"] = {"yaml", "json"};
+
+  GlobalOptions& globals = ctx.globals;
+  const app::Deps& deps = ctx.deps;
+  Action& action = ctx.action;
+  cmd->callback([opts, output, &globals, &deps, &action] {
+    action = [opts, output, &globals, &deps]() -> Result<void> {
+      opts->output = *output == "json" ? app::OutputFormat::json : app::OutputFormat::yaml;
+      opts->templates_dir = globals.templates;
+      opts->namespace_ = globals.namespace_;
+      return app::run_render(*opts, deps);
+    };
+  });
+}
+
+}  // namespace kray::cli

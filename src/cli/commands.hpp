@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// Private to src/cli: how the command files register themselves.
+#pragma once
+
+#include <krayctl/app/deps.hpp>
+#include <krayctl/util/error.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kray::cli {
+
+// The global flags (DESIGN §1), parsed before any command runs. Commands
+// that do not talk to a cluster ignore the connection flags.
+struct GlobalOptions {
+  std::string kubeconfig;
+  std::string context;
+  std::string namespace_;
+  bool all_namespaces = false;
+  std::string timeout = "10m";
+  int verbosity = 0;
+  std::string controller = "auto";
+  std::string templates;
+};
+
+// Values an option accepts, for shell completion: command -> option -> values.
+using CompletionChoices = std::map<std::string, std::map<std::string, std::vector<std::string>>>;
+
+// The command to run once parsing succeeds.
+using Action = std::function<Result<void>()>;
+
+struct CommandContext {
+  CLI::App& root;
+  GlobalOptions& globals;
+  const app::Deps& deps;
+  CompletionChoices& choices;
+  Action& action;  // set by the chosen subcommand's callback
+};
+
+void add_render_command(CommandContext& ctx);
+void add_version_command(CommandContext& ctx);
+void add_completion_command(CommandContext& ctx);
+
+// Returns the completion script for `shell` ("bash", "zsh", "fish").
+std::string completion_script(const CLI::App& root, const CompletionChoices& choices,
+                              const std::string& shell);
+
+}  // namespace kray::cli

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/core/schema.hpp>
+
+#include <krayctl/util/strings.hpp>
+
+#include <cmath>
+#include <regex>
+#include <unordered_map>
+
+namespace kray::core {
+
+std::string describe_type(const std::string& t) {
+  if (t == "object") {
+    return "a mapping";
+  }
+  if (t == "array") {
+    return "a list";
+  }
+  if (t == "integer") {
+    return "an integer";
+  }
+  if (t == "null") {
+    return "null";
+  }
+  return "a " + t;
+}
+
+namespace {
+
+bool matches_type(const Json& v, const std::string& t) {
+  if (t == "string") {
+    return v.is_string();
+  }
+  if (t == "integer") {
+    if (v.is_number_integer()) {
+      return true;
+    }
+    return v.is_number_float() && std::floor(v.get<double>()) == v.get<double>();
+  }
+  if (t == "number") {
+    return v.is_number();
+  }
+  if (t == "boolean") {
+    return v.is_boolean();
+  }
+  if (t == "object") {
+    return v.is_object();
+  }
+  if (t == "array") {
+    return v.is_array();
+  }
+  if (t == "null") {
+    return v.is_null();
+  }
+  return true;
+}
+
+std::string show_value(const Json& v) {
+  if (v.is_string()) {
+    return util::quote(v.get_ref<const std::string&>());
+  }
+  if (v.is_object() || v.is_array()) {
+    return "";
+  }
+  return util::quote(v.dump());
+}
+
+std::size_t utf8_length(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+std::string format_number(double d) {
+  if (std::floor(d) == d && std::fabs(d) < 1e15) {
+    return std::to_string(static_cast<long long>(d));
+  }
+  return Json(d).dump();
+}
+
+}  // namespace
+
+struct SchemaValidator::Impl {
+  const Json& root;
+  std::map<std::string, FormatCheck> formats;
+  mutable std::unordered_map<std::string, std::regex> regexes;
+
+  explicit Impl(const Json& r) : root(r) {}
+
+  const std::regex& regex(const std::string& pattern) const {
+    auto it = regexes.find(pattern);
+    if (it == regexes.end()) {
+      it = regexes.emplace(pattern, std::regex(pattern, std::regex::ECMAScript)).first;
+    }
+    return it->second;
+  }
+
+  const Json* resolve_ref(const std::string& ref) const {
+    if (ref.rfind("#", 0) != 0) {
+      return nullptr;
+    }
+    return find_pointer(root, ref.substr(1));
+  }
+
+  struct Ctx {
+    std::vector<SchemaViolation>& out;
+    const RawScalarLookup& raw;
+  };
+
+  void add(Ctx& ctx, ViolationKind kind, const std::string& ptr, std::string msg) const {
+    ctx.out.push_back({kind, ptr, std::move(msg)});
+  }
+
+  std::string type_message(const std::vector<std::string>& types, const Json& inst,
+                           const std::string& ptr, const Ctx& ctx) const {
+    std::vector<std::string> described;
+    for (const auto& t : types) {
+      described.push_back(describe_type(t));
+    }
+    std::string msg = "expected " + util::join(described, " or ") + ", got " +
+                      json_type_name(inst);
+    const std::string raw = ctx.raw ? ctx.raw(ptr) : "";
+    if (!raw.empty() && std::find(types.begin(), types.end(), "string") != types.end()) {
+      msg += " (YAML reads the unquoted " + util::quote(raw) + " as " + json_type_name(inst) +
+             "; write \"" + raw + "\" to keep it a string)";
+    } else if (auto shown = show_value(inst); !shown.empty()) {
+      msg += " " + shown;
+    }
+    return msg;
+  }
+
+  void validate(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
+    if (schema.is_boolean()) {
+      if (!schema.get<bool>()) {
+        add(ctx, ViolationKind::value, ptr, "no value is allowed here");
+      }
+      return;
+    }
+    if (!schema.is_object()) {
+      return;
+    }
+    if (auto it = schema.find("$ref"); it != schema.end() && it->is_string()) {
+      if (const Json* target = resolve_ref(it->get<std::string>())) {
+        validate(*target, inst, ptr, ctx);
+      }
+      return;  // draft-07: siblings of $ref are ignored
+    }
+    if (auto it = schema.find("type"); it != schema.end()) {
+      std::vector<std::string> types;
+      if (it->is_string()) {
+        types.push_back(it->get<std::string>());
+      } else if (it->is_array()) {
+        for (const auto& t : *it) {
+          types.push_back(t.get<std::string>());
+        }
+      }
+      bool ok = types.empty();
+      for (const auto& t : types) {
+        ok = ok || matches_type(inst, t);
+      }
+      if (!ok) {
+        add(ctx, ViolationKind::type, ptr, type_message(types, inst, ptr, ctx));
+        return;  // other keywords would only repeat the same problem
+      }
+    }
+    check_enum(schema, inst, ptr, ctx);
+    check_combinators(schema, inst, ptr, ctx);
+    if (inst.is_object()) {
+      check_object(schema, inst, ptr, ctx);
+    } else if (inst.is_array()) {
+      check_array(schema, inst, ptr, ctx);
+    } else if (inst.is_string()) {
+      check_string(schema, inst, ptr, ctx);
+    } else if (inst.is_number()) {
+      check_number(schema, inst, ptr, ctx);
+    }
+    if (auto it = schema.find("format"); it != schema.end() && it->is_string()) {
+      if (auto f = formats.find(it->get<std::string>()); f != formats.end()) {
+        if (auto complaint = f->second(inst)) {
+          add(ctx, ViolationKind::value, ptr, *complaint);
+        }
+      }
+    }
+  }
+
+  void check_enum(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
+    if (auto it = schema.find("const"); it != schema.end() && *it != inst) {
+      add(ctx, ViolationKind::value, ptr, "must be " + util::quote(it->is_string() ? it->get<std::string>() : it->dump()));
+    }
+    auto it = schema.find("enum");
+    if (it == schema.end() || !it->is_array()) {
+      return;
+    }
+    for (const auto& e : *it) {
+      if (e == inst) {
+        return;
+      }
+    }
+    std::vector<std::string> names;
+    for (const auto& e : *it) {
+      names.push_back(e.is_string() ? e.get<std::string>() : e.dump());
+    }
+    std::vector<std::string> quoted;
+    for (const auto& n : names) {
+      quoted.push_back(util::quote(n));
+    }
+    std::string msg = "must be one of " + util::join(quoted, ", ") + ", got " +
+                      (inst.is_string() ? util::quote(inst.get<std::string>()) : inst.dump());
+    if (inst.is_string()) {
+      if (auto best = util::closest_match(inst.get<std::string>(), names); !best.empty()) {
+        msg += "; did you mean " + util::quote(best) + "?";
+      }
+    }
+    add(ctx, ViolationKind::value, ptr, msg);
+  }
+
+  void check_combinators(const Json& schema, const Json& inst, const std::string& ptr,
+                         Ctx& ctx) const {
+    if (auto it = schema.find("allOf"); it != schema.end()) {
+      for (const auto& s : *it) {
+        validate(s, inst, ptr, ctx);
+      }
+    }
+    for (const char* key : {"anyOf", "oneOf"}) {
+      auto it = schema.find(key);
+      if (it == schema.end() || !it->is_array()) {
+        continue;
+      }
+      std::vector<std::vector<SchemaViolation>> results;
+      std::size_t matched = 0;
+      for (const auto& branch : *it) {
+        std::vector<SchemaViolation> errs;
+        Ctx sub{errs, ctx.raw};
+        validate(branch, inst, ptr, sub);
+        matched += errs.empty() ? 1U : 0U;
+        results.push_back(std::move(errs));
+      }
+      if (std::string(key) == "oneOf" && matched > 1) {
+        add(ctx, ViolationKind::value, ptr, "matches more than one of the allowed forms");
+      }
+      if (matched > 0) {
+        continue;
+      }
+      // Report the branch of the right type, if exactly one is; otherwise
+      // name the types that would have been accepted.
+      std::vector<std::size_t> typed;
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        const bool type_error = !results[i].empty() &&
+                                results[i].front().kind == ViolationKind::type &&
+                                results[i].front().pointer == ptr;
+        if (!type_error) {
+          typed.push_back(i);
+        }
+      }
+      if (typed.size() == 1) {
+        for (auto& v : results[typed.front()]) {
+          ctx.out.push_back(std::move(v));
+        }
+        continue;
+      }
+      std::vector<std::string> types;
+      for (const auto& branch : *it) {
+        if (auto t = branch.find("type"); t != branch.end() && t->is_string()) {
+          types.push_back(t->get<std::string>());
+        }
+      }
+      if (types.size() == it->size() && typed.empty()) {
+        add(ctx, ViolationKind::type, ptr, type_message(types, inst, ptr, ctx));
+      } else {
+        add(ctx, ViolationKind::value, ptr, "does not match any of the allowed forms");
+      }
+    }
+    if (auto it = schema.find("not"); it != schema.end()) {
+      std::vector<SchemaViolation> errs;
+      Ctx sub{errs, ctx.raw};
+      validate(*it, inst, ptr, sub);
+      if (errs.empty()) {
+        add(ctx, ViolationKind::value, ptr, "is not allowed here");
+      }
+    }
+  }
+
+  void check_object(const Json& schema, const Json& inst, const std::string& ptr,
+                    Ctx& ctx) const {
+    const Json* props = nullptr;
+    if (auto it = schema.find("properties"); it != schema.end() && it->is_object()) {
+      props = &*it;
+    }
+    const Json* patterns = nullptr;
+    if (auto it = schema.find("patternProperties"); it != schema.end() && it->is_object()) {
+      patterns = &*it;
+    }
+    const Json* additional = nullptr;
+    if (auto it = schema.find("additionalProperties"); it != schema.end()) {
+      additional = &*it;
+    }
+    if (auto it = schema.find("required"); it != schema.end() && it->is_array()) {
+      for (const auto& r : *it) {
+        if (r.is_string() && !inst.contains(r.get<std::string>())) {
+          add(ctx, ViolationKind::required, ptr,
+              "missing required key " + util::quote(r.get<std::string>()));
+        }
+      }
+    }
+    if (auto it = schema.find("minProperties"); it != schema.end() && inst.size() < it->get<std::size_t>()) {
+      add(ctx, ViolationKind::value, ptr,
+          "must have at least " + std::to_string(it->get<std::size_t>()) + " keys");
+    }
+    if (auto it = schema.find("maxProperties"); it != schema.end() && inst.size() > it->get<std::size_t>()) {
+      add(ctx, ViolationKind::value, ptr,
+          "must have at most " + std::to_string(it->get<std::size_t>()) + " keys");
+    }
+    const Json* names_schema = nullptr;
+    if (auto it = schema.find("propertyNames"); it != schema.end()) {
+      names_schema = &*it;
+    }
+    for (auto it = inst.begin(); it != inst.end(); ++it) {
+      const std::string child = pointer_append(ptr, it.key());
+      if (names_schema != nullptr) {
+        std::vector<SchemaViolation> errs;
+        Ctx sub{errs, ctx.raw};
+        validate(*names_schema, Json(it.key()), child, sub);
+        for (auto& e : errs) {
+          add(ctx, ViolationKind::unknown_key, child,
+              "key " + util::quote(it.key()) + ": " + e.message);
+        }
+      }
+      bool known = false;
+      if (props != nullptr) {
+        if (auto p = props->find(it.key()); p != props->end()) {
+          known = true;
+          validate(*p, it.value(), child, ctx);
+        }
+      }
+      if (patterns != nullptr) {
+        for (auto p = patterns->begin(); p != patterns->end(); ++p) {
+          if (std::regex_search(it.key(), regex(p.key()))) {
+            known = true;
+            validate(p.value(), it.value(), child, ctx);
+          }
+        }
+      }
+      if (known || additional == nullptr) {
+        continue;
+      }
+      if (additional->is_boolean() && !additional->get<bool>()) {
+        add(ctx, ViolationKind::unknown_key, child, unknown_key_message(it.key(), props));
+      } else {
+        validate(*additional, it.value(), child, ctx);
+      }
+    }
+  }
+
+  static std::string unknown_key_message(const std::string& key, const Json* props) {
+    std::string msg = "unknown key " + util::quote(key);
+    if (props == nullptr || props->empty()) {
+      return msg + " (no keys are allowed here)";
+    }
+    std::vector<std::string> names;
+    for (auto p = props->begin(); p != props->end(); ++p) {
+      names.push_back(p.key());
+    }
+    if (auto best = util::closest_match(key, names); !best.empty()) {
+      return msg + "; did you mean " + util::quote(best) + "?";
+    }
+    if (names.size() <= 12) {
+      return msg + " (expected one of: " + util::join(names, ", ") + ")";
+    }
+    return msg;
+  }
+
+  void check_array(const Json& schema, const Json& inst, const std::string& ptr,
+                   Ctx& ctx) const {
+    if (auto it = schema.find("minItems"); it != schema.end() && inst.size() < it->get<std::size_t>()) {
+      add(ctx, ViolationKind::value, ptr,
+          "must have at least " + std::to_string(it->get<std::size_t>()) + " item(s)");
+    }
+    if (auto it = schema.find("maxItems"); it != schema.end() && inst.size() > it->get<std::size_t>()) {
+      add(ctx, ViolationKind::value, ptr,
+          "must have at most " + std::to_string(it->get<std::size_t>()) + " item(s)");
+    }
+    if (auto it = schema.find("uniqueItems"); it != schema.end() && it->is_boolean() && it->get<bool>()) {
+      for (std::size_t i = 0; i < inst.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+          if (inst[i] == inst[j]) {
+            add(ctx, ViolationKind::value, pointer_append(ptr, i),
+                "duplicates item " + std::to_string(j));
+          }
+        }
+      }
+    }
+    if (auto it = schema.find("items"); it != schema.end()) {
+      if (it->is_array()) {
+        for (std::size_t i = 0; i < inst.size() && i < it->size(); ++i) {
+          validate((*it)[i], inst[i], pointer_append(ptr, i), ctx);
+        }
+        if (auto add_it = schema.find("additionalItems"); add_it != schema.end()) {
+          for (std::size_t i = it->size(); i < inst.size(); ++i) {
+            validate(*add_it, inst[i], pointer_append(ptr, i), ctx);
+          }
+        }
+      } else {
+        for (std::size_t i = 0; i < inst.size(); ++i) {
+          validate(*it, inst[i], pointer_append(ptr, i), ctx);
+        }
+      }
+    }
+  }
+
+  void check_string(const Json& schema, const Json& inst, const std::string& ptr,
+                    Ctx& ctx) const {
+    const auto& s = inst.get_ref<const std::string&>();
+    const std::size_t len = utf8_length(s);
+    if (auto it = schema.find("minLength"); it != schema.end() && len < it->get<std::size_t>()) {
+      add(ctx, ViolationKind::value, ptr,
+          s.empty() ? std::string("must not be empty")
+                    : "must be at least " + std::to_string(it->get<std::size_t>()) +
+                          " characters long");
+    }
+    if (auto it = schema.find("maxLength"); it != schema.end() && len > it->get<std::size_t>()) {
+      add(ctx, ViolationKind::value, ptr,
+          "must be at most " + std::to_string(it->get<std::size_t>()) +
+              " characters long, got " + std::to_string(len));
+    }
+    if (auto it = schema.find("pattern"); it != schema.end() && it->is_string()) {
+      if (!std::regex_search(s, regex(it->get<std::string>()))) {
+        add(ctx, ViolationKind::value, ptr,
+            util::quote(s) + " does not match the pattern " + util::quote(it->get<std::string>()));
+      }
+    }
+  }
+
+  void check_number(const Json& schema, const Json& inst, const std::string& ptr,
+                    Ctx& ctx) const {
+    const double v = inst.get<double>();
+    auto bound = [&](const char* key, const char* exclusive_key, bool is_min) {
+      auto it = schema.find(key);
+      bool exclusive = false;
+      double limit = 0;
+      bool have = false;
+      if (it != schema.end() && it->is_number()) {
+        limit = it->get<double>();
+        have = true;
+        if (auto ex = schema.find(exclusive_key); ex != schema.end() && ex->is_boolean()) {
+          exclusive = ex->get<bool>();  // draft-04 form
+        }
+      }
+      if (have) {
+        const bool bad = is_min ? (exclusive ? v <= limit : v < limit)
+                                : (exclusive ? v >= limit : v > limit);
+        if (bad) {
+          add(ctx, ViolationKind::value, ptr,
+              std::string("must be ") + (is_min ? (exclusive ? "> " : ">= ") : (exclusive ? "< " : "<= ")) +
+                  format_number(limit) + ", got " + format_number(v));
+        }
+      }
+      // draft-06+ numeric form
+      if (auto ex = schema.find(exclusive_key); ex != schema.end() && ex->is_number()) {
+        const double l = ex->get<double>();
+        if (is_min ? v <= l : v >= l) {
+          add(ctx, ViolationKind::value, ptr,
+              std::string("must be ") + (is_min ? "> " : "< ") + format_number(l) + ", got " +
+                  format_number(v));
+        }
+      }
+    };
+    bound("minimum", "exclusiveMinimum", true);
+    bound("maximum", "exclusiveMaximum", false);
+    if (auto it = schema.find("multipleOf"); it != schema.end() && it->is_number()) {
+      const double m = it->get<double>();
+      const double q = v / m;
+      if (m > 0 && std::fabs(q - std::round(q)) > 1e-9) {
+        add(ctx, ViolationKind::value, ptr, "must be a multiple of " + format_number(m));
+      }
+    }
+  }
+};
+
+SchemaValidator::SchemaValidator(const Json& schema) : m_impl(std::make_unique<Impl>(schema)) {}
+SchemaValidator::~SchemaValidator() = default;
+
+void SchemaValidator::add_format(const std::string& name, FormatCheck check) {
+  m_impl->formats[name] = std::move(check);
+}
+
+void SchemaValidator::validate(const Json& instance, std::vector<SchemaViolation>& out,
+                               const RawScalarLookup& raw) const {
+  Impl::Ctx ctx{out, raw};
+  m_impl->validate(m_impl->root, instance, "", ctx);
+}
+
+void SchemaValidator::validate_at(const std::string& schema_pointer, const Json& instance,
+                                  const std::string& base, std::vector<SchemaViolation>& out,
+                                  const RawScalarLookup& raw) const {
+  Impl::Ctx ctx{out, raw};
+  if (const Json* s = m_impl->resolve_ref(schema_pointer)) {
+    m_impl->validate(*s, instance, base, ctx);
+  }
+}
+
+}  // namespace kray::core

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/io/console.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace kray::io {
+
+RealConsole::RealConsole() {
+  // https://no-color.org: any non-empty NO_COLOR disables colour.
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  m_err_color = isatty(STDERR_FILENO) == 1 && (no_color == nullptr || *no_color == '\0') &&
+                !(term != nullptr && std::string_view(term) == "dumb");
+}
+
+void RealConsole::out(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+void RealConsole::err(std::string_view text) {
+  std::fflush(stdout);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+}
+
+bool RealConsole::read_stdin(std::string& into) {
+  char buf[65536];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+    into.append(buf, n);
+  }
+  return std::ferror(stdin) == 0;
+}
+
+}  // namespace kray::io

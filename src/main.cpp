@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// krayctl: the executable is the libraries plus this main().
+#include <krayctl/cli/cli.hpp>
+#include <krayctl/cli/exit_codes.hpp>
+#include <krayctl/io/console.hpp>
+#include <krayctl/io/file_system.hpp>
+
+#include <cstdio>
+#include <exception>
+
+int main(int argc, char** argv) {
+  try {
+    kray::io::RealFileSystem fs;
+    kray::io::RealConsole console;
+    const kray::app::Deps deps{fs, console};
+    return kray::cli::run(argc, argv, deps);
+  } catch (const std::exception& e) {
+    // Last resort: krayctl's own code returns errors as values.
+    std::fprintf(stderr, "krayctl: internal error: %s\n", e.what());
+    return kray::cli::k_exit_internal;
+  }
+}

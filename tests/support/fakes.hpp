@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// Fakes of the io interfaces: in-memory files, captured output.
+#pragma once
+
+#include <krayctl/io/console.hpp>
+#include <krayctl/io/file_system.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kray::test {
+
+// Captures stdout and stderr; stdin is a preset string.
+class FakeConsole final : public io::Console {
+ public:
+  std::string out_text;
+  std::string err_text;
+  std::string stdin_text;
+  bool color = false;
+
+  void out(std::string_view text) override { out_text += text; }
+  void err(std::string_view text) override { err_text += text; }
+  bool err_color() const override { return color; }
+  bool read_stdin(std::string& into) override {
+    into += stdin_text;
+    return true;
+  }
+};
+
+// Files in memory, keyed by path; records what was read (ninja's
+// VirtualFileSystem).
+class FakeFileSystem final : public io::FileSystem {
+ public:
+  std::map<std::string, std::string> files;
+  std::vector<std::string> reads;
+
+  FakeFileSystem& with_file(std::string path, std::string text) {
+    files[std::move(path)] = std::move(text);
+    return *this;
+  }
+
+  Result<std::string> read_file(const std::string& path) override {
+    reads.push_back(path);
+    auto it = files.find(path);
+    if (it == files.end()) {
+      return make_error(ErrorCode::io, "cannot read " + path + ": No such file or directory");
+    }
+    return it->second;
+  }
+
+  bool is_directory(const std::string& path) override {
+    const std::string prefix = path + "/";
+    for (const auto& [p, text] : files) {
+      if (p.rfind(prefix, 0) == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  Result<std::vector<std::string>> list_directory(const std::string& dir) override {
+    std::vector<std::string> out;
+    const std::string prefix = dir + "/";
+    for (const auto& [p, text] : files) {
+      if (p.rfind(prefix, 0) == 0 && p.find('/', prefix.size()) == std::string::npos) {
+        out.push_back(p.substr(prefix.size()));
+      }
+    }
+    return out;
+  }
+};
+
+// The source tree's root (for test data such as examples/ and ../shared).
+std::string source_dir();
+
+// Reads a file of the source tree; fails the test when it cannot.
+std::string read_source_file(const std::string& relative);
+
+}  // namespace kray::test
