@@ -99,12 +99,12 @@ std::string double_quoted(std::string_view s) {
     if (u < 0x20 || u == 0x7f) {
       out += fmt::format("\\u{:04x}", u);
     } else if (u == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) {
-      out += "\\N";
+      out += "\\u0085";  // not \N: yaml-cpp decodes that to a bare 0x85 byte
       ++i;
     } else if (u == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
                (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
                 static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-      out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\L" : "\\P";
+      out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
       i += 2;
     } else if (u == 0xEF && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBB &&
                static_cast<unsigned char>(s[i + 2]) == 0xBF) {

@@ -66,12 +66,23 @@ std::string closest_match(std::string_view word,
   // lower-cased comparison catches case slips ("GPUs") at distance 0.
   const std::size_t max_distance = std::max<std::size_t>(1, word.size() / 3);
   const std::string lower_word = to_lower(word);
+  // Ties go to a candidate that extends or shortens the word ("gpu" ->
+  // "gpus", not "cpu"), then to one with the same first letter.
+  auto rank = [&](const std::string& c, std::size_t distance) {
+    const std::string lower = to_lower(c);
+    const bool prefix = lower.rfind(lower_word, 0) == 0 || lower_word.rfind(lower, 0) == 0;
+    const bool same_first = !lower.empty() && !lower_word.empty() && lower[0] == lower_word[0];
+    return distance * 4 + (prefix ? 0 : 2) + (same_first ? 0 : 1);
+  };
   std::string best;
-  std::size_t best_distance = max_distance + 1;
+  std::size_t best_rank = SIZE_MAX;
   for (const auto& c : candidates) {
-    auto d = edit_distance(lower_word, to_lower(c), max_distance);
-    if (d < best_distance) {
-      best_distance = d;
+    const auto d = edit_distance(lower_word, to_lower(c), max_distance);
+    if (d > max_distance) {
+      continue;
+    }
+    if (const auto r = rank(c, d); r < best_rank) {
+      best_rank = r;
       best = c;
     }
   }

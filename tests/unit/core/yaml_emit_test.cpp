@@ -50,7 +50,7 @@ TEST_CASE("core::emit_yaml layout", "[yaml_emit]") {
         "    - 1\n"
         "    - 2\n"
         "m: {}\n"
-        "n: null\n"
+        "\"n\": null\n"
         "f: 1.5\n"
         "t: true\n");
   SECTION("multi-line strings become literal blocks") {

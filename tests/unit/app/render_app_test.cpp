@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/app/render.hpp>
+
+#include "../../support/catch.hpp"
+#include "../../support/fakes.hpp"
+
+using kray::app::OutputFormat;
+using kray::app::RenderOptions;
+using kray::core::Json;
+using kray::test::FakeConsole;
+using kray::test::FakeFileSystem;
+
+namespace {
+
+struct AppFixture {
+  FakeFileSystem fs;
+  FakeConsole console;
+  kray::app::Deps deps{fs, console};
+
+  kray::Result<void> render(RenderOptions options) { return kray::app::run_render(options, deps); }
+};
+
+RenderOptions opts(std::vector<std::string> inputs) {
+  RenderOptions o;
+  o.inputs = std::move(inputs);
+  return o;
+}
+
+const char* const k_good = "name: good\nworkers: [{name: w}]\n";
+
+}  // namespace
+
+TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
+  fs.with_file("good.yaml", k_good).with_file("bad.yaml", "name: bad\nhead: {cpuu: 1}\n");
+
+  SECTION("renders to stdout and nothing to stderr") {
+    REQUIRE(render(opts({"good.yaml"})));
+    CHECK(console.out_text.rfind("apiVersion: ray.io/v1\nkind: RayCluster\n", 0) == 0);
+    CHECK(console.err_text.empty());
+  }
+  SECTION("all or nothing: one bad document, no output at all") {
+    auto r = render(opts({"good.yaml", "bad.yaml"}));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == kray::ErrorCode::invalid_spec);
+    CHECK(r.error().reported);
+    CHECK(console.out_text.empty());
+    CHECK(console.err_text ==
+          "bad.yaml:2:8: error: unknown key 'cpuu'; did you mean 'cpu'? (head.cpuu)\n"
+          " 2 | head: {cpuu: 1}\n"
+          "   |        ^\n");
+  }
+  SECTION("several errors end with a count") {
+    fs.with_file("two.yaml", "name: Bad\nhead: {cpuu: 1}\n");
+    REQUIRE_FALSE(render(opts({"two.yaml"})));
+    CHECK(console.err_text.find("2 errors; nothing rendered\n") != std::string::npos);
+  }
+  SECTION("stdin") {
+    console.stdin_text = k_good;
+    REQUIRE(render(opts({"-"})));
+    CHECK(console.out_text.find("name: good") != std::string::npos);
+  }
+  SECTION("an empty file") {
+    fs.with_file("empty.yaml", "# nothing\n");
+    REQUIRE_FALSE(render(opts({"empty.yaml"})));
+    CHECK(console.err_text == "empty.yaml:1:1: error: empty file: no YAML document in it\n");
+  }
+  SECTION("a missing file") {
+    REQUIRE_FALSE(render(opts({"nope.yaml"})));
+    CHECK(console.err_text ==
+          "nope.yaml: error: cannot read nope.yaml: No such file or directory\n");
+  }
+  SECTION("--set changes the spec before it is checked") {
+    RenderOptions o = opts({"good.yaml"});
+    o.sets = {"workers[0].gpus=4", "ray.version=\"2.46.0\""};
+    REQUIRE(render(o));
+    CHECK(console.out_text.find("nvidia.com/gpu: \"4\"") != std::string::npos);
+    CHECK(console.out_text.find("rayVersion: \"2.46.0\"") != std::string::npos);
+  }
+  SECTION("a bad --set value is reported in the --set text") {
+    RenderOptions o = opts({"good.yaml"});
+    o.sets = {"workers[0].gpus=lots"};
+    REQUIRE_FALSE(render(o));
+    CHECK(console.err_text ==
+          "--set:1:17: error: expected an integer, got string 'lots' (workers[0].gpus)\n"
+          " 1 | workers[0].gpus=lots\n"
+          "   |                 ^\n");
+  }
+  SECTION("--set through a scalar") {
+    RenderOptions o = opts({"good.yaml"});
+    o.sets = {"name.x=1"};
+    REQUIRE_FALSE(render(o));
+    CHECK(console.err_text.find("--set:1:1: error: --set name.x: name is not a mapping") == 0);
+  }
+  SECTION("-n fills in the namespace; a different one is an error") {
+    RenderOptions o = opts({"good.yaml"});
+    o.namespace_ = "team";
+    REQUIRE(render(o));
+    CHECK(console.out_text.find("  name: good\n  namespace: team\n") != std::string::npos);
+    fs.with_file("ns.yaml", "name: x\nnamespace: other\n");
+    console.out_text.clear();
+    o.inputs = {"ns.yaml"};
+    REQUIRE_FALSE(render(o));
+    CHECK(console.err_text.find("ns.yaml:2:12: error: the namespace 'other' does not match --namespace 'team'") == 0);
+  }
+  SECTION("manifests pass through") {
+    fs.with_file("m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+    REQUIRE(render(opts({"m.yaml"})));
+    CHECK(console.out_text == "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n");
+  }
+  SECTION("serve configFile is read relative to the spec") {
+    fs.with_file("specs/svc.yaml", "kind: RayService\nname: s\nserve: {configFile: serve.yaml}\n")
+        .with_file("specs/serve.yaml", "applications: []\n");
+    REQUIRE(render(opts({"specs/svc.yaml"})));
+    CHECK(console.out_text.find("serveConfigV2: |\n    applications: []\n") != std::string::npos);
+  }
+  SECTION("a missing serve configFile points at the key") {
+    fs.with_file("svc.yaml", "kind: RayService\nname: s\nserve: {configFile: gone.yaml}\n");
+    REQUIRE_FALSE(render(opts({"svc.yaml"})));
+    CHECK(console.err_text.find("svc.yaml:3:21: error: cannot read gone.yaml") == 0);
+  }
+  SECTION("JSON: one object, or a List") {
+    RenderOptions o = opts({"good.yaml"});
+    o.output = OutputFormat::json;
+    REQUIRE(render(o));
+    CHECK(Json::parse(console.out_text)["kind"] == "RayCluster");
+    console.out_text.clear();
+    o.inputs = {"good.yaml", "good.yaml"};
+    REQUIRE(render(o));
+    Json list = Json::parse(console.out_text);
+    CHECK(list["kind"] == "List");
+    CHECK(list["items"].size() == 2);
+  }
+}

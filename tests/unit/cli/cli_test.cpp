@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/cli/cli.hpp>
+#include <krayctl/cli/exit_codes.hpp>
+
+#include "../../support/catch.hpp"
+#include "../../support/fakes.hpp"
+
+using kray::test::FakeConsole;
+using kray::test::FakeFileSystem;
+
+namespace {
+
+struct CliFixture {
+  FakeFileSystem fs;
+  FakeConsole console;
+  kray::app::Deps deps{fs, console};
+
+  int run(std::vector<const char*> args) {
+    args.insert(args.begin(), "krayctl");
+    return kray::cli::run(static_cast<int>(args.size()), args.data(), deps);
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(CliFixture, "cli::run", "[cli]") {
+  SECTION("no command is a usage error") {
+    CHECK(run({}) == kray::cli::k_exit_usage);
+    CHECK(console.err_text.find("Run 'krayctl --help' for usage.") != std::string::npos);
+  }
+  SECTION("--help lists the commands and the exit codes") {
+    CHECK(run({"--help"}) == 0);
+    CHECK(console.out_text.find("render") != std::string::npos);
+    CHECK(console.out_text.find("130  interrupted") != std::string::npos);
+  }
+  SECTION("a command's --help") {
+    CHECK(run({"render", "--help"}) == 0);
+    CHECK(console.out_text.find("--set") != std::string::npos);
+  }
+  SECTION("an unknown flag") {
+    CHECK(run({"render", "--nope", "x.yaml"}) == kray::cli::k_exit_usage);
+  }
+  SECTION("render errors exit 2 and print no extra line") {
+    fs.with_file("bad.yaml", "name: x\nhead: {gpus: many}\n");
+    CHECK(run({"render", "bad.yaml"}) == kray::cli::k_exit_usage);
+    CHECK(console.out_text.empty());
+    CHECK(console.err_text.find("krayctl: error") == std::string::npos);
+  }
+  SECTION("global flags may follow the command") {
+    fs.with_file("ok.yaml", "name: x\n");
+    CHECK(run({"render", "ok.yaml", "-n", "team"}) == 0);
+    CHECK(console.out_text.find("namespace: team") != std::string::npos);
+  }
+  SECTION("--set is repeatable") {
+    fs.with_file("ok.yaml", "name: x\nworkers: [{name: w}]\n");
+    CHECK(run({"render", "ok.yaml", "--set", "workers[0].min=0", "--set", "workers[0].max=3"}) == 0);
+    CHECK(console.out_text.find("maxReplicas: 3") != std::string::npos);
+  }
+  SECTION("version") {
+    CHECK(run({"version", "-o", "json"}) == 0);
+    CHECK(console.out_text.find("\"kuberay\": \"v1.6.2\"") != std::string::npos);
+  }
+  SECTION("completion scripts name every command") {
+    for (const char* shell : {"bash", "zsh", "fish"}) {
+      console.out_text.clear();
+      INFO(shell);
+      CHECK(run({"completion", shell}) == 0);
+      CHECK(console.out_text.find("render") != std::string::npos);
+      CHECK(console.out_text.find("completion") != std::string::npos);
+    }
+    CHECK(run({"completion", "tcsh"}) == kray::cli::k_exit_usage);
+  }
+}
+
+TEST_CASE("cli::exit_code_for", "[cli]") {
+  using kray::ErrorCode;
+  CHECK(kray::cli::exit_code_for(ErrorCode::invalid_spec) == 2);
+  CHECK(kray::cli::exit_code_for(ErrorCode::workload_failed) == 1);
+  CHECK(kray::cli::exit_code_for(ErrorCode::timeout) == 3);
+  CHECK(kray::cli::exit_code_for(ErrorCode::unauthorized) == 4);
+  CHECK(kray::cli::exit_code_for(ErrorCode::interrupted) == 130);
+  CHECK(kray::cli::exit_code_for(ErrorCode::internal) == 70);
+}
