@@ -354,7 +354,7 @@ class Converter {
 
   // A key as JSON sees it: sigs.k8s.io/yaml turns boolean and numeric keys
   // into their string form (so the key `n:` becomes "false", as in kubectl).
-  Result<std::string> key_string(const YAML::Node& key) {
+  Result<std::string> key_string(const YAML::Node& key, std::string* raw = nullptr) {
     if (key.Type() != YAML::NodeType::Scalar) {
       if (key.Type() == YAML::NodeType::Null) {
         return error_at(key, "a mapping key is empty (a stray ':'?)");
@@ -368,6 +368,9 @@ class Converter {
     }
     if (k.is_null()) {
       return error_at(key, "a mapping key is null");
+    }
+    if (raw != nullptr) {
+      *raw = key.Scalar();
     }
     return k.dump();
   }
@@ -383,12 +386,17 @@ class Converter {
         keep_alive.push_back(it->second);
         continue;
       }
-      KRAY_TRY_ASSIGN(std::string k, key_string(key));
+      std::string raw;
+      KRAY_TRY_ASSIGN(std::string k, key_string(key, &raw));
       if (!seen.insert(k).second) {
         return error_at(key, "duplicate key '" + k + "' in this mapping");
       }
-      KRAY_TRY_ASSIGN(Json v, convert(it->second, pointer_append(pointer, k),
-                                      key.Mark().line + 1, key.Mark().column + 1));
+      const std::string child = pointer_append(pointer, k);
+      KRAY_TRY_ASSIGN(Json v, convert(it->second, child, key.Mark().line + 1,
+                                      key.Mark().column + 1));
+      if (!raw.empty()) {
+        m_doc.marks[child].key_raw = std::move(raw);
+      }
       out[k] = std::move(v);
     }
     // YAML merge keys (`<<: *defaults`): explicit keys win, earlier merge
@@ -432,6 +440,18 @@ Result<std::vector<Document>> parse_documents(std::shared_ptr<const SourceFile> 
   try {
     nodes = YAML::LoadAll(source->text);
   } catch (const YAML::Exception& e) {
+    // yaml-cpp often blames the ':' after a tab-indented key; a tab in the
+    // indentation of that line or the one before is the real cause.
+    for (int line = e.mark.line + 1; line >= e.mark.line && line >= 1; --line) {
+      const std::string_view text = source->line_text(line);
+      const auto indent_end = text.find_first_not_of(" \t");
+      const auto tab = text.substr(0, indent_end).find('\t');
+      if (tab != std::string_view::npos) {
+        return make_error(ErrorCode::invalid_spec,
+                          "tab character in indentation: YAML indents with spaces only",
+                          SourceLocation{source->name, line, static_cast<int>(tab) + 1});
+      }
+    }
     return make_error(ErrorCode::invalid_spec, explain_yaml_error(e.msg),
                       SourceLocation{source->name, e.mark.line + 1, e.mark.column + 1});
   }

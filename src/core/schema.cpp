@@ -121,8 +121,12 @@ struct SchemaValidator::Impl {
     for (const auto& t : types) {
       described.push_back(describe_type(t));
     }
-    std::string msg = "expected " + util::join(described, " or ") + ", got " +
-                      json_type_name(inst);
+    std::string expected = described.back();
+    if (described.size() > 1) {
+      described.pop_back();
+      expected = util::join(described, ", ") + " or " + expected;
+    }
+    std::string msg = "expected " + expected + ", got " + json_type_name(inst);
     const std::string raw = ctx.raw ? ctx.raw(ptr) : "";
     if (!raw.empty() && std::find(types.begin(), types.end(), "string") != types.end()) {
       msg += " (YAML reads the unquoted " + util::quote(raw) + " as " + json_type_name(inst) +

@@ -515,6 +515,18 @@ SpecResult parse_spec(const Document& doc) {
     const bool at_key = v.kind == ViolationKind::unknown_key || v.kind == ViolationKind::required;
     result.diagnostics.push_back(make_diagnostic(doc, v.pointer, std::move(v.message), at_key));
   }
+  // A key such as `Y:` or `on:` reaches Kubernetes as "true": in a spec it
+  // is always a mistake (an env name, a label), so say so.
+  for (const auto& [pointer, mark] : doc.marks) {
+    if (!mark.key_raw.empty()) {
+      const std::string key = pointer.substr(pointer.rfind('/') + 1);
+      result.diagnostics.push_back(make_diagnostic(
+          doc, pointer,
+          "YAML reads the unquoted key " + util::quote(mark.key_raw) + " as " + key +
+              "; write \"" + mark.key_raw + "\" to keep the name",
+          true));
+    }
+  }
   Spec spec = SpecParser(doc, result.diagnostics).run();
   sort_diagnostics(result.diagnostics);
   if (!has_errors(result.diagnostics)) {

@@ -32,6 +32,10 @@ struct NodeMark {
   // For a plain scalar that YAML 1.1 read as a boolean, number or null: its
   // text as written (`on`, `08`), so that a type error can say so.
   std::string raw;
+  // For a mapping key written as a plain scalar that YAML 1.1 reads as a
+  // boolean or number (`Y:`, `on:`, `8:`): the key as written. The JSON key
+  // is its string form ("true"), as kubectl would send it.
+  std::string key_raw;
   // Set when the node came from elsewhere than the document's own file (a
   // `--set` value): positions are then in this source.
   std::shared_ptr<const SourceFile> source;

@@ -137,7 +137,7 @@ TEST_CASE("core::parse_spec reports every problem with its location", "[spec]") 
         Lines{"2:7: must be one of 'RayCluster', 'RayJob', 'RayService', got 'RayJobs'; did you "
               "mean 'RayJob'? (kind)"});
   CHECK(errors("name: d\nhead: {env: {FLAG: on}}\n") ==
-        Lines{"2:20: expected a string or a number or a mapping, got boolean (YAML reads the "
+        Lines{"2:20: expected a string, a number or a mapping, got boolean (YAML reads the "
               "unquoted 'on' as boolean; write \"on\" to keep it a string) (head.env.FLAG)"});
   SECTION("several problems come out together, in file order") {
     CHECK(errors("name: d\nhead: {cpuu: 1}\nworkers: [{name: w, min: 3, max: 1}]\n").size() == 2);

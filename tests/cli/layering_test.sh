@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The module arrows of docs/architecture.md, checked on every #include:
+#   util <- core <- app <- cli <- main.cpp      util <- io <- app
+# and core stays pure: no streams, environment, clocks, threads or curl.
+source "$(dirname "$0")/lib.sh"
+
+allowed() {
+  case "$1" in
+    util) echo "util" ;;
+    core) echo "util core" ;;
+    io) echo "util io" ;;
+    app) echo "util core io app" ;;
+    cli) echo "util core io app cli" ;;
+  esac
+}
+
+for module in util core io app cli; do
+  for f in $(find "src/$module" "include/krayctl/$module" -name '*.[ch]pp' 2>/dev/null); do
+    while IFS= read -r used; do
+      case " $(allowed "$module") " in
+        *" $used "*) ;;
+        *) fail "$f ($module) includes krayctl/$used" ;;
+      esac
+    done < <(sed -n 's|^#include <krayctl/\([a-z]*\)/.*|\1|p' "$f")
+  done
+done
+
+for f in $(find src/core include/krayctl/core -name '*.[ch]pp'); do
+  if grep -nE '#include <(iostream|fstream|thread|chrono|curl/)|getenv|std::cout|std::cerr|printf\(' "$f"; then
+    fail "$f: core must not do I/O"
+  fi
+done
+# No output outside io/ and main.cpp.
+for f in $(find src/core src/app src/cli -name '*.[ch]pp'); do
+  if grep -nE 'std::cout|std::cerr|[^n]printf\(|fwrite\(' "$f"; then
+    fail "$f: write through io::Console"
+  fi
+done
+finish

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared helpers of the black-box tests (sourced). ctest runs each script
+# from the project root with KRAYCTL set to the built binary. Exit code 125
+# means "skipped" (ccache's SUITE_x_PROBE convention).
+set -u
+: "${KRAYCTL:?set KRAYCTL to the krayctl binary}"
+failures=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+skip() {
+  echo "SKIP: $*" >&2
+  exit 125
+}
+
+# expect_rc WANT DESCRIPTION CMD...: runs CMD, keeps its output in $tmp/out
+# and $tmp/err, and checks its exit code.
+expect_rc() {
+  local want=$1 what=$2
+  shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" -ne "$want" ]; then
+    fail "$what: exit code $rc, want $want"
+    sed 's/^/  stderr: /' "$tmp/err" | head -20 >&2
+  fi
+}
+
+expect_contains() {
+  local file=$1 text=$2 what=$3
+  grep -qF -- "$text" "$file" || fail "$what: '$text' not in $(basename "$file"): $(head -c 400 "$file")"
+}
+
+expect_empty() {
+  local file=$1 what=$2
+  [ ! -s "$file" ] || fail "$what: expected no output, got: $(head -c 400 "$file")"
+}
+
+finish() {
+  if [ "$failures" -ne 0 ]; then
+    echo "$failures failure(s)" >&2
+    exit 1
+  fi
+  echo "ok"
+  exit 0
+}
