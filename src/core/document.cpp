@@ -379,11 +379,14 @@ class Converter {
     Json out = Json::object();
     std::unordered_set<std::string> seen;
     std::vector<const YAML::Node*> merges;
-    std::vector<YAML::Node> keep_alive;
+    std::vector<YAML::Node> merge_sources;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // Copies, not references: `it->` yields a proxy that dies at the end
+      // of the statement (ASan: stack-use-after-scope). Nodes are handles.
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
       if (key.Type() == YAML::NodeType::Scalar && key.Tag() == "?" && key.Scalar() == "<<") {
-        keep_alive.push_back(it->second);
+        merge_sources.push_back(value);
         continue;
       }
       std::string raw;
@@ -392,7 +395,7 @@ class Converter {
         return error_at(key, "duplicate key '" + k + "' in this mapping");
       }
       const std::string child = pointer_append(pointer, k);
-      KRAY_TRY_ASSIGN(Json v, convert(it->second, child, key.Mark().line + 1,
+      KRAY_TRY_ASSIGN(Json v, convert(value, child, key.Mark().line + 1,
                                       key.Mark().column + 1));
       if (!raw.empty()) {
         m_doc.marks[child].key_raw = std::move(raw);
@@ -401,7 +404,7 @@ class Converter {
     }
     // YAML merge keys (`<<: *defaults`): explicit keys win, earlier merge
     // sources win over later ones.
-    for (const auto& source : keep_alive) {
+    for (const auto& source : merge_sources) {
       std::vector<YAML::Node> sources;
       if (source.IsMap()) {
         sources.push_back(source);
@@ -415,13 +418,14 @@ class Converter {
           return error_at(s, "a merge key '<<' takes a mapping or a list of mappings");
         }
         for (auto it = s.begin(); it != s.end(); ++it) {
-          KRAY_TRY_ASSIGN(std::string k, key_string(it->first));
+          const YAML::Node key = it->first;
+          const YAML::Node value = it->second;
+          KRAY_TRY_ASSIGN(std::string k, key_string(key));
           if (!seen.insert(k).second) {
             continue;
           }
-          KRAY_TRY_ASSIGN(Json v, convert(it->second, pointer_append(pointer, k),
-                                          it->first.Mark().line + 1,
-                                          it->first.Mark().column + 1));
+          KRAY_TRY_ASSIGN(Json v, convert(value, pointer_append(pointer, k),
+                                          key.Mark().line + 1, key.Mark().column + 1));
           out[k] = std::move(v);
         }
       }
