@@ -13,6 +13,7 @@ set(KRAYCTL_SANITIZE "" CACHE STRING "Sanitizers to build with, e.g. 'address;un
 option(KRAYCTL_BUILD_TESTS "Build the test suite" ON)
 option(KRAYCTL_BUILD_BENCH "Build the benchmarks" ON)
 option(KRAYCTL_CLANG_TIDY "Run clang-tidy while compiling" OFF)
+option(KRAYCTL_FUZZ "Build the libFuzzer targets (clang only)" OFF)
 
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
   set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
@@ -30,6 +31,14 @@ if(KRAYCTL_SANITIZE)
   target_compile_options(krayctl_options INTERFACE
     -fsanitize=${_krayctl_san} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(krayctl_options INTERFACE -fsanitize=${_krayctl_san})
+endif()
+
+if(KRAYCTL_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "KRAYCTL_FUZZ needs clang (CXX=clang++)")
+  endif()
+  # Coverage instrumentation for the libraries; the fuzzer adds its main.
+  target_compile_options(krayctl_options INTERFACE -fsanitize=fuzzer-no-link)
 endif()
 
 if(KRAYCTL_CLANG_TIDY)
