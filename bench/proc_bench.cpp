@@ -8,10 +8,10 @@
 //
 // A benchmark, not a test: it asserts nothing. docs/performance.md holds
 // the figures and the command that produced them.
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>

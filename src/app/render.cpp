@@ -60,7 +60,9 @@ Result<core::Templates> templates_for(const RenderOptions& options, const Deps& 
 
 // Applies -n to a namespace the document may already name; a disagreement
 // is an error, as in kubectl.
-void apply_namespace(const Document& doc, Json& manifest, const std::string& ns,
+void apply_namespace(const Document& doc,
+                     Json& manifest,
+                     const std::string& ns,
                      std::vector<Diagnostic>& diags) {
   if (ns.empty()) {
     return;
@@ -68,10 +70,10 @@ void apply_namespace(const Document& doc, Json& manifest, const std::string& ns,
   Json& meta = manifest["metadata"];
   if (auto it = meta.find("namespace"); it != meta.end() && it->is_string() && *it != ns) {
     const std::string pointer = core::is_compact_spec(doc) ? "/namespace" : "/metadata/namespace";
-    diags.push_back(core::make_diagnostic(
-        doc, pointer,
-        fmt::format("the namespace {} does not match --namespace {}", util::quote(it->get<std::string>()),
-                    util::quote(ns))));
+    diags.push_back(
+        core::make_diagnostic(doc, pointer,
+                              fmt::format("the namespace {} does not match --namespace {}",
+                                          util::quote(it->get<std::string>()), util::quote(ns))));
     return;
   }
   if (!meta.contains("namespace")) {
@@ -91,8 +93,11 @@ void apply_namespace(const Document& doc, Json& manifest, const std::string& ns,
 }
 
 // Renders one parsed document, appending its manifest or its diagnostics.
-void render_document(Document& doc, const RenderOptions& options, const core::Templates& templates,
-                     const Deps& deps, std::vector<Json>& manifests,
+void render_document(Document& doc,
+                     const RenderOptions& options,
+                     const core::Templates& templates,
+                     const Deps& deps,
+                     std::vector<Json>& manifests,
                      std::vector<Diagnostic>& diags) {
   if (!core::is_compact_spec(doc)) {
     Json manifest = doc.root;
@@ -122,8 +127,8 @@ void render_document(Document& doc, const RenderOptions& options, const core::Te
     const std::string path = io::resolve_relative(doc.source->name, *spec.serve->config_file);
     auto text = deps.fs.read_file(path);
     if (!text) {
-      diags.push_back(core::make_diagnostic(doc, spec.serve->config_file_pointer,
-                                            text.error().message));
+      diags.push_back(
+          core::make_diagnostic(doc, spec.serve->config_file_pointer, text.error().message));
       return;
     }
     spec.serve->config_text = std::move(*text);
@@ -177,8 +182,11 @@ Result<Rendered> render_inputs(const RenderOptions& options, const Deps& deps) {
     for (const auto& d : diags) {
       deps.console.err(core::format_diagnostic(d, color));
     }
-    Error e{ErrorCode::invalid_spec, core::summarize_diagnostics(diags) + "; nothing rendered",
-            std::nullopt, {}, true};
+    Error e{ErrorCode::invalid_spec,
+            core::summarize_diagnostics(diags) + "; nothing rendered",
+            std::nullopt,
+            {},
+            true};
     if (diags.size() > 1) {
       deps.console.err(e.message + "\n");
     }

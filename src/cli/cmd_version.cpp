@@ -14,7 +14,8 @@ constexpr const char* k_kuberay_version = "v1.6.2";
 
 void add_version_command(CommandContext& ctx) {
   auto output = std::make_shared<std::string>("text");
-  CLI::App* cmd = ctx.root.add_subcommand("version", "Print the krayctl version and the KubeRay version it targets");
+  CLI::App* cmd = ctx.root.add_subcommand(
+      "version", "Print the krayctl version and the KubeRay version it targets");
   cmd->add_option("-o,--output", *output, "Output format")
       ->check(CLI::IsMember({"text", "json", "yaml"}))
       ->capture_default_str();

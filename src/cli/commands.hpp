@@ -46,7 +46,8 @@ void add_version_command(CommandContext& ctx);
 void add_completion_command(CommandContext& ctx);
 
 // Returns the completion script for `shell` ("bash", "zsh", "fish").
-std::string completion_script(const CLI::App& root, const CompletionChoices& choices,
+std::string completion_script(const CLI::App& root,
+                              const CompletionChoices& choices,
                               const std::string& shell);
 
 }  // namespace kray::cli

@@ -9,8 +9,8 @@
 
 namespace kray::core {
 
-Diagnostic make_diagnostic(const Document& doc, std::string pointer, std::string message,
-                           bool at_key, Severity severity) {
+Diagnostic make_diagnostic(
+    const Document& doc, std::string pointer, std::string message, bool at_key, Severity severity) {
   Diagnostic d;
   d.severity = severity;
   d.where = at_key ? doc.key_location(pointer) : doc.location(pointer);
@@ -40,7 +40,8 @@ void sort_diagnostics(std::vector<Diagnostic>& diags) {
 std::string format_diagnostic(const Diagnostic& d, bool color) {
   const char* bold = color ? "\033[1m" : "";
   const char* reset = color ? "\033[0m" : "";
-  const char* sev_color = color ? (d.severity == Severity::error ? "\033[1;31m" : "\033[1;35m") : "";
+  const char* sev_color =
+      color ? (d.severity == Severity::error ? "\033[1;31m" : "\033[1;35m") : "";
   std::string sev = d.severity == Severity::error ? "error" : "warning";
   if (!d.rule.empty()) {
     sev += "[" + d.rule + "]";
@@ -62,8 +63,8 @@ std::string format_diagnostic(const Diagnostic& d, bool color) {
         for (int i = 0; i < d.where.column - 1 && i < static_cast<int>(line.size()); ++i) {
           pad += line[static_cast<std::size_t>(i)] == '\t' ? '\t' : ' ';
         }
-        out += fmt::format(" {} | {}{}^{}\n", std::string(number.size(), ' '), pad, sev_color,
-                           reset);
+        out +=
+            fmt::format(" {} | {}{}^{}\n", std::string(number.size(), ' '), pad, sev_color, reset);
       }
     }
   }

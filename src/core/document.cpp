@@ -177,14 +177,13 @@ std::string remove_underscores(std::string_view s) {
 
 Result<Json> resolve_plain_scalar(std::string_view text) {
   static const std::unordered_map<std::string_view, int> k_words = {
-      {"y", 1},     {"Y", 1},     {"yes", 1},  {"Yes", 1},   {"YES", 1},
-      {"true", 1},  {"True", 1},  {"TRUE", 1}, {"on", 1},    {"On", 1},
-      {"ON", 1},    {"n", 0},     {"N", 0},    {"no", 0},    {"No", 0},
-      {"NO", 0},    {"false", 0}, {"False", 0}, {"FALSE", 0}, {"off", 0},
-      {"Off", 0},   {"OFF", 0},   {"", 2},     {"~", 2},     {"null", 2},
-      {"Null", 2},  {"NULL", 2},  {".nan", 3}, {".NaN", 3},  {".NAN", 3},
-      {".inf", 3},  {".Inf", 3},  {".INF", 3}, {"+.inf", 3}, {"+.Inf", 3},
-      {"+.INF", 3}, {"-.inf", 3}, {"-.Inf", 3}, {"-.INF", 3},
+      {"y", 1},     {"Y", 1},     {"yes", 1},   {"Yes", 1},   {"YES", 1},   {"true", 1},
+      {"True", 1},  {"TRUE", 1},  {"on", 1},    {"On", 1},    {"ON", 1},    {"n", 0},
+      {"N", 0},     {"no", 0},    {"No", 0},    {"NO", 0},    {"false", 0}, {"False", 0},
+      {"FALSE", 0}, {"off", 0},   {"Off", 0},   {"OFF", 0},   {"", 2},      {"~", 2},
+      {"null", 2},  {"Null", 2},  {"NULL", 2},  {".nan", 3},  {".NaN", 3},  {".NAN", 3},
+      {".inf", 3},  {".Inf", 3},  {".INF", 3},  {"+.inf", 3}, {"+.Inf", 3}, {"+.INF", 3},
+      {"-.inf", 3}, {"-.Inf", 3}, {"-.INF", 3},
   };
   if (auto it = k_words.find(text); it != k_words.end()) {
     switch (it->second) {
@@ -259,8 +258,10 @@ class Converter {
  public:
   explicit Converter(Document& doc) : m_doc(doc) {}
 
-  Result<Json> convert(const YAML::Node& node, const std::string& pointer,
-                       int key_line, int key_column) {
+  Result<Json> convert(const YAML::Node& node,
+                       const std::string& pointer,
+                       int key_line,
+                       int key_column) {
     if (++m_nodes > k_max_nodes) {
       return error_at(node, "document expands to over 1000000 nodes (aliases nested too deep?)");
     }
@@ -300,9 +301,9 @@ class Converter {
 
  private:
   tl::unexpected<Error> error_at(const YAML::Node& node, std::string message) {
-    return make_error(ErrorCode::invalid_spec, std::move(message),
-                      SourceLocation{m_doc.source->name, node.Mark().line + 1,
-                                     node.Mark().column + 1});
+    return make_error(
+        ErrorCode::invalid_spec, std::move(message),
+        SourceLocation{m_doc.source->name, node.Mark().line + 1, node.Mark().column + 1});
   }
 
   // Quoted scalars that run to the end of the input are accepted by
@@ -327,8 +328,7 @@ class Converter {
         return {};
       }
     }
-    return error_at(node, std::string("unclosed quote: this ") + q +
-                              " has no closing " + q);
+    return error_at(node, std::string("unclosed quote: this ") + q + " has no closing " + q);
   }
 
   Result<Json> scalar(const YAML::Node& node, NodeMark& mark) {
@@ -395,8 +395,7 @@ class Converter {
         return error_at(key, "duplicate key '" + k + "' in this mapping");
       }
       const std::string child = pointer_append(pointer, k);
-      KRAY_TRY_ASSIGN(Json v, convert(value, child, key.Mark().line + 1,
-                                      key.Mark().column + 1));
+      KRAY_TRY_ASSIGN(Json v, convert(value, child, key.Mark().line + 1, key.Mark().column + 1));
       if (!raw.empty()) {
         m_doc.marks[child].key_raw = std::move(raw);
       }
@@ -424,8 +423,8 @@ class Converter {
           if (!seen.insert(k).second) {
             continue;
           }
-          KRAY_TRY_ASSIGN(Json v, convert(value, pointer_append(pointer, k),
-                                          key.Mark().line + 1, key.Mark().column + 1));
+          KRAY_TRY_ASSIGN(Json v, convert(value, pointer_append(pointer, k), key.Mark().line + 1,
+                                          key.Mark().column + 1));
           out[k] = std::move(v);
         }
       }

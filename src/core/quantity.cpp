@@ -71,8 +71,9 @@ std::string bad(std::string_view text, std::string_view why) {
 Result<Quantity> parse_quantity(std::string_view text) {
   const std::size_t n = number_prefix(text);
   if (n == 0) {
-    return make_error(ErrorCode::invalid_spec,
-                      bad(text, "expected a number with an optional suffix, such as 500m, 8, 32Gi"));
+    return make_error(
+        ErrorCode::invalid_spec,
+        bad(text, "expected a number with an optional suffix, such as 500m, 8, 32Gi"));
   }
   const std::string_view number = text.substr(0, n);
   const std::string_view suffix = text.substr(n);
@@ -93,17 +94,16 @@ Result<Quantity> parse_quantity(std::string_view text) {
   if (suffix.size() == 2 && (suffix[1] == 'b' || suffix[1] == 'B') &&
       std::string_view("KkMGTPE").find(suffix[0]) != std::string_view::npos) {
     const char unit = suffix[0] == 'k' ? 'K' : suffix[0];
-    return make_error(ErrorCode::invalid_spec,
-                      bad(text, "unknown suffix '" + std::string(suffix) + "'; did you mean '" +
-                                    std::string(number) + unit + "i' (binary, 1024-based) or '" +
-                                    std::string(number) + (unit == 'K' ? 'k' : unit) +
-                                    "' (decimal)?"));
+    return make_error(
+        ErrorCode::invalid_spec,
+        bad(text, "unknown suffix '" + std::string(suffix) + "'; did you mean '" +
+                      std::string(number) + unit + "i' (binary, 1024-based) or '" +
+                      std::string(number) + (unit == 'K' ? 'k' : unit) + "' (decimal)?"));
   }
   if (suffix.size() == 3 && suffix[1] == 'i' && (suffix[2] == 'B' || suffix[2] == 'b')) {
     return make_error(ErrorCode::invalid_spec,
                       bad(text, "unknown suffix '" + std::string(suffix) + "'; did you mean '" +
-                                    std::string(number) + std::string(suffix.substr(0, 2)) +
-                                    "'?"));
+                                    std::string(number) + std::string(suffix.substr(0, 2)) + "'?"));
   }
   return make_error(ErrorCode::invalid_spec,
                     bad(text, "unknown suffix '" + std::string(suffix) +
@@ -133,8 +133,8 @@ Result<std::int64_t> parse_duration_seconds(const Json& value) {
   if (value.is_number_integer()) {
     const auto v = value.get<std::int64_t>();
     if (v < 0) {
-      return make_error(ErrorCode::invalid_spec, "duration must not be negative, got '" +
-                                                     value.dump() + "'");
+      return make_error(ErrorCode::invalid_spec,
+                        "duration must not be negative, got '" + value.dump() + "'");
     }
     return v;
   }

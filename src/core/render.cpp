@@ -377,7 +377,9 @@ Json order_manifest(const Json& m) {
 
 }  // namespace
 
-Result<Templates> builtin_templates() { return load_templates({}, ""); }
+Result<Templates> builtin_templates() {
+  return load_templates({}, "");
+}
 
 Result<Templates> load_templates(const std::map<std::string, std::string>& overrides,
                                  const std::string& dir) {

@@ -115,8 +115,10 @@ struct SchemaValidator::Impl {
     ctx.out.push_back({kind, ptr, std::move(msg)});
   }
 
-  std::string type_message(const std::vector<std::string>& types, const Json& inst,
-                           const std::string& ptr, const Ctx& ctx) const {
+  std::string type_message(const std::vector<std::string>& types,
+                           const Json& inst,
+                           const std::string& ptr,
+                           const Ctx& ctx) const {
     std::vector<std::string> described;
     for (const auto& t : types) {
       described.push_back(describe_type(t));
@@ -193,7 +195,8 @@ struct SchemaValidator::Impl {
 
   void check_enum(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
     if (auto it = schema.find("const"); it != schema.end() && *it != inst) {
-      add(ctx, ViolationKind::value, ptr, "must be " + util::quote(it->is_string() ? it->get<std::string>() : it->dump()));
+      add(ctx, ViolationKind::value, ptr,
+          "must be " + util::quote(it->is_string() ? it->get<std::string>() : it->dump()));
     }
     auto it = schema.find("enum");
     if (it == schema.end() || !it->is_array()) {
@@ -222,7 +225,9 @@ struct SchemaValidator::Impl {
     add(ctx, ViolationKind::value, ptr, msg);
   }
 
-  void check_combinators(const Json& schema, const Json& inst, const std::string& ptr,
+  void check_combinators(const Json& schema,
+                         const Json& inst,
+                         const std::string& ptr,
                          Ctx& ctx) const {
     if (auto it = schema.find("allOf"); it != schema.end()) {
       for (const auto& s : *it) {
@@ -288,8 +293,7 @@ struct SchemaValidator::Impl {
     }
   }
 
-  void check_object(const Json& schema, const Json& inst, const std::string& ptr,
-                    Ctx& ctx) const {
+  void check_object(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
     const Json* props = nullptr;
     if (auto it = schema.find("properties"); it != schema.end() && it->is_object()) {
       props = &*it;
@@ -310,11 +314,13 @@ struct SchemaValidator::Impl {
         }
       }
     }
-    if (auto it = schema.find("minProperties"); it != schema.end() && inst.size() < it->get<std::size_t>()) {
+    if (auto it = schema.find("minProperties");
+        it != schema.end() && inst.size() < it->get<std::size_t>()) {
       add(ctx, ViolationKind::value, ptr,
           "must have at least " + std::to_string(it->get<std::size_t>()) + " keys");
     }
-    if (auto it = schema.find("maxProperties"); it != schema.end() && inst.size() > it->get<std::size_t>()) {
+    if (auto it = schema.find("maxProperties");
+        it != schema.end() && inst.size() > it->get<std::size_t>()) {
       add(ctx, ViolationKind::value, ptr,
           "must have at most " + std::to_string(it->get<std::size_t>()) + " keys");
     }
@@ -377,17 +383,19 @@ struct SchemaValidator::Impl {
     return msg;
   }
 
-  void check_array(const Json& schema, const Json& inst, const std::string& ptr,
-                   Ctx& ctx) const {
-    if (auto it = schema.find("minItems"); it != schema.end() && inst.size() < it->get<std::size_t>()) {
+  void check_array(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
+    if (auto it = schema.find("minItems");
+        it != schema.end() && inst.size() < it->get<std::size_t>()) {
       add(ctx, ViolationKind::value, ptr,
           "must have at least " + std::to_string(it->get<std::size_t>()) + " item(s)");
     }
-    if (auto it = schema.find("maxItems"); it != schema.end() && inst.size() > it->get<std::size_t>()) {
+    if (auto it = schema.find("maxItems");
+        it != schema.end() && inst.size() > it->get<std::size_t>()) {
       add(ctx, ViolationKind::value, ptr,
           "must have at most " + std::to_string(it->get<std::size_t>()) + " item(s)");
     }
-    if (auto it = schema.find("uniqueItems"); it != schema.end() && it->is_boolean() && it->get<bool>()) {
+    if (auto it = schema.find("uniqueItems");
+        it != schema.end() && it->is_boolean() && it->get<bool>()) {
       for (std::size_t i = 0; i < inst.size(); ++i) {
         for (std::size_t j = 0; j < i; ++j) {
           if (inst[i] == inst[j]) {
@@ -415,20 +423,19 @@ struct SchemaValidator::Impl {
     }
   }
 
-  void check_string(const Json& schema, const Json& inst, const std::string& ptr,
-                    Ctx& ctx) const {
+  void check_string(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
     const auto& s = inst.get_ref<const std::string&>();
     const std::size_t len = utf8_length(s);
     if (auto it = schema.find("minLength"); it != schema.end() && len < it->get<std::size_t>()) {
       add(ctx, ViolationKind::value, ptr,
-          s.empty() ? std::string("must not be empty")
-                    : "must be at least " + std::to_string(it->get<std::size_t>()) +
-                          " characters long");
+          s.empty()
+              ? std::string("must not be empty")
+              : "must be at least " + std::to_string(it->get<std::size_t>()) + " characters long");
     }
     if (auto it = schema.find("maxLength"); it != schema.end() && len > it->get<std::size_t>()) {
       add(ctx, ViolationKind::value, ptr,
-          "must be at most " + std::to_string(it->get<std::size_t>()) +
-              " characters long, got " + std::to_string(len));
+          "must be at most " + std::to_string(it->get<std::size_t>()) + " characters long, got " +
+              std::to_string(len));
     }
     if (auto it = schema.find("pattern"); it != schema.end() && it->is_string()) {
       if (!std::regex_search(s, regex(it->get<std::string>()))) {
@@ -438,8 +445,7 @@ struct SchemaValidator::Impl {
     }
   }
 
-  void check_number(const Json& schema, const Json& inst, const std::string& ptr,
-                    Ctx& ctx) const {
+  void check_number(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
     const double v = inst.get<double>();
     auto bound = [&](const char* key, const char* exclusive_key, bool is_min) {
       auto it = schema.find(key);
@@ -454,11 +460,12 @@ struct SchemaValidator::Impl {
         }
       }
       if (have) {
-        const bool bad = is_min ? (exclusive ? v <= limit : v < limit)
-                                : (exclusive ? v >= limit : v > limit);
+        const bool bad =
+            is_min ? (exclusive ? v <= limit : v < limit) : (exclusive ? v >= limit : v > limit);
         if (bad) {
           add(ctx, ViolationKind::value, ptr,
-              std::string("must be ") + (is_min ? (exclusive ? "> " : ">= ") : (exclusive ? "< " : "<= ")) +
+              std::string("must be ") +
+                  (is_min ? (exclusive ? "> " : ">= ") : (exclusive ? "< " : "<= ")) +
                   format_number(limit) + ", got " + format_number(v));
         }
       }
@@ -491,14 +498,17 @@ void SchemaValidator::add_format(const std::string& name, FormatCheck check) {
   m_impl->formats[name] = std::move(check);
 }
 
-void SchemaValidator::validate(const Json& instance, std::vector<SchemaViolation>& out,
+void SchemaValidator::validate(const Json& instance,
+                               std::vector<SchemaViolation>& out,
                                const RawScalarLookup& raw) const {
   Impl::Ctx ctx{out, raw};
   m_impl->validate(m_impl->root, instance, "", ctx);
 }
 
-void SchemaValidator::validate_at(const std::string& schema_pointer, const Json& instance,
-                                  const std::string& base, std::vector<SchemaViolation>& out,
+void SchemaValidator::validate_at(const std::string& schema_pointer,
+                                  const Json& instance,
+                                  const std::string& base,
+                                  std::vector<SchemaViolation>& out,
                                   const RawScalarLookup& raw) const {
   Impl::Ctx ctx{out, raw};
   if (const Json* s = m_impl->resolve_ref(schema_pointer)) {

@@ -61,8 +61,7 @@ Result<std::vector<Segment>> parse_path(std::string_view path, const SourceLocat
   return out;
 }
 
-void mark_tree(Document& doc, const Json& value, const std::string& pointer,
-               const NodeMark& mark) {
+void mark_tree(Document& doc, const Json& value, const std::string& pointer, const NodeMark& mark) {
   doc.marks[pointer] = mark;
   if (value.is_object()) {
     for (auto it = value.begin(); it != value.end(); ++it) {
@@ -81,9 +80,10 @@ Result<void> apply_set(Document& doc, const std::string& assignment) {
   auto source = std::make_shared<SourceFile>(SourceFile{"--set", assignment});
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
-    return make_error(ErrorCode::usage,
-                      "invalid --set '" + assignment + "': expected PATH=VALUE, such as workers[0].gpus=4",
-                      SourceLocation{"--set", 1, 1});
+    return make_error(
+        ErrorCode::usage,
+        "invalid --set '" + assignment + "': expected PATH=VALUE, such as workers[0].gpus=4",
+        SourceLocation{"--set", 1, 1});
   }
   KRAY_TRY_ASSIGN(auto path,
                   parse_path(std::string_view(assignment).substr(0, eq), {"--set", 1, 1}));
@@ -112,8 +112,8 @@ Result<void> apply_set(Document& doc, const std::string& assignment) {
       }
       if (!cur->is_object()) {
         return make_error(ErrorCode::usage,
-                          "--set " + assignment.substr(0, eq) + ": " +
-                              pointer_to_path(pointer) + " is not a mapping",
+                          "--set " + assignment.substr(0, eq) + ": " + pointer_to_path(pointer) +
+                              " is not a mapping",
                           SourceLocation{"--set", 1, 1});
       }
       pointer = pointer_append(pointer, *key);
@@ -124,11 +124,12 @@ Result<void> apply_set(Document& doc, const std::string& assignment) {
         *cur = Json::array();
       }
       if (!cur->is_array() || index > cur->size()) {
-        return make_error(ErrorCode::usage,
-                          "--set " + assignment.substr(0, eq) + ": " + pointer_to_path(pointer) +
-                              (cur->is_array() ? " has only " + std::to_string(cur->size()) + " items"
-                                               : " is not a list"),
-                          SourceLocation{"--set", 1, 1});
+        return make_error(
+            ErrorCode::usage,
+            "--set " + assignment.substr(0, eq) + ": " + pointer_to_path(pointer) +
+                (cur->is_array() ? " has only " + std::to_string(cur->size()) + " items"
+                                 : " is not a list"),
+            SourceLocation{"--set", 1, 1});
       }
       if (index == cur->size()) {
         cur->push_back(nullptr);

@@ -141,7 +141,8 @@ class SpecParser {
     read_cluster_options(spec);
     read_job(spec);
     read_serve(spec);
-    if (const Json* patch = SpecReader::member(&m_root, "patch"); patch != nullptr && patch->is_object()) {
+    if (const Json* patch = SpecReader::member(&m_root, "patch");
+        patch != nullptr && patch->is_object()) {
       spec.patch = *patch;
     }
     check_pods(spec);
@@ -150,7 +151,8 @@ class SpecParser {
 
  private:
   void read_metadata(Spec& spec) {
-    const auto kind = SpecReader::string(SpecReader::member(&m_root, "kind")).value_or("RayCluster");
+    const auto kind =
+        SpecReader::string(SpecReader::member(&m_root, "kind")).value_or("RayCluster");
     if (kind == "RayJob") {
       spec.kind = WorkloadKind::ray_job;
     } else if (kind == "RayService") {
@@ -181,14 +183,14 @@ class SpecParser {
       if (!version) {
         version = version_from_image(*image);
         if (!version) {
-          m_reader.error("/ray/image",
-                         "set ray.version: the tag of image " + util::quote(*image) +
-                             " does not start with a Ray version");
+          m_reader.error("/ray/image", "set ray.version: the tag of image " + util::quote(*image) +
+                                           " does not start with a Ray version");
         }
       }
       if (python) {
-        m_reader.error("/ray/python", "ray.python picks the default image; it cannot be combined "
-                                      "with ray.image");
+        m_reader.error("/ray/python",
+                       "ray.python picks the default image; it cannot be combined "
+                       "with ray.image");
       }
     }
     spec.ray_version = version.value_or(std::string(k_default_ray_version));
@@ -298,8 +300,8 @@ class SpecParser {
                      fmt::format("min ({}) is greater than max ({})", g.min, g.max));
     } else if (g.replicas < g.min || g.replicas > g.max) {
       m_reader.error(ptr + "/replicas",
-                     fmt::format("replicas ({}) must be between min ({}) and max ({})",
-                                 g.replicas, g.min, g.max));
+                     fmt::format("replicas ({}) must be between min ({}) and max ({})", g.replicas,
+                                 g.min, g.max));
     }
   }
 
@@ -307,7 +309,8 @@ class SpecParser {
     if (spec.autoscaler && spec.autoscaler->version.empty()) {
       spec.autoscaler->version = default_autoscaler_version(spec.ray_version);
     }
-    if (const Json* g = SpecReader::member(&m_root, "gcsFaultTolerance"); g != nullptr && g->is_object()) {
+    if (const Json* g = SpecReader::member(&m_root, "gcsFaultTolerance");
+        g != nullptr && g->is_object()) {
       GcsFaultTolerance out;
       out.redis_address = SpecReader::string(SpecReader::member(g, "redisAddress")).value_or("");
       out.password = secret_key(SpecReader::member(g, "redisPasswordSecret"), "password");
@@ -375,8 +378,9 @@ class SpecParser {
     out.backoff_limit = SpecReader::integer(SpecReader::member(job, "backoffLimit"));
     // KubeRay's ValidateRayJobSpec rules, caught before anything is sent.
     if (out.ttl_seconds.value_or(0) > 0 && !out.shutdown_after_finish) {
-      m_reader.error("/job/ttl", "ttl needs shutdownAfterFinish: true (KubeRay refuses "
-                                 "ttlSecondsAfterFinished without shutdownAfterJobFinishes)");
+      m_reader.error("/job/ttl",
+                     "ttl needs shutdownAfterFinish: true (KubeRay refuses "
+                     "ttlSecondsAfterFinished without shutdownAfterJobFinishes)");
     }
     if (out.active_deadline_seconds && *out.active_deadline_seconds <= 0) {
       m_reader.error("/job/activeDeadline", "activeDeadline must be positive");
@@ -418,10 +422,13 @@ class SpecParser {
       out.config_file_pointer = "/serve/configFile";
     }
     out.upgrade_strategy = SpecReader::string(SpecReader::member(serve, "upgradeStrategy"));
-    if (const Json* inc = SpecReader::member(serve, "incrementalUpgrade"); inc != nullptr && inc->is_object()) {
+    if (const Json* inc = SpecReader::member(serve, "incrementalUpgrade");
+        inc != nullptr && inc->is_object()) {
       IncrementalUpgrade u;
-      u.gateway_class_name = SpecReader::string(SpecReader::member(inc, "gatewayClassName")).value_or("");
-      u.step_size_percent = SpecReader::integer(SpecReader::member(inc, "stepSizePercent")).value_or(0);
+      u.gateway_class_name =
+          SpecReader::string(SpecReader::member(inc, "gatewayClassName")).value_or("");
+      u.step_size_percent =
+          SpecReader::integer(SpecReader::member(inc, "stepSizePercent")).value_or(0);
       u.max_surge_percent = SpecReader::integer(SpecReader::member(inc, "maxSurgePercent"));
       u.interval_seconds = m_reader.duration(SpecReader::member(inc, "interval")).value_or(0);
       if (u.interval_seconds <= 0) {
@@ -447,7 +454,8 @@ class SpecParser {
 
   // A mapping written out as YAML text, or YAML text that must hold a
   // mapping (KubeRay parses runtimeEnvYAML and serveConfigV2 as mappings).
-  std::optional<std::string> embedded_yaml(const Json& v, const std::string& ptr,
+  std::optional<std::string> embedded_yaml(const Json& v,
+                                           const std::string& ptr,
                                            const std::string& what) {
     if (v.is_object()) {
       return emit_yaml(v);
@@ -497,8 +505,8 @@ SpecResult parse_spec(const Document& doc) {
   SpecResult result;
   if (!doc.root.is_object()) {
     result.diagnostics.push_back(make_diagnostic(
-        doc, "", "expected a mapping with kind, name, head, workers ..., got " +
-                     json_type_name(doc.root)));
+        doc, "",
+        "expected a mapping with kind, name, head, workers ..., got " + json_type_name(doc.root)));
     return result;
   }
   static const SchemaValidator* const k_validator = [] {
@@ -520,11 +528,11 @@ SpecResult parse_spec(const Document& doc) {
   for (const auto& [pointer, mark] : doc.marks) {
     if (!mark.key_raw.empty()) {
       const std::string key = pointer.substr(pointer.rfind('/') + 1);
-      result.diagnostics.push_back(make_diagnostic(
-          doc, pointer,
-          "YAML reads the unquoted key " + util::quote(mark.key_raw) + " as " + key +
-              "; write \"" + mark.key_raw + "\" to keep the name",
-          true));
+      result.diagnostics.push_back(
+          make_diagnostic(doc, pointer,
+                          "YAML reads the unquoted key " + util::quote(mark.key_raw) + " as " +
+                              key + "; write \"" + mark.key_raw + "\" to keep the name",
+                          true));
     }
   }
   Spec spec = SpecParser(doc, result.diagnostics).run();

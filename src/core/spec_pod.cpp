@@ -33,14 +33,15 @@ struct VolumeSource {
 };
 
 constexpr VolumeSource k_volume_sources[] = {
-    {"emptyDir", nullptr},          {"persistentVolumeClaim", "claimName"},
-    {"configMap", "name"},          {"secret", "secretName"},
-    {"hostPath", "path"},           {"nfs", nullptr},
+    {"emptyDir", nullptr}, {"persistentVolumeClaim", "claimName"},
+    {"configMap", "name"}, {"secret", "secretName"},
+    {"hostPath", "path"},  {"nfs", nullptr},
     {"csi", nullptr},
 };
 
 template <typename T>
-void merge_named(std::vector<T>& base, const std::vector<T>& over,
+void merge_named(std::vector<T>& base,
+                 const std::vector<T>& over,
                  std::string (*name_of)(const T&)) {
   for (const auto& item : over) {
     auto it = std::find_if(base.begin(), base.end(),
@@ -89,7 +90,8 @@ PodSettings SpecReader::pod_settings(const Json* obj, const std::string& pointer
   read_volumes(member(obj, "volumes"), pointer_append(pointer, "volumes"), pod);
   pod.pod_labels = string_map(member(obj, "podLabels"));
   pod.pod_annotations = string_map(member(obj, "podAnnotations"));
-  if (const Json* params = member(obj, "rayStartParams"); params != nullptr && params->is_object()) {
+  if (const Json* params = member(obj, "rayStartParams");
+      params != nullptr && params->is_object()) {
     const std::string base = pointer_append(pointer, "rayStartParams");
     for (auto it = params->begin(); it != params->end(); ++it) {
       if (!it.value().is_object() && !it.value().is_array() && !it.value().is_null()) {
@@ -200,10 +202,9 @@ void SpecReader::read_volumes(const Json* volumes, const std::string& pointer, P
       for (const auto& src : k_volume_sources) {
         all.emplace_back(src.key);
       }
-      error(ptr,
-            "volume " + util::quote(*name) + " needs exactly one source (" +
-                util::join(all, ", ") + ")" +
-                (sources.empty() ? std::string() : ", got " + util::join(sources, " and ")));
+      error(ptr, "volume " + util::quote(*name) + " needs exactly one source (" +
+                     util::join(all, ", ") + ")" +
+                     (sources.empty() ? std::string() : ", got " + util::join(sources, " and ")));
     }
     out.mount = Json::object({{"name", *name}, {"mountPath", *mount_path}});
     if (auto ro = boolean(member(&v, "readOnly"))) {

@@ -12,8 +12,8 @@ namespace {
 bool is_reserved_word(std::string_view s) {
   // YAML 1.1 booleans and nulls, compared case-insensitively so that no
   // spelling (oN, yEs) depends on which reader is used.
-  static constexpr std::string_view k_words[] = {
-      "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"};
+  static constexpr std::string_view k_words[] = {"y",   "n",    "yes",   "no",   "on",
+                                                 "off", "true", "false", "null", "~"};
   const std::string lower = util::to_lower(s);
   for (auto w : k_words) {
     if (lower == w) {
@@ -200,9 +200,7 @@ class Emitter {
  private:
   void pad(int n) { m_out.append(static_cast<std::size_t>(n), ' '); }
 
-  static std::string key(const std::string& k) {
-    return is_plain_safe(k) ? k : double_quoted(k);
-  }
+  static std::string key(const std::string& k) { return is_plain_safe(k) ? k : double_quoted(k); }
 
   // `indent` is the indentation of the owning key; block content goes 2 deeper.
   void scalar(const Json& v, int indent) {

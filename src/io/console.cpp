@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/io/console.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 
 namespace kray::io {
 

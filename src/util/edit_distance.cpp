@@ -6,8 +6,7 @@
 
 namespace kray::util {
 
-std::size_t edit_distance(std::string_view a, std::string_view b,
-                          std::size_t max_distance) {
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t max_distance) {
   // Optimal string alignment distance with three rolling rows.
   const std::size_t n = b.size();
   std::vector<std::size_t> prev2(n + 1), prev(n + 1), cur(n + 1);

@@ -60,8 +60,7 @@ std::string quote(std::string_view s) {
   return out;
 }
 
-std::string closest_match(std::string_view word,
-                          const std::vector<std::string>& candidates) {
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
   // A typo is at most a third of the word's letters, and at least one; the
   // lower-cased comparison catches case slips ("GPUs") at distance 0.
   const std::size_t max_distance = std::max<std::size_t>(1, word.size() / 3);

@@ -34,8 +34,8 @@ void check_round_trip(const kray::core::Json& value) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  auto source = std::make_shared<kray::core::SourceFile>(kray::core::SourceFile{
-      "fuzz.yaml", std::string(reinterpret_cast<const char*>(data), size)});
+  auto source = std::make_shared<kray::core::SourceFile>(
+      kray::core::SourceFile{"fuzz.yaml", std::string(reinterpret_cast<const char*>(data), size)});
   auto docs = kray::core::parse_documents(source);
   if (!docs) {
     return 0;

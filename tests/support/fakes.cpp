@@ -8,7 +8,9 @@
 
 namespace kray::test {
 
-std::string source_dir() { return KRAYCTL_SOURCE_DIR; }
+std::string source_dir() {
+  return KRAYCTL_SOURCE_DIR;
+}
 
 std::string read_source_file(const std::string& relative) {
   std::ifstream in(source_dir() + "/" + relative, std::ios::binary);

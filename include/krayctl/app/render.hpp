@@ -15,9 +15,9 @@ enum class OutputFormat { yaml, json };
 struct RenderOptions {
   std::vector<std::string> inputs;  // spec files; "-" reads stdin
   OutputFormat output = OutputFormat::yaml;
-  std::vector<std::string> sets;    // --set PATH=VALUE, applied to every spec
-  std::string templates_dir;        // --templates: overrides the built-in templates
-  std::string namespace_;           // -n: the namespace of specs that name none
+  std::vector<std::string> sets;  // --set PATH=VALUE, applied to every spec
+  std::string templates_dir;      // --templates: overrides the built-in templates
+  std::string namespace_;         // -n: the namespace of specs that name none
 };
 
 // The manifests of a set of inputs, or every problem found in them.

@@ -21,14 +21,17 @@ struct Diagnostic {
   std::string message;  // lower-case start, no final period
   std::string pointer;  // JSON pointer into the document ("" = whole document)
   SourceLocation where;
-  std::string rule;     // lint rule ID; "" for plain errors
+  std::string rule;                          // lint rule ID; "" for plain errors
   std::shared_ptr<const SourceFile> source;  // to quote the line; may be null
 };
 
 // Returns a diagnostic for the node at `pointer` of `doc`; `at_key` places it
 // at the mapping key (unknown keys, missing keys) instead of the value.
-Diagnostic make_diagnostic(const Document& doc, std::string pointer, std::string message,
-                           bool at_key = false, Severity severity = Severity::error);
+Diagnostic make_diagnostic(const Document& doc,
+                           std::string pointer,
+                           std::string message,
+                           bool at_key = false,
+                           Severity severity = Severity::error);
 
 // Sorts by file, line, column (stable for equal positions), so that output
 // never depends on the order checks ran in.

@@ -27,7 +27,7 @@ struct SourceFile {
 struct NodeMark {
   int line = 0;
   int column = 0;
-  int key_line = 0;    // position of the mapping key that holds this node
+  int key_line = 0;  // position of the mapping key that holds this node
   int key_column = 0;
   // For a plain scalar that YAML 1.1 read as a boolean, number or null: its
   // text as written (`on`, `08`), so that a type error can say so.

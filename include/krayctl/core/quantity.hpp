@@ -13,8 +13,8 @@ namespace kray::core {
 // the grammar of k8s.io/apimachinery/pkg/api/resource (quantity.go):
 //   [+-] digits [. digits] ( Ki|Mi|Gi|Ti|Pi|Ei | n|u|m|""|k|M|G|T|P|E | e[+-]N )
 struct Quantity {
-  std::string text;   // as written, the form that goes into manifests
-  double value = 0;   // in base units: cores, bytes, devices
+  std::string text;  // as written, the form that goes into manifests
+  double value = 0;  // in base units: cores, bytes, devices
 };
 
 // Parses `text`. On failure the message names the problem and, for a

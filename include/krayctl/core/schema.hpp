@@ -52,13 +52,16 @@ class SchemaValidator {
   void add_format(const std::string& name, FormatCheck check);
 
   // Appends every violation of `instance` to `out`, in document order.
-  void validate(const Json& instance, std::vector<SchemaViolation>& out,
+  void validate(const Json& instance,
+                std::vector<SchemaViolation>& out,
                 const RawScalarLookup& raw = {}) const;
 
   // Like `validate`, with the root of the check at `schema_pointer` (for
   // example "#/definitions/group"), reporting pointers under `base`.
-  void validate_at(const std::string& schema_pointer, const Json& instance,
-                   const std::string& base, std::vector<SchemaViolation>& out,
+  void validate_at(const std::string& schema_pointer,
+                   const Json& instance,
+                   const std::string& base,
+                   std::vector<SchemaViolation>& out,
                    const RawScalarLookup& raw = {}) const;
 
  private:

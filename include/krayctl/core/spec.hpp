@@ -62,10 +62,10 @@ struct PodSettings {
   std::optional<std::string> gpu_resource;
   std::optional<Rdma> rdma;
   std::optional<Shm> shm;
-  std::vector<EnvVar> env;                        // spec order
+  std::vector<EnvVar> env;                                    // spec order
   std::vector<std::pair<std::string, std::string>> nccl_env;  // NCCL_* in knob order
   std::map<std::string, std::string> node_selector;
-  std::optional<Json> tolerations;                // a list; replaces, never merges
+  std::optional<Json> tolerations;  // a list; replaces, never merges
   std::vector<Volume> volumes;
   std::map<std::string, std::string> pod_labels;
   std::map<std::string, std::string> pod_annotations;
@@ -165,7 +165,7 @@ inline constexpr std::string_view k_default_ray_version = "2.55.1";
 inline constexpr std::string_view k_default_gpu_resource = "nvidia.com/gpu";
 
 struct SpecResult {
-  std::optional<Spec> spec;            // set when there are no errors
+  std::optional<Spec> spec;             // set when there are no errors
   std::vector<Diagnostic> diagnostics;  // every problem found, sorted
 };
 

@@ -8,9 +8,9 @@ namespace kray::detail {
 
 // Checks a programmer's invariant; always enabled. Never use it on user input:
 // bad input is an Error or a Diagnostic.
-#define KRAY_ASSERT(expr)                                         \
-  do {                                                            \
-    if (!(expr)) {                                                \
+#define KRAY_ASSERT(expr)                                          \
+  do {                                                             \
+    if (!(expr)) {                                                 \
       ::kray::detail::assertion_failed(__FILE__, __LINE__, #expr); \
-    }                                                             \
+    }                                                              \
   } while (false)

@@ -55,7 +55,8 @@ template <typename T>
 using Result = tl::expected<T, Error>;
 
 // Returns an unexpected Error for `return make_error(...)` in a Result function.
-inline tl::unexpected<Error> make_error(ErrorCode code, std::string message,
+inline tl::unexpected<Error> make_error(ErrorCode code,
+                                        std::string message,
                                         std::optional<SourceLocation> where = {}) {
   return tl::unexpected<Error>(Error{code, std::move(message), std::move(where), {}, false});
 }
@@ -67,21 +68,21 @@ inline tl::unexpected<Error> make_error(ErrorCode code, std::string message,
 
 // Evaluates `expr` (a Result); on failure returns its error from the calling
 // function, which must itself return a Result.
-#define KRAY_TRY(expr)                                        \
-  do {                                                        \
-    auto&& kray_try_result_ = (expr);                         \
-    if (!kray_try_result_) {                                  \
+#define KRAY_TRY(expr)                                            \
+  do {                                                            \
+    auto&& kray_try_result_ = (expr);                             \
+    if (!kray_try_result_) {                                      \
       return tl::unexpected(std::move(kray_try_result_).error()); \
-    }                                                         \
+    }                                                             \
   } while (false)
 
 // Evaluates `expr` (a Result<T>); on success moves its value into `lhs`
 // (a declaration such as `auto x` or an lvalue), on failure returns the error.
 #define KRAY_TRY_ASSIGN(lhs, expr) \
   KRAY_TRY_ASSIGN_IMPL(KRAY_CONCAT(kray_try_r_, __LINE__), lhs, expr)
-#define KRAY_TRY_ASSIGN_IMPL(tmp, lhs, expr)        \
-  auto&& tmp = (expr);                              \
-  if (!tmp) {                                       \
-    return tl::unexpected(std::move(tmp).error());  \
-  }                                                 \
+#define KRAY_TRY_ASSIGN_IMPL(tmp, lhs, expr)       \
+  auto&& tmp = (expr);                             \
+  if (!tmp) {                                      \
+    return tl::unexpected(std::move(tmp).error()); \
+  }                                                \
   lhs = std::move(*tmp)

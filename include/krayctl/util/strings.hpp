@@ -24,7 +24,6 @@ std::string quote(std::string_view s);
 
 // Returns the closest candidate to `word` by edit distance, or "" when none
 // is close enough to be a plausible typo (ninja's SpellcheckString).
-std::string closest_match(std::string_view word,
-                          const std::vector<std::string>& candidates);
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace kray::util

@@ -100,7 +100,8 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     console.out_text.clear();
     o.inputs = {"ns.yaml"};
     REQUIRE_FALSE(render(o));
-    CHECK(console.err_text.find("ns.yaml:2:12: error: the namespace 'other' does not match --namespace 'team'") == 0);
+    CHECK(console.err_text.find(
+              "ns.yaml:2:12: error: the namespace 'other' does not match --namespace 'team'") == 0);
   }
   SECTION("manifests pass through") {
     fs.with_file("m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");

@@ -53,7 +53,8 @@ TEST_CASE_METHOD(CliFixture, "cli::run", "[cli]") {
   }
   SECTION("--set is repeatable") {
     fs.with_file("ok.yaml", "name: x\nworkers: [{name: w}]\n");
-    CHECK(run({"render", "ok.yaml", "--set", "workers[0].min=0", "--set", "workers[0].max=3"}) == 0);
+    CHECK(run({"render", "ok.yaml", "--set", "workers[0].min=0", "--set", "workers[0].max=3"}) ==
+          0);
     CHECK(console.out_text.find("maxReplicas: 3") != std::string::npos);
   }
   SECTION("version") {

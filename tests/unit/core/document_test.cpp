@@ -8,7 +8,8 @@ using kray::core::SourceFile;
 
 namespace {
 
-kray::Result<std::vector<kray::core::Document>> parse(std::string text, std::string name = "t.yaml") {
+kray::Result<std::vector<kray::core::Document>> parse(std::string text,
+                                                      std::string name = "t.yaml") {
   return kray::core::parse_documents(
       std::make_shared<SourceFile>(SourceFile{std::move(name), std::move(text)}));
 }

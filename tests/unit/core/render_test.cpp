@@ -99,7 +99,8 @@ TEST_CASE("core::render reproduces the seed's manifests", "[render]") {
 TEST_CASE("core::render the check itself finds differences", "[render]") {
   // The containment check above must be able to fail.
   Json rendered = render_text(kray::test::read_source_file("examples/rl-train.yaml"));
-  Json want = Json::parse(R"({"spec":{"rayClusterSpec":{"workerGroupSpecs":[{"groupName":"gpu-workers","maxReplicas":17}]}}})");
+  Json want = Json::parse(
+      R"({"spec":{"rayClusterSpec":{"workerGroupSpecs":[{"groupName":"gpu-workers","maxReplicas":17}]}}})");
   CHECK(missing(want, rendered) != "");
 }
 
@@ -120,8 +121,8 @@ TEST_CASE("core::render pods", "[render]") {
     Json m = render_text("name: d\nworkers: [{name: c, cpu: 1}, {name: s, shm: 2Gi}]\n");
     CHECK_FALSE(worker_container(m["spec"], 0).contains("volumeMounts"));
     CHECK_FALSE(worker_container(m["spec"], 0).contains("securityContext"));
-    CHECK(m["spec"]["workerGroupSpecs"][1]["template"]["spec"]["volumes"][0]["emptyDir"]["sizeLimit"] ==
-          "2Gi");
+    CHECK(m["spec"]["workerGroupSpecs"][1]["template"]["spec"]["volumes"][0]["emptyDir"]
+           ["sizeLimit"] == "2Gi");
   }
   SECTION("shm: false turns the GPU default off") {
     Json m = render_text("name: d\nworkers: [{name: g, gpus: 1, shm: false}]\n");
@@ -136,13 +137,16 @@ TEST_CASE("core::render pods", "[render]") {
         "name: d\nworkers: [{name: g, env: {A: x}, nccl: {ibDisable: true, netGdrLevel: 5, env: "
         "{NCCL_ALGO: Ring}}}]\n");
     CHECK(worker_container(m["spec"])["env"] ==
-          Json::parse(R"([{"name":"A","value":"x"},{"name":"NCCL_NET_GDR_LEVEL","value":"5"},)"
-                      R"({"name":"NCCL_IB_DISABLE","value":"1"},{"name":"NCCL_ALGO","value":"Ring"}])"));
+          Json::parse(
+              R"([{"name":"A","value":"x"},{"name":"NCCL_NET_GDR_LEVEL","value":"5"},)"
+              R"({"name":"NCCL_IB_DISABLE","value":"1"},{"name":"NCCL_ALGO","value":"Ring"}])"));
   }
   SECTION("secret env") {
-    Json m = render_text("name: d\nhead: {env: {HF_TOKEN: {secretKeyRef: {name: hf, key: token}}}}\n");
+    Json m =
+        render_text("name: d\nhead: {env: {HF_TOKEN: {secretKeyRef: {name: hf, key: token}}}}\n");
     CHECK(m["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["env"][0] ==
-          Json::parse(R"({"name":"HF_TOKEN","valueFrom":{"secretKeyRef":{"name":"hf","key":"token"}}})"));
+          Json::parse(
+              R"({"name":"HF_TOKEN","valueFrom":{"secretKeyRef":{"name":"hf","key":"token"}}})"));
   }
 }
 
@@ -154,12 +158,14 @@ TEST_CASE("core::render objects", "[render]") {
       keys.push_back(it.key());
     }
     CHECK(keys == std::vector<std::string>{"apiVersion", "kind", "metadata", "spec"});
-    CHECK(m["metadata"]["labels"].dump() ==
-          R"({"a":"2","app.kubernetes.io/managed-by":"krayctl","kueue.x-k8s.io/queue-name":"q","z":"1"})");
+    CHECK(
+        m["metadata"]["labels"].dump() ==
+        R"({"a":"2","app.kubernetes.io/managed-by":"krayctl","kueue.x-k8s.io/queue-name":"q","z":"1"})");
   }
   SECTION("RayService heads get the serve port") {
     Json m = render_text("kind: RayService\nname: s\nserve: {config: {applications: []}}\n");
-    const Json& ports = m["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"];
+    const Json& ports = m["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]
+                         ["containers"][0]["ports"];
     CHECK(ports.back() == Json::parse(R"({"name":"serve","containerPort":8000})"));
     CHECK(m["spec"]["serveConfigV2"] == "applications: []\n");
   }
@@ -220,12 +226,17 @@ TEST_CASE("core::merge_into", "[render]") {
   Json base = Json::parse(R"({"a":1,"list":[{"name":"x","v":1}],"plain":[1,2]})");
   SECTION("fill keeps base values and adds missing ones") {
     Json b = base;
-    kray::core::merge_into(b, Json::parse(R"({"a":2,"b":3,"list":[{"name":"x","v":9,"w":1},{"name":"y"}],"plain":[3]})"), MergeMode::fill);
-    CHECK(b.dump() == R"({"a":1,"list":[{"name":"x","v":1,"w":1},{"name":"y"}],"plain":[1,2],"b":3})");
+    kray::core::merge_into(
+        b,
+        Json::parse(R"({"a":2,"b":3,"list":[{"name":"x","v":9,"w":1},{"name":"y"}],"plain":[3]})"),
+        MergeMode::fill);
+    CHECK(b.dump() ==
+          R"({"a":1,"list":[{"name":"x","v":1,"w":1},{"name":"y"}],"plain":[1,2],"b":3})");
   }
   SECTION("overlay replaces values and plain lists, and null removes") {
     Json b = base;
-    kray::core::merge_into(b, Json::parse(R"({"a":null,"list":[{"name":"x","v":9}],"plain":[3]})"), MergeMode::overlay);
+    kray::core::merge_into(b, Json::parse(R"({"a":null,"list":[{"name":"x","v":9}],"plain":[3]})"),
+                           MergeMode::overlay);
     CHECK(b.dump() == R"({"list":[{"name":"x","v":9}],"plain":[3]})");
   }
 }

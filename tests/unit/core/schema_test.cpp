@@ -51,14 +51,15 @@ TEST_CASE("core::SchemaValidator", "[schema]") {
     "definitions": {"pos": {"type": "number", "exclusiveMinimum": 0}}
   })");
 
-  CHECK(check(schema, Json::parse(R"({"name":"ok","gpus":1,"kind":"RayJob","n":2,"ref":1})")).empty());
+  CHECK(check(schema, Json::parse(R"({"name":"ok","gpus":1,"kind":"RayJob","n":2,"ref":1})"))
+            .empty());
   CHECK(messages(check(schema, Json::parse(R"({"gpus":-1})"))) ==
         std::vector<std::string>{": missing required key 'name'", "/gpus: must be >= 0, got -1"});
   CHECK(messages(check(schema, Json::parse(R"({"name":"x","gpu":1})"))) ==
         std::vector<std::string>{"/gpu: unknown key 'gpu'; did you mean 'gpus'?"});
   CHECK(messages(check(schema, Json::parse(R"({"name":"x","zzz":1})"))) ==
-        std::vector<std::string>{
-            "/zzz: unknown key 'zzz' (expected one of: name, gpus, kind, tags, n, ref, either, pat)"});
+        std::vector<std::string>{"/zzz: unknown key 'zzz' (expected one of: name, gpus, kind, "
+                                 "tags, n, ref, either, pat)"});
   CHECK(messages(check(schema, Json::parse(R"({"name":"x","kind":"RayJobs"})"))) ==
         std::vector<std::string>{
             "/kind: must be one of 'RayCluster', 'RayJob', got 'RayJobs'; did you mean 'RayJob'?"});
@@ -69,8 +70,9 @@ TEST_CASE("core::SchemaValidator", "[schema]") {
   CHECK(check(schema, Json::parse(R"({"name":"x","gpus":2.0})")).empty());
   CHECK(messages(check(schema, Json::parse(R"({"name":"toolong"})"))) ==
         std::vector<std::string>{"/name: must be at most 5 characters long, got 7"});
-  CHECK(messages(check(schema, Json::parse(R"({"name":"x","tags":["a","a","b"]})"))) ==
-        std::vector<std::string>{"/tags: must have at most 2 item(s)", "/tags/1: duplicates item 0"});
+  CHECK(
+      messages(check(schema, Json::parse(R"({"name":"x","tags":["a","a","b"]})"))) ==
+      std::vector<std::string>{"/tags: must have at most 2 item(s)", "/tags/1: duplicates item 0"});
   CHECK(messages(check(schema, Json::parse(R"({"name":"x","n":3})"))) ==
         std::vector<std::string>{"/n: must be even"});
   CHECK(messages(check(schema, Json::parse(R"({"name":"x","ref":0})"))) ==

@@ -43,7 +43,9 @@ TEST_CASE("core::parse_spec defaults", "[spec]") {
     CHECK(r.spec->workers[0].max == 1);
   }
   SECTION("replicas defaults to min; max to the larger of the two") {
-    auto r = parse("name: d\nworkers: [{name: a, min: 4, max: 16}, {name: b, replicas: 3}, {name: c, max: 5}]\n");
+    auto r = parse(
+        "name: d\nworkers: [{name: a, min: 4, max: 16}, {name: b, replicas: 3}, {name: c, max: "
+        "5}]\n");
     REQUIRE(r.spec);
     CHECK(r.spec->workers[0].replicas == 4);
     CHECK(r.spec->workers[1].min == 3);
@@ -53,7 +55,8 @@ TEST_CASE("core::parse_spec defaults", "[spec]") {
     CHECK(r.spec->workers[2].max == 5);
   }
   SECTION("the image follows the version, python and nvidia GPUs") {
-    auto r = parse("name: d\nray: {version: '2.46.0', python: '3.10'}\nworkers: [{name: g, gpus: 1}]\n");
+    auto r =
+        parse("name: d\nray: {version: '2.46.0', python: '3.10'}\nworkers: [{name: g, gpus: 1}]\n");
     REQUIRE(r.spec);
     CHECK(r.spec->image == "rayproject/ray:2.46.0-py310-gpu");
     auto amd = parse("name: d\nworkers: [{name: g, gpus: 1, gpuResource: amd.com/gpu}]\n");
@@ -118,10 +121,12 @@ TEST_CASE("core::parse_spec reports every problem with its location", "[spec]") 
   CHECK(errors("name: d\nautoscaler: {idleTimeout: 60x}\n") ==
         Lines{"2:27: invalid duration '60x': expected seconds (60) or a duration such as 60s, 5m, "
               "1h30m (autoscaler.idleTimeout)"});
-  CHECK(errors("name: My_Cluster\n") ==
-        Lines{"1:7: 'My_Cluster' must be a DNS-1035 label: lower-case letters, digits and '-', "
-              "starting with a letter and ending with a letter or digit (try 'my_cluster') (name)"});
-  CHECK(errors("kind: RayJob\nname: a-very-long-rayjob-name-that-is-fine-for-a-cluster\njob: {entrypoint: x}\n") ==
+  CHECK(
+      errors("name: My_Cluster\n") ==
+      Lines{"1:7: 'My_Cluster' must be a DNS-1035 label: lower-case letters, digits and '-', "
+            "starting with a letter and ending with a letter or digit (try 'my_cluster') (name)"});
+  CHECK(errors("kind: RayJob\nname: a-very-long-rayjob-name-that-is-fine-for-a-cluster\njob: "
+               "{entrypoint: x}\n") ==
         Lines{"2:7: RayJob name must be no more than 47 characters (KubeRay derives longer names "
               "from it), got 50 (name)"});
   CHECK(errors("name: d\nworkers: [{name: a}, {name: a}]\n") ==

@@ -22,15 +22,84 @@ Json read_back(const std::string& yaml) {
 }  // namespace
 
 TEST_CASE("core::emit_yaml keeps every string a string", "[yaml_emit]") {
-  const std::vector<std::string> tricky = {
-      "on", "On", "yes", "y", "Y", "n", "no", "off", "true", "False", "null", "Null", "~", "",
-      "1e3", "0x10", "08", "010", "0o17", "0b11", "1_000", "2.55.1", "8", "-1", "+1", ".5",
-      ".inf", "-.inf", ".nan", "1:20", "2001-12-14", "<<", "=", "-", "- a", "? x", ": x", "a: b",
-      "a #b", "#x", "&a", "*a", "!tag", "|", ">", "'q'", "\"q\"", "%x", "@x", "`x", "a:",
-      " leading", "trailing ", "tab\tinside", "multi\nline", "trailing\n", "two\n\n",
-      "\nleading newline", "  indented\nblock", "cr\r\nlf", "bell\x07", "del\x7f", "ünïcödé",
-      "line\xE2\x80\xA8sep", "nel\xC2\x85", "bom\xEF\xBB\xBF", "{a}", "[a]", "a,b", "x\\y",
-      "32Gi", "500m", "0xff", "1e", "10s", "0.5Gi", "1.5", "9999999999999999999999"};
+  const std::vector<std::string> tricky = {"on",
+                                           "On",
+                                           "yes",
+                                           "y",
+                                           "Y",
+                                           "n",
+                                           "no",
+                                           "off",
+                                           "true",
+                                           "False",
+                                           "null",
+                                           "Null",
+                                           "~",
+                                           "",
+                                           "1e3",
+                                           "0x10",
+                                           "08",
+                                           "010",
+                                           "0o17",
+                                           "0b11",
+                                           "1_000",
+                                           "2.55.1",
+                                           "8",
+                                           "-1",
+                                           "+1",
+                                           ".5",
+                                           ".inf",
+                                           "-.inf",
+                                           ".nan",
+                                           "1:20",
+                                           "2001-12-14",
+                                           "<<",
+                                           "=",
+                                           "-",
+                                           "- a",
+                                           "? x",
+                                           ": x",
+                                           "a: b",
+                                           "a #b",
+                                           "#x",
+                                           "&a",
+                                           "*a",
+                                           "!tag",
+                                           "|",
+                                           ">",
+                                           "'q'",
+                                           "\"q\"",
+                                           "%x",
+                                           "@x",
+                                           "`x",
+                                           "a:",
+                                           " leading",
+                                           "trailing ",
+                                           "tab\tinside",
+                                           "multi\nline",
+                                           "trailing\n",
+                                           "two\n\n",
+                                           "\nleading newline",
+                                           "  indented\nblock",
+                                           "cr\r\nlf",
+                                           "bell\x07",
+                                           "del\x7f",
+                                           "ünïcödé",
+                                           "line\xE2\x80\xA8sep",
+                                           "nel\xC2\x85",
+                                           "bom\xEF\xBB\xBF",
+                                           "{a}",
+                                           "[a]",
+                                           "a,b",
+                                           "x\\y",
+                                           "32Gi",
+                                           "500m",
+                                           "0xff",
+                                           "1e",
+                                           "10s",
+                                           "0.5Gi",
+                                           "1.5",
+                                           "9999999999999999999999"};
   for (const auto& s : tricky) {
     INFO("string: " << Json(s).dump());
     Json doc = {{"key", s}, {s.empty() ? "empty" : s, "as key"}};
@@ -39,7 +108,8 @@ TEST_CASE("core::emit_yaml keeps every string a string", "[yaml_emit]") {
 }
 
 TEST_CASE("core::emit_yaml layout", "[yaml_emit]") {
-  Json doc = Json::parse(R"({"apiVersion":"v1","list":[{"a":1,"b":[]},"x",[1,2]],"m":{},"n":null,"f":1.5,"t":true})");
+  Json doc = Json::parse(
+      R"({"apiVersion":"v1","list":[{"a":1,"b":[]},"x",[1,2]],"m":{},"n":null,"f":1.5,"t":true})");
   CHECK(kray::core::emit_yaml(doc) ==
         "apiVersion: v1\n"
         "list:\n"

@@ -33,7 +33,9 @@ TEST_CASE("util::strings", "[util]") {
 }
 
 namespace {
-kray::Result<int> fails() { return kray::make_error(kray::ErrorCode::io, "disk on fire"); }
+kray::Result<int> fails() {
+  return kray::make_error(kray::ErrorCode::io, "disk on fire");
+}
 kray::Result<int> passes_through() {
   KRAY_TRY_ASSIGN(int v, fails());
   return v + 1;
