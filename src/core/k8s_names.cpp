@@ -33,47 +33,46 @@ bool dns1123_label_chars(std::string_view s) {
   return true;
 }
 
-bool has_upper(std::string_view s) {
-  for (char c : s) {
-    if (c >= 'A' && c <= 'Z') {
-      return true;
-    }
+// The nearest valid label: lower-cased, other characters as '-'.
+std::string suggest_label(std::string_view s) {
+  std::string out;
+  for (char c : util::to_lower(s)) {
+    out += is_lower_alnum(c) ? c : '-';
   }
-  return false;
+  const auto first = out.find_first_not_of('-');
+  const auto last = out.find_last_not_of('-');
+  return first == std::string::npos ? std::string() : out.substr(first, last - first + 1);
+}
+
+// Shared by the two label rules: `rule` describes the expected form.
+std::optional<std::string> check_label(std::string_view s, bool letter_first, const char* rule) {
+  if (auto e = too_long(s, 63)) {
+    return e;
+  }
+  if (dns1123_label_chars(s) && !(letter_first && s.front() >= '0' && s.front() <= '9')) {
+    return std::nullopt;
+  }
+  std::string msg = rule;
+  const std::string suggestion = suggest_label(s);
+  if (!suggestion.empty() && suggestion != s && dns1123_label_chars(suggestion) &&
+      !(letter_first && suggestion.front() >= '0' && suggestion.front() <= '9')) {
+    msg += " (try " + util::quote(suggestion) + ")";
+  }
+  return msg;
 }
 
 }  // namespace
 
 std::optional<std::string> check_dns1035_label(std::string_view s) {
-  if (auto e = too_long(s, 63)) {
-    return e;
-  }
-  if (!dns1123_label_chars(s) || (s.front() >= '0' && s.front() <= '9')) {
-    std::string msg =
-        "must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter "
-        "and ending with a letter or digit";
-    if (has_upper(s)) {
-      msg += " (try " + util::quote(util::to_lower(s)) + ")";
-    }
-    return msg;
-  }
-  return std::nullopt;
+  return check_label(s, true,
+                     "must be a DNS-1035 label: lower-case letters, digits and '-', starting with "
+                     "a letter and ending with a letter or digit");
 }
 
 std::optional<std::string> check_dns1123_label(std::string_view s) {
-  if (auto e = too_long(s, 63)) {
-    return e;
-  }
-  if (!dns1123_label_chars(s)) {
-    std::string msg =
-        "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending "
-        "with a letter or digit";
-    if (has_upper(s)) {
-      msg += " (try " + util::quote(util::to_lower(s)) + ")";
-    }
-    return msg;
-  }
-  return std::nullopt;
+  return check_label(s, false,
+                     "must be a DNS-1123 label: lower-case letters, digits and '-', starting and "
+                     "ending with a letter or digit");
 }
 
 std::optional<std::string> check_dns1123_subdomain(std::string_view s) {

@@ -349,19 +349,28 @@ class SpecParser {
     return SecretKey{*name, SpecReader::string(SpecReader::member(v, "key")).value_or(default_key)};
   }
 
-  void read_job(Spec& spec) {
-    const Json* job = SpecReader::member(&m_root, "job");
-    if (spec.kind != WorkloadKind::ray_job) {
-      if (job != nullptr) {
-        m_reader.error("/job", "job is only for kind RayJob", true);
+  // Returns the section `key` that only kind `owner` has (job, serve), or
+  // nullptr, reporting it when another kind has it or `owner` lacks it.
+  const Json* kind_section(const Spec& spec, const char* key, WorkloadKind owner,
+                           const char* needs) {
+    const Json* section = SpecReader::member(&m_root, key);
+    const std::string pointer = std::string("/") + key;
+    if (spec.kind != owner) {
+      if (section != nullptr) {
+        m_reader.error(pointer, fmt::format("{} is only for kind {}", key, kind_name(owner)), true);
       }
-      return;
+      return nullptr;
     }
-    if (job == nullptr || !job->is_object()) {
-      if (job == nullptr) {
-        m_reader.error(m_root.contains("kind") ? "/kind" : "",
-                       "a RayJob needs a job section with an entrypoint");
-      }
+    if (section == nullptr) {
+      m_reader.error(m_root.contains("kind") ? "/kind" : "",
+                     fmt::format("a {} needs a {} section with {}", kind_name(owner), key, needs));
+    }
+    return section != nullptr && section->is_object() ? section : nullptr;
+  }
+
+  void read_job(Spec& spec) {
+    const Json* job = kind_section(spec, "job", WorkloadKind::ray_job, "an entrypoint");
+    if (job == nullptr) {
       return;
     }
     JobSettings out;
@@ -392,18 +401,9 @@ class SpecParser {
   }
 
   void read_serve(Spec& spec) {
-    const Json* serve = SpecReader::member(&m_root, "serve");
-    if (spec.kind != WorkloadKind::ray_service) {
-      if (serve != nullptr) {
-        m_reader.error("/serve", "serve is only for kind RayService", true);
-      }
-      return;
-    }
-    if (serve == nullptr || !serve->is_object()) {
-      if (serve == nullptr) {
-        m_reader.error(m_root.contains("kind") ? "/kind" : "",
-                       "a RayService needs a serve section with config or configFile");
-      }
+    const Json* serve =
+        kind_section(spec, "serve", WorkloadKind::ray_service, "config or configFile");
+    if (serve == nullptr) {
       return;
     }
     ServeSettings out;

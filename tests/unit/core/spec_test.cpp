@@ -124,7 +124,7 @@ TEST_CASE("core::parse_spec reports every problem with its location", "[spec]") 
   CHECK(
       errors("name: My_Cluster\n") ==
       Lines{"1:7: 'My_Cluster' must be a DNS-1035 label: lower-case letters, digits and '-', "
-            "starting with a letter and ending with a letter or digit (try 'my_cluster') (name)"});
+            "starting with a letter and ending with a letter or digit (try 'my-cluster') (name)"});
   CHECK(errors("kind: RayJob\nname: a-very-long-rayjob-name-that-is-fine-for-a-cluster\njob: "
                "{entrypoint: x}\n") ==
         Lines{"2:7: RayJob name must be no more than 47 characters (KubeRay derives longer names "
