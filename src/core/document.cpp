@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/core/document.hpp>
 
+#include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <sstream>
 #include <cstdint>
 #include <unordered_set>
 
@@ -225,7 +228,7 @@ Result<Json> resolve_plain_scalar(std::string_view text) {
 
 namespace {
 
-constexpr std::size_t k_max_nodes = 1'000'000;
+constexpr std::size_t k_max_nodes = 100'000;
 
 // yaml-cpp's messages are terse; these say what to do.
 std::string explain_yaml_error(const std::string& msg) {
@@ -263,7 +266,7 @@ class Converter {
                        int key_line,
                        int key_column) {
     if (++m_nodes > k_max_nodes) {
-      return error_at(node, "document expands to over 1000000 nodes (aliases nested too deep?)");
+      return error_at(node, "document expands to over 100000 nodes (aliases nested too deep?)");
     }
     NodeMark mark;
     mark.line = node.Mark().line + 1;
@@ -436,11 +439,112 @@ class Converter {
   std::size_t m_nodes = 0;
 };
 
+// YAML streams are Unicode text: reject what is not valid UTF-8 and the C0
+// control characters YAML forbids (all but tab, LF, CR), as go-yaml does,
+// before yaml-cpp (which passes them through) sees them.
+Result<void> check_text(const SourceFile& source) {
+  const std::string& t = source.text;
+  int line = 1;
+  int column = 1;
+  auto bad = [&](const std::string& what) {
+    return make_error(ErrorCode::invalid_spec, what, SourceLocation{source.name, line, column});
+  };
+  for (std::size_t i = 0; i < t.size();) {
+    const auto c = static_cast<unsigned char>(t[i]);
+    std::size_t len = 1;
+    if (c < 0x80) {
+      if (c == '\n') {
+        ++line;
+        column = 1;
+        ++i;
+        continue;
+      }
+      if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+        return bad(fmt::format("control character 0x{:02x} is not allowed in YAML", c));
+      }
+    } else {
+      len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+      bool ok = len != 0 && i + len <= t.size();
+      for (std::size_t k = 1; ok && k < len; ++k) {
+        ok = (static_cast<unsigned char>(t[i + k]) & 0xC0) == 0x80;
+      }
+      if (ok && len == 3) {  // no overlongs, no UTF-16 surrogates
+        const auto c1 = static_cast<unsigned char>(t[i + 1]);
+        ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+      }
+      if (ok && len == 4) {  // no overlongs, nothing past U+10FFFF
+        const auto c1 = static_cast<unsigned char>(t[i + 1]);
+        ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+      }
+      if (!ok) {
+        return bad("the file is not valid UTF-8 here (saved as UTF-16 or Latin-1?)");
+      }
+    }
+    i += len;
+    ++column;
+  }
+  return {};
+}
+
+// yaml-cpp 0.7 loops forever, allocating, when a document starts with a ','
+// (`LoadAll(",x")` never returns: each "document" it yields is an empty one
+// at the same position). This pass sees only events and stops as soon as a
+// document starts where the previous one started. It throws what yaml-cpp
+// throws for other syntax errors.
+class ProgressGuard final : public YAML::EventHandler {
+ public:
+  // Returns the position of a document that made no progress, if any.
+  static std::optional<YAML::Mark> find_stuck_document(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    ProgressGuard guard;
+    std::size_t last = std::string::npos;
+    while (parser.HandleNextDocument(guard)) {
+      const auto pos = static_cast<std::size_t>(guard.m_start.pos);
+      if (pos == last) {
+        return guard.m_start;
+      }
+      last = pos;
+    }
+    return std::nullopt;
+  }
+
+  void OnDocumentStart(const YAML::Mark& mark) override { m_start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  YAML::Mark m_start;
+};
+
 }  // namespace
 
 Result<std::vector<Document>> parse_documents(std::shared_ptr<const SourceFile> source) {
+  KRAY_TRY(check_text(*source));
   std::vector<YAML::Node> nodes;
   try {
+    if (auto stuck = ProgressGuard::find_stuck_document(source->text)) {
+      // The parser stopped before the offending character: find it.
+      const auto at = source->text.find_first_not_of(" \t\r\n", static_cast<std::size_t>(stuck->pos));
+      int line = 1;
+      int column = 1;
+      for (std::size_t i = 0; i < at && i < source->text.size(); ++i) {
+        column = source->text[i] == '\n' ? 1 : column + 1;
+        line += source->text[i] == '\n' ? 1 : 0;
+      }
+      return make_error(ErrorCode::invalid_spec,
+                        "unexpected ',': it separates items only inside [ ] or { }",
+                        SourceLocation{source->name, line, column});
+    }
     nodes = YAML::LoadAll(source->text);
   } catch (const YAML::Exception& e) {
     // yaml-cpp often blames the ':' after a tab-indented key; a tab in the

@@ -25,7 +25,8 @@ void check_round_trip(const kray::core::Json& value) {
   // An empty mapping or list at the top emits as `{}` / `[]`, which reads
   // back fine; null at the top is an empty document.
   if (!same && !value.is_null()) {
-    std::fprintf(stderr, "round trip changed the value:\n%s\n---\n%s\n", value.dump().c_str(),
+    const auto shown = value.dump(-1, ' ', false, kray::core::Json::error_handler_t::replace);
+    std::fprintf(stderr, "round trip changed the value:\n%s\n---\n%s\n", shown.c_str(),
                  yaml.c_str());
     std::abort();
   }

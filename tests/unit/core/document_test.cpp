@@ -146,6 +146,26 @@ TEST_CASE("core::parse_documents syntax errors", "[document]") {
   CHECK(error_of("a: b: c\n") ==
         "t.yaml:1:5: unexpected ':': quote a value that contains ': ', or fix the indentation");
   CHECK(error_of("a: *nope\n").find("t.yaml:1:") == 0);
+  CHECK(error_of("a: 1\nb: x\x01y\n") ==
+        "t.yaml:2:5: control character 0x01 is not allowed in YAML");
+  CHECK(error_of("a: \xC3\xA9\nb: \xE9t\xE9\n") ==
+        "t.yaml:2:4: the file is not valid UTF-8 here (saved as UTF-16 or Latin-1?)");
+  CHECK(error_of("a: \xED\xA0\x80\n").find("not valid UTF-8") != std::string::npos);
+  SECTION("a ',' starting a document is an error, not a hang (yaml-cpp 0.7 loops)") {
+    CHECK(error_of(",x\n") == "t.yaml:1:1: unexpected ',': it separates items only inside [ ] or { }");
+    CHECK(error_of("a: 1\n---\n# c\n  ,x\n") ==
+          "t.yaml:4:3: unexpected ',': it separates items only inside [ ] or { }");
+  }
+  SECTION("an alias bomb is refused, not expanded") {
+    std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    for (char c = 'b'; c <= 'h'; ++c) {
+      const char prev = static_cast<char>(c - 1);
+      bomb += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev +
+              ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" +
+              prev + ", *" + prev + "]\n";
+    }
+    CHECK(error_of(bomb).find("expands to over 100000 nodes") != std::string::npos);
+  }
   SECTION("escaped quotes do not close a string") {
     CHECK(parse("a: \"x\\\"y\"\n"));
     CHECK(parse("a: 'it''s'\n"));
