@@ -6,8 +6,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
-#include <sstream>
 #include <cstdint>
+#include <sstream>
 #include <unordered_set>
 
 namespace kray::core {
@@ -513,12 +513,18 @@ class ProgressGuard final : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+  void OnScalar(const YAML::Mark&,
+                const std::string&,
+                YAML::anchor_t,
                 const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+  void OnSequenceStart(const YAML::Mark&,
+                       const std::string&,
+                       YAML::anchor_t,
                        YAML::EmitterStyle::value) override {}
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+  void OnMapStart(const YAML::Mark&,
+                  const std::string&,
+                  YAML::anchor_t,
                   YAML::EmitterStyle::value) override {}
   void OnMapEnd() override {}
 
@@ -534,7 +540,8 @@ Result<std::vector<Document>> parse_documents(std::shared_ptr<const SourceFile> 
   try {
     if (auto stuck = ProgressGuard::find_stuck_document(source->text)) {
       // The parser stopped before the offending character: find it.
-      const auto at = source->text.find_first_not_of(" \t\r\n", static_cast<std::size_t>(stuck->pos));
+      const auto at =
+          source->text.find_first_not_of(" \t\r\n", static_cast<std::size_t>(stuck->pos));
       int line = 1;
       int column = 1;
       for (std::size_t i = 0; i < at && i < source->text.size(); ++i) {

@@ -130,6 +130,9 @@ Result<Quantity> parse_quantity_value(const Json& value) {
 
 Result<std::int64_t> parse_duration_seconds(const Json& value) {
   const std::string hint = "expected seconds (60) or a duration such as 60s, 5m, 1h30m";
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > INT64_MAX) {
+    return make_error(ErrorCode::invalid_spec, "duration '" + value.dump() + "' is too long");
+  }
   if (value.is_number_integer()) {
     const auto v = value.get<std::int64_t>();
     if (v < 0) {
@@ -182,6 +185,9 @@ Result<std::int64_t> parse_duration_seconds(const Json& value) {
     }
     s.remove_prefix(unit->name.size());
     total += amount * unit->factor;
+  }
+  if (total > 1e15) {  // about 31 million years; also keeps the cast below defined
+    return make_error(ErrorCode::invalid_spec, "duration '" + text + "' is too long");
   }
   const double rounded = std::round(total);
   if (std::fabs(total - rounded) > 1e-9) {

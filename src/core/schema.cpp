@@ -55,14 +55,16 @@ bool matches_type(const Json& v, const std::string& t) {
   return true;
 }
 
+// The value itself, for messages about strings and numbers; other types
+// say all there is to say in their type name.
 std::string show_value(const Json& v) {
   if (v.is_string()) {
     return util::quote(v.get_ref<const std::string&>());
   }
-  if (v.is_object() || v.is_array()) {
-    return "";
+  if (v.is_number()) {
+    return util::quote(v.dump());
   }
-  return util::quote(v.dump());
+  return "";
 }
 
 std::size_t utf8_length(const std::string& s) {

@@ -42,8 +42,9 @@ Result<std::vector<Segment>> parse_path(std::string_view path, const SourceLocat
         return bad("missing ']'");
       }
       const std::string_view digits = path.substr(i + 1, close - i - 1);
-      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
-        return bad("list index must be a number");
+      if (digits.empty() || digits.size() > 9 ||
+          digits.find_first_not_of("0123456789") != std::string_view::npos) {
+        return bad("list index must be a number below 1000000000");
       }
       out.emplace_back(static_cast<std::size_t>(std::stoul(std::string(digits))));
       i = close;

@@ -351,7 +351,9 @@ class SpecParser {
 
   // Returns the section `key` that only kind `owner` has (job, serve), or
   // nullptr, reporting it when another kind has it or `owner` lacks it.
-  const Json* kind_section(const Spec& spec, const char* key, WorkloadKind owner,
+  const Json* kind_section(const Spec& spec,
+                           const char* key,
+                           WorkloadKind owner,
                            const char* needs) {
     const Json* section = SpecReader::member(&m_root, key);
     const std::string pointer = std::string("/") + key;

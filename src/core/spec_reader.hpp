@@ -40,11 +40,25 @@ class SpecReader {
     return v->get<std::string>();
   }
 
+  // An integer, or nullopt for anything else, including numbers beyond
+  // int64 (converting those would be undefined; the schema reports them).
   static std::optional<std::int64_t> integer(const Json* v) {
-    if (v == nullptr || !v->is_number()) {
+    if (v == nullptr) {
       return std::nullopt;
     }
-    return v->get<std::int64_t>();
+    if (v->is_number_integer() && !v->is_number_unsigned()) {
+      return v->get<std::int64_t>();
+    }
+    if (v->is_number_unsigned() && v->get<std::uint64_t>() <= INT64_MAX) {
+      return static_cast<std::int64_t>(v->get<std::uint64_t>());
+    }
+    if (v->is_number_float()) {
+      const double d = v->get<double>();
+      if (d >= -9.2e18 && d <= 9.2e18 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
+        return static_cast<std::int64_t>(d);
+      }
+    }
+    return std::nullopt;
   }
 
   static std::optional<bool> boolean(const Json* v) {

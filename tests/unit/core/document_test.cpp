@@ -152,7 +152,8 @@ TEST_CASE("core::parse_documents syntax errors", "[document]") {
         "t.yaml:2:4: the file is not valid UTF-8 here (saved as UTF-16 or Latin-1?)");
   CHECK(error_of("a: \xED\xA0\x80\n").find("not valid UTF-8") != std::string::npos);
   SECTION("a ',' starting a document is an error, not a hang (yaml-cpp 0.7 loops)") {
-    CHECK(error_of(",x\n") == "t.yaml:1:1: unexpected ',': it separates items only inside [ ] or { }");
+    CHECK(error_of(",x\n") ==
+          "t.yaml:1:1: unexpected ',': it separates items only inside [ ] or { }");
     CHECK(error_of("a: 1\n---\n# c\n  ,x\n") ==
           "t.yaml:4:3: unexpected ',': it separates items only inside [ ] or { }");
   }
@@ -160,9 +161,9 @@ TEST_CASE("core::parse_documents syntax errors", "[document]") {
     std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
     for (char c = 'b'; c <= 'h'; ++c) {
       const char prev = static_cast<char>(c - 1);
-      bomb += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev +
-              ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" +
-              prev + ", *" + prev + "]\n";
+      bomb += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" +
+              prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev +
+              ", *" + prev + "]\n";
     }
     CHECK(error_of(bomb).find("expands to over 100000 nodes") != std::string::npos);
   }

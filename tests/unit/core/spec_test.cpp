@@ -144,6 +144,12 @@ TEST_CASE("core::parse_spec reports every problem with its location", "[spec]") 
   CHECK(errors("name: d\nhead: {env: {FLAG: on}}\n") ==
         Lines{"2:20: expected a string, a number or a mapping, got boolean (YAML reads the "
               "unquoted 'on' as boolean; write \"on\" to keep it a string) (head.env.FLAG)"});
+  SECTION("numbers beyond int64 are reported, not converted") {
+    CHECK(errors("name: d\nworkers: [{name: w, max: 13333333333333333333333333333333}]\n") ==
+          Lines{"2:26: must be <= 2147483647, got 1.3333333333333334e+31 (workers[0].max)"});
+    CHECK(errors("name: d\nautoscaler: {idleTimeout: 99999999999999999999h}\n") ==
+          Lines{"2:27: duration '99999999999999999999h' is too long (autoscaler.idleTimeout)"});
+  }
   SECTION("several problems come out together, in file order") {
     CHECK(errors("name: d\nhead: {cpuu: 1}\nworkers: [{name: w, min: 3, max: 1}]\n").size() == 2);
   }
