@@ -131,6 +131,18 @@ void render_document(Document& doc,
           core::make_diagnostic(doc, spec.serve->config_file_pointer, text.error().message));
       return;
     }
+    // KubeRay parses serveConfigV2 as a YAML mapping: check it here, with
+    // positions in the config file itself.
+    auto source = std::make_shared<core::SourceFile>(core::SourceFile{path, *text});
+    auto docs = core::parse_documents(source);
+    if (!docs || docs->size() != 1 || !docs->front().root.is_object()) {
+      Diagnostic d;
+      d.message = !docs ? docs.error().message : "a Serve config must be one YAML mapping";
+      d.where = !docs && docs.error().where ? *docs.error().where : SourceLocation{path, 1, 1};
+      d.source = source;
+      diags.push_back(std::move(d));
+      return;
+    }
     spec.serve->config_text = std::move(*text);
   }
   Json manifest = core::render(spec, templates);

@@ -59,9 +59,14 @@ std::string format_diagnostic(const Diagnostic& d, bool color) {
       out += fmt::format(" {} | {}\n", number, line);
       if (d.where.column > 0) {
         std::string pad;
-        // Keep tabs so that the caret lines up under them.
+        // Columns count bytes; pad one space per character (UTF-8
+        // continuation bytes add none) and keep tabs, so that the caret
+        // lines up under the column on a terminal.
         for (int i = 0; i < d.where.column - 1 && i < static_cast<int>(line.size()); ++i) {
-          pad += line[static_cast<std::size_t>(i)] == '\t' ? '\t' : ' ';
+          const char c = line[static_cast<std::size_t>(i)];
+          if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+            pad += c == '\t' ? '\t' : ' ';
+          }
         }
         out +=
             fmt::format(" {} | {}{}^{}\n", std::string(number.size(), ' '), pad, sev_color, reset);

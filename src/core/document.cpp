@@ -463,7 +463,12 @@ Result<void> check_text(const SourceFile& source) {
         return bad(fmt::format("control character 0x{:02x} is not allowed in YAML", c));
       }
     } else {
-      len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+      // Lead bytes: C2..DF, E0..EF, F0..F4; anything else never starts a
+      // character (80..BF continue one, C0/C1 and F5..FF never occur).
+      len = c >= 0xC2 && c <= 0xDF   ? 2
+            : c >= 0xE0 && c <= 0xEF ? 3
+            : c >= 0xF0 && c <= 0xF4 ? 4
+                                     : 0;
       bool ok = len != 0 && i + len <= t.size();
       for (std::size_t k = 1; ok && k < len; ++k) {
         ok = (static_cast<unsigned char>(t[i + k]) & 0xC0) == 0x80;
@@ -481,7 +486,7 @@ Result<void> check_text(const SourceFile& source) {
       }
     }
     i += len;
-    ++column;
+    column += static_cast<int>(len);  // columns count bytes, as yaml-cpp's marks do
   }
   return {};
 }

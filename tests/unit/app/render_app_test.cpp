@@ -114,6 +114,12 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     REQUIRE(render(opts({"specs/svc.yaml"})));
     CHECK(console.out_text.find("serveConfigV2: |\n    applications: []\n") != std::string::npos);
   }
+  SECTION("a serve configFile must hold one YAML mapping") {
+    fs.with_file("svc.yaml", "kind: RayService\nname: s\nserve: {configFile: serve.yaml}\n")
+        .with_file("serve.yaml", "applications:\n  - name: a\n   route_prefix: /\n");
+    REQUIRE_FALSE(render(opts({"svc.yaml"})));
+    CHECK(console.err_text.find("serve.yaml:3:4: error: ") == 0);
+  }
   SECTION("a missing serve configFile points at the key") {
     fs.with_file("svc.yaml", "kind: RayService\nname: s\nserve: {configFile: gone.yaml}\n");
     REQUIRE_FALSE(render(opts({"svc.yaml"})));

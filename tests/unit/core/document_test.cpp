@@ -151,6 +151,11 @@ TEST_CASE("core::parse_documents syntax errors", "[document]") {
   CHECK(error_of("a: \xC3\xA9\nb: \xE9t\xE9\n") ==
         "t.yaml:2:4: the file is not valid UTF-8 here (saved as UTF-16 or Latin-1?)");
   CHECK(error_of("a: \xED\xA0\x80\n").find("not valid UTF-8") != std::string::npos);
+  for (const char* bad : {"\xF6\xAD\x9E", "\xC0\x80", "\xF4\x90\x80\x80", "\x80", "\xE2\x82"}) {
+    INFO(bad);
+    CHECK(error_of(std::string("a: ") + bad + "\n").find("not valid UTF-8") != std::string::npos);
+  }
+  CHECK(parse("a: \xF0\x9F\x9A\x80 \xE2\x82\xAC \xC3\xA9\n"));  // 4-, 3-, 2-byte characters
   SECTION("a ',' starting a document is an error, not a hang (yaml-cpp 0.7 loops)") {
     CHECK(error_of(",x\n") ==
           "t.yaml:1:1: unexpected ',': it separates items only inside [ ] or { }");
