@@ -2,6 +2,7 @@
 // Fakes of the io interfaces: in-memory files, captured output.
 #pragma once
 
+#include <krayctl/app/deps.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/file_system.hpp>
 
@@ -69,6 +70,14 @@ class FakeFileSystem final : public io::FileSystem {
     }
     return out;
   }
+};
+
+// A FakeFileSystem and a FakeConsole wired into app::Deps: the base of
+// fixtures that run use cases or the CLI.
+struct FakeDeps {
+  FakeFileSystem fs;
+  FakeConsole console;
+  app::Deps deps{fs, console};
 };
 
 // The source tree's root (for test data such as examples/ and ../shared).

@@ -7,16 +7,10 @@
 using kray::app::OutputFormat;
 using kray::app::RenderOptions;
 using kray::core::Json;
-using kray::test::FakeConsole;
-using kray::test::FakeFileSystem;
 
 namespace {
 
-struct AppFixture {
-  FakeFileSystem fs;
-  FakeConsole console;
-  kray::app::Deps deps{fs, console};
-
+struct AppFixture : kray::test::FakeDeps {
   kray::Result<void> render(RenderOptions options) { return kray::app::run_render(options, deps); }
 };
 

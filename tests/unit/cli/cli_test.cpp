@@ -5,16 +5,9 @@
 #include "../../support/catch.hpp"
 #include "../../support/fakes.hpp"
 
-using kray::test::FakeConsole;
-using kray::test::FakeFileSystem;
-
 namespace {
 
-struct CliFixture {
-  FakeFileSystem fs;
-  FakeConsole console;
-  kray::app::Deps deps{fs, console};
-
+struct CliFixture : kray::test::FakeDeps {
   int run(std::vector<const char*> args) {
     args.insert(args.begin(), "krayctl");
     return kray::cli::run(static_cast<int>(args.size()), args.data(), deps);
