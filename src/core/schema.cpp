@@ -9,6 +9,9 @@
 
 namespace kray::core {
 
+namespace {
+
+// "a string", "an integer", "a mapping" ... for messages.
 std::string describe_type(const std::string& t) {
   if (t == "object") {
     return "a mapping";
@@ -24,8 +27,6 @@ std::string describe_type(const std::string& t) {
   }
   return "a " + t;
 }
-
-namespace {
 
 bool matches_type(const Json& v, const std::string& t) {
   if (t == "string") {
@@ -505,17 +506,6 @@ void SchemaValidator::validate(const Json& instance,
                                const RawScalarLookup& raw) const {
   Impl::Ctx ctx{out, raw};
   m_impl->validate(m_impl->root, instance, "", ctx);
-}
-
-void SchemaValidator::validate_at(const std::string& schema_pointer,
-                                  const Json& instance,
-                                  const std::string& base,
-                                  std::vector<SchemaViolation>& out,
-                                  const RawScalarLookup& raw) const {
-  Impl::Ctx ctx{out, raw};
-  if (const Json* s = m_impl->resolve_ref(schema_pointer)) {
-    m_impl->validate(*s, instance, base, ctx);
-  }
 }
 
 }  // namespace kray::core

@@ -32,21 +32,6 @@ bool RealFileSystem::is_directory(const std::string& path) {
   return std::filesystem::is_directory(path, ec);
 }
 
-Result<std::vector<std::string>> RealFileSystem::list_directory(const std::string& dir) {
-  std::error_code ec;
-  std::vector<std::string> out;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.is_regular_file(ec)) {
-      out.push_back(entry.path().filename().string());
-    }
-  }
-  if (ec) {
-    return make_error(ErrorCode::io, "cannot list " + dir + ": " + ec.message());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 std::string resolve_relative(const std::string& base_file, const std::string& relative) {
   if (!relative.empty() && relative.front() == '/') {
     return relative;

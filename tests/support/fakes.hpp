@@ -59,17 +59,6 @@ class FakeFileSystem final : public io::FileSystem {
     }
     return false;
   }
-
-  Result<std::vector<std::string>> list_directory(const std::string& dir) override {
-    std::vector<std::string> out;
-    const std::string prefix = dir + "/";
-    for (const auto& [p, text] : files) {
-      if (p.rfind(prefix, 0) == 0 && p.find('/', prefix.size()) == std::string::npos) {
-        out.push_back(p.substr(prefix.size()));
-      }
-    }
-    return out;
-  }
 };
 
 // A FakeFileSystem and a FakeConsole wired into app::Deps: the base of

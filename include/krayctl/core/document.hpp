@@ -63,12 +63,6 @@ struct Document {
   SourceLocation key_location(std::string_view pointer) const;
 };
 
-// How plain (unquoted) scalars are typed. `yaml11` follows kubectl
-// (sigs.k8s.io/yaml over go-yaml v2): `on`, `yes`, `y` are true; `08` is the
-// number 8; `0x10` is 16. Reading a manifest any other way would disagree
-// with what the API server receives from `kubectl apply`.
-enum class ScalarRules { yaml11 };
-
 // Parses `source` (one or more YAML documents separated by `---`). Empty
 // documents (only comments, or a trailing `---`) are skipped, so an empty
 // file yields an empty vector. Fails with ErrorCode::invalid_spec and the
@@ -77,7 +71,10 @@ enum class ScalarRules { yaml11 };
 [[nodiscard]] Result<std::vector<Document>> parse_documents(
     std::shared_ptr<const SourceFile> source);
 
-// Resolves one plain scalar as kubectl would (see ScalarRules::yaml11).
+// Resolves one plain scalar as kubectl would: sigs.k8s.io/yaml over go-yaml
+// v2, a YAML 1.1 reader, where `on`, `yes`, `y` are true, `08` is the number
+// 8 and `0x10` is 16. Reading a manifest any other way would disagree with
+// what the API server receives from `kubectl apply`.
 // Fails for values JSON cannot hold (.nan, .inf).
 [[nodiscard]] Result<Json> resolve_plain_scalar(std::string_view text);
 

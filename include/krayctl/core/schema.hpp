@@ -56,20 +56,9 @@ class SchemaValidator {
                 std::vector<SchemaViolation>& out,
                 const RawScalarLookup& raw = {}) const;
 
-  // Like `validate`, with the root of the check at `schema_pointer` (for
-  // example "#/definitions/group"), reporting pointers under `base`.
-  void validate_at(const std::string& schema_pointer,
-                   const Json& instance,
-                   const std::string& base,
-                   std::vector<SchemaViolation>& out,
-                   const RawScalarLookup& raw = {}) const;
-
  private:
   struct Impl;
   std::unique_ptr<Impl> m_impl;
 };
-
-// Returns "a string", "an integer", "a mapping" ... for messages.
-std::string describe_type(const std::string& json_schema_type);
 
 }  // namespace kray::core

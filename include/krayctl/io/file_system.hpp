@@ -20,16 +20,12 @@ class FileSystem {
 
   // True when `path` names a directory.
   virtual bool is_directory(const std::string& path) = 0;
-
-  // Returns the regular files directly in `dir`, sorted by name.
-  [[nodiscard]] virtual Result<std::vector<std::string>> list_directory(const std::string& dir) = 0;
 };
 
 class RealFileSystem final : public FileSystem {
  public:
   Result<std::string> read_file(const std::string& path) override;
   bool is_directory(const std::string& path) override;
-  Result<std::vector<std::string>> list_directory(const std::string& dir) override;
 };
 
 // Returns `relative` resolved against the directory of `base_file`
