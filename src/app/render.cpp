@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/app/render.hpp>
 
+#include "inputs.hpp"
+
 #include <krayctl/core/diagnostic.hpp>
 #include <krayctl/core/document.hpp>
 #include <krayctl/core/render.hpp>
 #include <krayctl/core/set_path.hpp>
 #include <krayctl/core/spec.hpp>
+#include <krayctl/core/validate.hpp>
 #include <krayctl/core/yaml_emit.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/file_system.hpp>
@@ -92,20 +95,88 @@ void apply_namespace(const Document& doc,
   }
 }
 
-// Renders one parsed document, appending its manifest or its diagnostics.
-void render_document(Document& doc,
-                     const RenderOptions& options,
-                     const core::Templates& templates,
-                     const Deps& deps,
-                     std::vector<Json>& manifests,
-                     std::vector<Diagnostic>& diags) {
+}  // namespace
+
+namespace detail {
+
+std::optional<std::vector<Document>> load_input(const std::string& input,
+                                                const Deps& deps,
+                                                std::vector<Diagnostic>& diags) {
+  auto source = read_input(input, deps);
+  if (!source) {
+    Diagnostic d;
+    d.message = source.error().message;
+    d.where = SourceLocation{input == "-" ? "<stdin>" : input, 0, 0};
+    diags.push_back(std::move(d));
+    return std::nullopt;
+  }
+  auto docs = core::parse_documents(*source);
+  if (!docs) {
+    Diagnostic d;
+    d.message = docs.error().message;
+    d.where = docs.error().where.value_or(SourceLocation{(*source)->name, 0, 0});
+    d.source = *source;
+    diags.push_back(std::move(d));
+    return std::nullopt;
+  }
+  if (docs->empty()) {
+    Diagnostic d;
+    d.message = "empty file: no YAML document in it";
+    d.where = SourceLocation{(*source)->name, 1, 1};
+    diags.push_back(std::move(d));
+    return std::nullopt;
+  }
+  return std::move(*docs);
+}
+
+core::Document rendered_document(const Document& spec, Json manifest) {
+  Document doc;
+  doc.source = spec.source;
+  doc.index = spec.index;
+  doc.root = std::move(manifest);
+  if (const auto* mark = spec.mark("")) {
+    doc.marks[""] = *mark;
+  }
+  return doc;
+}
+
+void validate_manifest(const Document& doc,
+                       const Json& manifest,
+                       const core::ValidateOptions& options,
+                       std::vector<Diagnostic>& out) {
+  if (!core::is_compact_spec(doc)) {
+    core::validate_object(doc, "", options, out);
+    return;
+  }
+  const Document rendered = rendered_document(doc, manifest);
+  const std::size_t first = out.size();
+  core::validate_object(rendered, "", options, out);
+  const std::string kind = manifest.value("kind", std::string("manifest"));
+  for (std::size_t i = first; i < out.size(); ++i) {
+    out[i].message = "in the rendered " + kind + ": " + out[i].message;
+  }
+}
+
+void print_diagnostics(std::vector<Diagnostic>& diags, const Deps& deps) {
+  core::sort_diagnostics(diags);
+  const bool color = deps.console.err_color();
+  for (const auto& d : diags) {
+    deps.console.err(core::format_diagnostic(d, color));
+  }
+}
+
+std::optional<Json> render_document(Document& doc,
+                                    const RenderOptions& options,
+                                    const core::Templates& templates,
+                                    const Deps& deps,
+                                    std::vector<Diagnostic>& diags) {
+  const std::size_t before = diags.size();
   if (!core::is_compact_spec(doc)) {
     Json manifest = doc.root;
     if (manifest.is_object() && manifest.contains("metadata")) {
       apply_namespace(doc, manifest, options.namespace_, diags);
     }
-    manifests.push_back(std::move(manifest));
-    return;
+    return diags.size() == before ? std::optional<Json>(std::move(manifest)) : std::nullopt;
   }
   for (const auto& set : options.sets) {
     if (auto r = core::apply_set(doc, set); !r) {
@@ -114,13 +185,13 @@ void render_document(Document& doc,
       d.where = r.error().where.value_or(SourceLocation{"--set", 0, 0});
       d.source = std::make_shared<core::SourceFile>(core::SourceFile{"--set", set});
       diags.push_back(std::move(d));
-      return;
+      return std::nullopt;
     }
   }
   core::SpecResult parsed = core::parse_spec(doc);
   if (!parsed.spec) {
     diags.insert(diags.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
-    return;
+    return std::nullopt;
   }
   core::Spec& spec = *parsed.spec;
   if (spec.serve && spec.serve->config_file) {
@@ -129,7 +200,7 @@ void render_document(Document& doc,
     if (!text) {
       diags.push_back(
           core::make_diagnostic(doc, spec.serve->config_file_pointer, text.error().message));
-      return;
+      return std::nullopt;
     }
     // KubeRay parses serveConfigV2 as a YAML mapping: check it here, with
     // positions in the config file itself.
@@ -141,16 +212,16 @@ void render_document(Document& doc,
       d.where = !docs && docs.error().where ? *docs.error().where : SourceLocation{path, 1, 1};
       d.source = source;
       diags.push_back(std::move(d));
-      return;
+      return std::nullopt;
     }
     spec.serve->config_text = std::move(*text);
   }
   Json manifest = core::render(spec, templates);
   apply_namespace(doc, manifest, options.namespace_, diags);
-  manifests.push_back(std::move(manifest));
+  return diags.size() == before ? std::optional<Json>(std::move(manifest)) : std::nullopt;
 }
 
-}  // namespace
+}  // namespace detail
 
 Result<Rendered> render_inputs(const RenderOptions& options, const Deps& deps) {
   if (options.inputs.empty()) {
@@ -159,41 +230,31 @@ Result<Rendered> render_inputs(const RenderOptions& options, const Deps& deps) {
   KRAY_TRY_ASSIGN(auto templates, templates_for(options, deps));
   Rendered out;
   std::vector<Diagnostic> diags;
+  // Lint warnings about the output: shown, but they do not stop the render.
+  std::vector<Diagnostic> warnings;
   for (const auto& input : options.inputs) {
-    auto source = read_input(input, deps);
-    if (!source) {
-      Diagnostic d;
-      d.message = source.error().message;
-      d.where = SourceLocation{input == "-" ? "<stdin>" : input, 0, 0};
-      diags.push_back(std::move(d));
-      continue;
-    }
-    auto docs = core::parse_documents(*source);
+    auto docs = detail::load_input(input, deps, diags);
     if (!docs) {
-      Diagnostic d;
-      d.message = docs.error().message;
-      d.where = docs.error().where.value_or(SourceLocation{(*source)->name, 0, 0});
-      d.source = *source;
-      diags.push_back(std::move(d));
-      continue;
-    }
-    if (docs->empty()) {
-      Diagnostic d;
-      d.message = "empty file: no YAML document in it";
-      d.where = SourceLocation{(*source)->name, 1, 1};
-      diags.push_back(std::move(d));
       continue;
     }
     for (auto& doc : *docs) {
-      render_document(doc, options, templates, deps, out.manifests, diags);
+      auto manifest = detail::render_document(doc, options, templates, deps, diags);
+      if (!manifest) {
+        continue;
+      }
+      // The output passes the same validation as `krayctl validate`: a
+      // spec that renders an invalid manifest is a bug (or a bad patch),
+      // and must not reach the cluster.
+      std::vector<Diagnostic> found;
+      detail::validate_manifest(doc, *manifest, options.validation, found);
+      for (auto& d : found) {
+        (d.severity == core::Severity::error ? diags : warnings).push_back(std::move(d));
+      }
+      out.manifests.push_back(std::move(*manifest));
     }
   }
   if (!diags.empty()) {
-    core::sort_diagnostics(diags);
-    const bool color = deps.console.err_color();
-    for (const auto& d : diags) {
-      deps.console.err(core::format_diagnostic(d, color));
-    }
+    detail::print_diagnostics(diags, deps);
     Error e{ErrorCode::invalid_spec,
             core::summarize_diagnostics(diags) + "; nothing rendered",
             std::nullopt,
@@ -204,6 +265,7 @@ Result<Rendered> render_inputs(const RenderOptions& options, const Deps& deps) {
     }
     return tl::unexpected(std::move(e));
   }
+  detail::print_diagnostics(warnings, deps);
   return out;
 }
 

@@ -73,6 +73,7 @@ int run(int argc, const char* const* argv, const app::Deps& deps) {
   add_global_options(app, globals, choices);
   CommandContext ctx{app, globals, deps, choices, action};
   add_render_command(ctx);
+  add_validate_command(ctx);
   add_version_command(ctx);
   add_completion_command(ctx);
 

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 
 #include <krayctl/app/render.hpp>
+#include <krayctl/util/strings.hpp>
 
 #include <memory>
 
@@ -23,14 +24,32 @@ void add_render_command(CommandContext& ctx) {
                   "(repeatable)")
       ->expected(1)
       ->take_all();
+  auto disable = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--disable", *disable,
+                  "Lint IDs not to warn about in the output, comma-separated or repeated")
+      ->expected(1)
+      ->take_all();
   ctx.choices["render"]["--output"] = {"yaml", "json"};
   ctx.choices["render"]["-o"] = {"yaml", "json"};
 
   GlobalOptions& globals = ctx.globals;
   const app::Deps& deps = ctx.deps;
   Action& action = ctx.action;
-  cmd->callback([opts, output, &globals, &deps, &action] {
-    action = [opts, output, &globals, &deps]() -> Result<void> {
+  cmd->callback([opts, output, disable, &globals, &deps, &action] {
+    action = [opts, output, disable, &globals, &deps]() -> Result<void> {
+      for (const auto& arg : *disable) {
+        for (const auto& part : util::split(arg, ',')) {
+          const std::string id(util::trim(part));
+          if (id.empty()) {
+            continue;
+          }
+          if (core::find_lint(id) == nullptr) {
+            return make_error(ErrorCode::usage, "--disable: unknown lint " + util::quote(id) +
+                                                    " (docs/lints/README.md lists them)");
+          }
+          opts->validation.disabled_lints.insert(id);
+        }
+      }
       opts->output = *output == "json" ? app::OutputFormat::json : app::OutputFormat::yaml;
       opts->templates_dir = globals.templates;
       opts->namespace_ = globals.namespace_;

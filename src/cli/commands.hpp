@@ -3,6 +3,7 @@
 #pragma once
 
 #include <krayctl/app/deps.hpp>
+#include <krayctl/core/validate.hpp>
 #include <krayctl/util/error.hpp>
 
 #include <CLI/CLI.hpp>
@@ -42,6 +43,11 @@ struct CommandContext {
 };
 
 void add_render_command(CommandContext& ctx);
+void add_validate_command(CommandContext& ctx);
+
+// Reads --feature-gates values ("Name=true,Other=false") into `gates`.
+[[nodiscard]] Result<void> parse_feature_gates(const std::vector<std::string>& args,
+                                               core::FeatureGates& gates);
 void add_version_command(CommandContext& ctx);
 void add_completion_command(CommandContext& ctx);
 

@@ -228,8 +228,6 @@ Result<Json> resolve_plain_scalar(std::string_view text) {
 
 namespace {
 
-constexpr std::size_t k_max_nodes = 100'000;
-
 // yaml-cpp's messages are terse; these say what to do.
 std::string explain_yaml_error(const std::string& msg) {
   struct Rewrite {
@@ -259,14 +257,15 @@ std::string explain_yaml_error(const std::string& msg) {
 
 class Converter {
  public:
-  explicit Converter(Document& doc) : m_doc(doc) {}
+  Converter(Document& doc, std::size_t max_nodes) : m_doc(doc), m_max_nodes(max_nodes) {}
 
   Result<Json> convert(const YAML::Node& node,
                        const std::string& pointer,
                        int key_line,
                        int key_column) {
-    if (++m_nodes > k_max_nodes) {
-      return error_at(node, "document expands to over 100000 nodes (aliases nested too deep?)");
+    if (++m_nodes > m_max_nodes) {
+      return error_at(node, "document expands to over " + std::to_string(m_max_nodes) +
+                                " nodes (aliases nested too deep?)");
     }
     NodeMark mark;
     mark.line = node.Mark().line + 1;
@@ -437,6 +436,7 @@ class Converter {
 
   Document& m_doc;
   std::size_t m_nodes = 0;
+  std::size_t m_max_nodes;
 };
 
 // YAML streams are Unicode text: reject what is not valid UTF-8 and the C0
@@ -539,7 +539,8 @@ class ProgressGuard final : public YAML::EventHandler {
 
 }  // namespace
 
-Result<std::vector<Document>> parse_documents(std::shared_ptr<const SourceFile> source) {
+Result<std::vector<Document>> parse_documents(std::shared_ptr<const SourceFile> source,
+                                              const ParseOptions& options) {
   KRAY_TRY(check_text(*source));
   std::vector<YAML::Node> nodes;
   try {
@@ -584,7 +585,7 @@ Result<std::vector<Document>> parse_documents(std::shared_ptr<const SourceFile> 
     Document doc;
     doc.source = source;
     doc.index = index++;
-    Converter converter(doc);
+    Converter converter(doc, options.max_nodes);
     KRAY_TRY_ASSIGN(doc.root, converter.convert(node, "", 0, 0));
     docs.push_back(std::move(doc));
   }

@@ -78,6 +78,33 @@ std::size_t utf8_length(const std::string& s) {
   return n;
 }
 
+// Decodes %XX escapes: a `$ref` fragment is URI-encoded ("#/a%25b" names
+// the key "a%b"). Anything else, a malformed escape included, stays as is.
+std::string percent_decode(const std::string& s) {
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 std::string format_number(double d) {
   if (std::floor(d) == d && std::fabs(d) < 1e15) {
     return std::to_string(static_cast<long long>(d));
@@ -89,10 +116,35 @@ std::string format_number(double d) {
 
 struct SchemaValidator::Impl {
   const Json& root;
+  SchemaDialect dialect;
   std::map<std::string, FormatCheck> formats;
   mutable std::unordered_map<std::string, std::regex> regexes;
 
-  explicit Impl(const Json& r) : root(r) {}
+  Impl(const Json& r, SchemaDialect d) : root(r), dialect(d) {}
+
+  bool kubernetes() const { return dialect == SchemaDialect::kubernetes; }
+
+  static bool flag(const Json& schema, const char* key) {
+    auto it = schema.find(key);
+    return it != schema.end() && it->is_boolean() && it->get<bool>();
+  }
+
+  // Follows `$ref`s to the schema that says something.
+  const Json& deref(const Json& schema) const {
+    const Json* s = &schema;
+    for (int hops = 0; hops < 32 && s->is_object(); ++hops) {
+      auto it = s->find("$ref");
+      if (it == s->end() || !it->is_string()) {
+        break;
+      }
+      const Json* target = resolve_ref(it->get<std::string>());
+      if (target == nullptr) {
+        break;
+      }
+      s = target;
+    }
+    return *s;
+  }
 
   const std::regex& regex(const std::string& pattern) const {
     auto it = regexes.find(pattern);
@@ -106,7 +158,7 @@ struct SchemaValidator::Impl {
     if (ref.rfind("#", 0) != 0) {
       return nullptr;
     }
-    return find_pointer(root, ref.substr(1));
+    return find_pointer(root, percent_decode(ref.substr(1)));
   }
 
   struct Ctx {
@@ -357,7 +409,16 @@ struct SchemaValidator::Impl {
           }
         }
       }
-      if (known || additional == nullptr) {
+      if (known) {
+        continue;
+      }
+      if (additional == nullptr) {
+        // JSON Schema allows any other key; a Kubernetes structural schema
+        // prunes it, and fieldValidation=Strict makes that an error.
+        if (kubernetes() && !flag(schema, "x-kubernetes-preserve-unknown-fields") &&
+            !(flag(schema, "x-kubernetes-embedded-resource") && is_object_meta_key(it.key()))) {
+          add(ctx, ViolationKind::unknown_key, child, unknown_key_message(it.key(), props));
+        }
         continue;
       }
       if (additional->is_boolean() && !additional->get<bool>()) {
@@ -368,8 +429,13 @@ struct SchemaValidator::Impl {
     }
   }
 
-  static std::string unknown_key_message(const std::string& key, const Json* props) {
-    std::string msg = "unknown key " + util::quote(key);
+  static bool is_object_meta_key(const std::string& key) {
+    return key == "apiVersion" || key == "kind" || key == "metadata";
+  }
+
+  std::string unknown_key_message(const std::string& key, const Json* props) const {
+    std::string msg =
+        std::string(kubernetes() ? "unknown field " : "unknown key ") + util::quote(key);
     if (props == nullptr || props->empty()) {
       return msg + " (no keys are allowed here)";
     }
@@ -408,6 +474,9 @@ struct SchemaValidator::Impl {
         }
       }
     }
+    if (kubernetes()) {
+      check_list_type(schema, inst, ptr, ctx);
+    }
     if (auto it = schema.find("items"); it != schema.end()) {
       if (it->is_array()) {
         for (std::size_t i = 0; i < inst.size() && i < it->size(); ++i) {
@@ -421,6 +490,128 @@ struct SchemaValidator::Impl {
       } else {
         for (std::size_t i = 0; i < inst.size(); ++i) {
           validate(*it, inst[i], pointer_append(ptr, i), ctx);
+        }
+      }
+    }
+  }
+
+  // x-kubernetes-list-type: `set` items are unique; `map` items are unique
+  // by their x-kubernetes-list-map-keys (a `name`, or `containerPort` +
+  // `protocol`), as the API server requires.
+  void check_list_type(const Json& schema,
+                       const Json& inst,
+                       const std::string& ptr,
+                       Ctx& ctx) const {
+    auto type = schema.find("x-kubernetes-list-type");
+    if (type == schema.end() || !type->is_string()) {
+      return;
+    }
+    if (*type == "set") {
+      for (std::size_t i = 0; i < inst.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+          if (inst[i] == inst[j]) {
+            add(ctx, ViolationKind::value, pointer_append(ptr, i),
+                "duplicate value " +
+                    (inst[i].is_string() ? util::quote(inst[i].get<std::string>())
+                                         : inst[i].dump()) +
+                    " (also item " + std::to_string(j) + "; this list is a set)");
+            break;
+          }
+        }
+      }
+      return;
+    }
+    auto keys = schema.find("x-kubernetes-list-map-keys");
+    if (*type != "map" || keys == schema.end() || !keys->is_array()) {
+      return;
+    }
+    // The map key of an item, as "name=x" pairs; items without the keys
+    // are left to `required`. Defaults for key fields (protocol: TCP) have
+    // been applied by default_and_prune.
+    auto key_of = [&](const Json& item) {
+      std::vector<std::string> parts;
+      for (const auto& k : *keys) {
+        const std::string name = k.get<std::string>();
+        auto v = item.is_object() ? item.find(name) : item.end();
+        if (v != item.end()) {
+          parts.push_back(name + "=" + (v->is_string() ? v->get<std::string>() : v->dump()));
+        }
+      }
+      return util::join(parts, ", ");
+    };
+    std::map<std::string, std::size_t> seen;
+    for (std::size_t i = 0; i < inst.size(); ++i) {
+      const std::string key = key_of(inst[i]);
+      if (key.empty()) {
+        continue;
+      }
+      auto [it, fresh] = seen.emplace(key, i);
+      if (!fresh) {
+        add(ctx, ViolationKind::value, pointer_append(ptr, i),
+            "duplicate entry with " + key + " (also item " + std::to_string(it->second) + ")");
+      }
+    }
+  }
+
+  // Kubernetes' order: null values of non-nullable fields are dropped, then
+  // defaults fill absent fields, and only then is the object validated
+  // (https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/
+  // custom-resource-definitions/#defaulting-and-nullable).
+  void default_and_prune(const Json& schema_ref,
+                         Json& inst,
+                         const std::string& ptr,
+                         std::vector<std::string>* defaulted) const {
+    const Json& schema = deref(schema_ref);
+    if (!schema.is_object()) {
+      return;
+    }
+    if (inst.is_object()) {
+      const Json* props = nullptr;
+      if (auto it = schema.find("properties"); it != schema.end() && it->is_object()) {
+        props = &*it;
+      }
+      const Json* additional = nullptr;
+      if (auto it = schema.find("additionalProperties"); it != schema.end() && it->is_object()) {
+        additional = &*it;
+      }
+      for (auto it = inst.begin(); it != inst.end();) {
+        const Json* sub = nullptr;
+        if (props != nullptr) {
+          if (auto p = props->find(it.key()); p != props->end()) {
+            sub = &deref(*p);
+          }
+        }
+        if (sub == nullptr) {
+          sub = additional != nullptr ? &deref(*additional) : nullptr;
+        }
+        if (sub != nullptr && it->is_null() && !flag(*sub, "nullable")) {
+          it = inst.erase(it);
+          continue;
+        }
+        if (sub != nullptr) {
+          default_and_prune(*sub, it.value(), pointer_append(ptr, it.key()), defaulted);
+        }
+        ++it;
+      }
+      if (props != nullptr) {
+        for (auto p = props->begin(); p != props->end(); ++p) {
+          const Json& sub = deref(p.value());
+          if (inst.contains(p.key()) || !sub.is_object()) {
+            continue;
+          }
+          if (auto d = sub.find("default"); d != sub.end()) {
+            inst[p.key()] = *d;
+            if (defaulted != nullptr) {
+              defaulted->push_back(pointer_append(ptr, p.key()));
+            }
+            default_and_prune(sub, inst[p.key()], pointer_append(ptr, p.key()), defaulted);
+          }
+        }
+      }
+    } else if (inst.is_array()) {
+      if (auto it = schema.find("items"); it != schema.end() && it->is_object()) {
+        for (std::size_t i = 0; i < inst.size(); ++i) {
+          default_and_prune(*it, inst[i], pointer_append(ptr, i), defaulted);
         }
       }
     }
@@ -494,11 +685,16 @@ struct SchemaValidator::Impl {
   }
 };
 
-SchemaValidator::SchemaValidator(const Json& schema) : m_impl(std::make_unique<Impl>(schema)) {}
+SchemaValidator::SchemaValidator(const Json& schema, SchemaDialect dialect)
+    : m_impl(std::make_unique<Impl>(schema, dialect)) {}
 SchemaValidator::~SchemaValidator() = default;
 
 void SchemaValidator::add_format(const std::string& name, FormatCheck check) {
   m_impl->formats[name] = std::move(check);
+}
+
+void SchemaValidator::default_and_prune(Json& instance, std::vector<std::string>* defaulted) const {
+  m_impl->default_and_prune(m_impl->root, instance, "", defaulted);
 }
 
 void SchemaValidator::validate(const Json& instance,

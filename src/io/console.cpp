@@ -11,8 +11,10 @@ RealConsole::RealConsole() {
   // https://no-color.org: any non-empty NO_COLOR disables colour.
   const char* no_color = std::getenv("NO_COLOR");
   const char* term = std::getenv("TERM");
-  m_err_color = isatty(STDERR_FILENO) == 1 && (no_color == nullptr || *no_color == '\0') &&
-                !(term != nullptr && std::string_view(term) == "dumb");
+  const bool allowed = (no_color == nullptr || *no_color == '\0') &&
+                       !(term != nullptr && std::string_view(term) == "dumb");
+  m_err_color = allowed && isatty(STDERR_FILENO) == 1;
+  m_out_color = allowed && isatty(STDOUT_FILENO) == 1;
 }
 
 void RealConsole::out(std::string_view text) {

@@ -32,6 +32,31 @@ bool RealFileSystem::is_directory(const std::string& path) {
   return std::filesystem::is_directory(path, ec);
 }
 
+Result<std::vector<std::string>> RealFileSystem::list_files(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
+  const std::string prefix = dir.ends_with('/') ? dir : dir + "/";
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.empty() && name.front() == '.') {
+      if (it->is_directory(ec)) {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if (it->is_regular_file(ec)) {
+      out.push_back(prefix + fs::relative(it->path(), dir, ec).generic_string());
+    }
+  }
+  if (ec) {
+    return make_error(ErrorCode::io, "cannot list " + dir + ": " + ec.message());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::string resolve_relative(const std::string& base_file, const std::string& relative) {
   if (!relative.empty() && relative.front() == '/') {
     return relative;

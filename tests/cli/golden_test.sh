@@ -4,6 +4,8 @@
 #   golden_test.sh render   CASE  tests/golden/render/CASE.spec.yaml -> CASE.expected.yaml
 #   golden_test.sh examples NAME  examples/NAME.yaml -> tests/golden/examples/NAME.expected.yaml
 #   golden_test.sh errors   CASE  tests/golden/errors/CASE.spec.yaml -> CASE.stderr, exit 2, no stdout
+# In render and examples mode, lint warnings on stderr are golden too: the
+# expected file with .warnings in place of .yaml (absent = no stderr).
 # An optional CASE.args holds extra arguments (one line, split on spaces).
 # KRAYCTL_UPDATE_GOLDEN=1 rewrites the expected files; review the diff.
 source "$(dirname "$0")/lib.sh"
@@ -30,7 +32,14 @@ if [ "$mode" = errors ]; then
 else
   actual=$tmp/out
   [ "$rc" -eq 0 ] || fail "$input: exit code $rc, want 0"
-  expect_empty "$tmp/err" "$input: stderr"
+  warnings=${expected%.yaml}.warnings
+  if [ -n "${KRAYCTL_UPDATE_GOLDEN:-}" ]; then
+    if [ -s "$tmp/err" ]; then cp "$tmp/err" "$warnings"; else rm -f "$warnings"; fi
+  elif [ -f "$warnings" ]; then
+    diff -u "$warnings" "$tmp/err" >&2 || fail "$input: stderr differs from $(basename "$warnings")"
+  else
+    expect_empty "$tmp/err" "$input: stderr"
+  fi
 fi
 
 if [ -n "${KRAYCTL_UPDATE_GOLDEN:-}" ]; then

@@ -23,6 +23,7 @@ class FakeConsole final : public io::Console {
   void out(std::string_view text) override { out_text += text; }
   void err(std::string_view text) override { err_text += text; }
   bool err_color() const override { return color; }
+  bool out_color() const override { return color; }
   bool read_stdin(std::string& into) override {
     into += stdin_text;
     return true;
@@ -58,6 +59,20 @@ class FakeFileSystem final : public io::FileSystem {
       }
     }
     return false;
+  }
+
+  Result<std::vector<std::string>> list_files(const std::string& dir) override {
+    if (!is_directory(dir)) {
+      return make_error(ErrorCode::io, "cannot list " + dir + ": No such file or directory");
+    }
+    std::vector<std::string> out;
+    const std::string prefix = dir + "/";
+    for (const auto& [p, text] : files) {
+      if (p.rfind(prefix, 0) == 0 && p.find("/.", prefix.size() - 1) == std::string::npos) {
+        out.push_back(p);  // std::map: already sorted
+      }
+    }
+    return out;
   }
 };
 

@@ -3,6 +3,7 @@
 
 #include <krayctl/app/deps.hpp>
 #include <krayctl/core/json.hpp>
+#include <krayctl/core/validate.hpp>
 #include <krayctl/util/error.hpp>
 
 #include <string>
@@ -15,9 +16,10 @@ enum class OutputFormat { yaml, json };
 struct RenderOptions {
   std::vector<std::string> inputs;  // spec files; "-" reads stdin
   OutputFormat output = OutputFormat::yaml;
-  std::vector<std::string> sets;  // --set PATH=VALUE, applied to every spec
-  std::string templates_dir;      // --templates: overrides the built-in templates
-  std::string namespace_;         // -n: the namespace of specs that name none
+  std::vector<std::string> sets;     // --set PATH=VALUE, applied to every spec
+  std::string templates_dir;         // --templates: overrides the built-in templates
+  std::string namespace_;            // -n: the namespace of specs that name none
+  core::ValidateOptions validation;  // lints to disable in the output check
 };
 
 // The manifests of a set of inputs, or every problem found in them.
@@ -27,7 +29,8 @@ struct Rendered {
 
 // Reads, parses and renders every input. Compact specs are rendered;
 // documents that are already manifests (they have apiVersion) pass
-// through. All-or-nothing: on any problem, every diagnostic is written to
+// through. Every KubeRay manifest is then validated as `krayctl validate`
+// would; lint warnings go to stderr. All-or-nothing: on any problem, every diagnostic is written to
 // the console's stderr and the result is an ErrorCode::invalid_spec error
 // (`reported` set), with no manifest returned.
 [[nodiscard]] Result<Rendered> render_inputs(const RenderOptions& options, const Deps& deps);

@@ -63,13 +63,20 @@ struct Document {
   SourceLocation key_location(std::string_view pointer) const;
 };
 
+struct ParseOptions {
+  // A cap on the nodes of one document, aliases expanded: a YAML "billion
+  // laughs" must fail, not exhaust memory. Only trusted inputs (the CRDs
+  // tools/ compacts) need more.
+  std::size_t max_nodes = 100'000;
+};
+
 // Parses `source` (one or more YAML documents separated by `---`). Empty
 // documents (only comments, or a trailing `---`) are skipped, so an empty
 // file yields an empty vector. Fails with ErrorCode::invalid_spec and the
 // location of the first syntax error, duplicate key, unclosed quote or
 // unsupported construct.
 [[nodiscard]] Result<std::vector<Document>> parse_documents(
-    std::shared_ptr<const SourceFile> source);
+    std::shared_ptr<const SourceFile> source, const ParseOptions& options = {});
 
 // Resolves one plain scalar as kubectl would: sigs.k8s.io/yaml over go-yaml
 // v2, a YAML 1.1 reader, where `on`, `yes`, `y` are true, `08` is the number

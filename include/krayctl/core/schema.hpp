@@ -32,6 +32,20 @@ using FormatCheck = std::function<std::optional<std::string>(const Json&)>;
 // as a non-string (`on`, `08`), else "". Lets type errors explain themselves.
 using RawScalarLookup = std::function<std::string(const std::string& pointer)>;
 
+enum class SchemaDialect {
+  // Plain JSON Schema: keys not named by `properties` are allowed unless
+  // `additionalProperties` says otherwise.
+  json_schema,
+  // A Kubernetes structural schema (CRD openAPIV3Schema), checked as the API
+  // server checks it with fieldValidation=Strict: a key that neither
+  // `properties` nor `additionalProperties` allows is an "unknown field"
+  // unless x-kubernetes-preserve-unknown-fields is set
+  // (x-kubernetes-embedded-resource allows apiVersion, kind and metadata);
+  // x-kubernetes-list-type `set` and `map` (with x-kubernetes-list-map-keys)
+  // lists must not repeat an item or a key.
+  kubernetes,
+};
+
 // A JSON Schema (draft-07 keywords, with draft-04's boolean
 // exclusiveMinimum/Maximum) that validates instances. Supported keywords:
 // $ref (local: "#/definitions/x", "#/$defs/x"), type, enum, const,
@@ -44,12 +58,20 @@ using RawScalarLookup = std::function<std::string(const std::string& pointer)>;
 class SchemaValidator {
  public:
   // `schema` must outlive the validator.
-  explicit SchemaValidator(const Json& schema);
+  explicit SchemaValidator(const Json& schema, SchemaDialect dialect = SchemaDialect::json_schema);
   ~SchemaValidator();
   SchemaValidator(const SchemaValidator&) = delete;
   SchemaValidator& operator=(const SchemaValidator&) = delete;
 
   void add_format(const std::string& name, FormatCheck check);
+
+  // Prepares `instance` as the API server does before validating a custom
+  // resource: drops null values of fields not marked `nullable`, then fills
+  // absent fields that have a `default` (recursively, into defaulted
+  // objects too). Appends the pointer of each defaulted field to
+  // `defaulted` when given. Only `properties`, `additionalProperties` and
+  // `items` are followed, as in a structural schema.
+  void default_and_prune(Json& instance, std::vector<std::string>* defaulted = nullptr) const;
 
   // Appends every violation of `instance` to `out`, in document order.
   void validate(const Json& instance,

@@ -17,8 +17,10 @@ class Console {
   virtual void out(std::string_view text) = 0;
   // Writes `text` as given to stderr.
   virtual void err(std::string_view text) = 0;
-  // True when stderr is a terminal and colour is not disabled (NO_COLOR).
+  // True when stderr (stdout) is a terminal and colour is not disabled
+  // (NO_COLOR, TERM=dumb).
   virtual bool err_color() const = 0;
+  virtual bool out_color() const = 0;
   // Reads all of stdin. Returns false on a read error.
   virtual bool read_stdin(std::string& into) = 0;
 };
@@ -30,10 +32,12 @@ class RealConsole final : public Console {
   void out(std::string_view text) override;
   void err(std::string_view text) override;
   bool err_color() const override { return m_err_color; }
+  bool out_color() const override { return m_out_color; }
   bool read_stdin(std::string& into) override;
 
  private:
   bool m_err_color = false;
+  bool m_out_color = false;
 };
 
 }  // namespace kray::io

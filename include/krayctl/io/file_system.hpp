@@ -20,12 +20,18 @@ class FileSystem {
 
   // True when `path` names a directory.
   virtual bool is_directory(const std::string& path) = 0;
+
+  // Returns the regular files under directory `dir`, recursively, as
+  // `dir/sub/name`, sorted (byte order) so that output does not depend on
+  // the directory's order. Hidden entries (".git") are skipped.
+  [[nodiscard]] virtual Result<std::vector<std::string>> list_files(const std::string& dir) = 0;
 };
 
 class RealFileSystem final : public FileSystem {
  public:
   Result<std::string> read_file(const std::string& path) override;
   bool is_directory(const std::string& path) override;
+  Result<std::vector<std::string>> list_files(const std::string& dir) override;
 };
 
 // Returns `relative` resolved against the directory of `base_file`

@@ -20,7 +20,9 @@ RenderOptions opts(std::vector<std::string> inputs) {
   return o;
 }
 
-const char* const k_good = "name: good\nworkers: [{name: w}]\n";
+// A RayCluster without GCS fault tolerance, its lint silenced by annotation.
+const char* const k_good =
+    "name: good\nannotations: {krayctl.io/disable-lints: no-gcs-ft}\nworkers: [{name: w}]\n";
 
 }  // namespace
 
@@ -96,6 +98,34 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     REQUIRE_FALSE(render(o));
     CHECK(console.err_text.find(
               "ns.yaml:2:12: error: the namespace 'other' does not match --namespace 'team'") == 0);
+  }
+  SECTION("lint warnings go to stderr; the manifest is still rendered") {
+    fs.with_file("plain.yaml", "name: plain\n");
+    REQUIRE(render(opts({"plain.yaml"})));
+    CHECK(console.out_text.find("kind: RayCluster") != std::string::npos);
+    CHECK(console.err_text.rfind("plain.yaml:1:1: warning[no-gcs-ft]: in the rendered RayCluster: "
+                                 "no GCS fault tolerance",
+                                 0) == 0);
+  }
+  SECTION("--disable silences a lint") {
+    fs.with_file("plain.yaml", "name: plain\n");
+    RenderOptions o = opts({"plain.yaml"});
+    o.validation.disabled_lints.insert("no-gcs-ft");
+    REQUIRE(render(o));
+    CHECK(console.err_text.empty());
+  }
+  SECTION("a manifest the API server would refuse is not rendered") {
+    fs.with_file("m.yaml",
+                 "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: c}\n"
+                 "spec:\n  headGroupSpec:\n    template: {spec: {containers: [{name: ray, image: "
+                 "'rayproject/ray:2.55.1'}]}}\n  enableInTreeAutoscalng: true\n");
+    auto r = render(opts({"m.yaml"}));
+    REQUIRE_FALSE(r);
+    CHECK(console.out_text.empty());
+    CHECK(console.err_text.rfind(
+              "m.yaml:7:3: error[schema]: unknown field 'enableInTreeAutoscalng'; did you mean "
+              "'enableInTreeAutoscaling'? (spec.enableInTreeAutoscalng)\n",
+              0) == 0);
   }
   SECTION("manifests pass through") {
     fs.with_file("m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");

@@ -92,3 +92,17 @@ TEST_CASE("core::SchemaValidator", "[schema]") {
     CHECK(v[1].kind == ViolationKind::unknown_key);
   }
 }
+
+TEST_CASE("core::SchemaValidator $ref fragments are JSON pointers, URI-encoded", "[schema]") {
+  const Json schema = Json::parse(R"({
+    "a/b": {"type": "integer"}, "a~b": {"type": "integer"}, "a%b": {"type": "integer"},
+    "properties": {
+      "slash": {"$ref": "#/a~1b"}, "tilde": {"$ref": "#/a~0b"}, "percent": {"$ref": "#/a%25b"}
+    }
+  })");
+  CHECK(check(schema, Json::parse(R"({"slash":1,"tilde":2,"percent":3})")).empty());
+  CHECK(messages(check(schema, Json::parse(R"({"slash":"x","tilde":"y","percent":"z"})"))) ==
+        std::vector<std::string>{"/slash: expected an integer, got string 'x'",
+                                 "/tilde: expected an integer, got string 'y'",
+                                 "/percent: expected an integer, got string 'z'"});
+}

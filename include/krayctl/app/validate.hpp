@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <krayctl/app/deps.hpp>
+#include <krayctl/core/diagnostic.hpp>
+#include <krayctl/core/validate.hpp>
+#include <krayctl/util/error.hpp>
+
+#include <string>
+#include <vector>
+
+namespace kray::app {
+
+enum class ReportFormat { text, json, sarif };
+
+struct ValidateOptions {
+  std::vector<std::string> inputs;  // files, directories (recursive *.yaml, *.yml), "-"
+  ReportFormat output = ReportFormat::text;
+  bool strict = false;               // warnings fail too
+  std::vector<std::string> disable;  // lint IDs (each may be "a,b")
+  core::FeatureGates gates;
+};
+
+// What a validation run found.
+struct ValidationReport {
+  std::vector<core::Diagnostic> diagnostics;  // sorted by position
+  int files = 0;
+  int documents = 0;
+  int objects = 0;  // KubeRay objects validated (from manifests and specs)
+  int specs = 0;    // of those, rendered from compact specs
+  int skipped = 0;  // documents that are neither (a Service, a ConfigMap)
+};
+
+// Validates every input: compact specs (rendered, then validated as the
+// manifest they become) and KubeRay manifests, multi-document files,
+// `kind: List`s. Problems reading or parsing an input are diagnostics too.
+// Fails only for usage errors (an unknown lint ID in `disable`).
+[[nodiscard]] Result<ValidationReport> validate_inputs(const ValidateOptions& options,
+                                                       const Deps& deps);
+
+// `krayctl validate`: validate_inputs, then the report on stdout in the
+// chosen format. Fails with ErrorCode::invalid_spec (already reported)
+// when there are errors, or warnings under `strict`.
+[[nodiscard]] Result<void> run_validate(const ValidateOptions& options, const Deps& deps);
+
+// The report as text (`file:line:col: error[rule]: message (path)` with the
+// source line, then a summary line), JSON or SARIF 2.1.0.
+std::string format_report(const ValidationReport& report, ReportFormat format, bool color);
+
+}  // namespace kray::app

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// Private to src/app: reading inputs and rendering documents, shared by
+// render and validate.
+#pragma once
+
+#include <krayctl/app/deps.hpp>
+#include <krayctl/app/render.hpp>
+#include <krayctl/core/diagnostic.hpp>
+#include <krayctl/core/document.hpp>
+#include <krayctl/core/render.hpp>
+#include <krayctl/core/validate.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kray::app::detail {
+
+// Reads and parses `input` ("-" is stdin). On failure (unreadable, not
+// YAML, no document at all) appends one diagnostic and returns nullopt.
+std::optional<std::vector<core::Document>> load_input(const std::string& input,
+                                                      const Deps& deps,
+                                                      std::vector<core::Diagnostic>& diags);
+
+// Returns the manifest of `doc`: a compact spec rendered, or the document
+// itself when it is already a manifest (with -n applied). On problems,
+// appends diagnostics and returns nullopt.
+std::optional<core::Json> render_document(core::Document& doc,
+                                          const RenderOptions& options,
+                                          const core::Templates& templates,
+                                          const Deps& deps,
+                                          std::vector<core::Diagnostic>& diags);
+
+// A document holding `manifest`, rendered from the compact spec `spec`:
+// problems found in it are reported at the spec (its file, its first
+// line), with the manifest's path in the message.
+core::Document rendered_document(const core::Document& spec, core::Json manifest);
+
+// Validates `manifest`, the output of render_document(doc): a manifest
+// document in place (with its positions), a rendered spec through
+// rendered_document, each message then saying "in the rendered RayJob".
+void validate_manifest(const core::Document& doc,
+                       const core::Json& manifest,
+                       const core::ValidateOptions& options,
+                       std::vector<core::Diagnostic>& out);
+
+// Writes `diags` (sorted) to stderr, then the summary when there are
+// several.
+void print_diagnostics(std::vector<core::Diagnostic>& diags, const Deps& deps);
+
+}  // namespace kray::app::detail

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/app/validate.hpp>
+
+#include "inputs.hpp"
+
+#include <krayctl/core/json.hpp>
+#include <krayctl/core/render.hpp>
+#include <krayctl/core/spec.hpp>
+#include <krayctl/io/console.hpp>
+#include <krayctl/io/file_system.hpp>
+#include <krayctl/util/strings.hpp>
+
+#include <fmt/format.h>
+
+namespace kray::app {
+namespace {
+
+using core::Diagnostic;
+using core::Document;
+using core::Json;
+
+bool is_yaml_file(const std::string& path) {
+  return path.ends_with(".yaml") || path.ends_with(".yml");
+}
+
+// Expands directories into their YAML files; other inputs stay as given.
+std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs,
+                                       const Deps& deps,
+                                       std::vector<Diagnostic>& diags) {
+  std::vector<std::string> out;
+  for (const auto& input : inputs) {
+    if (input == "-" || !deps.fs.is_directory(input)) {
+      out.push_back(input);
+      continue;
+    }
+    auto files = deps.fs.list_files(input);
+    if (!files) {
+      Diagnostic d;
+      d.message = files.error().message;
+      d.where = SourceLocation{input, 0, 0};
+      diags.push_back(std::move(d));
+      continue;
+    }
+    std::size_t found = 0;
+    for (auto& f : *files) {
+      if (is_yaml_file(f)) {
+        out.push_back(std::move(f));
+        ++found;
+      }
+    }
+    if (found == 0) {
+      Diagnostic d;
+      d.message = "no *.yaml or *.yml files in this directory";
+      d.where = SourceLocation{input, 0, 0};
+      diags.push_back(std::move(d));
+    }
+  }
+  return out;
+}
+
+Result<core::ValidateOptions> core_options(const ValidateOptions& options) {
+  core::ValidateOptions out;
+  out.gates = options.gates;
+  std::vector<std::string> ids;
+  for (const auto& l : core::lint_catalog()) {
+    ids.emplace_back(l.id);
+  }
+  for (const auto& arg : options.disable) {
+    for (const auto& part : util::split(arg, ',')) {
+      const std::string id(util::trim(part));
+      if (id.empty()) {
+        continue;
+      }
+      if (core::find_lint(id) == nullptr) {
+        std::string msg = "--disable: unknown lint " + util::quote(id);
+        if (auto best = util::closest_match(id, ids); !best.empty()) {
+          msg += "; did you mean " + util::quote(best) + "?";
+        }
+        return make_error(ErrorCode::usage, msg + " (docs/lints/README.md lists them)");
+      }
+      out.disabled_lints.insert(id);
+    }
+  }
+  return out;
+}
+
+void validate_document(Document& doc,
+                       const core::ValidateOptions& options,
+                       const core::Templates& templates,
+                       const Deps& deps,
+                       ValidationReport& report) {
+  ++report.documents;
+  if (core::is_compact_spec(doc)) {
+    ++report.specs;
+    RenderOptions render_options;
+    auto manifest =
+        detail::render_document(doc, render_options, templates, deps, report.diagnostics);
+    if (!manifest) {
+      return;
+    }
+    ++report.objects;
+    detail::validate_manifest(doc, *manifest, options, report.diagnostics);
+    return;
+  }
+  if (core::ray_kind_of(doc.root)) {
+    ++report.objects;
+    core::validate_object(doc, "", options, report.diagnostics);
+    return;
+  }
+  // kubectl's `kind: List` (what `krayctl render -o json` writes for
+  // several manifests).
+  const Json* items = doc.root.is_object() && doc.root.value("kind", "") == "List"
+                          ? core::find_pointer(doc.root, "/items")
+                          : nullptr;
+  if (items != nullptr && items->is_array()) {
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      if (core::ray_kind_of((*items)[i])) {
+        ++report.objects;
+        core::validate_object(doc, core::pointer_append("/items", i), options, report.diagnostics);
+      } else {
+        ++report.skipped;
+      }
+    }
+    return;
+  }
+  ++report.skipped;
+}
+
+std::string severity_name(core::Severity s) {
+  return s == core::Severity::error ? "error" : "warning";
+}
+
+std::size_t count(const ValidationReport& report, core::Severity s) {
+  std::size_t n = 0;
+  for (const auto& d : report.diagnostics) {
+    n += d.severity == s ? 1U : 0U;
+  }
+  return n;
+}
+
+std::string format_text(const ValidationReport& report, bool color) {
+  std::string out;
+  for (const auto& d : report.diagnostics) {
+    out += core::format_diagnostic(d, color);
+  }
+  const auto plural = [](int n, const char* what) {
+    return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
+  };
+  std::string summary = fmt::format("{} in {}", plural(report.objects, "KubeRay object"),
+                                    plural(report.files, "file"));
+  if (report.skipped > 0) {
+    summary += fmt::format(" ({} skipped: not KubeRay)", plural(report.skipped, "document"));
+  }
+  const std::string counts = core::summarize_diagnostics(report.diagnostics);
+  summary += ": " + (counts.empty() ? std::string("no problems") : counts);
+  return out + summary + "\n";
+}
+
+Json diagnostic_json(const Diagnostic& d) {
+  Json j = Json::object();
+  j["file"] = d.where.file;
+  j["line"] = d.where.line;
+  j["column"] = d.where.column;
+  j["severity"] = severity_name(d.severity);
+  j["rule"] = d.rule;
+  j["message"] = d.message;
+  j["path"] = d.pointer.empty() ? "" : core::pointer_to_path(d.pointer);
+  j["pointer"] = d.pointer;
+  return j;
+}
+
+std::string format_json(const ValidationReport& report) {
+  Json j = Json::object();
+  j["files"] = report.files;
+  j["documents"] = report.documents;
+  j["objects"] = report.objects;
+  j["specs"] = report.specs;
+  j["skipped"] = report.skipped;
+  j["errors"] = count(report, core::Severity::error);
+  j["warnings"] = count(report, core::Severity::warning);
+  j["diagnostics"] = Json::array();
+  for (const auto& d : report.diagnostics) {
+    j["diagnostics"].push_back(diagnostic_json(d));
+  }
+  return j.dump(2) + "\n";
+}
+
+// The rules of the non-lint layers, for SARIF's rule table.
+struct LayerRule {
+  std::string_view id;
+  std::string_view summary;
+};
+constexpr LayerRule k_layer_rules[] = {
+    {core::k_rule_schema, "the KubeRay CRD's structural schema (fieldValidation=Strict)"},
+    {core::k_rule_cel, "a CEL rule (x-kubernetes-validations) of the KubeRay CRD"},
+    {core::k_rule_metadata, "the API server's ObjectMeta rules"},
+    {core::k_rule_kuberay, "the KubeRay operator's validation (controller and webhook)"},
+    {"krayctl", "krayctl's own checks of its inputs"},
+};
+
+// SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/), as GitHub
+// code scanning reads it: one run, a rule table, one result per diagnostic
+// with its physical location.
+std::string format_sarif(const ValidationReport& report) {
+  Json rules = Json::array();
+  std::map<std::string, std::size_t> index;
+  for (const auto& r : k_layer_rules) {
+    index[std::string(r.id)] = rules.size();
+    rules.push_back({{"id", r.id},
+                     {"shortDescription", {{"text", r.summary}}},
+                     {"help", {{"text", "docs/validation.md in the krayctl sources"}}},
+                     {"defaultConfiguration", {{"level", "error"}}}});
+  }
+  for (const auto& l : core::lint_catalog()) {
+    index[std::string(l.id)] = rules.size();
+    rules.push_back(
+        {{"id", l.id},
+         {"shortDescription", {{"text", l.summary}}},
+         {"help", {{"text", "docs/lints/" + std::string(l.id) + ".md in the krayctl sources"}}},
+         {"defaultConfiguration", {{"level", severity_name(l.severity)}}}});
+  }
+  Json results = Json::array();
+  for (const auto& d : report.diagnostics) {
+    const std::string rule = d.rule.empty() ? "krayctl" : d.rule;
+    Json region = Json::object();
+    region["startLine"] = std::max(d.where.line, 1);
+    if (d.where.column > 0) {
+      region["startColumn"] = d.where.column;
+    }
+    std::string message = d.message;
+    if (!d.pointer.empty()) {
+      message += " (" + core::pointer_to_path(d.pointer) + ")";
+    }
+    Json result = {
+        {"ruleId", rule},
+        {"level", severity_name(d.severity)},
+        {"message", {{"text", message}}},
+        {"locations",
+         Json::array({{{"physicalLocation",
+                        {{"artifactLocation", {{"uri", d.where.file}}}, {"region", region}}}}})}};
+    if (auto it = index.find(rule); it != index.end()) {
+      result["ruleIndex"] = it->second;
+    }
+    results.push_back(std::move(result));
+  }
+  Json sarif = {
+      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+      {"version", "2.1.0"},
+      {"runs",
+       Json::array(
+           {{{"tool",
+              {{"driver", {{"name", "krayctl"}, {"version", KRAYCTL_VERSION}, {"rules", rules}}}}},
+             {"results", results}}})}};
+  return sarif.dump(2) + "\n";
+}
+
+}  // namespace
+
+Result<ValidationReport> validate_inputs(const ValidateOptions& options, const Deps& deps) {
+  if (options.inputs.empty()) {
+    return make_error(ErrorCode::usage, "no input: give files, directories, or - for stdin");
+  }
+  KRAY_TRY_ASSIGN(const auto core_opts, core_options(options));
+  KRAY_TRY_ASSIGN(const auto templates, core::builtin_templates());
+  ValidationReport report;
+  for (const auto& input : expand_inputs(options.inputs, deps, report.diagnostics)) {
+    ++report.files;
+    auto docs = detail::load_input(input, deps, report.diagnostics);
+    if (!docs) {
+      continue;
+    }
+    for (auto& doc : *docs) {
+      validate_document(doc, core_opts, templates, deps, report);
+    }
+  }
+  core::sort_diagnostics(report.diagnostics);
+  return report;
+}
+
+std::string format_report(const ValidationReport& report, ReportFormat format, bool color) {
+  switch (format) {
+    case ReportFormat::text:
+      return format_text(report, color);
+    case ReportFormat::json:
+      return format_json(report);
+    case ReportFormat::sarif:
+      return format_sarif(report);
+  }
+  return "";
+}
+
+Result<void> run_validate(const ValidateOptions& options, const Deps& deps) {
+  KRAY_TRY_ASSIGN(const auto report, validate_inputs(options, deps));
+  deps.console.out(format_report(report, options.output, deps.console.out_color()));
+  const std::size_t errors = count(report, core::Severity::error);
+  const std::size_t warnings = count(report, core::Severity::warning);
+  if (errors > 0 || (options.strict && warnings > 0)) {
+    return tl::unexpected(Error{ErrorCode::invalid_spec,
+                                errors > 0 ? "validation failed" : "warnings under --strict",
+                                std::nullopt,
+                                {},
+                                true});
+  }
+  return {};
+}
+
+}  // namespace kray::app

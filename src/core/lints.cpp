@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: Apache-2.0
+// Lints: configurations that the API server and the KubeRay operator accept
+// but that fail later (pods never created, NCCL falling back to TCP, a
+// cluster left running). Each has a page in docs/lints/.
+#include <krayctl/core/quantity.hpp>
+#include <krayctl/util/strings.hpp>
+
+#include "validate_context.hpp"
+
+#include <algorithm>
+#include <array>
+#include <regex>
+
+namespace kray::core {
+
+namespace {
+
+constexpr std::array<LintInfo, 23> k_lints = {{
+    {"autoscaler-v2-old-ray", Severity::warning, "autoscaler v2 needs Ray 2.10 or later"},
+    {"autoscaler-v2-restart-policy", Severity::warning,
+     "autoscaler v2 (enabled by env var) with a restartPolicy other than Never"},
+    {"autoscaling-no-limits", Severity::warning,
+     "an autoscaled worker group without cpu and memory limits"},
+    {"entrypoint-resources", Severity::warning,
+     "entrypointResources is not a JSON object of numbers"},
+    {"gpu-without-shm", Severity::warning, "a GPU pod without a memory-backed /dev/shm volume"},
+    {"head-no-dashboard-port", Severity::warning,
+     "head container ports without one named 'dashboard'"},
+    {"image-mismatch", Severity::warning, "worker and head images differ"},
+    {"image-tag-latest", Severity::warning, "an image with the tag 'latest' or no tag"},
+    {"job-metadata-ray-version", Severity::warning,
+     "RayJob metadata in K8sJobMode needs rayVersion 2.6.0 or later"},
+    {"kueue-autoscaling", Severity::warning, "a Kueue queue label with in-tree autoscaling"},
+    {"nccl-ib-without-rdma", Severity::warning, "NCCL InfiniBand env without an RDMA resource"},
+    {"no-gcs-ft", Severity::warning,
+     "a long-lived RayCluster or RayService without GCS fault tolerance"},
+    {"num-gpus-mismatch", Severity::warning,
+     "rayStartParams num-gpus differs from the container's GPU limit"},
+    {"plasma-directory", Severity::warning,
+     "rayStartParams plasma-directory moves the object store off /dev/shm"},
+    {"quoted-entrypoint", Severity::warning, "a RayJob entrypoint wrapped in quotes"},
+    {"ray-version-mismatch", Severity::warning, "the image's Ray version differs from rayVersion"},
+    {"rayjob-no-shutdown", Severity::warning,
+     "a RayJob without shutdownAfterJobFinishes leaves its cluster running"},
+    {"rdma-without-ipc-lock", Severity::warning,
+     "an RDMA resource without the IPC_LOCK capability"},
+    {"rdma-without-nccl-env", Severity::warning, "an RDMA resource without NCCL InfiniBand env"},
+    {"replicas-not-min", Severity::warning,
+     "replicas differs from minReplicas with autoscaling on"},
+    {"resource-requests-limits", Severity::error,
+     "extended resource (GPU, RDMA) requests differ from limits"},
+    {"serve-port-missing", Severity::warning,
+     "RayService head container ports without one named 'serve'"},
+    {"submitter-restart-policy", Severity::warning,
+     "a submitter pod template with restartPolicy other than Never or OnFailure"},
+}};
+
+}  // namespace
+
+std::span<const LintInfo> lint_catalog() {
+  return k_lints;
+}
+
+const LintInfo* find_lint(std::string_view id) {
+  for (const auto& l : k_lints) {
+    if (l.id == id) {
+      return &l;
+    }
+  }
+  return nullptr;
+}
+
+namespace detail {
+
+namespace {
+
+// One pod template of a cluster: the head or a worker group.
+struct PodTemplate {
+  const Json* group = nullptr;           // headGroupSpec or workerGroupSpecs[i]
+  const Json* original_group = nullptr;  // the same, as written (before CRD defaults)
+  const Json* pod = nullptr;             // its template
+  std::string pointer;                   // of `group`
+  std::string what;                      // "the head", "worker group gpu"
+  bool is_head = false;
+
+  const Json* container() const { return ray_container(pod); }
+  std::string container_ptr() const { return pointer + "/template/spec/containers/0"; }
+  const Json* pod_spec() const { return child(pod, "spec"); }
+};
+
+std::vector<PodTemplate> pod_templates(const Checker& c, const ClusterSpec& cs) {
+  std::vector<PodTemplate> out;
+  if (const Json* head = child(cs.spec, "headGroupSpec")) {
+    out.push_back(
+        {head, nullptr, child(head, "template"), cs.pointer + "/headGroupSpec", "the head", true});
+  }
+  const Json* groups = child(cs.spec, "workerGroupSpecs");
+  for (std::size_t i = 0; i < array_size(groups); ++i) {
+    const Json* g = child(groups, i);
+    const std::string gp = ptr(cs.pointer, "workerGroupSpecs", i);
+    std::string name = string_of(child(g, "groupName"));
+    out.push_back({g, find_pointer(c.original(), gp), child(g, "template"), gp,
+                   "worker group " + (name.empty() ? "#" + std::to_string(i) : name), false});
+  }
+  return out;
+}
+
+// GPU resource names (device plugins): nvidia.com/gpu, amd.com/gpu,
+// gpu.intel.com/i915, nvidia.com/mig-1g.5gb ...
+bool is_gpu_resource(std::string_view name) {
+  return name.find("gpu") != std::string_view::npos || name.find("mig-") != std::string_view::npos;
+}
+
+bool is_rdma_resource(std::string_view name) {
+  return name.find("rdma") != std::string_view::npos;
+}
+
+// A resource the kubelet cannot overcommit: anything outside the
+// kubernetes.io domain with a domain at all (hugepages- too, but those
+// need requests == limits by a different rule).
+bool is_extended_resource(std::string_view name) {
+  const auto slash = name.find('/');
+  if (slash == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view domain = name.substr(0, slash);
+  return domain != "kubernetes.io" && !domain.ends_with(".kubernetes.io");
+}
+
+const Json* resources_of(const Json* container, std::string_view which) {
+  return child(child(container, "resources"), which);
+}
+
+// The quantity of `name` in requests or limits (as the API server reads
+// it), or nullopt when absent or unreadable.
+std::optional<Quantity> quantity_of(const Json* container,
+                                    std::string_view which,
+                                    std::string_view name) {
+  const Json* v = child(resources_of(container, which), name);
+  if (v == nullptr) {
+    return std::nullopt;
+  }
+  auto q = parse_quantity_value(*v);
+  return q ? std::optional<Quantity>(*q) : std::nullopt;
+}
+
+// Extended resources the container asks for, by name.
+std::vector<std::string> extended_resources(const Json* container) {
+  std::vector<std::string> names;
+  for (const char* which : {"requests", "limits"}) {
+    const Json* map = resources_of(container, which);
+    if (map == nullptr || !map->is_object()) {
+      continue;
+    }
+    for (auto it = map->begin(); it != map->end(); ++it) {
+      if (is_extended_resource(it.key()) &&
+          std::find(names.begin(), names.end(), it.key()) == names.end()) {
+        names.push_back(it.key());
+      }
+    }
+  }
+  return names;
+}
+
+double gpu_limit(const Json* container) {
+  double total = 0;
+  for (const auto& name : extended_resources(container)) {
+    if (is_gpu_resource(name)) {
+      auto q = quantity_of(container, "limits", name);
+      if (!q) {
+        q = quantity_of(container, "requests", name);
+      }
+      total += q ? q->value : 0;
+    }
+  }
+  return total;
+}
+
+bool requests_rdma(const Json* container) {
+  const auto names = extended_resources(container);
+  return std::any_of(names.begin(), names.end(), [](const auto& n) { return is_rdma_resource(n); });
+}
+
+std::string format_amount(double v) {
+  if (v == static_cast<double>(static_cast<long long>(v))) {
+    return std::to_string(static_cast<long long>(v));
+  }
+  return Json(v).dump();
+}
+
+// The Ray version in an image tag: "rayproject/ray:2.46.0-py311-gpu" ->
+// 2.46.0. nullopt for tags without one (a digest, "nightly", "latest").
+std::optional<Version> image_ray_version(const std::string& image) {
+  const auto at = image.find('@');
+  const std::string ref = image.substr(0, at);
+  const auto colon = ref.rfind(':');
+  if (colon == std::string::npos || ref.find('/', colon) != std::string::npos) {
+    return std::nullopt;
+  }
+  static const std::regex version_re(R"(^v?(\d+)\.(\d+)\.(\d+)(?:$|[-.+_]))");
+  const std::string tag = ref.substr(colon + 1);
+  std::smatch m;
+  if (!std::regex_search(tag, m, version_re)) {
+    return std::nullopt;
+  }
+  return Version{std::stoi(m[1]), std::stoi(m[2]), std::stoi(m[3])};
+}
+
+// "" for a pinned image; else why it is not pinned.
+std::string unpinned_tag(const std::string& image) {
+  if (image.empty() || image.find('@') != std::string::npos) {
+    return "";
+  }
+  const auto slash = image.rfind('/');
+  const auto colon = image.rfind(':');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) {
+    return "has no tag (Kubernetes pulls 'latest')";
+  }
+  if (image.substr(colon + 1) == "latest") {
+    return "uses the tag 'latest'";
+  }
+  return "";
+}
+
+bool autoscaler_v2(const Json* spec, const Json* head_container) {
+  return string_of(child(child(spec, "autoscalerOptions"), "version")) == "v2" || [&] {
+    const std::string v = env_value(head_container, "RAY_enable_autoscaler_v2");
+    return v == "1" || util::to_lower(v) == "true";
+  }();
+}
+
+void lint_images(Checker& c, const ClusterSpec& cs, const std::vector<PodTemplate>& pods) {
+  const std::string ray_version = string_of(child(cs.spec, "rayVersion"));
+  const auto wanted = parse_version(ray_version);
+  const std::string head_image = pods.empty() || !pods.front().is_head
+                                     ? ""
+                                     : string_of(child(pods.front().container(), "image"));
+  for (const auto& p : pods) {
+    const Json* containers = child(p.pod_spec(), "containers");
+    for (std::size_t i = 0; i < array_size(containers); ++i) {
+      const std::string image = string_of(child(child(containers, i), "image"));
+      const std::string ip =
+          p.pointer + "/template/spec/containers/" + std::to_string(i) + "/image";
+      if (auto why = unpinned_tag(image); !why.empty() && child(child(containers, i), "image")) {
+        c.lint("image-tag-latest", ip,
+               "image " + util::quote(image) + " " + why +
+                   ": pin a version so every node runs the same Ray");
+      }
+    }
+    const std::string image = string_of(child(p.container(), "image"));
+    const std::string ip = p.container_ptr() + "/image";
+    if (auto tagged = image_ray_version(image); tagged && wanted && *tagged != *wanted) {
+      c.lint("ray-version-mismatch", ip,
+             "image " + util::quote(image) + " carries Ray " + version_string(*tagged) +
+                 " but rayVersion is " + ray_version);
+    }
+    if (!p.is_head && !head_image.empty() && !image.empty() && image != head_image) {
+      c.lint("image-mismatch", ip,
+             p.what + " runs " + util::quote(image) + " but the head runs " +
+                 util::quote(head_image) + ": Ray needs the same version and Python everywhere");
+    }
+  }
+}
+
+void lint_autoscaler(Checker& c, const ClusterSpec& cs, const std::vector<PodTemplate>& pods) {
+  const bool autoscaling = is_true(child(cs.spec, "enableInTreeAutoscaling"));
+  const Json* head_container =
+      pods.empty() || !pods.front().is_head ? nullptr : pods.front().container();
+  const bool v2 = autoscaling && autoscaler_v2(cs.spec, head_container);
+  const std::string ray_version = string_of(child(cs.spec, "rayVersion"));
+  if (v2) {
+    const auto v = parse_version(ray_version);
+    if (!v || *v < Version{2, 10, 0}) {
+      c.lint("autoscaler-v2-old-ray", ray_version.empty() ? cs.pointer : cs.pointer + "/rayVersion",
+             ray_version.empty()
+                 ? "autoscaler v2 needs Ray 2.10 or later; set rayVersion"
+                 : "autoscaler v2 needs Ray 2.10 or later, rayVersion is " + ray_version);
+    }
+    // With autoscalerOptions.version: v2 the operator itself refuses other
+    // policies (an error); with only the env var it does not look.
+    if (string_of(child(child(cs.spec, "autoscalerOptions"), "version")) != "v2") {
+      for (const auto& p : pods) {
+        const std::string policy = string_of(child(p.pod_spec(), "restartPolicy"));
+        if (!policy.empty() && policy != "Never") {
+          c.lint("autoscaler-v2-restart-policy", p.pointer + "/template/spec/restartPolicy",
+                 "autoscaler v2 replaces failed Pods itself; restartPolicy of " + p.what +
+                     " should be Never, got " + policy);
+        }
+      }
+    }
+  }
+  if (!autoscaling) {
+    return;
+  }
+  for (const auto& p : pods) {
+    if (p.is_head) {
+      continue;
+    }
+    // `replicas` defaults to 0 in the CRD: only a value the user wrote counts.
+    const auto replicas = integer_of(child(p.original_group, "replicas"));
+    const auto min = integer_of(child(p.group, "minReplicas"));
+    if (replicas && min && *replicas != *min) {
+      c.lint("replicas-not-min", p.pointer + "/replicas",
+             p.what + " starts with replicas " + std::to_string(*replicas) +
+                 " but minReplicas is " + std::to_string(*min) +
+                 "; with autoscaling, start at minReplicas");
+    }
+    const Json* limits = resources_of(p.container(), "limits");
+    const Json* params = child(p.group, "rayStartParams");
+    const bool cpu = child(limits, "cpu") != nullptr || child(params, "num-cpus") != nullptr;
+    const bool memory = child(limits, "memory") != nullptr || child(params, "memory") != nullptr;
+    if ((!cpu || !memory) && p.container() != nullptr) {
+      c.lint("autoscaling-no-limits", p.container_ptr(),
+             p.what + " has no " +
+                 std::string(!cpu && !memory ? "cpu or memory"
+                             : !cpu          ? "cpu"
+                                             : "memory") +
+                 " limit: the autoscaler sizes a node type from its limits");
+    }
+  }
+}
+
+// A volume mounted at /dev/shm that is an emptyDir in memory.
+bool has_memory_shm(const PodTemplate& p) {
+  const Json* volumes = child(p.pod_spec(), "volumes");
+  const Json* mounts = child(p.container(), "volumeMounts");
+  for (std::size_t i = 0; i < array_size(mounts); ++i) {
+    const Json* m = child(mounts, i);
+    if (string_of(child(m, "mountPath")) != "/dev/shm") {
+      continue;
+    }
+    const std::string name = string_of(child(m, "name"));
+    for (std::size_t j = 0; j < array_size(volumes); ++j) {
+      const Json* v = child(volumes, j);
+      if (string_of(child(v, "name")) == name &&
+          string_of(child(child(v, "emptyDir"), "medium")) == "Memory") {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+void lint_resources(Checker& c, const std::vector<PodTemplate>& pods) {
+  for (const auto& p : pods) {
+    const Json* containers = child(p.pod_spec(), "containers");
+    for (std::size_t i = 0; i < array_size(containers); ++i) {
+      const Json* container = child(containers, i);
+      const std::string cp = p.pointer + "/template/spec/containers/" + std::to_string(i);
+      for (const auto& name : extended_resources(container)) {
+        const auto request = quantity_of(container, "requests", name);
+        const auto limit = quantity_of(container, "limits", name);
+        if (request && !limit) {
+          c.lint("resource-requests-limits", ptr(cp + "/resources/requests", name),
+                 name +
+                     " is requested without a limit: Kubernetes rejects the Pod; set limits "
+                     "equal to requests");
+        } else if (request && limit && request->value != limit->value) {
+          c.lint("resource-requests-limits", ptr(cp + "/resources/requests", name),
+                 name + " request (" + format_amount(request->value) +
+                     ") differs from its limit (" + format_amount(limit->value) +
+                     "): Kubernetes rejects the Pod");
+        }
+      }
+    }
+    const Json* container = p.container();
+    const double gpus = gpu_limit(container);
+    const Json* params = child(p.group, "rayStartParams");
+    if (const Json* num_gpus = child(params, "num-gpus"); num_gpus != nullptr) {
+      const auto declared = parse_quantity_value(*num_gpus);
+      if (declared && declared->value != gpus) {
+        c.lint("num-gpus-mismatch", p.pointer + "/rayStartParams/num-gpus",
+               "rayStartParams num-gpus is " + format_amount(declared->value) + " but " + p.what +
+                   "'s container has " + format_amount(gpus) + " GPU(s)");
+      }
+    }
+    if (child(params, "plasma-directory") != nullptr) {
+      c.lint("plasma-directory", p.pointer + "/rayStartParams/plasma-directory",
+             "plasma-directory moves Ray's object store off /dev/shm onto slower storage; mount "
+             "a memory-backed /dev/shm instead");
+    }
+    if (gpus > 0 && !has_memory_shm(p)) {
+      c.lint("gpu-without-shm", p.pointer + "/template/spec",
+             p.what +
+                 " uses GPUs but mounts no memory-backed /dev/shm: NCCL and the object store "
+                 "get the container's 64 MiB default");
+    }
+  }
+}
+
+// NCCL_IB_* settings that turn InfiniBand on (NCCL_IB_DISABLE=1 turns it off).
+bool sets_nccl_ib(const Json* container) {
+  const Json* env = child(container, "env");
+  for (std::size_t i = 0; i < array_size(env); ++i) {
+    const std::string name = string_of(child(child(env, i), "name"));
+    if (name.rfind("NCCL_IB_", 0) == 0 && name != "NCCL_IB_DISABLE") {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool sets_nccl_rdma_env(const Json* container) {
+  return sets_nccl_ib(container) || env_entry(container, "NCCL_NET_GDR_LEVEL") != nullptr;
+}
+
+bool has_ipc_lock(const Json* container) {
+  const Json* security = child(container, "securityContext");
+  if (is_true(child(security, "privileged"))) {
+    return true;
+  }
+  const Json* add = child(child(security, "capabilities"), "add");
+  for (std::size_t i = 0; i < array_size(add); ++i) {
+    const std::string cap = string_of(child(add, i));
+    if (cap == "IPC_LOCK" || cap == "CAP_IPC_LOCK" || cap == "ALL") {
+      return true;
+    }
+  }
+  return false;
+}
+
+void lint_rdma(Checker& c, const std::vector<PodTemplate>& pods) {
+  for (const auto& p : pods) {
+    const Json* container = p.container();
+    if (container == nullptr) {
+      continue;
+    }
+    const bool rdma = requests_rdma(container);
+    if (rdma && !sets_nccl_rdma_env(container)) {
+      c.lint("rdma-without-nccl-env", p.container_ptr(),
+             p.what +
+                 " requests an RDMA device but sets no NCCL_IB_HCA / NCCL_IB_* or "
+                 "NCCL_NET_GDR_LEVEL: NCCL may pick the wrong device or fall back to TCP");
+    }
+    if (rdma && !has_ipc_lock(container)) {
+      c.lint("rdma-without-ipc-lock", p.container_ptr(),
+             p.what +
+                 " requests an RDMA device without the IPC_LOCK capability: registering "
+                 "memory with the NIC fails");
+    }
+    if (!rdma && sets_nccl_ib(container) && env_value(container, "NCCL_IB_DISABLE") != "1") {
+      c.lint("nccl-ib-without-rdma", p.container_ptr() + "/env",
+             p.what +
+                 " sets NCCL_IB_* but requests no RDMA device: there is no InfiniBand in the "
+                 "Pod and NCCL falls back to TCP sockets");
+    }
+  }
+}
+
+void lint_ports(Checker& c, const std::vector<PodTemplate>& pods) {
+  if (pods.empty() || !pods.front().is_head) {
+    return;
+  }
+  const PodTemplate& head = pods.front();
+  const Json* ports = child(head.container(), "ports");
+  if (array_size(ports) == 0) {
+    return;  // KubeRay adds its default ports
+  }
+  bool dashboard = false;
+  bool serve = false;
+  for (std::size_t i = 0; i < array_size(ports); ++i) {
+    const std::string name = string_of(child(child(ports, i), "name"));
+    dashboard = dashboard || name == "dashboard";
+    serve = serve || name == "serve" || name.rfind("serve-", 0) == 0;
+  }
+  if (!dashboard) {
+    c.lint("head-no-dashboard-port", head.container_ptr() + "/ports",
+           "the head container declares ports but none named 'dashboard': KubeRay cannot reach "
+           "the dashboard to submit jobs or serve configs");
+  }
+  if (c.kind() == RayKind::ray_service && !serve) {
+    c.lint("serve-port-missing", head.container_ptr() + "/ports",
+           "the head container declares ports but none named 'serve': KubeRay cannot build the "
+           "serve Service");
+  }
+}
+
+void lint_cluster(Checker& c, const ClusterSpec& cs) {
+  const auto pods = pod_templates(c, cs);
+  lint_images(c, cs, pods);
+  lint_autoscaler(c, cs, pods);
+  lint_resources(c, pods);
+  lint_rdma(c, pods);
+  lint_ports(c, pods);
+  const bool autoscaling = is_true(child(cs.spec, "enableInTreeAutoscaling"));
+  if (autoscaling && !string_of(child(c.labels(), "kueue.x-k8s.io/queue-name")).empty()) {
+    c.lint("kueue-autoscaling", cs.pointer + "/enableInTreeAutoscaling",
+           "Kueue admits a fixed size (label kueue.x-k8s.io/queue-name) but in-tree autoscaling "
+           "is on: Pods beyond the admitted quota stay Pending");
+  }
+  // A RayJob's cluster is short-lived by design.
+  if (c.kind() == RayKind::ray_cluster || c.kind() == RayKind::ray_service) {
+    const bool ft = child(cs.spec, "gcsFaultToleranceOptions") != nullptr ||
+                    string_of(child(c.annotations(), "ray.io/ft-enabled")) == "true";
+    const std::string origin = string_of(child(c.labels(), "ray.io/originated-from-crd"));
+    if (!ft && origin.empty()) {
+      c.lint("no-gcs-ft", cs.pointer,
+             "no GCS fault tolerance: a head Pod restart loses every actor, job and Serve "
+             "application; set gcsFaultToleranceOptions with a Redis address");
+    }
+  }
+}
+
+bool wrapped_in_quotes(std::string_view s) {
+  s = util::trim(s);
+  if (s.size() < 2 || (s.front() != '"' && s.front() != '\'') || s.back() != s.front()) {
+    return false;
+  }
+  // "python a.py" is one word to the shell; "a" "b" is two quoted words.
+  return s.substr(1, s.size() - 2).find(s.front()) == std::string_view::npos &&
+         s.find(' ') != std::string_view::npos;
+}
+
+void lint_job_spec(Checker& c, const Json* spec, const std::string& base) {
+  if (spec == nullptr) {
+    return;
+  }
+  const std::string entrypoint = string_of(child(spec, "entrypoint"));
+  if (wrapped_in_quotes(entrypoint)) {
+    c.lint("quoted-entrypoint", base + "/entrypoint",
+           "the whole entrypoint is quoted, so the shell looks for one program named " +
+               std::string(util::trim(entrypoint)) + "; drop the outer quotes");
+  }
+  const bool own_cluster =
+      child(spec, "rayClusterSpec") != nullptr && child(spec, "clusterSelector") == nullptr;
+  if (own_cluster && !is_true(child(spec, "shutdownAfterJobFinishes")) &&
+      child(spec, "deletionStrategy") == nullptr) {
+    c.lint("rayjob-no-shutdown", base,
+           "shutdownAfterJobFinishes is not true: the RayCluster (and its GPUs) keeps running "
+           "after the job ends");
+  }
+  const std::string mode = string_of(child(spec, "submissionMode"));
+  if (const Json* policy =
+          child(child(child(spec, "submitterPodTemplate"), "spec"), "restartPolicy")) {
+    const std::string p = string_of(policy);
+    if (p != "Never" && p != "OnFailure") {
+      c.lint("submitter-restart-policy", base + "/submitterPodTemplate/spec/restartPolicy",
+             "the submitter runs as a Job, whose Pods must use restartPolicy Never or OnFailure, "
+             "got " +
+                 util::quote(p));
+    }
+  }
+  if (const Json* resources = child(spec, "entrypointResources");
+      resources != nullptr && resources->is_string()) {
+    const auto parsed = Json::parse(resources->get<std::string>(), nullptr, false);
+    bool ok = parsed.is_object();
+    for (auto it = parsed.begin(); ok && it != parsed.end(); ++it) {
+      ok = it->is_number();
+    }
+    if (!ok) {
+      c.lint("entrypoint-resources", base + "/entrypointResources",
+             "entrypointResources must be a JSON object of numbers, such as "
+             "'{\"custom_resource\": 1}'");
+    }
+  }
+  if ((mode.empty() || mode == "K8sJobMode") && is_nonempty_object(child(spec, "metadata"))) {
+    const std::string ray_version = string_of(child(child(spec, "rayClusterSpec"), "rayVersion"));
+    const auto v = parse_version(ray_version);
+    if (!v || *v < Version{2, 6, 0}) {
+      c.lint("job-metadata-ray-version", base + "/metadata",
+             "job metadata is passed with --metadata-json, which needs rayVersion 2.6.0 or "
+             "later; rayVersion is " +
+                 (ray_version.empty() ? std::string("not set") : util::quote(ray_version)));
+    }
+  }
+}
+
+}  // namespace
+
+void run_lints(Checker& c) {
+  for (const auto& cs : c.cluster_specs()) {
+    if (cs.spec != nullptr && cs.spec->is_object()) {
+      lint_cluster(c, cs);
+    }
+  }
+  if (c.kind() == RayKind::ray_job) {
+    lint_job_spec(c, child(&c.object(), "spec"), "/spec");
+  } else if (c.kind() == RayKind::ray_cron_job) {
+    lint_job_spec(c, child(child(&c.object(), "spec"), "jobTemplate"), "/spec/jobTemplate");
+  }
+}
+
+}  // namespace detail
+
+}  // namespace kray::core

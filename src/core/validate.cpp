@@ -1,0 +1,557 @@
+// SPDX-License-Identifier: Apache-2.0
+// Validation of KubeRay objects: the layers the API server applies (ObjectMeta,
+// the CRD's structural schema and CEL rules), then the operator's rules and
+// the lints (operator_rules.cpp, lints.cpp). docs/validation.md describes
+// every layer and rule.
+#include <krayctl/core/validate.hpp>
+
+#include <krayctl/core/embedded.hpp>
+#include <krayctl/core/k8s_names.hpp>
+#include <krayctl/core/schema.hpp>
+#include <krayctl/util/assert.hpp>
+#include <krayctl/util/strings.hpp>
+
+#include "validate_context.hpp"
+
+#include <array>
+#include <charconv>
+#include <functional>
+#include <limits>
+#include <map>
+
+namespace kray::core {
+
+namespace detail {
+
+const Json* child(const Json* object, std::string_view key) {
+  if (object == nullptr || !object->is_object()) {
+    return nullptr;
+  }
+  auto it = object->find(key);
+  return it == object->end() ? nullptr : &*it;
+}
+
+const Json* child(const Json* array, std::size_t index) {
+  if (array == nullptr || !array->is_array() || index >= array->size()) {
+    return nullptr;
+  }
+  return &(*array)[index];
+}
+
+std::string string_of(const Json* value) {
+  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+std::optional<long long> integer_of(const Json* value) {
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (value->is_number_integer()) {
+    return value->get<long long>();
+  }
+  if (value->is_number_float()) {
+    const double d = value->get<double>();
+    if (d == static_cast<double>(static_cast<long long>(d)) && d > -9.2e18 && d < 9.2e18) {
+      return static_cast<long long>(d);
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_true(const Json* value) {
+  return value != nullptr && value->is_boolean() && value->get<bool>();
+}
+
+bool is_nonempty_object(const Json* value) {
+  return value != nullptr && value->is_object() && !value->empty();
+}
+
+std::size_t array_size(const Json* value) {
+  return value != nullptr && value->is_array() ? value->size() : 0;
+}
+
+const Json* ray_container(const Json* pod_template) {
+  return child(child(child(pod_template, "spec"), "containers"), std::size_t{0});
+}
+
+const Json* env_entry(const Json* container, std::string_view name) {
+  const Json* env = child(container, "env");
+  for (std::size_t i = 0; i < array_size(env); ++i) {
+    const Json* e = child(env, i);
+    if (string_of(child(e, "name")) == name) {
+      return e;
+    }
+  }
+  return nullptr;
+}
+
+std::string env_value(const Json* container, std::string_view name) {
+  return string_of(child(env_entry(container, name), "value"));
+}
+
+std::string ptr(std::string base, std::string_view a) {
+  return pointer_append(base, a);
+}
+
+std::string ptr(std::string base, std::string_view a, std::string_view b) {
+  return pointer_append(pointer_append(base, a), b);
+}
+
+std::string ptr(std::string base, std::string_view a, std::size_t i) {
+  return pointer_append(pointer_append(base, a), i);
+}
+
+std::optional<Version> parse_version(std::string_view text) {
+  if (!text.empty() && (text.front() == 'v' || text.front() == 'V')) {
+    text.remove_prefix(1);
+  }
+  std::array<int, 3> parts{0, 0, 0};
+  std::size_t n = 0;
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  while (n < 3 && p < end) {
+    int value = 0;
+    auto [next, ec] = std::from_chars(p, end, value);
+    if (ec != std::errc() || next == p) {
+      break;
+    }
+    parts[n++] = value;
+    p = next;
+    if (p < end && *p == '.' && n < 3) {
+      ++p;
+    } else {
+      break;
+    }
+  }
+  if (n < 2) {
+    return std::nullopt;
+  }
+  return Version{parts[0], parts[1], parts[2]};
+}
+
+std::string version_string(const Version& v) {
+  return std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.patch);
+}
+
+Checker::Checker(const Document& doc,
+                 std::string base,
+                 const Json& original,
+                 const Json& object,
+                 RayKind kind,
+                 const ValidateOptions& options,
+                 std::vector<Diagnostic>& out)
+    : m_doc(doc),
+      m_base(std::move(base)),
+      m_original(original),
+      m_object(object),
+      m_kind(kind),
+      m_options(options),
+      m_out(out) {
+  const Json* value = child(annotations(), k_disable_lints_annotation);
+  for (const auto& id : util::split(string_of(value), ',')) {
+    const std::string trimmed(util::trim(id));
+    if (trimmed.empty()) {
+      continue;
+    }
+    if (find_lint(trimmed) == nullptr) {
+      std::vector<std::string> ids;
+      for (const auto& l : lint_catalog()) {
+        ids.emplace_back(l.id);
+      }
+      std::string msg = "unknown lint " + util::quote(trimmed) + " in annotation " +
+                        std::string(k_disable_lints_annotation);
+      if (auto best = util::closest_match(trimmed, ids); !best.empty()) {
+        msg += "; did you mean " + util::quote(best) + "?";
+      }
+      Diagnostic d =
+          make_diagnostic(m_doc, m_base + ptr("/metadata/annotations", k_disable_lints_annotation),
+                          std::move(msg), false, Severity::warning);
+      d.rule = "krayctl";
+      m_out.push_back(std::move(d));
+      continue;
+    }
+    m_disabled_here.insert(trimmed);
+  }
+}
+
+bool Checker::names_structure(const std::string& pointer) const {
+  // A problem with a whole mapping or list is shown at its key
+  // (`spec:`), not at its first child.
+  const Json* node = find_pointer(m_object, pointer);
+  return node != nullptr && node->is_structured() && !pointer.empty();
+}
+
+const Json* Checker::annotations() const {
+  return child(child(&m_object, "metadata"), "annotations");
+}
+
+const Json* Checker::labels() const {
+  return child(child(&m_object, "metadata"), "labels");
+}
+
+std::vector<ClusterSpec> Checker::cluster_specs() const {
+  const Json* spec = child(&m_object, "spec");
+  switch (m_kind) {
+    case RayKind::ray_cluster:
+      return {{spec, "/spec", ""}};
+    case RayKind::ray_job:
+      if (const Json* s = child(spec, "rayClusterSpec")) {
+        return {{s, "/spec/rayClusterSpec", "RayJob "}};
+      }
+      return {};
+    case RayKind::ray_service:
+      if (const Json* s = child(spec, "rayClusterConfig")) {
+        return {{s, "/spec/rayClusterConfig", "RayService "}};
+      }
+      return {};
+    case RayKind::ray_cron_job:
+      if (const Json* s = child(child(spec, "jobTemplate"), "rayClusterSpec")) {
+        return {{s, "/spec/jobTemplate/rayClusterSpec", "RayJob "}};
+      }
+      return {};
+  }
+  return {};
+}
+
+void Checker::error(std::string_view rule,
+                    const std::string& pointer,
+                    std::string message,
+                    bool at_key) {
+  Diagnostic d = make_diagnostic(m_doc, m_base + pointer, std::move(message),
+                                 at_key || names_structure(pointer));
+  d.rule = std::string(rule);
+  m_out.push_back(std::move(d));
+}
+
+void Checker::lint(std::string_view id, const std::string& pointer, std::string message) {
+  const LintInfo* info = find_lint(id);
+  KRAY_ASSERT(info != nullptr);
+  if (m_options.disabled_lints.count(id) > 0 || m_disabled_here.count(id) > 0) {
+    return;
+  }
+  Diagnostic d = make_diagnostic(m_doc, m_base + pointer, std::move(message),
+                                 names_structure(pointer), info->severity);
+  d.rule = std::string(id);
+  m_out.push_back(std::move(d));
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::child;
+using detail::string_of;
+
+struct KindInfo {
+  RayKind kind;
+  std::string_view name;
+  std::string_view schema_file;
+};
+
+constexpr std::array<KindInfo, 4> k_kinds = {{
+    {RayKind::ray_cluster, "RayCluster", "raycluster.json"},
+    {RayKind::ray_job, "RayJob", "rayjob.json"},
+    {RayKind::ray_service, "RayService", "rayservice.json"},
+    {RayKind::ray_cron_job, "RayCronJob", "raycronjob.json"},
+}};
+
+const KindInfo& info_of(RayKind kind) {
+  return k_kinds[static_cast<std::size_t>(kind)];
+}
+
+std::optional<std::string> check_int_range(const Json& v, long long lo, long long hi) {
+  if (!v.is_number()) {
+    return std::nullopt;
+  }
+  const double d = v.get<double>();
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
+    return "must fit in " + std::string(hi == std::numeric_limits<int>::max() ? "int32" : "int64") +
+           " (" + std::to_string(lo) + " to " + std::to_string(hi) + "), got " + v.dump();
+  }
+  return std::nullopt;
+}
+
+const SchemaValidator& validator_for(RayKind kind) {
+  // One per kind, built on first use and kept for the process (the schema
+  // JSON behind it lives as long).
+  static std::array<std::unique_ptr<SchemaValidator>, k_kinds.size()> validators;
+  auto& slot = validators[static_cast<std::size_t>(kind)];
+  if (!slot) {
+    slot = std::make_unique<SchemaValidator>(crd_schema(kind), SchemaDialect::kubernetes);
+    // The operator decodes these fields into Go int32/int64: a larger
+    // number passes the API server (which checks no integer formats) and
+    // then breaks every reconcile of the object.
+    slot->add_format("int32", [](const Json& v) {
+      return check_int_range(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+    });
+    slot->add_format("int64", [](const Json& v) {
+      return check_int_range(v, std::numeric_limits<long long>::min(),
+                             std::numeric_limits<long long>::max());
+    });
+  }
+  return *slot;
+}
+
+// The CEL rules of the CRDs (x-kubernetes-validations), as C++: the API
+// server evaluates them with the schema, so must we. A rule text not in this
+// table is reported (cel_rules_known() lets a test find it when the CRDs
+// change).
+using CelCheck = std::function<bool(const Json& self)>;
+
+bool has(const Json& self, std::string_view key) {
+  return self.is_object() && self.contains(key);
+}
+
+const std::map<std::string, CelCheck, std::less<>>& cel_rules() {
+  static const std::map<std::string, CelCheck, std::less<>> rules = {
+      // A transition rule: it compares with the stored object, which a
+      // client-side check does not have.
+      {"self == oldSelf", nullptr},
+      {"self in ['ray.io/kuberay-operator', 'kueue.x-k8s.io/multikueue']",
+       [](const Json& self) {
+         return self == "ray.io/kuberay-operator" || self == "kueue.x-k8s.io/multikueue";
+       }},
+      {"!((has(self.onSuccess) || has(self.onFailure)) && has(self.deletionRules))",
+       [](const Json& self) {
+         return !((has(self, "onSuccess") || has(self, "onFailure")) && has(self, "deletionRules"));
+       }},
+      {"((has(self.onSuccess) && has(self.onFailure)) || has(self.deletionRules))",
+       [](const Json& self) {
+         return (has(self, "onSuccess") && has(self, "onFailure")) || has(self, "deletionRules");
+       }},
+      {"!(has(self.jobStatus) && has(self.jobDeploymentStatus))",
+       [](const Json& self) {
+         return !(has(self, "jobStatus") && has(self, "jobDeploymentStatus"));
+       }},
+      {"has(self.jobStatus) || has(self.jobDeploymentStatus)",
+       [](const Json& self) { return has(self, "jobStatus") || has(self, "jobDeploymentStatus"); }},
+  };
+  return rules;
+}
+
+class CelWalker {
+ public:
+  CelWalker(const Json& root, detail::Checker& checker) : m_root(root), m_checker(checker) {}
+
+  void walk(const Json& schema_ref, const Json& inst, const std::string& pointer) {
+    const Json& schema = deref(schema_ref);
+    if (!schema.is_object()) {
+      return;
+    }
+    if (auto rules = schema.find("x-kubernetes-validations"); rules != schema.end()) {
+      for (const auto& rule : *rules) {
+        check(rule, inst, pointer);
+      }
+    }
+    if (inst.is_object()) {
+      const Json* props = child(&schema, "properties");
+      const Json* additional = child(&schema, "additionalProperties");
+      for (auto it = inst.begin(); it != inst.end(); ++it) {
+        const Json* sub = child(props, it.key());
+        if (sub == nullptr && additional != nullptr && additional->is_object()) {
+          sub = additional;
+        }
+        if (sub != nullptr) {
+          walk(*sub, it.value(), pointer_append(pointer, it.key()));
+        }
+      }
+    } else if (inst.is_array()) {
+      if (const Json* items = child(&schema, "items"); items != nullptr && items->is_object()) {
+        for (std::size_t i = 0; i < inst.size(); ++i) {
+          walk(*items, inst[i], pointer_append(pointer, i));
+        }
+      }
+    }
+  }
+
+ private:
+  const Json& deref(const Json& schema) const {
+    const Json* s = &schema;
+    while (const Json* ref = child(s, "$ref")) {
+      const Json* target = find_pointer(m_root, ref->get<std::string>().substr(1));
+      if (target == nullptr) {
+        break;
+      }
+      s = target;
+    }
+    return *s;
+  }
+
+  void check(const Json& rule, const Json& inst, const std::string& pointer) {
+    const std::string text = string_of(child(&rule, "rule"));
+    const auto& rules = cel_rules();
+    auto it = rules.find(text);
+    if (it == rules.end()) {
+      m_checker.error(
+          k_rule_cel, pointer,
+          "krayctl cannot evaluate the CRD rule " + util::quote(text) + " (please report this)");
+      return;
+    }
+    if (it->second && !it->second(inst)) {
+      m_checker.error(k_rule_cel, pointer, string_of(child(&rule, "message")));
+    }
+  }
+
+  const Json& m_root;
+  detail::Checker& m_checker;
+};
+
+// The API server's ObjectMeta validation, which CRD schemas leave out.
+void check_object_meta(const Json& object, RayKind kind, detail::Checker& c) {
+  const Json* meta = child(&object, "metadata");
+  if (meta == nullptr) {
+    c.error(k_rule_metadata, "", "missing required field 'metadata'", true);
+    return;
+  }
+  if (!meta->is_object()) {
+    c.error(k_rule_metadata, "/metadata", "expected a mapping, got " + json_type_name(*meta));
+    return;
+  }
+  static const std::vector<std::string> known = {"name",
+                                                 "generateName",
+                                                 "namespace",
+                                                 "labels",
+                                                 "annotations",
+                                                 "finalizers",
+                                                 "ownerReferences",
+                                                 "uid",
+                                                 "resourceVersion",
+                                                 "generation",
+                                                 "creationTimestamp",
+                                                 "deletionTimestamp",
+                                                 "deletionGracePeriodSeconds",
+                                                 "managedFields",
+                                                 "selfLink"};
+  for (auto it = meta->begin(); it != meta->end(); ++it) {
+    if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
+      std::string msg = "unknown field " + util::quote(it.key());
+      if (auto best = util::closest_match(it.key(), known); !best.empty()) {
+        msg += "; did you mean " + util::quote(best) + "?";
+      }
+      c.error(k_rule_metadata, pointer_append("/metadata", it.key()), msg, true);
+    }
+  }
+  const Json* name = child(meta, "name");
+  if (name == nullptr && child(meta, "generateName") == nullptr) {
+    c.error(k_rule_metadata, "/metadata", "missing required field 'name'", true);
+  }
+  if (name != nullptr && !name->is_string()) {
+    c.error(k_rule_metadata, "/metadata/name", "expected a string, got " + json_type_name(*name));
+  } else if (name != nullptr) {
+    // The API server's rule for custom resource names (the operator's
+    // stricter DNS-1035 rule is in operator_rules.cpp).
+    if (auto why = check_dns1123_subdomain(name->get<std::string>())) {
+      c.error(k_rule_metadata, "/metadata/name",
+              "invalid " + std::string(ray_kind_name(kind)) + " name " +
+                  util::quote(name->get<std::string>()) + ": " + *why);
+    }
+  }
+  if (const Json* ns = child(meta, "namespace"); ns != nullptr) {
+    if (!ns->is_string()) {
+      c.error(k_rule_metadata, "/metadata/namespace",
+              "expected a string, got " + json_type_name(*ns));
+    } else if (auto why = check_dns1123_label(ns->get<std::string>())) {
+      c.error(k_rule_metadata, "/metadata/namespace",
+              "invalid namespace " + util::quote(ns->get<std::string>()) + ": " + *why);
+    }
+  }
+  for (const char* field : {"labels", "annotations"}) {
+    const Json* map = child(meta, field);
+    if (map == nullptr) {
+      continue;
+    }
+    const std::string base = pointer_append("/metadata", field);
+    if (!map->is_object()) {
+      c.error(k_rule_metadata, base, "expected a mapping of strings, got " + json_type_name(*map));
+      continue;
+    }
+    for (auto it = map->begin(); it != map->end(); ++it) {
+      const std::string p = pointer_append(base, it.key());
+      if (auto why = check_qualified_name(it.key())) {
+        c.error(k_rule_metadata, p, "invalid key " + util::quote(it.key()) + ": " + *why, true);
+      }
+      if (!it->is_string()) {
+        c.error(k_rule_metadata, p,
+                "expected a string, got " + json_type_name(*it) +
+                    (it->is_primitive() && !it->is_null() ? " (quote it: \"" + it->dump() + "\")"
+                                                          : ""));
+      } else if (std::string(field) == "labels") {
+        if (auto why = check_label_value(it->get<std::string>())) {
+          c.error(k_rule_metadata, p,
+                  "invalid label value " + util::quote(it->get<std::string>()) + ": " + *why);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<RayKind> ray_kind_of(const Json& object) {
+  if (!object.is_object()) {
+    return std::nullopt;
+  }
+  const std::string api = string_of(child(&object, "apiVersion"));
+  if (api != "ray.io/v1") {
+    return std::nullopt;
+  }
+  const std::string kind = string_of(child(&object, "kind"));
+  for (const auto& k : k_kinds) {
+    if (k.name == kind) {
+      return k.kind;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view ray_kind_name(RayKind kind) {
+  return info_of(kind).name;
+}
+
+const Json& crd_schema(RayKind kind) {
+  static std::array<std::unique_ptr<Json>, k_kinds.size()> schemas;
+  auto& slot = schemas[static_cast<std::size_t>(kind)];
+  if (!slot) {
+    auto text = find_embedded(embedded_schemas::files(), info_of(kind).schema_file);
+    KRAY_ASSERT(text.has_value());
+    slot = std::make_unique<Json>(Json::parse(*text));
+  }
+  return *slot;
+}
+
+void validate_object(const Document& doc,
+                     const std::string& pointer,
+                     const ValidateOptions& options,
+                     std::vector<Diagnostic>& out) {
+  const Json* node = find_pointer(doc.root, pointer);
+  if (node == nullptr) {
+    return;
+  }
+  const auto kind = ray_kind_of(*node);
+  if (!kind) {
+    return;
+  }
+  // What the API server would store: nulls dropped, defaults applied. The
+  // operator's rules see this object (maxReplicas defaulted, for one).
+  Json object = *node;
+  const SchemaValidator& validator = validator_for(*kind);
+  validator.default_and_prune(object);
+
+  detail::Checker checker(doc, pointer, *node, object, *kind, options, out);
+  check_object_meta(object, *kind, checker);
+
+  std::vector<SchemaViolation> violations;
+  validator.validate(object, violations, [&doc, &pointer](const std::string& p) {
+    const auto* m = doc.mark(pointer + p);
+    return m != nullptr ? m->raw : std::string();
+  });
+  for (auto& v : violations) {
+    const bool at_key = v.kind == ViolationKind::unknown_key || v.kind == ViolationKind::required;
+    checker.error(k_rule_schema, v.pointer, std::move(v.message), at_key);
+  }
+  CelWalker(crd_schema(*kind), checker).walk(crd_schema(*kind), object, "");
+  detail::check_operator_rules(checker);
+  detail::run_lints(checker);
+}
+
+}  // namespace kray::core
