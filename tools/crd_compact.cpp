@@ -5,8 +5,8 @@
 //   crd_compact OUT_DIR CRD.yaml...
 //
 // For each CRD it keeps the `v1` version's openAPIV3Schema without
-// `description`s and without `status` (the API server ignores status on
-// writes to the main resource, so krayctl never validates it) and with
+// `description`s and with `status` reduced to "any object" (the API server
+// ignores status on writes to the main resource, so krayctl never checks it) and with
 // root `metadata` left to krayctl's own ObjectMeta checks, then moves
 // every subtree that occurs more than once (the Pod template appears for
 // the head, every worker group and the submitter) into `definitions`, with
@@ -193,7 +193,9 @@ int main(int argc, char** argv) {
       return fail(std::string(argv[i]) + ": no v1 version");
     }
     Json stripped = strip(*schema);
-    stripped["properties"].erase("status");
+    // Status: allowed, never checked (see above).
+    stripped["properties"]["status"] = {{"type", "object"},
+                                        {"x-kubernetes-preserve-unknown-fields", true}};
     // The API server checks ObjectMeta itself, not through the CRD schema
     // (which says only `type: object`); so does core/validate.cpp.
     stripped["properties"]["metadata"] = {{"type", "object"},

@@ -229,6 +229,20 @@ bool autoscaler_v2(const Json* spec, const Json* head_container) {
   }();
 }
 
+// image-tag-latest for every container of a pod template at `pointer`.
+void lint_image_tags(Checker& c, const Json* pod, const std::string& pointer) {
+  const Json* containers = child(child(pod, "spec"), "containers");
+  for (std::size_t i = 0; i < array_size(containers); ++i) {
+    const Json* image = child(child(containers, i), "image");
+    const std::string text = string_of(image);
+    if (auto why = unpinned_tag(text); !why.empty() && image != nullptr) {
+      c.lint("image-tag-latest", pointer + "/spec/containers/" + std::to_string(i) + "/image",
+             "image " + util::quote(text) + " " + why +
+                 ": pin a version so every node runs the same Ray");
+    }
+  }
+}
+
 void lint_images(Checker& c, const ClusterSpec& cs, const std::vector<PodTemplate>& pods) {
   const std::string ray_version = string_of(child(cs.spec, "rayVersion"));
   const auto wanted = parse_version(ray_version);
@@ -236,17 +250,7 @@ void lint_images(Checker& c, const ClusterSpec& cs, const std::vector<PodTemplat
                                      ? ""
                                      : string_of(child(pods.front().container(), "image"));
   for (const auto& p : pods) {
-    const Json* containers = child(p.pod_spec(), "containers");
-    for (std::size_t i = 0; i < array_size(containers); ++i) {
-      const std::string image = string_of(child(child(containers, i), "image"));
-      const std::string ip =
-          p.pointer + "/template/spec/containers/" + std::to_string(i) + "/image";
-      if (auto why = unpinned_tag(image); !why.empty() && child(child(containers, i), "image")) {
-        c.lint("image-tag-latest", ip,
-               "image " + util::quote(image) + " " + why +
-                   ": pin a version so every node runs the same Ray");
-      }
-    }
+    lint_image_tags(c, p.pod, p.pointer + "/template");
     const std::string image = string_of(child(p.container(), "image"));
     const std::string ip = p.container_ptr() + "/image";
     if (auto tagged = image_ray_version(image); tagged && wanted && *tagged != *wanted) {
@@ -530,6 +534,7 @@ void lint_job_spec(Checker& c, const Json* spec, const std::string& base) {
            "after the job ends");
   }
   const std::string mode = string_of(child(spec, "submissionMode"));
+  lint_image_tags(c, child(spec, "submitterPodTemplate"), base + "/submitterPodTemplate");
   if (const Json* policy =
           child(child(child(spec, "submitterPodTemplate"), "spec"), "restartPolicy")) {
     const std::string p = string_of(policy);

@@ -452,10 +452,7 @@ void check_deletion_strategy(Checker& c,
     const Json* job_status = child(cond, "jobStatus");
     const Json* deploy_status = child(cond, "jobDeploymentStatus");
     // Both / neither set: the CRD's CEL rules on `condition` report them.
-    if (auto ttl = integer_of(child(cond, "ttlSeconds")); ttl && *ttl < 0) {
-      c.error(k_rule_kuberay, ptr(rp, "condition") + "/ttlSeconds",
-              prefix + "ttlSeconds must be non-negative");
-    }
+    // ttlSeconds < 0: the CRD's `minimum: 0` reports it.
     if (selector && is_delete_cluster_or_workers(policy)) {
       c.error(k_rule_kuberay, ptr(rp, "policy"),
               prefix + "policy " + util::quote(policy) +
@@ -598,10 +595,7 @@ void check_ray_job_spec(Checker& c, const Json* spec, const std::string& base) {
     c.error(k_rule_kuberay, ptr(base, "activeDeadlineSeconds"),
             "activeDeadlineSeconds must be a positive integer");
   }
-  if (auto v = integer_of(child(spec, "preRunningDeadlineSeconds")); v && *v <= 0) {
-    c.error(k_rule_kuberay, ptr(base, "preRunningDeadlineSeconds"),
-            "preRunningDeadlineSeconds must be a positive integer");
-  }
+  // preRunningDeadlineSeconds <= 0: the CRD's `minimum: 1` reports it.
   if (backoff && *backoff < 0) {
     c.error(k_rule_kuberay, ptr(base, "backoffLimit"),
             "backoffLimit must be a non-negative integer");
@@ -672,11 +666,7 @@ void check_ray_service(Checker& c) {
     }
     c.error(k_rule_kuberay, "/spec/upgradeStrategy/type", msg);
   }
-  if (auto delay = integer_of(child(spec, "rayClusterDeletionDelaySeconds"));
-      delay && *delay < 0) {  // 70
-    c.error(k_rule_kuberay, "/spec/rayClusterDeletionDelaySeconds",
-            "rayClusterDeletionDelaySeconds should be a non-negative integer");
-  }
+  // 70 (rayClusterDeletionDelaySeconds < 0): the CRD's `minimum: 0` reports it.
   if (c.options().gates.ray_service_incremental_upgrade &&
       type_name == "NewClusterWithIncrementalUpgrade") {  // 71
     const std::string up = "/spec/upgradeStrategy";

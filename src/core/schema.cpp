@@ -118,6 +118,7 @@ struct SchemaValidator::Impl {
   const Json& root;
   SchemaDialect dialect;
   std::map<std::string, FormatCheck> formats;
+  std::map<std::string, std::string> pattern_names;
   mutable std::unordered_map<std::string, std::regex> regexes;
 
   Impl(const Json& r, SchemaDialect d) : root(r), dialect(d) {}
@@ -633,8 +634,11 @@ struct SchemaValidator::Impl {
     }
     if (auto it = schema.find("pattern"); it != schema.end() && it->is_string()) {
       if (!std::regex_search(s, regex(it->get<std::string>()))) {
+        auto named = pattern_names.find(it->get<std::string>());
         add(ctx, ViolationKind::value, ptr,
-            util::quote(s) + " does not match the pattern " + util::quote(it->get<std::string>()));
+            named != pattern_names.end() ? util::quote(s) + " is not " + named->second
+                                         : util::quote(s) + " does not match the pattern " +
+                                               util::quote(it->get<std::string>()));
       }
     }
   }
@@ -691,6 +695,10 @@ SchemaValidator::~SchemaValidator() = default;
 
 void SchemaValidator::add_format(const std::string& name, FormatCheck check) {
   m_impl->formats[name] = std::move(check);
+}
+
+void SchemaValidator::name_pattern(const std::string& pattern, std::string description) {
+  m_impl->pattern_names[pattern] = std::move(description);
 }
 
 void SchemaValidator::default_and_prune(Json& instance, std::vector<std::string>* defaulted) const {

@@ -284,6 +284,10 @@ const SchemaValidator& validator_for(RayKind kind) {
     slot->add_format("int32", [](const Json& v) {
       return check_int_range(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
     });
+    // The pattern of resource.Quantity fields (cpu, memory, nvidia.com/gpu).
+    slot->name_pattern(
+        R"(^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$)",
+        "a Kubernetes quantity (such as 500m, 2, 1.5, 512Mi, 4Gi)");
     slot->add_format("int64", [](const Json& v) {
       return check_int_range(v, std::numeric_limits<long long>::min(),
                              std::numeric_limits<long long>::max());
@@ -502,6 +506,10 @@ std::optional<RayKind> ray_kind_of(const Json& object) {
     }
   }
   return std::nullopt;
+}
+
+bool is_known_cel_rule(std::string_view rule) {
+  return cel_rules().count(rule) > 0;
 }
 
 std::string_view ray_kind_name(RayKind kind) {

@@ -65,6 +65,10 @@ class SchemaValidator {
 
   void add_format(const std::string& name, FormatCheck check);
 
+  // Says what a `pattern` means, for messages: "'5GG' is not a Kubernetes
+  // quantity (...)" instead of the regular expression.
+  void name_pattern(const std::string& pattern, std::string description);
+
   // Prepares `instance` as the API server does before validating a custom
   // resource: drops null values of fields not marked `nullable`, then fills
   // absent fields that have a `default` (recursively, into defaulted

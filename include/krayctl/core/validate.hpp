@@ -71,6 +71,11 @@ void validate_object(const Document& doc,
                      const ValidateOptions& options,
                      std::vector<Diagnostic>& out);
 
+// True when krayctl implements the CRD CEL rule `rule` (the text of an
+// x-kubernetes-validations entry), or knows it cannot be checked offline
+// (transition rules such as `self == oldSelf`).
+bool is_known_cel_rule(std::string_view rule);
+
 // The CRD schema of `kind` in its compiled-in compact form (schemas/crds/),
 // parsed on first use; only the kinds a run needs are ever parsed.
 const Json& crd_schema(RayKind kind);

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Black-box tests of `krayctl validate`: the KubeRay samples, the report
+# formats, exit codes, stdin, directories and silencing.
+source "$(dirname "$0")/lib.sh"
+samples=tests/data/kuberay-v1.6.2/samples
+
+# Every KubeRay v1.6.2 sample validates with zero errors (warnings are fine):
+# a new false error anywhere in the corpus fails here.
+expect_rc 0 "samples" "$KRAYCTL" validate "$samples" -o json
+python3 - "$tmp/out" <<'PY' || fail "samples: report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+errors = [d for d in r["diagnostics"] if d["severity"] == "error"]
+for d in errors:
+    print(f"{d['file']}:{d['line']}:{d['column']}: {d['message']}", file=sys.stderr)
+assert r["errors"] == 0 and not errors, "false errors on the samples"
+assert r["files"] == 58, r["files"]
+assert r["objects"] == 55, r["objects"]
+assert r["skipped"] == 55, r["skipped"]
+PY
+
+# Text: one line per problem, a summary; exit 2 on errors, nothing sent.
+cat >"$tmp/bad.yaml" <<'YAML'
+apiVersion: ray.io/v1
+kind: RayCluster
+metadata:
+  name: demo
+spec:
+  rayVersion: "2.55.1"
+  headGroupSpec:
+    rayStartParams: {}
+    template:
+      spec:
+        containers:
+          - name: ray-head
+            image: rayproject/ray:2.55.1
+  workerGroupSpecs:
+    - groupName: gpu
+      minReplicas: 4
+      maxReplicas: 2
+      template:
+        spec:
+          containers:
+            - name: ray-worker
+              image: rayproject/ray:2.55.1
+              resources:
+                limits: {nvidia.com/gpu: 8}
+                requests: {nvidia.com/gpu: 4}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: not-ray}
+YAML
+expect_rc 2 "errors exit 2" "$KRAYCTL" validate "$tmp/bad.yaml"
+expect_contains "$tmp/out" "bad.yaml:16:20: error[kuberay]: worker group gpu has minReplicas 4 greater than maxReplicas 2 (spec.workerGroupSpecs[0].minReplicas)" "text line"
+expect_contains "$tmp/out" "warning[gpu-without-shm]" "lint"
+expect_contains "$tmp/out" "error[resource-requests-limits]" "error lint"
+expect_contains "$tmp/out" "1 KubeRay object in 1 file (1 document skipped: not KubeRay): 2 errors, " "summary"
+expect_empty "$tmp/err" "errors: stderr"
+
+# A clean file exits 0; --strict fails on its warnings; --disable silences.
+cat >"$tmp/warn.yaml" <<'YAML'
+apiVersion: ray.io/v1
+kind: RayCluster
+metadata: {name: demo}
+spec:
+  headGroupSpec:
+    template:
+      spec:
+        containers: [{name: ray-head, image: "rayproject/ray:2.55.1"}]
+YAML
+expect_rc 0 "warnings only" "$KRAYCTL" validate "$tmp/warn.yaml"
+expect_contains "$tmp/out" "warning[no-gcs-ft]" "warning shown"
+expect_rc 2 "--strict" "$KRAYCTL" validate --strict "$tmp/warn.yaml"
+expect_rc 0 "--disable" "$KRAYCTL" validate --strict --disable no-gcs-ft "$tmp/warn.yaml"
+expect_contains "$tmp/out" "no problems" "--disable: summary"
+expect_rc 2 "--disable typo" "$KRAYCTL" validate --disable no-gcs-fft "$tmp/warn.yaml"
+expect_contains "$tmp/err" "unknown lint 'no-gcs-fft'; did you mean 'no-gcs-ft'?" "--disable typo message"
+
+# stdin, and the compact spec format.
+expect_rc 0 "stdin" "$KRAYCTL" validate - <"$tmp/warn.yaml"
+expect_contains "$tmp/out" "<stdin>:4:1: warning[no-gcs-ft]" "stdin name"
+expect_rc 0 "compact spec" "$KRAYCTL" validate examples/rl-train.yaml
+expect_contains "$tmp/out" "1 KubeRay object in 1 file: no problems" "compact spec summary"
+
+# SARIF 2.1.0: the shape code-scanning tools read.
+expect_rc 2 "sarif" "$KRAYCTL" validate -o sarif "$tmp/bad.yaml"
+python3 - "$tmp/out" <<'PY' || fail "sarif shape"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["version"] == "2.1.0"
+run = s["runs"][0]
+rules = run["tool"]["driver"]["rules"]
+ids = [r["id"] for r in rules]
+assert "kuberay" in ids and "gpu-without-shm" in ids
+for res in run["results"]:
+    assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+    assert res["level"] in ("error", "warning")
+    loc = res["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"].endswith("bad.yaml")
+    assert loc["region"]["startLine"] >= 1
+assert any(r["ruleId"] == "kuberay" and r["locations"][0]["physicalLocation"]["region"]["startLine"] == 16 for r in run["results"])
+PY
+
+# Unreadable input and an empty directory are errors with a location.
+expect_rc 2 "missing file" "$KRAYCTL" validate "$tmp/nope.yaml"
+expect_contains "$tmp/out" "nope.yaml: error: cannot read" "missing file message"
+mkdir "$tmp/empty"
+expect_rc 2 "empty dir" "$KRAYCTL" validate "$tmp/empty"
+expect_contains "$tmp/out" "no *.yaml or *.yml files" "empty dir message"
+finish
