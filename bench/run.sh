@@ -25,3 +25,10 @@ echo "== render: the seed RayJob spec (examples/rl-train.yaml), whole process"
   --cmd "$krayctl render examples/rl-train.yaml -o json" \
   --cmd "$krayctl version" \
   "${peer[@]}"
+
+echo "== validate: the 58 KubeRay v1.6.2 samples (tests/data), and one spec, whole process"
+"$bench" --runs "$runs" \
+  --cmd "$krayctl validate tests/data/kuberay-v1.6.2/samples" \
+  --cmd "$krayctl validate examples/rl-train.yaml" \
+  --cmd "$krayctl validate tests/data/kuberay-v1.6.2/samples/ray-cluster.complete.yaml" \
+  "${peer[@]}"

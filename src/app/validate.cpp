@@ -23,14 +23,19 @@ bool is_yaml_file(const std::string& path) {
   return path.ends_with(".yaml") || path.ends_with(".yml");
 }
 
+struct Input {
+  std::string path;
+  bool found_in_directory = false;
+};
+
 // Expands directories into their YAML files; other inputs stay as given.
-std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs,
-                                       const Deps& deps,
-                                       std::vector<Diagnostic>& diags) {
-  std::vector<std::string> out;
+std::vector<Input> expand_inputs(const std::vector<std::string>& inputs,
+                                 const Deps& deps,
+                                 std::vector<Diagnostic>& diags) {
+  std::vector<Input> out;
   for (const auto& input : inputs) {
     if (input == "-" || !deps.fs.is_directory(input)) {
-      out.push_back(input);
+      out.push_back({input, false});
       continue;
     }
     auto files = deps.fs.list_files(input);
@@ -44,7 +49,7 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs,
     std::size_t found = 0;
     for (auto& f : *files) {
       if (is_yaml_file(f)) {
-        out.push_back(std::move(f));
+        out.push_back({std::move(f), true});
         ++found;
       }
     }
@@ -61,35 +66,32 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs,
 Result<core::ValidateOptions> core_options(const ValidateOptions& options) {
   core::ValidateOptions out;
   out.gates = options.gates;
-  std::vector<std::string> ids;
-  for (const auto& l : core::lint_catalog()) {
-    ids.emplace_back(l.id);
-  }
-  for (const auto& arg : options.disable) {
-    for (const auto& part : util::split(arg, ',')) {
-      const std::string id(util::trim(part));
-      if (id.empty()) {
-        continue;
-      }
-      if (core::find_lint(id) == nullptr) {
-        std::string msg = "--disable: unknown lint " + util::quote(id);
-        if (auto best = util::closest_match(id, ids); !best.empty()) {
-          msg += "; did you mean " + util::quote(best) + "?";
-        }
-        return make_error(ErrorCode::usage, msg + " (docs/lints/README.md lists them)");
-      }
-      out.disabled_lints.insert(id);
-    }
-  }
+  KRAY_TRY_ASSIGN(out.disabled_lints, parse_lint_ids(options.disable));
   return out;
 }
 
+// A directory holds other YAML too (Helm values, CI files): there, a
+// document without apiVersion is taken for a compact spec only when it
+// looks like one (a `name`, and a Ray `kind` or none).
+bool looks_like_spec(const Json& root) {
+  if (!root.is_object() || !root.contains("name")) {
+    return false;
+  }
+  const auto kind = root.find("kind");
+  return kind == root.end() || *kind == "RayCluster" || *kind == "RayJob" || *kind == "RayService";
+}
+
 void validate_document(Document& doc,
+                       bool found_in_directory,
                        const core::ValidateOptions& options,
                        const core::Templates& templates,
                        const Deps& deps,
                        ValidationReport& report) {
   ++report.documents;
+  if (core::is_compact_spec(doc) && found_in_directory && !looks_like_spec(doc.root)) {
+    ++report.skipped;
+    return;
+  }
   if (core::is_compact_spec(doc)) {
     ++report.specs;
     RenderOptions render_options;
@@ -195,7 +197,7 @@ constexpr LayerRule k_layer_rules[] = {
     {core::k_rule_cel, "a CEL rule (x-kubernetes-validations) of the KubeRay CRD"},
     {core::k_rule_metadata, "the API server's ObjectMeta rules"},
     {core::k_rule_kuberay, "the KubeRay operator's validation (controller and webhook)"},
-    {"krayctl", "krayctl's own checks of its inputs"},
+    {"krayctl", "krayctl's own checks of its inputs (a bad lint ID in the silencing annotation)"},
 };
 
 // SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/), as GitHub
@@ -206,10 +208,11 @@ std::string format_sarif(const ValidationReport& report) {
   std::map<std::string, std::size_t> index;
   for (const auto& r : k_layer_rules) {
     index[std::string(r.id)] = rules.size();
-    rules.push_back({{"id", r.id},
-                     {"shortDescription", {{"text", r.summary}}},
-                     {"help", {{"text", "docs/validation.md in the krayctl sources"}}},
-                     {"defaultConfiguration", {{"level", "error"}}}});
+    rules.push_back(
+        {{"id", r.id},
+         {"shortDescription", {{"text", r.summary}}},
+         {"help", {{"text", "docs/validation.md in the krayctl sources"}}},
+         {"defaultConfiguration", {{"level", r.id == "krayctl" ? "warning" : "error"}}}});
   }
   for (const auto& l : core::lint_catalog()) {
     index[std::string(l.id)] = rules.size();
@@ -256,6 +259,31 @@ std::string format_sarif(const ValidationReport& report) {
 
 }  // namespace
 
+Result<std::set<std::string, std::less<>>> parse_lint_ids(const std::vector<std::string>& args) {
+  std::set<std::string, std::less<>> out;
+  std::vector<std::string> ids;
+  for (const auto& l : core::lint_catalog()) {
+    ids.emplace_back(l.id);
+  }
+  for (const auto& arg : args) {
+    for (const auto& part : util::split(arg, ',')) {
+      const std::string id(util::trim(part));
+      if (id.empty()) {
+        continue;
+      }
+      if (core::find_lint(id) == nullptr) {
+        std::string msg = "--disable: unknown lint " + util::quote(id);
+        if (auto best = util::closest_match(id, ids); !best.empty()) {
+          msg += "; did you mean " + util::quote(best) + "?";
+        }
+        return make_error(ErrorCode::usage, msg + " (docs/lints/README.md lists them)");
+      }
+      out.insert(id);
+    }
+  }
+  return out;
+}
+
 Result<ValidationReport> validate_inputs(const ValidateOptions& options, const Deps& deps) {
   if (options.inputs.empty()) {
     return make_error(ErrorCode::usage, "no input: give files, directories, or - for stdin");
@@ -265,12 +293,12 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
   ValidationReport report;
   for (const auto& input : expand_inputs(options.inputs, deps, report.diagnostics)) {
     ++report.files;
-    auto docs = detail::load_input(input, deps, report.diagnostics);
+    auto docs = detail::load_input(input.path, deps, report.diagnostics);
     if (!docs) {
       continue;
     }
     for (auto& doc : *docs) {
-      validate_document(doc, core_opts, templates, deps, report);
+      validate_document(doc, input.found_in_directory, core_opts, templates, deps, report);
     }
   }
   core::sort_diagnostics(report.diagnostics);

@@ -2,7 +2,7 @@
 #include "commands.hpp"
 
 #include <krayctl/app/render.hpp>
-#include <krayctl/util/strings.hpp>
+#include <krayctl/app/validate.hpp>
 
 #include <memory>
 
@@ -37,19 +37,7 @@ void add_render_command(CommandContext& ctx) {
   Action& action = ctx.action;
   cmd->callback([opts, output, disable, &globals, &deps, &action] {
     action = [opts, output, disable, &globals, &deps]() -> Result<void> {
-      for (const auto& arg : *disable) {
-        for (const auto& part : util::split(arg, ',')) {
-          const std::string id(util::trim(part));
-          if (id.empty()) {
-            continue;
-          }
-          if (core::find_lint(id) == nullptr) {
-            return make_error(ErrorCode::usage, "--disable: unknown lint " + util::quote(id) +
-                                                    " (docs/lints/README.md lists them)");
-          }
-          opts->validation.disabled_lints.insert(id);
-        }
-      }
+      KRAY_TRY_ASSIGN(opts->validation.disabled_lints, app::parse_lint_ids(*disable));
       opts->output = *output == "json" ? app::OutputFormat::json : app::OutputFormat::yaml;
       opts->templates_dir = globals.templates;
       opts->namespace_ = globals.namespace_;

@@ -114,8 +114,11 @@ std::string pointer_to_path(std::string_view pointer) {
   return out;
 }
 
-const Json* find_pointer(const Json& root, std::string_view pointer) {
-  const Json* cur = &root;
+namespace {
+
+template <typename J>
+const J* find_pointer_in(const J& root, std::string_view pointer) {
+  const J* cur = &root;
   for (const auto& s : pointer_segments(pointer)) {
     if (cur->is_object()) {
       auto it = cur->find(s);
@@ -134,6 +137,16 @@ const Json* find_pointer(const Json& root, std::string_view pointer) {
     }
   }
   return cur;
+}
+
+}  // namespace
+
+const Json* find_pointer(const Json& root, std::string_view pointer) {
+  return find_pointer_in(root, pointer);
+}
+
+const SchemaJson* find_pointer(const SchemaJson& root, std::string_view pointer) {
+  return find_pointer_in(root, pointer);
 }
 
 std::string json_type_name(const Json& value) {

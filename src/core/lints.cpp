@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <array>
-#include <regex>
 
 namespace kray::core {
 
@@ -197,13 +196,32 @@ std::optional<Version> image_ray_version(const std::string& image) {
   if (colon == std::string::npos || ref.find('/', colon) != std::string::npos) {
     return std::nullopt;
   }
-  static const std::regex version_re(R"(^v?(\d+)\.(\d+)\.(\d+)(?:$|[-.+_]))");
-  const std::string tag = ref.substr(colon + 1);
-  std::smatch m;
-  if (!std::regex_search(tag, m, version_re)) {
+  // MAJOR.MINOR.PATCH at the start of the tag (after an optional "v"),
+  // ending the tag or followed by - . + or _ ("2.46.0-py311-gpu",
+  // "2.46.0.0e19ea-py39").
+  std::string_view tag = std::string_view(ref).substr(colon + 1);
+  if (!tag.empty() && tag.front() == 'v') {
+    tag.remove_prefix(1);
+  }
+  std::array<int, 3> parts{};
+  std::size_t i = 0;
+  for (std::size_t n = 0; n < 3; ++n) {
+    const std::size_t start = i;
+    int value = 0;
+    while (i < tag.size() && tag[i] >= '0' && tag[i] <= '9' && i - start < 6) {
+      value = value * 10 + (tag[i] - '0');
+      ++i;
+    }
+    if (i == start || (n < 2 && (i >= tag.size() || tag[i] != '.'))) {
+      return std::nullopt;
+    }
+    parts[n] = value;
+    i += n < 2 ? 1 : 0;
+  }
+  if (i < tag.size() && std::string_view("-.+_").find(tag[i]) == std::string_view::npos) {
     return std::nullopt;
   }
-  return Version{std::stoi(m[1]), std::stoi(m[2]), std::stoi(m[3])};
+  return Version{parts[0], parts[1], parts[2]};
 }
 
 // "" for a pinned image; else why it is not pinned.

@@ -21,14 +21,19 @@ namespace {
 const Version k_min_token_auth{2, 52, 0};
 const Version k_min_k8s_token_auth{2, 55, 0};
 
-// A Go duration ("30m", "1h") or whole seconds ("600"), in seconds.
-std::optional<std::int64_t> parse_go_duration_seconds(std::string_view text) {
-  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos &&
-      text.size() < 12) {
-    return std::stoll(std::string(text));
+// ray.io/initializing-timeout as the operator reads it: an integer
+// (strconv.Atoi: optional sign, digits) of seconds, or else a Go duration.
+std::optional<double> parse_timeout_seconds(std::string_view text) {
+  std::string_view digits = text;
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) {
+    digits.remove_prefix(1);
   }
-  auto seconds = parse_duration_seconds(Json(std::string(text)));
-  return seconds ? std::optional<std::int64_t>(*seconds) : std::nullopt;
+  if (!digits.empty() && digits.size() < 12 &&
+      digits.find_first_not_of("0123456789") == std::string_view::npos) {
+    const double v = std::stod(std::string(digits));
+    return text.front() == '-' ? -v : v;
+  }
+  return parse_go_duration(text);
 }
 
 bool env_is_true(const std::string& v) {
@@ -59,6 +64,18 @@ void check_name(Checker& c, std::size_t max_length) {
     c.error(k_rule_kuberay, "/metadata/name",
             kind + " name " + util::quote(s) + " " + *why + " (KubeRay names Services after it)");
   }
+}
+
+// Rules 6 and 10: a pod template without containers. A `spec` that lacks
+// the key is the schema's error (PodSpec requires containers); an empty
+// list, or a template without a spec at all, is the operator's.
+bool no_containers(const Json* pod_template) {
+  const Json* spec = child(pod_template, "spec");
+  if (spec == nullptr) {
+    return pod_template->is_object();
+  }
+  const Json* containers = child(spec, "containers");
+  return containers != nullptr && containers->is_array() && containers->empty();
 }
 
 // Rules 7-9 (head) and 15 (each worker group).
@@ -123,12 +140,9 @@ void check_cluster_spec(Checker& c, const ClusterSpec& cs) {
   const std::string head_v2 = string_of(child(head_v2_env, "value"));
 
   // 6
-  if (head != nullptr && head_template != nullptr) {
-    const Json* containers = child(child(head_template, "spec"), "containers");
-    if (containers != nullptr && containers->is_array() && containers->empty()) {
-      c.error(k_rule_kuberay, ptr(head_ptr, "template") + "/spec/containers",
-              "headGroupSpec should have at least one container");
-    }
+  if (head != nullptr && head_template != nullptr && no_containers(head_template)) {
+    c.error(k_rule_kuberay, ptr(head_ptr, "template") + "/spec/containers",
+            "headGroupSpec should have at least one container");
   }
   if (head != nullptr) {
     check_group_resources(c, head, head_ptr, "the head group");  // 7-9
@@ -151,8 +165,7 @@ void check_cluster_spec(Checker& c, const ClusterSpec& cs) {
       }
     }
     // 10
-    const Json* containers = child(child(child(g, "template"), "spec"), "containers");
-    if (containers != nullptr && containers->is_array() && containers->empty()) {
+    if (child(g, "template") != nullptr && no_containers(child(g, "template"))) {
       c.error(k_rule_kuberay, ptr(gp, "template") + "/spec/containers",
               "workerGroupSpec should have at least one container");
     }
@@ -623,7 +636,7 @@ void check_initializing_timeout(Checker& c) {
     return;
   }
   const std::string p = ptr("/metadata/annotations", key);
-  auto seconds = parse_go_duration_seconds(text);
+  auto seconds = parse_timeout_seconds(text);
   if (!seconds) {
     c.error(k_rule_kuberay, p,
             "annotation " + key + " has an invalid format " + util::quote(text) +
@@ -683,18 +696,18 @@ void check_ray_service(Checker& c) {
       return;
     }
     const std::string op = up + "/clusterUpgradeOptions";
-    auto percent = [&](const char* key, bool required) {
-      const auto v = integer_of(child(options, key));
-      if ((!v && required) || (v && (*v < 0 || *v > 100))) {
+    // Absent stepSizePercent, intervalSeconds and gatewayClassName are
+    // the CRD's `required` errors; here only their values are checked.
+    for (const char* key : {"maxSurgePercent", "stepSizePercent"}) {
+      if (const auto v = integer_of(child(options, key)); v && (*v < 0 || *v > 100)) {
         c.error(k_rule_kuberay, ptr(op, key), std::string(key) + " must be between 0 and 100");
       }
-    };
-    percent("maxSurgePercent", false);  // the CRD default (100) was applied
-    percent("stepSizePercent", true);
-    if (auto v = integer_of(child(options, "intervalSeconds")); !v || *v <= 0) {
+    }
+    if (auto v = integer_of(child(options, "intervalSeconds")); v && *v <= 0) {
       c.error(k_rule_kuberay, ptr(op, "intervalSeconds"), "intervalSeconds must be greater than 0");
     }
-    if (string_of(child(options, "gatewayClassName")).empty()) {
+    if (child(options, "gatewayClassName") != nullptr &&
+        string_of(child(options, "gatewayClassName")).empty()) {
       c.error(k_rule_kuberay, ptr(op, "gatewayClassName"),
               "gatewayClassName is required for NewClusterWithIncrementalUpgrade");
     }
@@ -782,7 +795,7 @@ std::optional<std::string> check_cron_schedule(const std::string& schedule) {
     if (descriptors.count(s) > 0) {
       return std::nullopt;
     }
-    if (s.rfind("@every ", 0) == 0 && parse_go_duration_seconds(util::trim(s.substr(7)))) {
+    if (s.rfind("@every ", 0) == 0 && parse_go_duration(util::trim(s.substr(7)))) {
       return std::nullopt;
     }
     return "unrecognized descriptor " + util::quote(s);
@@ -805,7 +818,8 @@ std::optional<std::string> check_cron_schedule(const std::string& schedule) {
        1,
        12,
        {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"}},
-      {"day of week", 0, 7, {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}},
+      // robfig/cron: 0-6 (Sunday is 0; 7 is out of range there).
+      {"day of week", 0, 6, {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}},
   };
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (auto why = check_cron_field(fields[i], spec[i])) {
@@ -818,6 +832,14 @@ std::optional<std::string> check_cron_schedule(const std::string& schedule) {
 }  // namespace
 
 void check_operator_rules(Checker& c) {
+  // The CRDs do not require `spec`, but every kind needs one: the operator
+  // fails on the missing head group (RayCluster, RayService) or cluster
+  // (RayJob rule 54).
+  if (child(&c.object(), "spec") == nullptr) {
+    c.error(k_rule_kuberay, "",
+            "missing spec: a " + std::string(ray_kind_name(c.kind())) + " needs one");
+    return;
+  }
   switch (c.kind()) {
     case RayKind::ray_cluster:
       check_ray_cluster(c);

@@ -197,4 +197,109 @@ Result<std::int64_t> parse_duration_seconds(const Json& value) {
   return static_cast<std::int64_t>(rounded);
 }
 
+namespace {
+
+// ((digits(.digits*)?)|(.digits+)) at `i`; advances `i` past it.
+bool match_decimal(std::string_view s, std::size_t& i) {
+  auto digits = [&] {
+    const std::size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      ++i;
+    }
+    return i - start;
+  };
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    return digits() > 0;
+  }
+  if (digits() == 0) {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    digits();
+  }
+  return true;
+}
+
+}  // namespace
+
+bool matches_quantity_pattern(std::string_view s) {
+  std::size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    ++i;
+  }
+  if (!match_decimal(s, i)) {
+    return false;
+  }
+  if (i == s.size()) {
+    return true;
+  }
+  const std::string_view rest = s.substr(i);
+  if (rest.size() == 2 && rest[1] == 'i' &&
+      std::string_view("KMGTPE").find(rest[0]) != std::string_view::npos) {
+    return true;
+  }
+  if (rest.size() == 1 && std::string_view("numkMGTPE").find(rest[0]) != std::string_view::npos) {
+    return true;
+  }
+  if (rest[0] != 'e' && rest[0] != 'E') {
+    return false;
+  }
+  ++i;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    ++i;
+  }
+  return match_decimal(s, i) && i == s.size();
+}
+
+std::optional<double> parse_go_duration(std::string_view text) {
+  double sign = 1;
+  if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
+    sign = text.front() == '-' ? -1 : 1;
+    text.remove_prefix(1);
+  }
+  if (text == "0") {
+    return 0.0;
+  }
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  struct Unit {
+    std::string_view name;
+    double seconds;
+  };
+  // Longest names first: "ms" before "m".
+  static constexpr Unit k_units[] = {{"ns", 1e-9},      {"us", 1e-6}, {"\u00b5s", 1e-6},
+                                     {"\u03bcs", 1e-6}, {"ms", 1e-3}, {"s", 1},
+                                     {"m", 60},         {"h", 3600}};
+  double total = 0;
+  while (!text.empty()) {
+    std::size_t i = 0;
+    std::size_t digits = 0;
+    while (i < text.size() && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.')) {
+      digits += text[i] != '.' ? 1U : 0U;
+      ++i;
+    }
+    if (digits == 0 || std::count(text.begin(), text.begin() + static_cast<long>(i), '.') > 1) {
+      return std::nullopt;
+    }
+    const double number = std::stod(std::string(text.substr(0, i)));
+    text.remove_prefix(i);
+    const Unit* unit = nullptr;
+    for (const auto& u : k_units) {
+      if (text.substr(0, u.name.size()) == u.name) {
+        unit = &u;
+        break;
+      }
+    }
+    if (unit == nullptr) {
+      return std::nullopt;
+    }
+    total += number * unit->seconds;
+    text.remove_prefix(unit->name.size());
+  }
+  return sign * total;
+}
+
 }  // namespace kray::core

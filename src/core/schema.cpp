@@ -68,6 +68,17 @@ std::string show_value(const Json& v) {
   return "";
 }
 
+// The items of an array as std::map-based JSON, so that equal mappings
+// compare equal whatever their key order ({"a":1,"b":2} == {"b":2,"a":1}).
+std::vector<SchemaJson> unordered_items(const Json& array) {
+  std::vector<SchemaJson> out;
+  out.reserve(array.size());
+  for (const auto& item : array) {
+    out.emplace_back(item);
+  }
+  return out;
+}
+
 std::size_t utf8_length(const std::string& s) {
   std::size_t n = 0;
   for (char c : s) {
@@ -115,30 +126,36 @@ std::string format_number(double d) {
 }  // namespace
 
 struct SchemaValidator::Impl {
-  const Json& root;
+  SchemaJson owned;  // when the validator was given its schema by value
+  const SchemaJson& root;
   SchemaDialect dialect;
   std::map<std::string, FormatCheck> formats;
-  std::map<std::string, std::string> pattern_names;
+  struct NamedPattern {
+    std::string description;
+    std::function<bool(std::string_view)> matches;
+  };
+  std::map<std::string, NamedPattern, std::less<>> named_patterns;
   mutable std::unordered_map<std::string, std::regex> regexes;
 
-  Impl(const Json& r, SchemaDialect d) : root(r), dialect(d) {}
+  Impl(const SchemaJson& r, SchemaDialect d) : root(r), dialect(d) {}
+  Impl(SchemaJson&& r, SchemaDialect d) : owned(std::move(r)), root(owned), dialect(d) {}
 
   bool kubernetes() const { return dialect == SchemaDialect::kubernetes; }
 
-  static bool flag(const Json& schema, const char* key) {
+  static bool flag(const SchemaJson& schema, const char* key) {
     auto it = schema.find(key);
     return it != schema.end() && it->is_boolean() && it->get<bool>();
   }
 
   // Follows `$ref`s to the schema that says something.
-  const Json& deref(const Json& schema) const {
-    const Json* s = &schema;
+  const SchemaJson& deref(const SchemaJson& schema) const {
+    const SchemaJson* s = &schema;
     for (int hops = 0; hops < 32 && s->is_object(); ++hops) {
       auto it = s->find("$ref");
       if (it == s->end() || !it->is_string()) {
         break;
       }
-      const Json* target = resolve_ref(it->get<std::string>());
+      const SchemaJson* target = resolve_ref(it->get<std::string>());
       if (target == nullptr) {
         break;
       }
@@ -155,7 +172,7 @@ struct SchemaValidator::Impl {
     return it->second;
   }
 
-  const Json* resolve_ref(const std::string& ref) const {
+  const SchemaJson* resolve_ref(const std::string& ref) const {
     if (ref.rfind("#", 0) != 0) {
       return nullptr;
     }
@@ -195,7 +212,10 @@ struct SchemaValidator::Impl {
     return msg;
   }
 
-  void validate(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
+  void validate(const SchemaJson& schema,
+                const Json& inst,
+                const std::string& ptr,
+                Ctx& ctx) const {
     if (schema.is_boolean()) {
       if (!schema.get<bool>()) {
         add(ctx, ViolationKind::value, ptr, "no value is allowed here");
@@ -205,8 +225,11 @@ struct SchemaValidator::Impl {
     if (!schema.is_object()) {
       return;
     }
+    if (kubernetes() && inst.is_null() && flag(schema, "nullable")) {
+      return;  // OpenAPI v3 `nullable: true`
+    }
     if (auto it = schema.find("$ref"); it != schema.end() && it->is_string()) {
-      if (const Json* target = resolve_ref(it->get<std::string>())) {
+      if (const SchemaJson* target = resolve_ref(it->get<std::string>())) {
         validate(*target, inst, ptr, ctx);
       }
       return;  // draft-07: siblings of $ref are ignored
@@ -249,8 +272,13 @@ struct SchemaValidator::Impl {
     }
   }
 
-  void check_enum(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
-    if (auto it = schema.find("const"); it != schema.end() && *it != inst) {
+  void check_enum(const SchemaJson& schema,
+                  const Json& inst,
+                  const std::string& ptr,
+                  Ctx& ctx) const {
+    // Compared as std::map-based JSON: key order does not matter.
+    const SchemaJson value(inst);
+    if (auto it = schema.find("const"); it != schema.end() && *it != value) {
       add(ctx, ViolationKind::value, ptr,
           "must be " + util::quote(it->is_string() ? it->get<std::string>() : it->dump()));
     }
@@ -259,7 +287,7 @@ struct SchemaValidator::Impl {
       return;
     }
     for (const auto& e : *it) {
-      if (e == inst) {
+      if (e == value) {
         return;
       }
     }
@@ -281,7 +309,7 @@ struct SchemaValidator::Impl {
     add(ctx, ViolationKind::value, ptr, msg);
   }
 
-  void check_combinators(const Json& schema,
+  void check_combinators(const SchemaJson& schema,
                          const Json& inst,
                          const std::string& ptr,
                          Ctx& ctx) const {
@@ -349,16 +377,19 @@ struct SchemaValidator::Impl {
     }
   }
 
-  void check_object(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
-    const Json* props = nullptr;
+  void check_object(const SchemaJson& schema,
+                    const Json& inst,
+                    const std::string& ptr,
+                    Ctx& ctx) const {
+    const SchemaJson* props = nullptr;
     if (auto it = schema.find("properties"); it != schema.end() && it->is_object()) {
       props = &*it;
     }
-    const Json* patterns = nullptr;
+    const SchemaJson* patterns = nullptr;
     if (auto it = schema.find("patternProperties"); it != schema.end() && it->is_object()) {
       patterns = &*it;
     }
-    const Json* additional = nullptr;
+    const SchemaJson* additional = nullptr;
     if (auto it = schema.find("additionalProperties"); it != schema.end()) {
       additional = &*it;
     }
@@ -380,7 +411,7 @@ struct SchemaValidator::Impl {
       add(ctx, ViolationKind::value, ptr,
           "must have at most " + std::to_string(it->get<std::size_t>()) + " keys");
     }
-    const Json* names_schema = nullptr;
+    const SchemaJson* names_schema = nullptr;
     if (auto it = schema.find("propertyNames"); it != schema.end()) {
       names_schema = &*it;
     }
@@ -434,7 +465,7 @@ struct SchemaValidator::Impl {
     return key == "apiVersion" || key == "kind" || key == "metadata";
   }
 
-  std::string unknown_key_message(const std::string& key, const Json* props) const {
+  std::string unknown_key_message(const std::string& key, const SchemaJson* props) const {
     std::string msg =
         std::string(kubernetes() ? "unknown field " : "unknown key ") + util::quote(key);
     if (props == nullptr || props->empty()) {
@@ -453,7 +484,10 @@ struct SchemaValidator::Impl {
     return msg;
   }
 
-  void check_array(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
+  void check_array(const SchemaJson& schema,
+                   const Json& inst,
+                   const std::string& ptr,
+                   Ctx& ctx) const {
     if (auto it = schema.find("minItems");
         it != schema.end() && inst.size() < it->get<std::size_t>()) {
       add(ctx, ViolationKind::value, ptr,
@@ -466,9 +500,10 @@ struct SchemaValidator::Impl {
     }
     if (auto it = schema.find("uniqueItems");
         it != schema.end() && it->is_boolean() && it->get<bool>()) {
-      for (std::size_t i = 0; i < inst.size(); ++i) {
+      const auto items = unordered_items(inst);
+      for (std::size_t i = 0; i < items.size(); ++i) {
         for (std::size_t j = 0; j < i; ++j) {
-          if (inst[i] == inst[j]) {
+          if (items[i] == items[j]) {
             add(ctx, ViolationKind::value, pointer_append(ptr, i),
                 "duplicates item " + std::to_string(j));
           }
@@ -499,7 +534,7 @@ struct SchemaValidator::Impl {
   // x-kubernetes-list-type: `set` items are unique; `map` items are unique
   // by their x-kubernetes-list-map-keys (a `name`, or `containerPort` +
   // `protocol`), as the API server requires.
-  void check_list_type(const Json& schema,
+  void check_list_type(const SchemaJson& schema,
                        const Json& inst,
                        const std::string& ptr,
                        Ctx& ctx) const {
@@ -508,9 +543,10 @@ struct SchemaValidator::Impl {
       return;
     }
     if (*type == "set") {
-      for (std::size_t i = 0; i < inst.size(); ++i) {
+      const auto items = unordered_items(inst);
+      for (std::size_t i = 0; i < items.size(); ++i) {
         for (std::size_t j = 0; j < i; ++j) {
-          if (inst[i] == inst[j]) {
+          if (items[i] == items[j]) {
             add(ctx, ViolationKind::value, pointer_append(ptr, i),
                 "duplicate value " +
                     (inst[i].is_string() ? util::quote(inst[i].get<std::string>())
@@ -558,25 +594,25 @@ struct SchemaValidator::Impl {
   // defaults fill absent fields, and only then is the object validated
   // (https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/
   // custom-resource-definitions/#defaulting-and-nullable).
-  void default_and_prune(const Json& schema_ref,
+  void default_and_prune(const SchemaJson& schema_ref,
                          Json& inst,
                          const std::string& ptr,
                          std::vector<std::string>* defaulted) const {
-    const Json& schema = deref(schema_ref);
+    const SchemaJson& schema = deref(schema_ref);
     if (!schema.is_object()) {
       return;
     }
     if (inst.is_object()) {
-      const Json* props = nullptr;
+      const SchemaJson* props = nullptr;
       if (auto it = schema.find("properties"); it != schema.end() && it->is_object()) {
         props = &*it;
       }
-      const Json* additional = nullptr;
+      const SchemaJson* additional = nullptr;
       if (auto it = schema.find("additionalProperties"); it != schema.end() && it->is_object()) {
         additional = &*it;
       }
       for (auto it = inst.begin(); it != inst.end();) {
-        const Json* sub = nullptr;
+        const SchemaJson* sub = nullptr;
         if (props != nullptr) {
           if (auto p = props->find(it.key()); p != props->end()) {
             sub = &deref(*p);
@@ -596,12 +632,12 @@ struct SchemaValidator::Impl {
       }
       if (props != nullptr) {
         for (auto p = props->begin(); p != props->end(); ++p) {
-          const Json& sub = deref(p.value());
+          const SchemaJson& sub = deref(p.value());
           if (inst.contains(p.key()) || !sub.is_object()) {
             continue;
           }
           if (auto d = sub.find("default"); d != sub.end()) {
-            inst[p.key()] = *d;
+            inst[p.key()] = Json(*d);
             if (defaulted != nullptr) {
               defaulted->push_back(pointer_append(ptr, p.key()));
             }
@@ -618,7 +654,10 @@ struct SchemaValidator::Impl {
     }
   }
 
-  void check_string(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
+  void check_string(const SchemaJson& schema,
+                    const Json& inst,
+                    const std::string& ptr,
+                    Ctx& ctx) const {
     const auto& s = inst.get_ref<const std::string&>();
     const std::size_t len = utf8_length(s);
     if (auto it = schema.find("minLength"); it != schema.end() && len < it->get<std::size_t>()) {
@@ -632,18 +671,29 @@ struct SchemaValidator::Impl {
           "must be at most " + std::to_string(it->get<std::size_t>()) + " characters long, got " +
               std::to_string(len));
     }
-    if (auto it = schema.find("pattern"); it != schema.end() && it->is_string()) {
+    auto pattern = schema.find("pattern");
+    if (pattern != schema.end() && pattern->is_string()) {
+      if (auto named = named_patterns.find(pattern->get<std::string>());
+          named != named_patterns.end()) {
+        if (!named->second.matches(s)) {
+          add(ctx, ViolationKind::value, ptr,
+              util::quote(s) + " is not " + named->second.description);
+        }
+        return;
+      }
+    }
+    if (auto it = pattern; it != schema.end() && it->is_string()) {
       if (!std::regex_search(s, regex(it->get<std::string>()))) {
-        auto named = pattern_names.find(it->get<std::string>());
         add(ctx, ViolationKind::value, ptr,
-            named != pattern_names.end() ? util::quote(s) + " is not " + named->second
-                                         : util::quote(s) + " does not match the pattern " +
-                                               util::quote(it->get<std::string>()));
+            util::quote(s) + " does not match the pattern " + util::quote(it->get<std::string>()));
       }
     }
   }
 
-  void check_number(const Json& schema, const Json& inst, const std::string& ptr, Ctx& ctx) const {
+  void check_number(const SchemaJson& schema,
+                    const Json& inst,
+                    const std::string& ptr,
+                    Ctx& ctx) const {
     const double v = inst.get<double>();
     auto bound = [&](const char* key, const char* exclusive_key, bool is_min) {
       auto it = schema.find(key);
@@ -689,16 +739,21 @@ struct SchemaValidator::Impl {
   }
 };
 
-SchemaValidator::SchemaValidator(const Json& schema, SchemaDialect dialect)
+SchemaValidator::SchemaValidator(const SchemaJson& schema, SchemaDialect dialect)
     : m_impl(std::make_unique<Impl>(schema, dialect)) {}
+
+SchemaValidator::SchemaValidator(SchemaJson&& schema, SchemaDialect dialect)
+    : m_impl(std::make_unique<Impl>(std::move(schema), dialect)) {}
 SchemaValidator::~SchemaValidator() = default;
 
 void SchemaValidator::add_format(const std::string& name, FormatCheck check) {
   m_impl->formats[name] = std::move(check);
 }
 
-void SchemaValidator::name_pattern(const std::string& pattern, std::string description) {
-  m_impl->pattern_names[pattern] = std::move(description);
+void SchemaValidator::name_pattern(std::string_view pattern,
+                                   std::string description,
+                                   std::function<bool(std::string_view)> matches) {
+  m_impl->named_patterns[std::string(pattern)] = {std::move(description), std::move(matches)};
 }
 
 void SchemaValidator::default_and_prune(Json& instance, std::vector<std::string>* defaulted) const {

@@ -29,11 +29,11 @@ std::string_view kind_name(WorkloadKind kind) {
   return "RayCluster";
 }
 
-const Json& spec_schema() {
-  static const Json k_schema = [] {
+const SchemaJson& spec_schema() {
+  static const SchemaJson k_schema = [] {
     auto text = find_embedded(embedded_schemas::files(), "krayctl-spec.schema.json");
     KRAY_ASSERT(text.has_value());
-    return Json::parse(*text);
+    return SchemaJson::parse(*text);
   }();
   return k_schema;
 }

@@ -7,6 +7,7 @@
 
 #include <krayctl/core/embedded.hpp>
 #include <krayctl/core/k8s_names.hpp>
+#include <krayctl/core/quantity.hpp>
 #include <krayctl/core/schema.hpp>
 #include <krayctl/util/assert.hpp>
 #include <krayctl/util/strings.hpp>
@@ -285,9 +286,9 @@ const SchemaValidator& validator_for(RayKind kind) {
       return check_int_range(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
     });
     // The pattern of resource.Quantity fields (cpu, memory, nvidia.com/gpu).
-    slot->name_pattern(
-        R"(^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$)",
-        "a Kubernetes quantity (such as 500m, 2, 1.5, 512Mi, 4Gi)");
+    slot->name_pattern(k_quantity_pattern,
+                       "a Kubernetes quantity (such as 500m, 2, 1.5, 512Mi, 4Gi)",
+                       &matches_quantity_pattern);
     slot->add_format("int64", [](const Json& v) {
       return check_int_range(v, std::numeric_limits<long long>::min(),
                              std::numeric_limits<long long>::max());
@@ -335,10 +336,10 @@ const std::map<std::string, CelCheck, std::less<>>& cel_rules() {
 
 class CelWalker {
  public:
-  CelWalker(const Json& root, detail::Checker& checker) : m_root(root), m_checker(checker) {}
+  CelWalker(const SchemaJson& root, detail::Checker& checker) : m_root(root), m_checker(checker) {}
 
-  void walk(const Json& schema_ref, const Json& inst, const std::string& pointer) {
-    const Json& schema = deref(schema_ref);
+  void walk(const SchemaJson& schema_ref, const Json& inst, const std::string& pointer) {
+    const SchemaJson& schema = deref(schema_ref);
     if (!schema.is_object()) {
       return;
     }
@@ -348,10 +349,10 @@ class CelWalker {
       }
     }
     if (inst.is_object()) {
-      const Json* props = child(&schema, "properties");
-      const Json* additional = child(&schema, "additionalProperties");
+      const SchemaJson* props = member(&schema, "properties");
+      const SchemaJson* additional = member(&schema, "additionalProperties");
       for (auto it = inst.begin(); it != inst.end(); ++it) {
-        const Json* sub = child(props, it.key());
+        const SchemaJson* sub = member(props, it.key());
         if (sub == nullptr && additional != nullptr && additional->is_object()) {
           sub = additional;
         }
@@ -360,7 +361,8 @@ class CelWalker {
         }
       }
     } else if (inst.is_array()) {
-      if (const Json* items = child(&schema, "items"); items != nullptr && items->is_object()) {
+      if (const SchemaJson* items = member(&schema, "items");
+          items != nullptr && items->is_object()) {
         for (std::size_t i = 0; i < inst.size(); ++i) {
           walk(*items, inst[i], pointer_append(pointer, i));
         }
@@ -369,10 +371,18 @@ class CelWalker {
   }
 
  private:
-  const Json& deref(const Json& schema) const {
-    const Json* s = &schema;
-    while (const Json* ref = child(s, "$ref")) {
-      const Json* target = find_pointer(m_root, ref->get<std::string>().substr(1));
+  static const SchemaJson* member(const SchemaJson* object, std::string_view key) {
+    if (object == nullptr || !object->is_object()) {
+      return nullptr;
+    }
+    auto it = object->find(key);
+    return it == object->end() ? nullptr : &*it;
+  }
+
+  const SchemaJson& deref(const SchemaJson& schema) const {
+    const SchemaJson* s = &schema;
+    while (const SchemaJson* ref = member(s, "$ref")) {
+      const SchemaJson* target = find_pointer(m_root, ref->get<std::string>().substr(1));
       if (target == nullptr) {
         break;
       }
@@ -381,8 +391,8 @@ class CelWalker {
     return *s;
   }
 
-  void check(const Json& rule, const Json& inst, const std::string& pointer) {
-    const std::string text = string_of(child(&rule, "rule"));
+  void check(const SchemaJson& rule, const Json& inst, const std::string& pointer) {
+    const std::string text = rule.value("rule", "");
     const auto& rules = cel_rules();
     auto it = rules.find(text);
     if (it == rules.end()) {
@@ -392,11 +402,11 @@ class CelWalker {
       return;
     }
     if (it->second && !it->second(inst)) {
-      m_checker.error(k_rule_cel, pointer, string_of(child(&rule, "message")));
+      m_checker.error(k_rule_cel, pointer, rule.value("message", ""));
     }
   }
 
-  const Json& m_root;
+  const SchemaJson& m_root;
   detail::Checker& m_checker;
 };
 
@@ -516,13 +526,13 @@ std::string_view ray_kind_name(RayKind kind) {
   return info_of(kind).name;
 }
 
-const Json& crd_schema(RayKind kind) {
-  static std::array<std::unique_ptr<Json>, k_kinds.size()> schemas;
+const SchemaJson& crd_schema(RayKind kind) {
+  static std::array<std::unique_ptr<SchemaJson>, k_kinds.size()> schemas;
   auto& slot = schemas[static_cast<std::size_t>(kind)];
   if (!slot) {
     auto text = find_embedded(embedded_schemas::files(), info_of(kind).schema_file);
     KRAY_ASSERT(text.has_value());
-    slot = std::make_unique<Json>(Json::parse(*text));
+    slot = std::make_unique<SchemaJson>(SchemaJson::parse(*text));
   }
   return *slot;
 }

@@ -103,6 +103,18 @@ for res in run["results"]:
 assert any(r["ruleId"] == "kuberay" and r["locations"][0]["physicalLocation"]["region"]["startLine"] == 16 for r in run["results"])
 PY
 
+# In a directory, YAML that is neither a manifest nor spec-like (Helm
+# values, CI config) is skipped; the same file named explicitly is a spec.
+mkdir -p "$tmp/repo/charts" "$tmp/repo/.hidden"
+printf 'replicaCount: 2\nimage: {tag: x}\n' >"$tmp/repo/charts/values.yaml"
+cp examples/quickstart.yaml "$tmp/repo/cluster.yml"
+cp "$tmp/bad.yaml" "$tmp/repo/.hidden/ignored.yaml"
+printf 'not yaml at all: [\n' >"$tmp/repo/notes.txt"
+expect_rc 0 "directory" "$KRAYCTL" validate "$tmp/repo"
+expect_contains "$tmp/out" "1 KubeRay object in 2 files (1 document skipped: not KubeRay)" "directory summary"
+expect_rc 2 "values.yaml named explicitly" "$KRAYCTL" validate "$tmp/repo/charts/values.yaml"
+expect_contains "$tmp/out" "unknown key 'replicaCount'" "explicit file is a spec"
+
 # Unreadable input and an empty directory are errors with a location.
 expect_rc 2 "missing file" "$KRAYCTL" validate "$tmp/nope.yaml"
 expect_contains "$tmp/out" "nope.yaml: error: cannot read" "missing file message"

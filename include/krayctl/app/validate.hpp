@@ -6,6 +6,7 @@
 #include <krayctl/core/validate.hpp>
 #include <krayctl/util/error.hpp>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ struct ValidateOptions {
   std::vector<std::string> disable;  // lint IDs (each may be "a,b")
   core::FeatureGates gates;
 };
+
+// Reads --disable values (IDs, each possibly "a,b") into a set; an unknown
+// ID is a usage error with a "did you mean".
+[[nodiscard]] Result<std::set<std::string, std::less<>>> parse_lint_ids(
+    const std::vector<std::string>& args);
 
 // What a validation run found.
 struct ValidationReport {

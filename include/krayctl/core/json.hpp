@@ -12,6 +12,13 @@ namespace kray::core {
 
 using Json = nlohmann::ordered_json;
 
+// Schemas (the compact spec's, the KubeRay CRDs') are read-only lookup
+// tables, never written back: they use nlohmann's std::map-based type,
+// which parses about 3x faster than ordered_json (whose vector of
+// const-keyed pairs copies every key as it grows). Schema loading is on
+// the start-up path of every `render` (docs/performance.md).
+using SchemaJson = nlohmann::json;
+
 // JSON pointers (RFC 6901) name a node in a document: "/spec/workerGroupSpecs/0".
 // Every diagnostic carries one; the document maps it back to file:line:col.
 
@@ -32,6 +39,7 @@ std::string pointer_to_path(std::string_view pointer);
 
 // Returns the node at `pointer`, or nullptr when there is none.
 const Json* find_pointer(const Json& root, std::string_view pointer);
+const SchemaJson* find_pointer(const SchemaJson& root, std::string_view pointer);
 
 // Returns a JSON type name for messages: "string", "integer", "number",
 // "boolean", "null", "object" (shown as "mapping"), "array" (shown as "list").

@@ -57,17 +57,23 @@ enum class SchemaDialect {
 // "integer" accepts integral floats (1.0), as Kubernetes does.
 class SchemaValidator {
  public:
-  // `schema` must outlive the validator.
-  explicit SchemaValidator(const Json& schema, SchemaDialect dialect = SchemaDialect::json_schema);
+  // Validates against `schema`, which must outlive the validator...
+  explicit SchemaValidator(const SchemaJson& schema,
+                           SchemaDialect dialect = SchemaDialect::json_schema);
+  // ... or against its own copy (an ordered Json converts to one).
+  explicit SchemaValidator(SchemaJson&& schema, SchemaDialect dialect = SchemaDialect::json_schema);
   ~SchemaValidator();
   SchemaValidator(const SchemaValidator&) = delete;
   SchemaValidator& operator=(const SchemaValidator&) = delete;
 
   void add_format(const std::string& name, FormatCheck check);
 
-  // Says what a `pattern` means, for messages: "'5GG' is not a Kubernetes
-  // quantity (...)" instead of the regular expression.
-  void name_pattern(const std::string& pattern, std::string description);
+  // Checks `pattern` with `matches` (which must accept exactly what the
+  // regular expression does) instead of std::regex, and says what it means
+  // in messages: "'5GG' is not a Kubernetes quantity (...)".
+  void name_pattern(std::string_view pattern,
+                    std::string description,
+                    std::function<bool(std::string_view)> matches);
 
   // Prepares `instance` as the API server does before validating a custom
   // resource: drops null values of fields not marked `nullable`, then fills

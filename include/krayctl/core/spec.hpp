@@ -181,6 +181,6 @@ SpecResult parse_spec(const Document& doc);
 
 // The spec schema (schemas/krayctl-spec.schema.json), compiled into the
 // binary.
-const Json& spec_schema();
+const SchemaJson& spec_schema();
 
 }  // namespace kray::core

@@ -62,9 +62,10 @@ struct ValidateOptions {
 // Validates the KubeRay object at `pointer` of `doc` ("" for the document
 // itself, "/items/3" inside a List) the way the API server and the KubeRay
 // operator would, then lints it. Appends every problem to `out`, located in
-// `doc`. In order: structural schema of the kind's CRD (after dropping
-// nulls and applying defaults, as the API server does), CEL rules,
-// ObjectMeta, the operator's validation rules, lints. Does nothing for an
+// `doc`. In order: ObjectMeta, the structural schema of the kind's CRD
+// (after dropping nulls and applying defaults, as the API server does),
+// CEL rules, the operator's validation rules, lints. (Output is sorted by
+// position afterwards, so the order shows only in what each layer sees.) Does nothing for an
 // object that is not a KubeRay kind.
 void validate_object(const Document& doc,
                      const std::string& pointer,
@@ -78,6 +79,6 @@ bool is_known_cel_rule(std::string_view rule);
 
 // The CRD schema of `kind` in its compiled-in compact form (schemas/crds/),
 // parsed on first use; only the kinds a run needs are ever parsed.
-const Json& crd_schema(RayKind kind);
+const SchemaJson& crd_schema(RayKind kind);
 
 }  // namespace kray::core

@@ -3,6 +3,9 @@
 
 #include "../../support/catch.hpp"
 
+#include <random>
+#include <regex>
+
 using kray::core::Json;
 using kray::core::parse_duration_seconds;
 using kray::core::parse_quantity;
@@ -58,4 +61,29 @@ TEST_CASE("core::parse_duration_seconds", "[quantity]") {
   CHECK_FALSE(parse_duration_seconds(Json("")));
   CHECK_FALSE(parse_duration_seconds(Json("m")));
   CHECK_FALSE(parse_duration_seconds(Json(true)));
+}
+
+TEST_CASE("core::matches_quantity_pattern agrees with the CRD's regular expression", "[quantity]") {
+  const std::regex re{std::string(kray::core::k_quantity_pattern)};
+  auto agree = [&](const std::string& s) {
+    INFO(s);
+    CHECK(kray::core::matches_quantity_pattern(s) == std::regex_search(s, re));
+  };
+  for (const char* s :
+       {"",     "1",     "+1",   "-1",     "1.", ".5",  ".",    "+.",   "1.5Gi", "500m",
+        "4Gi",  "1e3",   "1E+3", "1e-3.5", "1e", "1Ki", "1ki",  "1KiB", "Gi",    "1 Gi",
+        "0x10", "1.2.3", "1mm",  "1k",     "1K", "5GG", "1e.5", "--1",  "1i"}) {
+    agree(s);
+  }
+  // Random strings over the grammar's alphabet.
+  std::mt19937 rng(42);
+  const std::string alphabet = "0123456789.+-eEiKMGTPEnumk x";
+  for (int n = 0; n < 20000; ++n) {
+    std::string s;
+    const auto len = rng() % 7;
+    for (std::size_t i = 0; i < len; ++i) {
+      s += alphabet[rng() % alphabet.size()];
+    }
+    agree(s);
+  }
 }

@@ -58,8 +58,8 @@ TEST_CASE("core::SchemaValidator", "[schema]") {
   CHECK(messages(check(schema, Json::parse(R"({"name":"x","gpu":1})"))) ==
         std::vector<std::string>{"/gpu: unknown key 'gpu'; did you mean 'gpus'?"});
   CHECK(messages(check(schema, Json::parse(R"({"name":"x","zzz":1})"))) ==
-        std::vector<std::string>{"/zzz: unknown key 'zzz' (expected one of: name, gpus, kind, "
-                                 "tags, n, ref, either, pat)"});
+        std::vector<std::string>{"/zzz: unknown key 'zzz' (expected one of: either, gpus, kind, "
+                                 "n, name, pat, ref, tags)"});
   CHECK(messages(check(schema, Json::parse(R"({"name":"x","kind":"RayJobs"})"))) ==
         std::vector<std::string>{
             "/kind: must be one of 'RayCluster', 'RayJob', got 'RayJobs'; did you mean 'RayJob'?"});

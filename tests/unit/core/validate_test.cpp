@@ -367,6 +367,38 @@ TEST_CASE("validate: operator rules", "[validate]") {
     const Checked c = validate(y);
     REQUIRE(c.find("kuberay", "spec.schedule") != nullptr);
     CHECK(c.find("kuberay", "spec.schedule")->message.find("minute") != std::string::npos);
+    // robfig/cron: day of week 0-6; descriptors; @every needs a unit.
+    const std::string line = y.substr(at, y.find('\n', at) - at);
+    auto with = [&](const std::string& schedule) {
+      std::string z = y;
+      z.replace(at, line.size(), "schedule: \"" + schedule + "\"");
+      return validate(z).find("kuberay", "spec.schedule") == nullptr;
+    };
+    CHECK(with("*/5 0-23 1,15 JAN-DEC MON-FRI"));
+    CHECK(with("@daily"));
+    CHECK(with("@every 1h30m"));
+    CHECK_FALSE(with("0 0 * * 7"));
+    CHECK_FALSE(with("@every 600"));
+    CHECK_FALSE(with("* * * *"));
+  }
+  SECTION("an object without spec, a template without containers") {
+    CHECK(validate("apiVersion: ray.io/v1\nkind: RayJob\nmetadata: {name: j}\n")
+              .find("kuberay", "(document)") != nullptr);
+    std::string y = k_cluster;
+    y = y.substr(0, y.find("      spec:\n")) + "      metadata: {labels: {a: b}}\n";
+    const Checked c = validate(y);
+    CHECK(c.find("kuberay", "spec.headGroupSpec.template.spec.containers") != nullptr);
+  }
+  SECTION("initializing-timeout takes any positive Go duration or seconds") {
+    for (const char* ok : {"300ms", "1.5h", "600", "+5", "1h30m"}) {
+      std::string y = sample("ray-service.sample.yaml");
+      y.replace(y.find("  name: rayservice-sample"), 25,
+                std::string("  name: rayservice-sample\n  annotations: "
+                            "{ray.io/initializing-timeout: '") +
+                    ok + "'}");
+      INFO(ok);
+      CHECK(validate(y).lines("kuberay").empty());
+    }
   }
   SECTION("feature gates: incremental upgrade rules only with the gate on") {
     std::string y = sample("ray-service.sample.yaml");
@@ -382,22 +414,23 @@ TEST_CASE("validate: operator rules", "[validate]") {
 TEST_CASE("validate: every CEL rule of the shipped CRDs is known", "[validate]") {
   using kray::core::RayKind;
   std::size_t rules = 0;
-  std::function<void(const Json&)> walk = [&](const Json& node) {
-    if (node.is_object()) {
-      if (auto it = node.find("x-kubernetes-validations"); it != node.end()) {
-        for (const auto& r : *it) {
-          INFO(r.dump());
-          CHECK(kray::core::is_known_cel_rule(r.at("rule").get<std::string>()));
-          ++rules;
+  std::function<void(const kray::core::SchemaJson&)> walk =
+      [&](const kray::core::SchemaJson& node) {
+        if (node.is_object()) {
+          if (auto it = node.find("x-kubernetes-validations"); it != node.end()) {
+            for (const auto& r : *it) {
+              INFO(r.dump());
+              CHECK(kray::core::is_known_cel_rule(r.at("rule").get<std::string>()));
+              ++rules;
+            }
+          }
         }
-      }
-    }
-    if (node.is_structured()) {
-      for (const auto& child : node) {
-        walk(child);
-      }
-    }
-  };
+        if (node.is_structured()) {
+          for (const auto& child : node) {
+            walk(child);
+          }
+        }
+      };
   for (auto kind :
        {RayKind::ray_cluster, RayKind::ray_job, RayKind::ray_service, RayKind::ray_cron_job}) {
     walk(kray::core::crd_schema(kind));
