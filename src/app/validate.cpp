@@ -111,7 +111,8 @@ void validate_document(Document& doc,
   }
   // kubectl's `kind: List` (what `krayctl render -o json` writes for
   // several manifests).
-  const Json* items = doc.root.is_object() && doc.root.value("kind", "") == "List"
+  const Json* kind = core::find_pointer(doc.root, "/kind");
+  const Json* items = kind != nullptr && *kind == "List"
                           ? core::find_pointer(doc.root, "/items")
                           : nullptr;
   if (items != nullptr && items->is_array()) {

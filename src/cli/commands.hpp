@@ -44,6 +44,7 @@ struct CommandContext {
 
 void add_render_command(CommandContext& ctx);
 void add_validate_command(CommandContext& ctx);
+void add_explain_command(CommandContext& ctx);
 
 // Reads --feature-gates values ("Name=true,Other=false") into `gates`.
 [[nodiscard]] Result<void> parse_feature_gates(const std::vector<std::string>& args,

@@ -3,13 +3,18 @@
 // Properties checked, beyond "does not crash, leak or hit UB":
 //   - every rendered manifest, emitted as YAML and read back, is the same
 //     JSON (the emitter's promise that types survive a YAML 1.1 reader);
-//   - every parsed document, emitted and read back, is the same JSON.
+//   - every parsed document, emitted and read back, is the same JSON;
+//   - validating any document (KubeRay manifests included) terminates;
+//   - a spec without `patch` that parse_spec accepts renders a manifest
+//     with no validation errors (parse_spec must catch what the API server
+//     and the operator would refuse).
 // Build: CXX=clang++ cmake -B build-fuzz -DKRAYCTL_FUZZ=ON -DKRAYCTL_BUILD_TESTS=OFF
 //        -DKRAYCTL_SANITIZE="address;undefined" && cmake --build build-fuzz
 // Run:   build-fuzz/tests/fuzz/parse_spec_fuzzer -max_total_time=60 tests/fuzz/corpus
 #include <krayctl/core/document.hpp>
 #include <krayctl/core/render.hpp>
 #include <krayctl/core/spec.hpp>
+#include <krayctl/core/validate.hpp>
 #include <krayctl/core/yaml_emit.hpp>
 
 #include <cstdio>
@@ -45,6 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& doc : *docs) {
     check_round_trip(doc.root);
     if (!kray::core::is_compact_spec(doc)) {
+      std::vector<kray::core::Diagnostic> diags;
+      kray::core::validate_object(doc, "", {}, diags);
       continue;
     }
     auto parsed = kray::core::parse_spec(doc);
@@ -54,7 +61,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (parsed.spec->serve && parsed.spec->serve->config_file) {
       parsed.spec->serve->config_text = "applications: []\n";
     }
-    check_round_trip(kray::core::render(*parsed.spec, *templates));
+    kray::core::Document rendered;
+    rendered.source = source;
+    rendered.root = kray::core::render(*parsed.spec, *templates);
+    check_round_trip(rendered.root);
+    std::vector<kray::core::Diagnostic> diags;
+    kray::core::validate_object(rendered, "", {}, diags);
+    if (kray::core::has_errors(diags) && !doc.root.contains("patch")) {
+      for (const auto& d : diags) {
+        if (d.severity == kray::core::Severity::error) {
+          std::fprintf(stderr, "rendered manifest is invalid: %s (%s)\n", d.message.c_str(),
+                       kray::core::pointer_to_path(d.pointer).c_str());
+        }
+      }
+      std::abort();
+    }
   }
   return 0;
 }
