@@ -137,6 +137,19 @@ core::Document rendered_document(const Document& spec, Json manifest) {
   if (const auto* mark = spec.mark("")) {
     doc.marks[""] = *mark;
   }
+  // Parts of the manifest that a spec key produced are located at that key
+  // (the key's own line, where "unknown key"-style carets go); the rest at
+  // the nearest such part, or the spec's first line.
+  for (const auto& [manifest_ptr, spec_ptr] : core::spec_origins(doc.root)) {
+    if (const auto* mark = spec.mark(spec_ptr)) {
+      core::NodeMark at = *mark;
+      if (at.key_line > 0) {
+        at.line = at.key_line;
+        at.column = at.key_column;
+      }
+      doc.marks[manifest_ptr] = at;
+    }
+  }
   return doc;
 }
 

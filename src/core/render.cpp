@@ -435,4 +435,43 @@ Json render(const Spec& spec, const Templates& templates) {
   return order_manifest(manifest);
 }
 
+std::vector<std::pair<std::string, std::string>> spec_origins(const Json& manifest) {
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"/metadata/name", "/name"},
+      {"/metadata/namespace", "/namespace"},
+      {"/metadata/labels", "/labels"},
+      {"/metadata/annotations", "/annotations"},
+  };
+  const std::string kind = manifest.is_object() ? manifest.value("kind", std::string()) : "";
+  std::string cluster = "/spec";
+  if (kind == "RayJob") {
+    cluster = "/spec/rayClusterSpec";
+    for (const auto& [field, key] : std::vector<std::pair<std::string, std::string>>{
+             {"entrypoint", "entrypoint"},
+             {"runtimeEnvYAML", "runtimeEnv"},
+             {"submissionMode", "submissionMode"},
+             {"shutdownAfterJobFinishes", "shutdownAfterFinish"},
+             {"ttlSecondsAfterFinished", "ttl"},
+             {"activeDeadlineSeconds", "activeDeadline"},
+             {"backoffLimit", "backoffLimit"}}) {
+      out.emplace_back("/spec/" + field, "/job/" + key);
+    }
+  } else if (kind == "RayService") {
+    cluster = "/spec/rayClusterConfig";
+    out.emplace_back("/spec/serveConfigV2", "/serve");
+    out.emplace_back("/spec/upgradeStrategy", "/serve");
+  }
+  out.emplace_back(cluster + "/rayVersion", "/ray/version");
+  out.emplace_back(cluster + "/enableInTreeAutoscaling", "/autoscaler");
+  out.emplace_back(cluster + "/autoscalerOptions", "/autoscaler");
+  out.emplace_back(cluster + "/gcsFaultToleranceOptions", "/gcsFaultTolerance");
+  out.emplace_back(cluster + "/headGroupSpec", "/head");
+  const Json* groups = find_pointer(manifest, cluster + "/workerGroupSpecs");
+  for (std::size_t i = 0; groups != nullptr && groups->is_array() && i < groups->size(); ++i) {
+    out.emplace_back(pointer_append(cluster + "/workerGroupSpecs", i),
+                     pointer_append("/workers", i));
+  }
+  return out;
+}
+
 }  // namespace kray::core

@@ -84,6 +84,23 @@ expect_contains "$tmp/out" "<stdin>:4:1: warning[no-gcs-ft]" "stdin name"
 expect_rc 0 "compact spec" "$KRAYCTL" validate examples/rl-train.yaml
 expect_contains "$tmp/out" "1 KubeRay object in 1 file: no problems" "compact spec summary"
 
+# Problems in what a spec renders are located at the spec key behind them.
+cat >"$tmp/spec.yaml" <<'YAML'
+name: demo
+annotations: {krayctl.io/disable-lints: no-gcs-ft}
+ray: {version: "2.55.1", image: "rayproject/ray:2.55.1"}
+workers:
+  - name: cpu
+    min: 1
+    max: 2
+  - name: odd
+    image: rayproject/ray:2.55.1-py39
+    min: 1
+    max: 1
+YAML
+expect_rc 0 "spec lint location" "$KRAYCTL" validate "$tmp/spec.yaml"
+expect_contains "$tmp/out" "spec.yaml:8:5: warning[image-mismatch]: in the rendered RayCluster: worker group odd runs" "spec lint location"
+
 # SARIF 2.1.0: the shape code-scanning tools read.
 expect_rc 2 "sarif" "$KRAYCTL" validate -o sarif "$tmp/bad.yaml"
 python3 - "$tmp/out" <<'PY' || fail "sarif shape"

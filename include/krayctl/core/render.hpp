@@ -7,6 +7,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace kray::core {
 
@@ -39,5 +41,13 @@ inline constexpr const char* k_template_files[] = {"raycluster.yaml", "workergro
 // (apiVersion, kind, metadata, spec), label and annotation maps sorted.
 // A RayService spec must have its serve config text resolved.
 [[nodiscard]] Json render(const Spec& spec, const Templates& templates);
+
+// Where the parts of a rendered manifest come from in its compact spec:
+// pairs of (manifest pointer, spec pointer), such as
+// ("/spec/rayClusterSpec/workerGroupSpecs/1", "/workers/1"). Problems found
+// in the manifest are reported at the nearest of these (see
+// app::detail::rendered_document), so a lint about a worker group points at
+// that worker in the spec.
+std::vector<std::pair<std::string, std::string>> spec_origins(const Json& manifest);
 
 }  // namespace kray::core
