@@ -352,6 +352,22 @@ TEST_CASE("validate: operator rules", "[validate]") {
     CHECK(c.find("kuberay", "spec.deletionStrategy.deletionRules[3].condition.ttlSeconds") !=
           nullptr);
   }
+  SECTION("RayService: headService name; RayJob and RayService: no K8s token auth") {
+    std::string y = sample("ray-service.sample.yaml");
+    y.replace(y.find("    headGroupSpec:\n"), 18,
+              "    authOptions: {mode: token, enableK8sTokenAuth: true}\n    headGroupSpec:\n"
+              "      headService: {metadata: {name: custom}}\n");
+    const Checked c = validate(y);
+    INFO(Catch::Detail::stringify(c.lines()));
+    CHECK(c.find("kuberay", "spec.rayClusterConfig.headGroupSpec.headService.metadata.name") !=
+          nullptr);
+    CHECK(c.find("kuberay", "spec.rayClusterConfig.authOptions.enableK8sTokenAuth") != nullptr);
+    std::string j = sample("ray-job.sample.yaml");
+    j.replace(j.find("    headGroupSpec:\n"), 18,
+              "    authOptions: {mode: token, enableK8sTokenAuth: true}\n    headGroupSpec:\n");
+    CHECK(validate(j).find("kuberay", "spec.rayClusterSpec.authOptions.enableK8sTokenAuth") !=
+          nullptr);
+  }
   SECTION("RayService initializing-timeout annotation") {
     std::string y = sample("ray-service.sample.yaml");
     y.replace(y.find("  name: rayservice-sample"), 25,
