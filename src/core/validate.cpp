@@ -272,6 +272,47 @@ std::optional<std::string> check_int_range(const Json& v, long long lo, long lon
   return std::nullopt;
 }
 
+// RFC 3339 date-time, as the API server's strfmt checks `format:
+// date-time`: 2026-11-26T08:00:00Z, with optional fraction and offset.
+std::optional<std::string> check_date_time(const Json& v) {
+  if (!v.is_string()) {
+    return std::nullopt;
+  }
+  const std::string& s = v.get_ref<const std::string&>();
+  auto digits = [&](std::size_t at, std::size_t n) {
+    if (at + n > s.size()) {
+      return false;
+    }
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') {
+        return false;
+      }
+    }
+    return true;
+  };
+  bool ok = s.size() >= 20 && digits(0, 4) && s[4] == '-' && digits(5, 2) && s[7] == '-' &&
+            digits(8, 2) && (s[10] == 'T' || s[10] == 't') && digits(11, 2) && s[13] == ':' &&
+            digits(14, 2) && s[16] == ':' && digits(17, 2);
+  std::size_t i = 19;
+  if (ok && i < s.size() && s[i] == '.') {
+    const std::size_t start = ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      ++i;
+    }
+    ok = i > start;
+  }
+  if (ok) {
+    const std::string_view zone = std::string_view(s).substr(std::min(i, s.size()));
+    ok = zone == "Z" || zone == "z" ||
+         (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && digits(i + 1, 2) &&
+          zone[3] == ':' && digits(i + 4, 2));
+  }
+  if (ok) {
+    return std::nullopt;
+  }
+  return "must be an RFC 3339 date-time such as 2026-11-26T08:00:00Z, got " + util::quote(s);
+}
+
 const SchemaValidator& validator_for(RayKind kind) {
   // One per kind, built on first use and kept for the process (the schema
   // JSON behind it lives as long).
@@ -289,6 +330,7 @@ const SchemaValidator& validator_for(RayKind kind) {
     slot->name_pattern(k_quantity_pattern,
                        "a Kubernetes quantity (such as 500m, 2, 1.5, 512Mi, 4Gi)",
                        &matches_quantity_pattern);
+    slot->add_format("date-time", &check_date_time);
     slot->add_format("int64", [](const Json& v) {
       return check_int_range(v, std::numeric_limits<long long>::min(),
                              std::numeric_limits<long long>::max());

@@ -273,6 +273,22 @@ TEST_CASE("validate: API server semantics", "[validate]") {
     CHECK(c.find("schema", "spec.workerGroupSpecs[0].maxReplicas")->message.find("int32") !=
           std::string::npos);
   }
+  SECTION("format: date-time (RFC 3339)") {
+    auto with_time = [](const std::string& t) {
+      return k_cluster.substr(0, k_cluster.find("    rayStartParams")) +
+             "    headService: {status: {conditions: [{type: A, status: 'True', reason: R, "
+             "message: m, lastTransitionTime: '" +
+             t + "'}]}}\n" + k_cluster.substr(k_cluster.find("    rayStartParams"));
+    };
+    for (const char* ok : {"2026-11-26T08:00:00Z", "2026-11-26T08:00:00.123+01:00"}) {
+      INFO(ok);
+      CHECK(validate(with_time(ok)).lines("schema").empty());
+    }
+    for (const char* bad : {"2026-11-26 08:00:00", "yesterday", "2026-11-26T08:00:00"}) {
+      INFO(bad);
+      CHECK(validate(with_time(bad)).lines("schema").size() == 1);
+    }
+  }
   SECTION("ObjectMeta: unknown fields, label values, namespace") {
     const Checked c = validate(
         "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata:\n  name: demo\n  namespce: x\n"
