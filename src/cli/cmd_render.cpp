@@ -23,11 +23,13 @@ void add_render_command(CommandContext& ctx) {
                   "Set a spec value before rendering: PATH=VALUE, such as workers[0].gpus=4 "
                   "(repeatable)")
       ->expected(1)
+      ->allow_extra_args(false)  // one value per flag: `--disable x a.yaml b.yaml`
       ->take_all();
   auto disable = std::make_shared<std::vector<std::string>>();
   cmd->add_option("--disable", *disable,
                   "Lint IDs not to warn about in the output, comma-separated or repeated")
       ->expected(1)
+      ->allow_extra_args(false)  // one value per flag: `--disable x a.yaml b.yaml`
       ->take_all();
   ctx.choices["render"]["--output"] = {"yaml", "json"};
   ctx.choices["render"]["-o"] = {"yaml", "json"};

@@ -52,12 +52,14 @@ void add_validate_command(CommandContext& ctx) {
   cmd->add_option("--disable", opts->disable,
                   "Lint IDs to skip, comma-separated or repeated (docs/lints/)")
       ->expected(1)
+      ->allow_extra_args(false)  // one value per flag: `--disable x a.yaml b.yaml`
       ->take_all();
   cmd->add_option("--feature-gates", *gates,
                   "Operator feature gates that change its validation: "
                   "RayJobDeletionPolicy=true|false, RayServiceIncrementalUpgrade=true|false "
                   "(defaults: those of KubeRay v1.6.2)")
       ->expected(1)
+      ->allow_extra_args(false)  // one value per flag: `--disable x a.yaml b.yaml`
       ->take_all();
   ctx.choices["validate"]["--output"] = {"text", "json", "sarif"};
   ctx.choices["validate"]["-o"] = {"text", "json", "sarif"};

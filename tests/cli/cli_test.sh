@@ -45,6 +45,10 @@ expect_empty "$tmp/out" "missing file: stdout"
 # --templates must be a directory
 expect_rc 2 "--templates not a dir" "$KRAYCTL" render examples/quickstart.yaml --templates "$tmp/nope"
 
+# a repeatable flag takes one value: files may follow it
+expect_rc 0 "--set between files" "$KRAYCTL" render examples/quickstart.yaml --set workers[0].gpus=1 examples/rl-train.yaml
+[ "$(grep -c '^kind: Ray' "$tmp/out")" -eq 2 ] || fail "--set between files: two manifests expected"
+
 # colour only on a terminal: never in a pipe
 expect_rc 2 "no colour in pipes" "$KRAYCTL" render "$tmp/bad.yaml"
 if grep -q $'\033' "$tmp/err"; then fail "ANSI escapes in piped stderr"; fi

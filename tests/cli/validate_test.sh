@@ -20,6 +20,23 @@ assert r["objects"] == 55, r["objects"]
 assert r["skipped"] == 55, r["skipped"]
 PY
 
+# The seed document's manifests carry its failure modes (no /dev/shm for
+# NCCL, RDMA without IPC_LOCK, serving without GCS FT); the compact specs
+# for the same workloads render manifests without them.
+expect_rc 0 "seed manifests" "$KRAYCTL" validate -o json tests/data/seed
+python3 - "$tmp/out" <<'PY' || fail "seed lints"
+import json, sys
+r = json.load(open(sys.argv[1]))
+found = sorted((d["file"].split("/")[-1], d["rule"]) for d in r["diagnostics"])
+want = sorted([("rayjob-rl-train.yaml", "gpu-without-shm"),
+               ("rayjob-rl-train.yaml", "rdma-without-ipc-lock"),
+               ("rayservice-qwen3-serve.yaml", "gpu-without-shm"),
+               ("rayservice-qwen3-serve.yaml", "no-gcs-ft")])
+assert found == want, found
+PY
+expect_rc 0 "seed specs" "$KRAYCTL" validate --strict --disable no-gcs-ft examples/rl-train.yaml examples/qwen3-serve.yaml
+expect_contains "$tmp/out" "2 KubeRay objects in 2 files: no problems" "seed specs are clean"
+
 # Text: one line per problem, a summary; exit 2 on errors, nothing sent.
 cat >"$tmp/bad.yaml" <<'YAML'
 apiVersion: ray.io/v1
