@@ -118,6 +118,11 @@ YAML
 expect_rc 0 "spec lint location" "$KRAYCTL" validate "$tmp/spec.yaml"
 expect_contains "$tmp/out" "spec.yaml:8:5: warning[image-mismatch]: in the rendered RayCluster: worker group odd runs" "spec lint location"
 
+# A kubectl List (what `render -o json` writes for several manifests).
+"$KRAYCTL" render -o json examples/rl-train.yaml examples/qwen3-serve.yaml >"$tmp/list.json" 2>/dev/null
+expect_rc 0 "List" "$KRAYCTL" validate --disable no-gcs-ft "$tmp/list.json"
+expect_contains "$tmp/out" "2 KubeRay objects in 1 file: no problems" "List items validated"
+
 # SARIF 2.1.0: the shape code-scanning tools read.
 expect_rc 2 "sarif" "$KRAYCTL" validate -o sarif "$tmp/bad.yaml"
 python3 - "$tmp/out" <<'PY' || fail "sarif shape"
