@@ -2,6 +2,7 @@
 // Lints: configurations that the API server and the KubeRay operator accept
 // but that fail later (pods never created, NCCL falling back to TCP, a
 // cluster left running). Each has a page in docs/lints/.
+#include <krayctl/core/k8s_names.hpp>
 #include <krayctl/core/quantity.hpp>
 #include <krayctl/util/strings.hpp>
 
@@ -14,7 +15,7 @@ namespace kray::core {
 
 namespace {
 
-constexpr std::array<LintInfo, 23> k_lints = {{
+constexpr std::array<LintInfo, 24> k_lints = {{
     {"autoscaler-v2-old-ray", Severity::warning, "autoscaler v2 needs Ray 2.10 or later"},
     {"autoscaler-v2-restart-policy", Severity::warning,
      "autoscaler v2 (enabled by env var) with a restartPolicy other than Never"},
@@ -39,6 +40,8 @@ constexpr std::array<LintInfo, 23> k_lints = {{
      "rayStartParams plasma-directory moves the object store off /dev/shm"},
     {"quoted-entrypoint", Severity::warning, "a RayJob entrypoint wrapped in quotes"},
     {"ray-version-mismatch", Severity::warning, "the image's Ray version differs from rayVersion"},
+    {"raycronjob-name", Severity::warning,
+     "a RayCronJob name that makes every RayJob it creates invalid"},
     {"rayjob-no-shutdown", Severity::warning,
      "a RayJob without shutdownAfterJobFinishes leaves its cluster running"},
     {"rdma-without-ipc-lock", Severity::warning,
@@ -469,7 +472,17 @@ void lint_rdma(Checker& c, const std::vector<PodTemplate>& pods) {
   }
 }
 
-void lint_ports(Checker& c, const std::vector<PodTemplate>& pods) {
+bool has_port_named(const Json* ports, std::string_view wanted, bool prefix = false) {
+  for (std::size_t i = 0; i < array_size(ports); ++i) {
+    const std::string name = string_of(child(child(ports, i), "name"));
+    if (name == wanted || (prefix && name.rfind(std::string(wanted) + "-", 0) == 0)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void lint_ports(Checker& c, const ClusterSpec& cs, const std::vector<PodTemplate>& pods) {
   if (pods.empty() || !pods.front().is_head) {
     return;
   }
@@ -478,13 +491,15 @@ void lint_ports(Checker& c, const std::vector<PodTemplate>& pods) {
   if (array_size(ports) == 0) {
     return;  // KubeRay adds its default ports
   }
-  bool dashboard = false;
-  bool serve = false;
-  for (std::size_t i = 0; i < array_size(ports); ++i) {
-    const std::string name = string_of(child(child(ports, i), "name"));
-    dashboard = dashboard || name == "dashboard";
-    serve = serve || name == "serve" || name.rfind("serve-", 0) == 0;
-  }
+  // KubeRay looks the dashboard port up on the head Service, which also
+  // carries headService.spec.ports.
+  const Json* service_ports =
+      child(child(child(child(cs.spec, "headGroupSpec"), "headService"), "spec"), "ports");
+  const bool dashboard =
+      has_port_named(ports, "dashboard") || has_port_named(service_ports, "dashboard");
+  // A RayService with its own serveService does not need a serve port.
+  const bool serve = has_port_named(ports, "serve", true) ||
+                     child(child(&c.object(), "spec"), "serveService") != nullptr;
   if (!dashboard) {
     c.lint("head-no-dashboard-port", head.container_ptr() + "/ports",
            "the head container declares ports but none named 'dashboard': KubeRay cannot reach "
@@ -503,7 +518,7 @@ void lint_cluster(Checker& c, const ClusterSpec& cs) {
   lint_autoscaler(c, cs, pods);
   lint_resources(c, pods);
   lint_rdma(c, pods);
-  lint_ports(c, pods);
+  lint_ports(c, cs, pods);
   const bool autoscaling = is_true(child(cs.spec, "enableInTreeAutoscaling"));
   if (autoscaling && !string_of(child(c.labels(), "kueue.x-k8s.io/queue-name")).empty()) {
     c.lint("kueue-autoscaling", cs.pointer + "/enableInTreeAutoscaling",
@@ -512,8 +527,9 @@ void lint_cluster(Checker& c, const ClusterSpec& cs) {
   }
   // A RayJob's cluster is short-lived by design.
   if (c.kind() == RayKind::ray_cluster || c.kind() == RayKind::ray_service) {
-    const bool ft = child(cs.spec, "gcsFaultToleranceOptions") != nullptr ||
-                    string_of(child(c.annotations(), "ray.io/ft-enabled")) == "true";
+    const bool ft =
+        child(cs.spec, "gcsFaultToleranceOptions") != nullptr ||
+        util::to_lower(string_of(child(c.annotations(), "ray.io/ft-enabled"))) == "true";
     const std::string origin = string_of(child(c.labels(), "ray.io/originated-from-crd"));
     if (!ft && origin.empty()) {
       c.lint("no-gcs-ft", cs.pointer,
@@ -600,6 +616,15 @@ void run_lints(Checker& c) {
     lint_job_spec(c, child(&c.object(), "spec"), "/spec");
   } else if (c.kind() == RayKind::ray_cron_job) {
     lint_job_spec(c, child(child(&c.object(), "spec"), "jobTemplate"), "/spec/jobTemplate");
+    // Each RayJob is named <cronjob>-<5 random characters>, and a RayJob
+    // name must be a DNS-1035 label of at most 47 characters.
+    const std::string name = string_of(child(child(&c.object(), "metadata"), "name"));
+    if (!name.empty() && (name.size() > 41 || check_dns1035_label(name + "-abcde"))) {
+      c.lint("raycronjob-name", "/metadata/name",
+             "every RayJob this creates is named " + util::quote(name + "-xxxxx") +
+                 ", which KubeRay refuses: RayJob names are DNS-1035 labels of at most 47 "
+                 "characters, so keep this name to 41");
+    }
   }
 }
 

@@ -11,6 +11,8 @@
 
 #include "validate_context.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <map>
 #include <set>
 
@@ -28,16 +30,20 @@ std::optional<double> parse_timeout_seconds(std::string_view text) {
   if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) {
     digits.remove_prefix(1);
   }
-  if (!digits.empty() && digits.size() < 12 &&
-      digits.find_first_not_of("0123456789") == std::string_view::npos) {
-    const double v = std::stod(std::string(digits));
-    return text.front() == '-' ? -v : v;
+  if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos) {
+    long long v = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (ec != std::errc() || end != digits.data() + digits.size()) {
+      return std::nullopt;  // beyond int64: Atoi fails too
+    }
+    return static_cast<double>(text.front() == '-' ? -v : v);
   }
   return parse_go_duration(text);
 }
 
+// The operator compares exactly: "True" does not enable autoscaler v2.
 bool env_is_true(const std::string& v) {
-  return v == "1" || util::to_lower(v) == "true";
+  return v == "1" || v == "true";
 }
 
 std::string group_name(const Json* group, std::size_t index) {
@@ -127,7 +133,7 @@ void check_cluster_spec(Checker& c, const ClusterSpec& cs) {
   if (spec == nullptr || !spec->is_object()) {
     return;
   }
-  const Json* annotations = c.annotations();
+  const Json* annotations = cs.annotations;
   const bool autoscaling = is_true(child(spec, "enableInTreeAutoscaling"));
   const Json* autoscaler = child(spec, "autoscalerOptions");
   const std::string version = string_of(child(autoscaler, "version"));
@@ -226,7 +232,8 @@ void check_cluster_spec(Checker& c, const ClusterSpec& cs) {
     return head_env_ptr;
   };
   const bool has_redis_address = env_entry(head_container, "RAY_REDIS_ADDRESS") != nullptr;
-  if (ft_annotation != "true" && ft == nullptr && has_redis_address) {  // 19
+  // IsGCSFaultToleranceEnabled lower-cases the annotation.
+  if (util::to_lower(ft_annotation) != "true" && ft == nullptr && has_redis_address) {  // 19
     c.error(k_rule_kuberay, head_env_ptr_of("RAY_REDIS_ADDRESS"),
             "RAY_REDIS_ADDRESS is set, which implicitly enables GCS fault tolerance, but "
             "gcsFaultToleranceOptions is not set; set gcsFaultToleranceOptions.redisAddress "
@@ -377,7 +384,10 @@ void check_ray_cluster(Checker& c) {
     c.error(k_rule_kuberay, "/spec/upgradeStrategy/type",
             "upgradeStrategy cannot be set when the RayCluster is created by " + origin);
   }
-  const Json* conditions = child(child(&c.object(), "status"), "conditions");
+  // Status rules (5, 63) see only what the operator itself wrote: the API
+  // server drops a status sent with the object (status subresource).
+  const Json* conditions =
+      c.options().check_status ? child(child(&c.object(), "status"), "conditions") : nullptr;
   if (has_condition(conditions, "RayClusterSuspending") &&
       has_condition(conditions, "RayClusterSuspended")) {  // 5
     c.error(k_rule_kuberay, "/status/conditions",
@@ -400,7 +410,7 @@ void check_deletion_strategy(Checker& c,
   }
   const std::string sp = ptr(base, "deletionStrategy");
   const bool shutdown = is_true(child(spec, "shutdownAfterJobFinishes"));
-  const bool selector = child(spec, "clusterSelector") != nullptr;
+  const bool selector = is_nonempty_object(child(spec, "clusterSelector"));
   if (!c.options().gates.ray_job_deletion_policy) {  // 43
     c.error(k_rule_kuberay, sp,
             "the RayJobDeletionPolicy feature gate must be enabled to use deletionStrategy", true);
@@ -513,7 +523,10 @@ void check_deletion_strategy(Checker& c,
 }
 
 // Rules 40-62: ValidateRayJobSpec, for a RayJob and a RayCronJob's template.
-void check_ray_job_spec(Checker& c, const Json* spec, const std::string& base) {
+void check_ray_job_spec(Checker& c,
+                        const Json* spec,
+                        const std::string& base,
+                        const Json* annotations) {
   if (spec == nullptr || !spec->is_object()) {
     return;
   }
@@ -537,7 +550,9 @@ void check_ray_job_spec(Checker& c, const Json* spec, const std::string& base) {
   const bool autoscaling = is_true(child(cluster_spec, "enableInTreeAutoscaling"));
   check_deletion_strategy(c, spec, base, autoscaling);
 
-  const Json* selector = child(spec, "clusterSelector");
+  // The operator tests len(ClusterSelector) != 0: `{}` means no selector.
+  const Json* selector =
+      is_nonempty_object(child(spec, "clusterSelector")) ? child(spec, "clusterSelector") : nullptr;
   const std::string mode = string_of(child(spec, "submissionMode"));
   const auto backoff = integer_of(child(spec, "backoffLimit"));
   if (selector != nullptr && suspend) {  // 53
@@ -585,7 +600,7 @@ void check_ray_job_spec(Checker& c, const Json* spec, const std::string& base) {
             "K8s token auth mode is not supported for RayJob");
   }
   if (cluster_spec != nullptr) {
-    check_cluster_spec(c, {cluster_spec, ptr(base, "rayClusterSpec"), "RayJob "});
+    check_cluster_spec(c, {cluster_spec, ptr(base, "rayClusterSpec"), "RayJob ", annotations});
   }
   if (const Json* env = child(spec, "runtimeEnvYAML"); env != nullptr && env->is_string()) {  // 61
     auto source = std::make_shared<SourceFile>();
@@ -616,11 +631,11 @@ void check_ray_job_spec(Checker& c, const Json* spec, const std::string& base) {
 }
 
 void check_ray_job(Checker& c) {
-  check_name(c, 47);  // 38-39: 53 - len("-head-")... as KubeRay computes it
-  check_ray_job_spec(c, child(&c.object(), "spec"), "/spec");
+  check_name(c, 47);  // 38-39: 53 - 6, room for the suffix of the cluster it creates
+  check_ray_job_spec(c, child(&c.object(), "spec"), "/spec", c.annotations());
   const Json* status = child(&c.object(), "status");
   const std::string mode = string_of(child(child(&c.object(), "spec"), "submissionMode"));
-  if (string_of(child(status, "jobDeploymentStatus")) == "Waiting" &&
+  if (c.options().check_status && string_of(child(status, "jobDeploymentStatus")) == "Waiting" &&
       mode != "InteractiveMode") {  // 63
     c.error(k_rule_kuberay, "/status/jobDeploymentStatus",
             "jobDeploymentStatus cannot be Waiting when submissionMode is not InteractiveMode");
@@ -656,10 +671,12 @@ void check_ray_service(Checker& c) {
             "K8s token auth mode is not supported for RayService");
   }
   if (cluster != nullptr) {
-    check_cluster_spec(c, {cluster, "/spec/rayClusterConfig", "RayService "});  // 67
+    check_cluster_spec(c,
+                       {cluster, "/spec/rayClusterConfig", "RayService ", c.annotations()});  // 67
   }
-  if (child(child(child(child(cluster, "headGroupSpec"), "headService"), "metadata"), "name") !=
-      nullptr) {  // 68
+  if (!string_of(child(child(child(child(cluster, "headGroupSpec"), "headService"), "metadata"),
+                       "name"))
+           .empty()) {  // 68
     c.error(k_rule_kuberay, "/spec/rayClusterConfig/headGroupSpec/headService/metadata/name",
             "headService.metadata.name should not be set for a RayService (it names the Service "
             "itself)");
@@ -726,7 +743,9 @@ void check_ray_cron_job(Checker& c) {
       c.error(k_rule_kuberay, "/spec/schedule", "invalid cron schedule: " + *why);
     }
   }
-  check_ray_job_spec(c, child(spec, "jobTemplate"), "/spec/jobTemplate");
+  // ValidateRayCronJobSpec checks the template as a RayJob without
+  // annotations.
+  check_ray_job_spec(c, child(spec, "jobTemplate"), "/spec/jobTemplate", nullptr);
 }
 
 // Ranges of the five fields: minute, hour, day of month, month, day of week.
@@ -737,17 +756,30 @@ struct CronField {
   std::vector<std::string> names;  // JAN..DEC, SUN..SAT
 };
 
+// strconv.Atoi: an optional sign, then decimal digits (leading zeros fine);
+// values beyond int range are clamped, which keeps them out of any range.
+std::optional<int> atoi_like(std::string_view text) {
+  std::string_view digits = text;
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) {
+    digits.remove_prefix(1);
+  }
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  long long v = 0;
+  for (char ch : digits) {
+    v = std::min<long long>(v * 10 + (ch - '0'), 1'000'000'000);
+  }
+  return static_cast<int>(text.front() == '-' ? -v : v);
+}
+
 std::optional<int> cron_value(const std::string& text, const CronField& f) {
   for (std::size_t i = 0; i < f.names.size(); ++i) {
     if (util::to_lower(text) == util::to_lower(f.names[i])) {
       return f.lo + static_cast<int>(i);
     }
   }
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
-      text.size() > 4) {
-    return std::nullopt;
-  }
-  return std::stoi(text);
+  return atoi_like(text);
 }
 
 std::optional<std::string> check_cron_field(const std::string& field, const CronField& f) {
@@ -756,8 +788,7 @@ std::optional<std::string> check_cron_field(const std::string& field, const Cron
     if (auto slash = part.find('/'); slash != std::string::npos) {
       range = part.substr(0, slash);
       const std::string step = part.substr(slash + 1);
-      if (step.empty() || step.find_first_not_of("0123456789") != std::string::npos ||
-          step.size() > 4 || std::stoi(step) == 0) {
+      if (auto n = atoi_like(step); !n || *n <= 0) {
         return std::string(f.name) + ": invalid step " + util::quote(step);
       }
     }
@@ -781,13 +812,18 @@ std::optional<std::string> check_cron_field(const std::string& field, const Cron
 }
 
 std::optional<std::string> check_cron_schedule(const std::string& schedule) {
-  std::string s(util::trim(schedule));
+  // As robfig/cron v3 Parser.Parse: no trimming, except after a time zone.
+  // (The zone name itself is not checked: that needs the tz database.)
+  std::string s = schedule;
+  if (s.empty()) {
+    return "empty spec string";
+  }
   if (s.rfind("TZ=", 0) == 0 || s.rfind("CRON_TZ=", 0) == 0) {
     const auto space = s.find(' ');
     if (space == std::string::npos) {
       return "a time zone without a schedule";
     }
-    s = std::string(util::trim(s.substr(space + 1)));
+    s = std::string(util::trim(s.substr(space)));
   }
   if (!s.empty() && s.front() == '@') {
     static const std::set<std::string> descriptors = {"@yearly", "@annually", "@monthly", "@weekly",
@@ -795,15 +831,22 @@ std::optional<std::string> check_cron_schedule(const std::string& schedule) {
     if (descriptors.count(s) > 0) {
       return std::nullopt;
     }
-    if (s.rfind("@every ", 0) == 0 && parse_go_duration(util::trim(s.substr(7)))) {
+    if (s.rfind("@every ", 0) == 0 && parse_go_duration(s.substr(7))) {
       return std::nullopt;
     }
     return "unrecognized descriptor " + util::quote(s);
   }
+  // strings.Fields: any run of whitespace separates fields.
   std::vector<std::string> fields;
-  for (const auto& f : util::split(s, ' ')) {
-    if (!f.empty()) {
-      fields.push_back(f);
+  std::string field;
+  for (char ch : s + " ") {
+    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f') {
+      if (!field.empty()) {
+        fields.push_back(field);
+      }
+      field.clear();
+    } else {
+      field += ch;
     }
   }
   if (fields.size() != 5) {
@@ -843,7 +886,7 @@ void check_operator_rules(Checker& c) {
   switch (c.kind()) {
     case RayKind::ray_cluster:
       check_ray_cluster(c);
-      check_cluster_spec(c, {child(&c.object(), "spec"), "/spec", ""});
+      check_cluster_spec(c, {child(&c.object(), "spec"), "/spec", "", c.annotations()});
       break;
     case RayKind::ray_job:
       check_ray_job(c);

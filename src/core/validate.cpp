@@ -103,23 +103,37 @@ std::string ptr(std::string base, std::string_view a, std::size_t i) {
 }
 
 std::optional<Version> parse_version(std::string_view text) {
-  if (!text.empty() && (text.front() == 'v' || text.front() == 'V')) {
+  // k8s.io/apimachinery/pkg/util/version.ParseGeneric: ^\s*v?(\d+(\.\d+)*),
+  // at least major.minor, anything after ignored, no zero-prefixed major.
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\n' ||
+                           text.front() == '\r' || text.front() == '\f' || text.front() == '\v')) {
+    text.remove_prefix(1);
+  }
+  if (!text.empty() && text.front() == 'v') {
     text.remove_prefix(1);
   }
   std::array<int, 3> parts{0, 0, 0};
   std::size_t n = 0;
-  const char* p = text.data();
-  const char* end = text.data() + text.size();
-  while (n < 3 && p < end) {
-    int value = 0;
-    auto [next, ec] = std::from_chars(p, end, value);
-    if (ec != std::errc() || next == p) {
+  std::size_t i = 0;
+  while (true) {
+    const std::size_t start = i;
+    long long value = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      value = std::min<long long>(value * 10 + (text[i] - '0'), 1'000'000'000);
+      ++i;
+    }
+    if (i == start) {
       break;
     }
-    parts[n++] = value;
-    p = next;
-    if (p < end && *p == '.' && n < 3) {
-      ++p;
+    if (n == 0 && text[start] == '0' && i - start > 1) {
+      return std::nullopt;  // "illegal zero-prefixed version component"
+    }
+    if (n < 3) {
+      parts[n] = static_cast<int>(value);
+    }
+    ++n;
+    if (i + 1 < text.size() && text[i] == '.' && text[i + 1] >= '0' && text[i + 1] <= '9') {
+      ++i;
     } else {
       break;
     }
@@ -194,20 +208,20 @@ std::vector<ClusterSpec> Checker::cluster_specs() const {
   const Json* spec = child(&m_object, "spec");
   switch (m_kind) {
     case RayKind::ray_cluster:
-      return {{spec, "/spec", ""}};
+      return {{spec, "/spec", "", annotations()}};
     case RayKind::ray_job:
       if (const Json* s = child(spec, "rayClusterSpec")) {
-        return {{s, "/spec/rayClusterSpec", "RayJob "}};
+        return {{s, "/spec/rayClusterSpec", "RayJob ", annotations()}};
       }
       return {};
     case RayKind::ray_service:
       if (const Json* s = child(spec, "rayClusterConfig")) {
-        return {{s, "/spec/rayClusterConfig", "RayService "}};
+        return {{s, "/spec/rayClusterConfig", "RayService ", annotations()}};
       }
       return {};
     case RayKind::ray_cron_job:
       if (const Json* s = child(child(spec, "jobTemplate"), "rayClusterSpec")) {
-        return {{s, "/spec/jobTemplate/rayClusterSpec", "RayJob "}};
+        return {{s, "/spec/jobTemplate/rayClusterSpec", "RayJob ", nullptr}};
       }
       return {};
   }
@@ -521,9 +535,14 @@ void check_object_meta(const Json& object, RayKind kind, detail::Checker& c) {
       c.error(k_rule_metadata, base, "expected a mapping of strings, got " + json_type_name(*map));
       continue;
     }
+    const bool is_labels = std::string(field) == "labels";
+    std::size_t total = 0;
     for (auto it = map->begin(); it != map->end(); ++it) {
       const std::string p = pointer_append(base, it.key());
-      if (auto why = check_qualified_name(it.key())) {
+      total += it.key().size() + (it->is_string() ? it->get_ref<const std::string&>().size() : 0);
+      // The API server lower-cases annotation keys before this check
+      // (apimachinery ValidateAnnotations); label keys are checked as written.
+      if (auto why = check_qualified_name(is_labels ? it.key() : util::to_lower(it.key()))) {
         c.error(k_rule_metadata, p, "invalid key " + util::quote(it.key()) + ": " + *why, true);
       }
       if (!it->is_string()) {
@@ -531,12 +550,19 @@ void check_object_meta(const Json& object, RayKind kind, detail::Checker& c) {
                 "expected a string, got " + json_type_name(*it) +
                     (it->is_primitive() && !it->is_null() ? " (quote it: \"" + it->dump() + "\")"
                                                           : ""));
-      } else if (std::string(field) == "labels") {
+      } else if (is_labels) {
         if (auto why = check_label_value(it->get<std::string>())) {
           c.error(k_rule_metadata, p,
                   "invalid label value " + util::quote(it->get<std::string>()) + ": " + *why);
         }
       }
+    }
+    constexpr std::size_t k_max_annotations = 256 * 1024;  // TotalAnnotationSizeLimitB
+    if (!is_labels && total > k_max_annotations) {
+      c.error(k_rule_metadata, base,
+              "annotations total " + std::to_string(total) +
+                  " bytes; the API server allows at most 262144",
+              true);
     }
   }
 }

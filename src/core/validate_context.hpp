@@ -40,6 +40,10 @@ struct ClusterSpec {
   const Json* spec = nullptr;
   std::string pointer;       // of `spec`, relative to the object
   std::string owner_prefix;  // "" or "RayJob " / "RayService ": for messages
+  // The annotations the operator validates this spec with: those of the
+  // object that holds it, or none for a RayCronJob's template (the operator
+  // checks it as a RayJob without annotations).
+  const Json* annotations = nullptr;
 };
 
 // A pointer made of `base` and segments: ptr("/spec", "workerGroupSpecs", 2).

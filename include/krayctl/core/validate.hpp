@@ -57,6 +57,10 @@ struct FeatureGates {
 struct ValidateOptions {
   std::set<std::string, std::less<>> disabled_lints;  // --disable
   FeatureGates gates;
+  // Also apply the operator's status rules (5, 63). Off for what a client
+  // sends, whose status the API server discards; for objects read back
+  // from a cluster.
+  bool check_status = false;
 };
 
 // Validates the KubeRay object at `pointer` of `doc` ("" for the document

@@ -73,6 +73,13 @@ std::string sample(const std::string& name) {
   return kray::test::read_source_file(k_samples + name);
 }
 
+// `s` with the first `from` replaced by `to` (which must occur).
+std::string replaced(std::string s, const std::string& from, const std::string& to) {
+  const auto at = s.find(from);
+  REQUIRE(at != std::string::npos);
+  return s.replace(at, from.size(), to);
+}
+
 // A minimal valid RayCluster, for rule tests to extend.
 const std::string k_cluster = R"(apiVersion: ray.io/v1
 kind: RayCluster
@@ -443,6 +450,78 @@ TEST_CASE("validate: operator rules", "[validate]") {
   }
 }
 
+// Cases found by comparing with the KubeRay v1.6.2 source: krayctl must not
+// refuse what the operator and the API server accept.
+TEST_CASE("validate: no false errors where KubeRay is lenient", "[validate]") {
+  SECTION("RAY_enable_autoscaler_v2 is compared exactly: 'True' does not enable v2") {
+    std::string y =
+        k_cluster + "            env: [{name: RAY_enable_autoscaler_v2, value: 'True'}]\n";
+    CHECK(validate(y).lines("kuberay").empty());
+  }
+  SECTION("ray.io/ft-enabled is case-insensitive") {
+    std::string y =
+        replaced(k_cluster, "{krayctl.io/disable-lints: no-gcs-ft}", "{ray.io/ft-enabled: 'True'}");
+    y += "            env: [{name: RAY_REDIS_ADDRESS, value: 'redis:6379'}]\n";
+    CHECK(validate(y).lines("kuberay").empty());
+  }
+  SECTION("an empty clusterSelector is no selector") {
+    std::string y = replaced(sample("ray-job.sample.yaml"), "  rayClusterSpec:\n",
+                             "  clusterSelector: {}\n  rayClusterSpec:\n");
+    CHECK(validate(y).lines("kuberay").empty());
+  }
+  SECTION("a RayCronJob template is checked without the RayCronJob's annotations") {
+    std::string y = replaced(sample("ray-cronjob.sample.yaml"), "  name: raycronjob-sample",
+                             "  name: raycronjob-sample\n  annotations: "
+                             "{ray.io/external-storage-namespace: ns}");
+    y = replaced(y, "    rayClusterSpec:\n",
+                 "    rayClusterSpec:\n      gcsFaultToleranceOptions: {redisAddress: 'r:6379'}\n");
+    CHECK(validate(y).lines("kuberay").empty());
+  }
+  SECTION("an empty headService name, annotation keys in capitals, ' 2.55.1'") {
+    std::string y = sample("ray-service.sample.yaml");
+    y = replaced(y, "    headGroupSpec:\n",
+                 "    headGroupSpec:\n      headService: {metadata: {name: ''}}\n");
+    y = replaced(y, "  name: rayservice-sample",
+                 "  name: rayservice-sample\n  annotations: {Example.COM/owner: me}");
+    CHECK(validate(y).errors() == 0);
+    std::string t =
+        replaced(k_cluster, "\"2.55.1\"", "\" 2.55.1\"") + "  authOptions: {mode: token}\n";
+    CHECK(validate(t).lines("kuberay").empty());
+  }
+  SECTION("initializing-timeout: any int64 of seconds") {
+    std::string y = replaced(sample("ray-service.sample.yaml"), "  name: rayservice-sample",
+                             "  name: rayservice-sample\n  annotations: "
+                             "{ray.io/initializing-timeout: '123456789012'}");
+    CHECK(validate(y).lines("kuberay").empty());
+  }
+  SECTION("cron: fields split on any whitespace, Atoi numbers") {
+    std::string y = sample("ray-cronjob.sample.yaml");
+    const auto at = y.find("schedule:");
+    REQUIRE(at != std::string::npos);
+    y.replace(at, y.find('\n', at) - at, "schedule: \"+5\\t005 * * *\"");
+    CHECK(validate(y).lines("kuberay").empty());
+  }
+  SECTION("status is discarded by the API server: status rules are off by default") {
+    const std::string y = k_cluster +
+                          "status:\n  conditions:\n    - {type: RayClusterSuspending, status: "
+                          "'True'}\n    - {type: RayClusterSuspended, status: 'True'}\n";
+    CHECK(validate(y).lines("kuberay").empty());
+    kray::core::ValidateOptions read_back;
+    read_back.check_status = true;
+    CHECK(validate(y, read_back).find("kuberay", "status.conditions") != nullptr);
+  }
+  SECTION("a dashboard port on the head Service counts") {
+    std::string ports = replaced(k_cluster, "            image: rayproject/ray:2.55.1\n",
+                                 "            image: rayproject/ray:2.55.1\n"
+                                 "            ports: [{containerPort: 6379, name: gcs}]\n");
+    CHECK(validate(ports).lines("head-no-dashboard-port").size() == 1);
+    ports = replaced(ports, "    rayStartParams: {}\n",
+                     "    rayStartParams: {}\n    headService: {spec: {ports: [{name: dashboard, "
+                     "port: 8265}]}}\n");
+    CHECK(validate(ports).lines("head-no-dashboard-port").empty());
+  }
+}
+
 TEST_CASE("validate: every CEL rule of the shipped CRDs is known", "[validate]") {
   using kray::core::RayKind;
   std::size_t rules = 0;
@@ -495,13 +574,6 @@ const std::string k_gpu_group =
     "          containers:\n            - name: w\n              image: rayproject/ray:2.55.1\n"
     "              resources: {limits: {nvidia.com/gpu: 8}}\n";
 
-// `s` with the first `from` replaced by `to` (which must occur).
-std::string replaced(std::string s, const std::string& from, const std::string& to) {
-  const auto at = s.find(from);
-  REQUIRE(at != std::string::npos);
-  return s.replace(at, from.size(), to);
-}
-
 std::string job_with(const std::string& spec_extra) {
   return "apiVersion: ray.io/v1\nkind: RayJob\nmetadata: {name: j}\nspec:\n"
          "  shutdownAfterJobFinishes: true\n" +
@@ -548,6 +620,8 @@ std::vector<LintCase> lint_cases() {
                                     "    rayStartParams: {plasma-directory: /tmp}\n    template:")},
       {"quoted-entrypoint", job_with("  entrypoint: '\"python train.py\"'\n")},
       {"ray-version-mismatch", cluster_with("", "", "rayproject/ray:2.46.0-py311")},
+      {"raycronjob-name", replaced(sample("ray-cronjob.sample.yaml"), "  name: raycronjob-sample",
+                                   "  name: raycronjob-sample-with-a-name-that-is-too-long")},
       {"rayjob-no-shutdown", replaced(job_with(""), "  shutdownAfterJobFinishes: true\n", "")},
       {"rdma-without-ipc-lock",
        cluster_with("            env: [{name: NCCL_IB_HCA, value: mlx5}]\n"
@@ -602,7 +676,7 @@ TEST_CASE("validate: every lint fires on its example, and only it can be silence
       CHECK(std::filesystem::exists(kray::test::source_dir() + "/docs/lints/" + id + ".md"));
     }
   }
-  CHECK(cases.size() == kray::core::lint_catalog().size());
+  CHECK(cases.size() == kray::core::lint_catalog().size());  // one case per lint, no more
 }
 
 TEST_CASE("validate: the silencing annotation", "[validate]") {
