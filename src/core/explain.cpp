@@ -2,6 +2,7 @@
 #include <krayctl/core/explain.hpp>
 
 #include <krayctl/core/json.hpp>
+#include <krayctl/core/schema.hpp>
 #include <krayctl/core/validate.hpp>
 #include <krayctl/util/strings.hpp>
 
@@ -15,21 +16,7 @@ namespace {
 struct Explainer {
   const SchemaJson& root;
 
-  const SchemaJson& deref(const SchemaJson& schema) const {
-    const SchemaJson* s = &schema;
-    for (int hops = 0; hops < 32 && s->is_object(); ++hops) {
-      auto ref = s->find("$ref");
-      if (ref == s->end() || !ref->is_string()) {
-        break;
-      }
-      const SchemaJson* target = find_pointer(root, ref->get<std::string>().substr(1));
-      if (target == nullptr) {
-        break;
-      }
-      s = target;
-    }
-    return *s;
-  }
+  const SchemaJson& deref(const SchemaJson& schema) const { return follow_refs(root, schema); }
 
   // kubectl's type names: <string>, <integer>, <Object>, <[]Object>,
   // <map[string]string>, <IntOrString>, <Quantity>.

@@ -125,6 +125,29 @@ std::string format_number(double d) {
 
 }  // namespace
 
+const SchemaJson* resolve_local_ref(const SchemaJson& root, const std::string& ref) {
+  if (ref.rfind("#", 0) != 0) {
+    return nullptr;
+  }
+  return find_pointer(root, percent_decode(ref.substr(1)));
+}
+
+const SchemaJson& follow_refs(const SchemaJson& root, const SchemaJson& schema) {
+  const SchemaJson* s = &schema;
+  for (int hops = 0; hops < 32 && s->is_object(); ++hops) {
+    auto it = s->find("$ref");
+    if (it == s->end() || !it->is_string()) {
+      break;
+    }
+    const SchemaJson* target = resolve_local_ref(root, it->get<std::string>());
+    if (target == nullptr) {
+      break;
+    }
+    s = target;
+  }
+  return *s;
+}
+
 struct SchemaValidator::Impl {
   SchemaJson owned;  // when the validator was given its schema by value
   const SchemaJson& root;
@@ -148,21 +171,7 @@ struct SchemaValidator::Impl {
   }
 
   // Follows `$ref`s to the schema that says something.
-  const SchemaJson& deref(const SchemaJson& schema) const {
-    const SchemaJson* s = &schema;
-    for (int hops = 0; hops < 32 && s->is_object(); ++hops) {
-      auto it = s->find("$ref");
-      if (it == s->end() || !it->is_string()) {
-        break;
-      }
-      const SchemaJson* target = resolve_ref(it->get<std::string>());
-      if (target == nullptr) {
-        break;
-      }
-      s = target;
-    }
-    return *s;
-  }
+  const SchemaJson& deref(const SchemaJson& schema) const { return follow_refs(root, schema); }
 
   const std::regex& regex(const std::string& pattern) const {
     auto it = regexes.find(pattern);
@@ -173,10 +182,7 @@ struct SchemaValidator::Impl {
   }
 
   const SchemaJson* resolve_ref(const std::string& ref) const {
-    if (ref.rfind("#", 0) != 0) {
-      return nullptr;
-    }
-    return find_pointer(root, percent_decode(ref.substr(1)));
+    return resolve_local_ref(root, ref);
   }
 
   struct Ctx {

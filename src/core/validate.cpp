@@ -435,17 +435,7 @@ class CelWalker {
     return it == object->end() ? nullptr : &*it;
   }
 
-  const SchemaJson& deref(const SchemaJson& schema) const {
-    const SchemaJson* s = &schema;
-    while (const SchemaJson* ref = member(s, "$ref")) {
-      const SchemaJson* target = find_pointer(m_root, ref->get<std::string>().substr(1));
-      if (target == nullptr) {
-        break;
-      }
-      s = target;
-    }
-    return *s;
-  }
+  const SchemaJson& deref(const SchemaJson& schema) const { return follow_refs(m_root, schema); }
 
   void check(const SchemaJson& rule, const Json& inst, const std::string& pointer) {
     const std::string text = rule.value("rule", "");

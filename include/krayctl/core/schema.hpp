@@ -32,6 +32,13 @@ using FormatCheck = std::function<std::optional<std::string>(const Json&)>;
 // as a non-string (`on`, `08`), else "". Lets type errors explain themselves.
 using RawScalarLookup = std::function<std::string(const std::string& pointer)>;
 
+// Resolves a local `$ref` ("#/definitions/d7", URI-encoded as JSON Schema
+// says) against `root`; nullptr for other refs or a missing target.
+const SchemaJson* resolve_local_ref(const SchemaJson& root, const std::string& ref);
+
+// Returns `schema`, or what its chain of `$ref`s leads to (at most 32 hops).
+const SchemaJson& follow_refs(const SchemaJson& root, const SchemaJson& schema);
+
 enum class SchemaDialect {
   // Plain JSON Schema: keys not named by `properties` are allowed unless
   // `additionalProperties` says otherwise.
