@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace kray::core {
 
@@ -184,7 +185,7 @@ bool requests_rdma(const Json* container) {
 }
 
 std::string format_amount(double v) {
-  if (v == static_cast<double>(static_cast<long long>(v))) {
+  if (std::fabs(v) < 1e15 && v == std::floor(v)) {  // range first: the cast is UB beyond it
     return std::to_string(static_cast<long long>(v));
   }
   return Json(v).dump();

@@ -16,6 +16,8 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <map>
@@ -47,12 +49,20 @@ std::optional<long long> integer_of(const Json* value) {
   if (value == nullptr) {
     return std::nullopt;
   }
+  if (value->is_number_unsigned()) {
+    const auto u = value->get<std::uint64_t>();
+    return u <= static_cast<std::uint64_t>(std::numeric_limits<long long>::max())
+               ? std::optional<long long>(static_cast<long long>(u))
+               : std::nullopt;
+  }
   if (value->is_number_integer()) {
     return value->get<long long>();
   }
   if (value->is_number_float()) {
+    // Range first: converting a double beyond long long is undefined (the
+    // fuzzer found 1e300 here).
     const double d = value->get<double>();
-    if (d == static_cast<double>(static_cast<long long>(d)) && d > -9.2e18 && d < 9.2e18) {
+    if (d > -9.2e18 && d < 9.2e18 && d == std::floor(d)) {
       return static_cast<long long>(d);
     }
   }
