@@ -71,6 +71,12 @@ void apply_namespace(const Document& doc,
     return;
   }
   Json& meta = manifest["metadata"];
+  if (!meta.is_object()) {
+    diags.push_back(core::make_diagnostic(
+        doc, "/metadata",
+        "expected a mapping, got " + core::json_type_name(meta) + "; cannot set --namespace"));
+    return;
+  }
   if (auto it = meta.find("namespace"); it != meta.end() && it->is_string() && *it != ns) {
     const std::string pointer = core::is_compact_spec(doc) ? "/namespace" : "/metadata/namespace";
     diags.push_back(

@@ -8,6 +8,7 @@
 #include <krayctl/core/spec.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/file_system.hpp>
+#include <krayctl/util/assert.hpp>
 #include <krayctl/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -84,19 +85,24 @@ bool looks_like_spec(const Json& root) {
 void validate_document(Document& doc,
                        bool found_in_directory,
                        const core::ValidateOptions& options,
-                       const core::Templates& templates,
+                       std::optional<core::Templates>& templates,
                        const Deps& deps,
                        ValidationReport& report) {
   ++report.documents;
-  if (core::is_compact_spec(doc) && found_in_directory && !looks_like_spec(doc.root)) {
-    ++report.skipped;
-    return;
-  }
   if (core::is_compact_spec(doc)) {
+    if (found_in_directory && !looks_like_spec(doc.root)) {
+      ++report.skipped;
+      return;
+    }
     ++report.specs;
+    if (!templates) {  // parsed once, and only when a spec needs them
+      auto builtin = core::builtin_templates();
+      KRAY_ASSERT(builtin.has_value());
+      templates = std::move(*builtin);
+    }
     RenderOptions render_options;
     auto manifest =
-        detail::render_document(doc, render_options, templates, deps, report.diagnostics);
+        detail::render_document(doc, render_options, *templates, deps, report.diagnostics);
     if (!manifest) {
       return;
     }
@@ -112,9 +118,8 @@ void validate_document(Document& doc,
   // kubectl's `kind: List` (what `krayctl render -o json` writes for
   // several manifests).
   const Json* kind = core::find_pointer(doc.root, "/kind");
-  const Json* items = kind != nullptr && *kind == "List"
-                          ? core::find_pointer(doc.root, "/items")
-                          : nullptr;
+  const Json* items =
+      kind != nullptr && *kind == "List" ? core::find_pointer(doc.root, "/items") : nullptr;
   if (items != nullptr && items->is_array()) {
     for (std::size_t i = 0; i < items->size(); ++i) {
       if (core::ray_kind_of((*items)[i])) {
@@ -290,7 +295,7 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
     return make_error(ErrorCode::usage, "no input: give files, directories, or - for stdin");
   }
   KRAY_TRY_ASSIGN(const auto core_opts, core_options(options));
-  KRAY_TRY_ASSIGN(const auto templates, core::builtin_templates());
+  std::optional<core::Templates> templates;
   ValidationReport report;
   for (const auto& input : expand_inputs(options.inputs, deps, report.diagnostics)) {
     ++report.files;

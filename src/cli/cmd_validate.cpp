@@ -59,7 +59,7 @@ void add_validate_command(CommandContext& ctx) {
                   "RayJobDeletionPolicy=true|false, RayServiceIncrementalUpgrade=true|false "
                   "(defaults: those of KubeRay v1.6.2)")
       ->expected(1)
-      ->allow_extra_args(false)  // one value per flag: `--disable x a.yaml b.yaml`
+      ->allow_extra_args(false)  // one value per flag, as --disable
       ->take_all();
   ctx.choices["validate"]["--output"] = {"text", "json", "sarif"};
   ctx.choices["validate"]["-o"] = {"text", "json", "sarif"};

@@ -474,20 +474,20 @@ void check_deletion_strategy(Checker& c,
     const std::string policy = string_of(child(rule, "policy"));
     const Json* job_status = child(cond, "jobStatus");
     const Json* deploy_status = child(cond, "jobDeploymentStatus");
-    // Both / neither set: the CRD's CEL rules on `condition` report them.
+    // Both / neither set: the CRD's CEL rules on `condition` report them,
+    // and the operator checks such a rule no further.
     // ttlSeconds < 0: the CRD's `minimum: 0` reports it.
+    if ((job_status == nullptr) == (deploy_status == nullptr)) {
+      continue;
+    }
     if (selector && is_delete_cluster_or_workers(policy)) {
       c.error(k_rule_kuberay, ptr(rp, "policy"),
               prefix + "policy " + util::quote(policy) +
-                  " is not supported when clusterSelector "
-                  "is set");
+                  " is not supported when clusterSelector is set");
     }
     if (policy == "DeleteWorkers" && autoscaling) {
       c.error(k_rule_kuberay, ptr(rp, "policy"),
               prefix + "policy 'DeleteWorkers' is not supported with autoscaling enabled");
-    }
-    if ((job_status == nullptr) == (deploy_status == nullptr)) {
-      continue;
     }
     const std::string status_kind = job_status != nullptr ? "JobStatus" : "JobDeploymentStatus";
     const std::string status = string_of(job_status != nullptr ? job_status : deploy_status);
@@ -502,22 +502,18 @@ void check_deletion_strategy(Checker& c,
   }
   // 52: for one condition, workers go no later than the cluster, the
   // cluster no later than the RayJob itself.
+  // The operator compares neighbours in this order, not every pair.
   const std::vector<std::string> order = {"DeleteWorkers", "DeleteCluster", "DeleteSelf"};
   for (const auto& [status, by_policy] : ttls) {
-    for (std::size_t a = 0; a < order.size(); ++a) {
-      for (std::size_t b = a + 1; b < order.size(); ++b) {
-        auto lo = by_policy.find(order[a]);
-        auto hi = by_policy.find(order[b]);
-        if (lo == by_policy.end() || hi == by_policy.end()) {
-          continue;
-        }
-        if (hi->second.first < lo->second.first) {
-          c.error(
-              k_rule_kuberay, ptr(sp, "deletionRules", hi->second.second) + "/condition/ttlSeconds",
-              "for " + status + ": " + order[b] + " TTL (" + std::to_string(hi->second.first) +
-                  ") must be >= " + order[a] + " TTL (" + std::to_string(lo->second.first) + ")");
-        }
+    for (std::size_t a = 0; a + 1 < order.size(); ++a) {
+      auto lo = by_policy.find(order[a]);
+      auto hi = by_policy.find(order[a + 1]);
+      if (lo == by_policy.end() || hi == by_policy.end() || hi->second.first >= lo->second.first) {
+        continue;
       }
+      c.error(k_rule_kuberay, ptr(sp, "deletionRules", hi->second.second) + "/condition/ttlSeconds",
+              "for " + status + ": " + order[a + 1] + " TTL (" + std::to_string(hi->second.first) +
+                  ") must be >= " + order[a] + " TTL (" + std::to_string(lo->second.first) + ")");
     }
   }
 }
@@ -600,7 +596,7 @@ void check_ray_job_spec(Checker& c,
             "K8s token auth mode is not supported for RayJob");
   }
   if (cluster_spec != nullptr) {
-    check_cluster_spec(c, {cluster_spec, ptr(base, "rayClusterSpec"), "RayJob ", annotations});
+    check_cluster_spec(c, {cluster_spec, ptr(base, "rayClusterSpec"), annotations});
   }
   if (const Json* env = child(spec, "runtimeEnvYAML"); env != nullptr && env->is_string()) {  // 61
     auto source = std::make_shared<SourceFile>();
@@ -671,8 +667,7 @@ void check_ray_service(Checker& c) {
             "K8s token auth mode is not supported for RayService");
   }
   if (cluster != nullptr) {
-    check_cluster_spec(c,
-                       {cluster, "/spec/rayClusterConfig", "RayService ", c.annotations()});  // 67
+    check_cluster_spec(c, {cluster, "/spec/rayClusterConfig", c.annotations()});  // 67
   }
   if (!string_of(child(child(child(child(cluster, "headGroupSpec"), "headService"), "metadata"),
                        "name"))
@@ -784,6 +779,9 @@ std::optional<int> cron_value(const std::string& text, const CronField& f) {
 
 std::optional<std::string> check_cron_field(const std::string& field, const CronField& f) {
   for (const auto& part : util::split(field, ',')) {
+    if (part.empty()) {
+      continue;  // strings.FieldsFunc drops empty parts ("0,,30")
+    }
     std::string range = part;
     if (auto slash = part.find('/'); slash != std::string::npos) {
       range = part.substr(0, slash);
@@ -886,7 +884,7 @@ void check_operator_rules(Checker& c) {
   switch (c.kind()) {
     case RayKind::ray_cluster:
       check_ray_cluster(c);
-      check_cluster_spec(c, {child(&c.object(), "spec"), "/spec", "", c.annotations()});
+      check_cluster_spec(c, {child(&c.object(), "spec"), "/spec", c.annotations()});
       break;
     case RayKind::ray_job:
       check_ray_job(c);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/core/quantity.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -284,7 +285,11 @@ std::optional<double> parse_go_duration(std::string_view text) {
     if (digits == 0 || std::count(text.begin(), text.begin() + static_cast<long>(i), '.') > 1) {
       return std::nullopt;
     }
-    const double number = std::stod(std::string(text.substr(0, i)));
+    double number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + i, number);
+    if (ec != std::errc() || end != text.data() + i) {
+      return std::nullopt;  // out of range, or "1." forms from_chars reads short
+    }
     text.remove_prefix(i);
     const Unit* unit = nullptr;
     for (const auto& u : k_units) {

@@ -202,6 +202,9 @@ struct SchemaValidator::Impl {
     for (const auto& t : types) {
       described.push_back(describe_type(t));
     }
+    if (described.empty()) {
+      return "unexpected " + json_type_name(inst);  // `anyOf: []`
+    }
     std::string expected = described.back();
     if (described.size() > 1) {
       described.pop_back();
@@ -282,14 +285,19 @@ struct SchemaValidator::Impl {
                   const Json& inst,
                   const std::string& ptr,
                   Ctx& ctx) const {
+    auto konst = schema.find("const");
+    auto it = schema.find("enum");
+    const bool has_enum = it != schema.end() && it->is_array();
+    if (konst == schema.end() && !has_enum) {
+      return;
+    }
     // Compared as std::map-based JSON: key order does not matter.
     const SchemaJson value(inst);
-    if (auto it = schema.find("const"); it != schema.end() && *it != value) {
+    if (konst != schema.end() && *konst != value) {
       add(ctx, ViolationKind::value, ptr,
-          "must be " + util::quote(it->is_string() ? it->get<std::string>() : it->dump()));
+          "must be " + util::quote(konst->is_string() ? konst->get<std::string>() : konst->dump()));
     }
-    auto it = schema.find("enum");
-    if (it == schema.end() || !it->is_array()) {
+    if (!has_enum) {
       return;
     }
     for (const auto& e : *it) {

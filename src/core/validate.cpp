@@ -218,20 +218,20 @@ std::vector<ClusterSpec> Checker::cluster_specs() const {
   const Json* spec = child(&m_object, "spec");
   switch (m_kind) {
     case RayKind::ray_cluster:
-      return {{spec, "/spec", "", annotations()}};
+      return {{spec, "/spec", annotations()}};
     case RayKind::ray_job:
       if (const Json* s = child(spec, "rayClusterSpec")) {
-        return {{s, "/spec/rayClusterSpec", "RayJob ", annotations()}};
+        return {{s, "/spec/rayClusterSpec", annotations()}};
       }
       return {};
     case RayKind::ray_service:
       if (const Json* s = child(spec, "rayClusterConfig")) {
-        return {{s, "/spec/rayClusterConfig", "RayService ", annotations()}};
+        return {{s, "/spec/rayClusterConfig", annotations()}};
       }
       return {};
     case RayKind::ray_cron_job:
       if (const Json* s = child(child(spec, "jobTemplate"), "rayClusterSpec")) {
-        return {{s, "/spec/jobTemplate/rayClusterSpec", "RayJob ", nullptr}};
+        return {{s, "/spec/jobTemplate/rayClusterSpec", nullptr}};
       }
       return {};
   }
@@ -466,6 +466,28 @@ class CelWalker {
   detail::Checker& m_checker;
 };
 
+// What the API server's decoding into Go's ObjectMeta does before any
+// check: null fields, and null label or annotation values, become empty
+// (Helm and kustomize output often has `labels:` with nothing under it).
+void normalize_object_meta(Json& object) {
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) {
+    return;
+  }
+  for (auto it = meta->begin(); it != meta->end();) {
+    it = it->is_null() ? meta->erase(it) : std::next(it);
+  }
+  for (const char* field : {"labels", "annotations"}) {
+    auto map = meta->find(field);
+    if (map == meta->end() || !map->is_object()) {
+      continue;
+    }
+    for (auto it = map->begin(); it != map->end();) {
+      it = it->is_null() ? map->erase(it) : std::next(it);
+    }
+  }
+}
+
 // The API server's ObjectMeta validation, which CRD schemas leave out.
 void check_object_meta(const Json& object, RayKind kind, detail::Checker& c) {
   const Json* meta = child(&object, "metadata");
@@ -501,8 +523,12 @@ void check_object_meta(const Json& object, RayKind kind, detail::Checker& c) {
       c.error(k_rule_metadata, pointer_append("/metadata", it.key()), msg, true);
     }
   }
+  // An empty name or namespace is an unset one, as in Go.
   const Json* name = child(meta, "name");
-  if (name == nullptr && child(meta, "generateName") == nullptr) {
+  if (name != nullptr && name->is_string() && name->get_ref<const std::string&>().empty()) {
+    name = nullptr;
+  }
+  if (name == nullptr && string_of(child(meta, "generateName")).empty()) {
     c.error(k_rule_metadata, "/metadata", "missing required field 'name'", true);
   }
   if (name != nullptr && !name->is_string()) {
@@ -516,7 +542,7 @@ void check_object_meta(const Json& object, RayKind kind, detail::Checker& c) {
                   util::quote(name->get<std::string>()) + ": " + *why);
     }
   }
-  if (const Json* ns = child(meta, "namespace"); ns != nullptr) {
+  if (const Json* ns = child(meta, "namespace"); ns != nullptr && *ns != "") {
     if (!ns->is_string()) {
       c.error(k_rule_metadata, "/metadata/namespace",
               "expected a string, got " + json_type_name(*ns));
@@ -620,6 +646,7 @@ void validate_object(const Document& doc,
   // What the API server would store: nulls dropped, defaults applied. The
   // operator's rules see this object (maxReplicas defaulted, for one).
   Json object = *node;
+  normalize_object_meta(object);
   const SchemaValidator& validator = validator_for(*kind);
   validator.default_and_prune(object);
 

@@ -38,8 +38,7 @@ std::string env_value(const Json* container, std::string_view name);
 // /spec/jobTemplate/rayClusterSpec.
 struct ClusterSpec {
   const Json* spec = nullptr;
-  std::string pointer;       // of `spec`, relative to the object
-  std::string owner_prefix;  // "" or "RayJob " / "RayService ": for messages
+  std::string pointer;  // of `spec`, relative to the object
   // The annotations the operator validates this spec with: those of the
   // object that holds it, or none for a RayCronJob's template (the operator
   // checks it as a RayJob without annotations).

@@ -127,6 +127,13 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
               "'enableInTreeAutoscaling'? (spec.enableInTreeAutoscalng)\n",
               0) == 0);
   }
+  SECTION("-n with a manifest whose metadata is not a mapping: an error, not a crash") {
+    fs.with_file("m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: [a]\n");
+    RenderOptions o = opts({"m.yaml"});
+    o.namespace_ = "team";
+    REQUIRE_FALSE(render(o));
+    CHECK(console.err_text.rfind("m.yaml:3:11: error: expected a mapping, got list", 0) == 0);
+  }
   SECTION("manifests pass through") {
     fs.with_file("m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
     REQUIRE(render(opts({"m.yaml"})));

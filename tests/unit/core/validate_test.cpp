@@ -368,12 +368,16 @@ TEST_CASE("validate: operator rules", "[validate]") {
         "      - {policy: DeleteSelf, condition: {jobStatus: FAILED, ttlSeconds: 10}}\n"
         "      - {policy: DeleteSelf, condition: {jobStatus: FAILED, ttlSeconds: 20}}\n"
         "      - {policy: DeleteCluster, condition: {jobStatus: SUCCEEDED, ttlSeconds: 30}}\n"
-        "      - {policy: DeleteSelf, condition: {jobStatus: SUCCEEDED, ttlSeconds: 5}}\n");
+        "      - {policy: DeleteSelf, condition: {jobStatus: SUCCEEDED, ttlSeconds: 5}}\n"
+        "      - {policy: DeleteWorkers, condition: {jobStatus: SUCCEEDED, ttlSeconds: 40}}\n");
     INFO(Catch::Detail::stringify(c.lines()));
     CHECK(c.find("kuberay", "spec.deletionStrategy.deletionRules[1]") != nullptr);
     CHECK(c.find("kuberay", "spec.deletionStrategy.deletionRules[2].policy") != nullptr);
     CHECK(c.find("kuberay", "spec.deletionStrategy.deletionRules[3].condition.ttlSeconds") !=
           nullptr);
+    // Neighbours only, as the operator compares: DeleteCluster < DeleteWorkers
+    // and DeleteSelf < DeleteCluster, not DeleteSelf < DeleteWorkers as well.
+    CHECK(c.lines("kuberay").size() == 5);
   }
   SECTION("RayService: headService name; RayJob and RayService: no K8s token auth") {
     std::string y = sample("ray-service.sample.yaml");
@@ -509,6 +513,28 @@ TEST_CASE("validate: no false errors where KubeRay is lenient", "[validate]") {
     kray::core::ValidateOptions read_back;
     read_back.check_status = true;
     CHECK(validate(y, read_back).find("kuberay", "status.conditions") != nullptr);
+  }
+  SECTION("null and empty metadata fields are unset, as Go decodes them") {
+    const std::string y =
+        "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata:\n  name: demo\n  namespace: ''\n"
+        "  labels:\n  annotations: {a: null, krayctl.io/disable-lints: no-gcs-ft}\n"
+        "spec: {headGroupSpec: {template: {spec: {containers: [{name: h, image: "
+        "'rayproject/ray:2.55.1'}]}}}}\n";
+    CHECK(validate(y).lines() == std::vector<std::string>{});
+  }
+  SECTION("cron: empty list parts are dropped, as strings.FieldsFunc does") {
+    std::string y = sample("ray-cronjob.sample.yaml");
+    const auto at = y.find("schedule:");
+    REQUIRE(at != std::string::npos);
+    y.replace(at, y.find('\n', at) - at, "schedule: \"0,,30 * * * *\"");
+    CHECK(validate(y).lines("kuberay").empty());
+  }
+  SECTION("a huge duration is an invalid one, not a crash") {
+    std::string y = replaced(sample("ray-service.sample.yaml"), "  name: rayservice-sample",
+                             "  name: rayservice-sample\n  annotations: "
+                             "{ray.io/initializing-timeout: '1" +
+                                 std::string(400, '0') + "s'}");
+    CHECK(validate(y).lines("kuberay").size() == 1);
   }
   SECTION("a dashboard port on the head Service counts") {
     std::string ports = replaced(k_cluster, "            image: rayproject/ray:2.55.1\n",
