@@ -5,6 +5,7 @@
 
 #include <krayctl/core/diagnostic.hpp>
 #include <krayctl/core/document.hpp>
+#include <krayctl/core/k8s_names.hpp>
 #include <krayctl/core/render.hpp>
 #include <krayctl/core/set_path.hpp>
 #include <krayctl/core/spec.hpp>
@@ -245,6 +246,12 @@ std::optional<Json> render_document(Document& doc,
 Result<Rendered> render_inputs(const RenderOptions& options, const Deps& deps) {
   if (options.inputs.empty()) {
     return make_error(ErrorCode::usage, "no input: give one or more spec files, or - for stdin");
+  }
+  if (!options.namespace_.empty()) {
+    if (auto why = core::check_dns1123_label(options.namespace_)) {
+      return make_error(ErrorCode::usage,
+                        "--namespace " + util::quote(options.namespace_) + ": " + *why);
+    }
   }
   KRAY_TRY_ASSIGN(auto templates, templates_for(options, deps));
   Rendered out;

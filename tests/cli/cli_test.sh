@@ -45,6 +45,10 @@ expect_empty "$tmp/out" "missing file: stdout"
 # --templates must be a directory
 expect_rc 2 "--templates not a dir" "$KRAYCTL" render examples/quickstart.yaml --templates "$tmp/nope"
 
+# a bad -n is a usage error, not an invalid manifest
+expect_rc 2 "bad -n" "$KRAYCTL" render -n Team_A examples/quickstart.yaml
+expect_contains "$tmp/err" "--namespace 'Team_A': must be a DNS-1123 label" "bad -n message"
+
 # a repeatable flag takes one value: files may follow it
 expect_rc 0 "--set between files" "$KRAYCTL" render examples/quickstart.yaml --set workers[0].gpus=1 examples/rl-train.yaml
 [ "$(grep -c '^kind: Ray' "$tmp/out")" -eq 2 ] || fail "--set between files: two manifests expected"
