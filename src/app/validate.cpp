@@ -267,10 +267,6 @@ std::string format_sarif(const ValidationReport& report) {
 
 Result<std::set<std::string, std::less<>>> parse_lint_ids(const std::vector<std::string>& args) {
   std::set<std::string, std::less<>> out;
-  std::vector<std::string> ids;
-  for (const auto& l : core::lint_catalog()) {
-    ids.emplace_back(l.id);
-  }
   for (const auto& arg : args) {
     for (const auto& part : util::split(arg, ',')) {
       const std::string id(util::trim(part));
@@ -278,11 +274,8 @@ Result<std::set<std::string, std::less<>>> parse_lint_ids(const std::vector<std:
         continue;
       }
       if (core::find_lint(id) == nullptr) {
-        std::string msg = "--disable: unknown lint " + util::quote(id);
-        if (auto best = util::closest_match(id, ids); !best.empty()) {
-          msg += "; did you mean " + util::quote(best) + "?";
-        }
-        return make_error(ErrorCode::usage, msg + " (docs/lints/README.md lists them)");
+        return make_error(ErrorCode::usage, "--disable: " + core::unknown_lint_message(id) +
+                                                " (docs/lints/README.md lists them)");
       }
       out.insert(id);
     }

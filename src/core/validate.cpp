@@ -179,18 +179,11 @@ Checker::Checker(const Document& doc,
       continue;
     }
     if (find_lint(trimmed) == nullptr) {
-      std::vector<std::string> ids;
-      for (const auto& l : lint_catalog()) {
-        ids.emplace_back(l.id);
-      }
-      std::string msg = "unknown lint " + util::quote(trimmed) + " in annotation " +
-                        std::string(k_disable_lints_annotation);
-      if (auto best = util::closest_match(trimmed, ids); !best.empty()) {
-        msg += "; did you mean " + util::quote(best) + "?";
-      }
       Diagnostic d =
           make_diagnostic(m_doc, m_base + ptr("/metadata/annotations", k_disable_lints_annotation),
-                          std::move(msg), false, Severity::warning);
+                          unknown_lint_message(trimmed) + " in annotation " +
+                              std::string(k_disable_lints_annotation),
+                          false, Severity::warning);
       d.rule = "krayctl";
       m_out.push_back(std::move(d));
       continue;
@@ -610,6 +603,18 @@ std::optional<RayKind> ray_kind_of(const Json& object) {
     }
   }
   return std::nullopt;
+}
+
+std::string unknown_lint_message(std::string_view id) {
+  std::vector<std::string> ids;
+  for (const auto& l : lint_catalog()) {
+    ids.emplace_back(l.id);
+  }
+  std::string msg = "unknown lint " + util::quote(id);
+  if (auto best = util::closest_match(id, ids); !best.empty()) {
+    msg += "; did you mean " + util::quote(best) + "?";
+  }
+  return msg;
 }
 
 bool is_known_cel_rule(std::string_view rule) {

@@ -46,6 +46,8 @@ struct LintInfo {
 // Every lint krayctl has, in ID order.
 std::span<const LintInfo> lint_catalog();
 const LintInfo* find_lint(std::string_view id);
+// "unknown lint 'x'; did you mean 'y'?" for an ID find_lint does not know.
+std::string unknown_lint_message(std::string_view id);
 
 // The KubeRay operator feature gates that change its validation, with their
 // v1.6.2 defaults (ray-operator/pkg/features/features.go).
