@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/app/validate.hpp>
+
+#include "../../support/catch.hpp"
+#include "../../support/fakes.hpp"
+
+using kray::app::ReportFormat;
+using kray::app::ValidateOptions;
+using kray::core::Json;
+
+namespace {
+
+const char* const k_cluster =
+    "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: c}\n"
+    "spec: {headGroupSpec: {template: {spec: {containers: [{name: h, image: "
+    "'rayproject/ray:2.55.1'}]}}}}\n";
+
+struct ValidateFixture : kray::test::FakeDeps {
+  kray::Result<kray::app::ValidationReport> run(std::vector<std::string> inputs) {
+    ValidateOptions o;
+    o.inputs = std::move(inputs);
+    return kray::app::validate_inputs(o, deps);
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(ValidateFixture, "app::validate_inputs", "[app]") {
+  SECTION("a directory: YAML files below it, in order; hidden entries and other files skipped") {
+    fs.with_file("repo/b.yaml", k_cluster)
+        .with_file("repo/sub/a.yml", std::string(k_cluster) +
+                                         "---\napiVersion: v1\nkind: Service\n"
+                                         "metadata: {name: s}\n")
+        .with_file("repo/.git/config.yaml", "not: [yaml")
+        .with_file("repo/notes.txt", "not yaml: [");
+    auto r = run({"repo"});
+    REQUIRE(r);
+    CHECK(r->files == 2);
+    CHECK(r->documents == 3);
+    CHECK(r->objects == 2);
+    CHECK(r->skipped == 1);
+    REQUIRE(r->diagnostics.size() == 2);  // no-gcs-ft, once per cluster
+    CHECK(r->diagnostics[0].where.file == "repo/b.yaml");
+    CHECK(r->diagnostics[1].where.file == "repo/sub/a.yml");
+    CHECK(fs.reads == std::vector<std::string>{"repo/b.yaml", "repo/sub/a.yml"});
+  }
+  SECTION("stdin, and an unknown --disable ID is a usage error") {
+    console.stdin_text = k_cluster;
+    auto r = run({"-"});
+    REQUIRE(r);
+    CHECK(r->objects == 1);
+    ValidateOptions o;
+    o.inputs = {"-"};
+    o.disable = {"no-gcs-ft,imge-tag-latest"};
+    auto bad = kray::app::validate_inputs(o, deps);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == kray::ErrorCode::usage);
+    CHECK(bad.error().message ==
+          "--disable: unknown lint 'imge-tag-latest'; did you mean 'image-tag-latest'? "
+          "(docs/lints/README.md lists them)");
+  }
+  SECTION("the JSON report carries the counts and every diagnostic") {
+    fs.with_file("c.yaml", k_cluster);
+    auto r = run({"c.yaml"});
+    REQUIRE(r);
+    const Json j = Json::parse(kray::app::format_report(*r, ReportFormat::json, false));
+    CHECK(j["objects"] == 1);
+    CHECK(j["errors"] == 0);
+    CHECK(j["warnings"] == 1);
+    CHECK(j["diagnostics"][0]["rule"] == "no-gcs-ft");
+    CHECK(j["diagnostics"][0]["file"] == "c.yaml");
+    CHECK(j["diagnostics"][0]["line"] == 4);
+  }
+}
