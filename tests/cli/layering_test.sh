@@ -37,4 +37,9 @@ for f in $(find src/core src/app src/cli -name '*.[ch]pp'); do
     fail "$f: write through io::Console"
   fi
 done
+# fakekube is an independent implementation (issue 4): it must not read
+# Kubernetes or KubeRay documents through krayctl's own code.
+if grep -rnE '#include [<"](krayctl/|.*src/)' tests/support/fakekube 2>/dev/null; then
+  fail "tests/support/fakekube must not include krayctl code"
+fi
 finish
