@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 
 namespace fakekube {
 
@@ -115,11 +116,14 @@ Json spec_part(const Json& object) {
 
 }  // namespace
 
+// [a-z0-9]([-a-z0-9]*[a-z0-9])? without a length limit.
+bool label_chars_ok(std::string_view s) {
+  return !s.empty() && lower_alnum(s.front()) && lower_alnum(s.back()) &&
+         std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
+}
+
 std::optional<std::string> invalid_dns1123_label(const std::string& s) {
-  const bool ok =
-      !s.empty() && s.size() <= 63 && lower_alnum(s.front()) && lower_alnum(s.back()) &&
-      std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
-  if (ok) {
+  if (s.size() <= 63 && label_chars_ok(s)) {
     return std::nullopt;
   }
   if (s.size() > 63) {
@@ -135,10 +139,8 @@ std::optional<std::string> invalid_dns1123_subdomain(const std::string& s) {
   std::size_t start = 0;
   while (ok && start <= s.size()) {
     const auto dot = s.find('.', start);
-    const std::string label =
-        s.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    ok = !label.empty() && lower_alnum(label.front()) && lower_alnum(label.back()) &&
-         std::all_of(label.begin(), label.end(), [](char c) { return lower_alnum(c) || c == '-'; });
+    ok = label_chars_ok(std::string_view(s).substr(
+        start, dot == std::string::npos ? std::string::npos : dot - start));
     if (dot == std::string::npos) {
       break;
     }
@@ -188,10 +190,7 @@ Store::Store(std::function<std::string()> now, std::size_t history)
 
 void Store::add_type(ResourceType type) {
   const std::string key = type.group + "/" + type.version + "/" + type.resource;
-  auto [it, fresh] = m_types.emplace(key, std::move(type));
-  if (fresh) {
-    m_type_list.push_back(&it->second);
-  }
+  m_types.emplace(key, std::move(type));
 }
 
 const ResourceType* Store::find_type(const std::string& group,
@@ -290,7 +289,9 @@ Result<Json> Store::create(const ResourceType& type, const std::string& ns, Json
     }
     name = prefix + random_suffix();
   }
-  if (auto why = invalid_dns1123_subdomain(name)) {
+  // Namespace names are DNS-1123 labels; other objects' are subdomains.
+  const bool is_namespace = !type.namespaced && type.resource == "namespaces";
+  if (auto why = is_namespace ? invalid_dns1123_label(name) : invalid_dns1123_subdomain(name)) {
     return tl::unexpected(invalid(type, name, "metadata.name", "FieldValueInvalid",
                                   "Invalid value: \"" + name + "\": " + *why));
   }

@@ -80,7 +80,6 @@ class Store {
   const ResourceType* find_type(const std::string& group,
                                 const std::string& version,
                                 const std::string& resource) const;
-  const std::vector<const ResourceType*>& types() const { return m_type_list; }
 
   // POST: validates apiVersion/kind, name or generateName, the namespace;
   // assigns uid, resourceVersion, generation 1 and creationTimestamp.
@@ -126,7 +125,6 @@ class Store {
   std::function<std::string()> m_now;
   std::size_t m_history_limit;
   std::map<std::string, ResourceType> m_types;  // "group/version/resource"
-  std::vector<const ResourceType*> m_type_list;
   std::map<const ResourceType*, std::map<Key, Json>> m_objects;
   std::vector<WatchEvent> m_history;
   std::uint64_t m_oldest_rv = 0;  // events after this version are all in m_history

@@ -44,6 +44,12 @@ struct Checked {
     return nullptr;
   }
 
+  // The message of the diagnostic of `rule` at `path`, or "(none)".
+  std::string message(const std::string& rule, const std::string& path) const {
+    const Diagnostic* d = find(rule, path);
+    return d != nullptr ? d->message : "(none)";
+  }
+
   std::size_t errors() const {
     std::size_t n = 0;
     for (const auto& d : diags) {
@@ -243,9 +249,7 @@ TEST_CASE("validate: API server semantics", "[validate]") {
                                "    - groupName: null\n"
                                "      template: {spec: {containers: [{name: w, image: "
                                "'rayproject/ray:2.55.1'}]}}\n");
-    REQUIRE(c.find("schema", "spec.workerGroupSpecs[0]") != nullptr);
-    CHECK(c.find("schema", "spec.workerGroupSpecs[0]")->message ==
-          "missing required key 'groupName'");
+    CHECK(c.message("schema", "spec.workerGroupSpecs[0]") == "missing required key 'groupName'");
   }
   SECTION("int-or-string takes both, and nothing else") {
     const Checked good = validate(k_cluster +
@@ -265,8 +269,7 @@ TEST_CASE("validate: API server semantics", "[validate]") {
     const Checked c = validate(k_cluster +
                                "          - name: ray-head\n"
                                "            image: busybox:1.36\n");
-    REQUIRE(c.find("schema", "spec.headGroupSpec.template.spec.containers[1]") != nullptr);
-    CHECK(c.find("schema", "spec.headGroupSpec.template.spec.containers[1]")->message ==
+    CHECK(c.message("schema", "spec.headGroupSpec.template.spec.containers[1]") ==
           "duplicate entry with name=ray-head (also item 0)");
   }
   SECTION("an int32 field beyond int32") {
@@ -276,8 +279,7 @@ TEST_CASE("validate: API server semantics", "[validate]") {
                                "      maxReplicas: 3000000000\n"
                                "      template: {spec: {containers: [{name: w, image: "
                                "'rayproject/ray:2.55.1'}]}}\n");
-    REQUIRE(c.find("schema", "spec.workerGroupSpecs[0].maxReplicas") != nullptr);
-    CHECK(c.find("schema", "spec.workerGroupSpecs[0].maxReplicas")->message.find("int32") !=
+    CHECK(c.message("schema", "spec.workerGroupSpecs[0].maxReplicas").find("int32") !=
           std::string::npos);
   }
   SECTION("format: date-time (RFC 3339)") {
@@ -408,8 +410,7 @@ TEST_CASE("validate: operator rules", "[validate]") {
     REQUIRE(at != std::string::npos);
     y.replace(at, y.find('\n', at) - at, "schedule: \"61 * * * *\"");
     const Checked c = validate(y);
-    REQUIRE(c.find("kuberay", "spec.schedule") != nullptr);
-    CHECK(c.find("kuberay", "spec.schedule")->message.find("minute") != std::string::npos);
+    CHECK(c.message("kuberay", "spec.schedule").find("minute") != std::string::npos);
     // robfig/cron: day of week 0-6; descriptors; @every needs a unit.
     const std::string line = y.substr(at, y.find('\n', at) - at);
     auto with = [&](const std::string& schedule) {

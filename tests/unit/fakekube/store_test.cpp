@@ -88,6 +88,11 @@ TEST_CASE_METHOD(StoreFixture, "fakekube::Store create and get", "[fakekube]") {
     nameless["metadata"] = Json::object();
     CHECK(store.create(*pods, "ml", nameless).error().message ==
           "Pod \"\" is invalid: metadata.name: Required value: name or generateName is required");
+    Json dotted_ns = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "a.b"}}}};
+    CHECK(store.create(*namespaces, "", dotted_ns)
+              .error()
+              .message.find("a lowercase RFC 1123 label must consist") != std::string::npos);
+    CHECK(store.create(*pods, "ml", pod("a.b")));  // a subdomain is a fine Pod name
     Json wrong_kind = pod("p3");
     wrong_kind["kind"] = "Service";
     CHECK(store.create(*pods, "ml", wrong_kind).error().code == 400);
