@@ -56,10 +56,6 @@ ApiError bad_request(const std::string& message) {
   return {400, "BadRequest", message, Json::object()};
 }
 
-std::string key_of(const ResourceType& type, const std::string& ns, const std::string& name) {
-  return type.namespaced ? ns + "/" + name : name;
-}
-
 const std::string k_base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 std::string base64(const std::string& in) {
@@ -115,6 +111,25 @@ Json spec_part(const Json& object) {
 }
 
 }  // namespace
+
+bool equivalent(const Json& a, const Json& b) {
+  if (a.is_object() && b.is_object()) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      auto other = b.find(it.key());
+      if (other == b.end() || !equivalent(it.value(), *other)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (a.is_array() && b.is_array()) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), equivalent);
+  }
+  return a == b;
+}
 
 // [a-z0-9]([-a-z0-9]*[a-z0-9])? without a length limit.
 bool label_chars_ok(std::string_view s) {
@@ -243,8 +258,9 @@ Result<void> Store::check_namespace(const ResourceType& type, const std::string&
 void Store::record(EventType type,
                    const ResourceType& resource,
                    const std::string& ns,
-                   const Json& obj) {
-  m_history.push_back({type, &resource, ns, m_rv, obj});
+                   const Json& obj,
+                   Json previous) {
+  m_history.push_back({type, &resource, ns, m_rv, obj, std::move(previous)});
   if (m_history.size() > m_history_limit) {
     const std::size_t drop = m_history.size() - m_history_limit;
     m_oldest_rv = m_history[drop - 1].resource_version;
@@ -252,7 +268,10 @@ void Store::record(EventType type,
   }
 }
 
-Result<Json> Store::create(const ResourceType& type, const std::string& ns, Json object) {
+Result<Json> Store::create(const ResourceType& type,
+                           const std::string& ns,
+                           Json object,
+                           bool dry_run) {
   if (!object.is_object()) {
     return tl::unexpected(bad_request("the body of the request is not a JSON object"));
   }
@@ -312,11 +331,14 @@ Result<Json> Store::create(const ResourceType& type, const std::string& ns, Json
     meta.erase("namespace");
   }
   meta["uid"] = next_uid();
-  meta["resourceVersion"] = std::to_string(++m_rv);
   meta["generation"] = 1;
   meta["creationTimestamp"] = m_now();
+  if (dry_run) {  // validated and returned, neither stored nor versioned
+    return object;
+  }
+  meta["resourceVersion"] = std::to_string(++m_rv);
   objects[key] = object;
-  record(EventType::added, type, key.first, object);
+  record(EventType::added, type, key.first, object, nullptr);
   return object;
 }
 
@@ -334,7 +356,8 @@ Result<Json> Store::get(const ResourceType& type,
 Result<Json> Store::update(const ResourceType& type,
                            const std::string& ns,
                            const std::string& name,
-                           Json object) {
+                           Json object,
+                           bool dry_run) {
   if (!object.is_object()) {
     return tl::unexpected(bad_request("the body of the request is not a JSON object"));
   }
@@ -375,13 +398,21 @@ Result<Json> Store::update(const ResourceType& type,
   if (type.namespaced) {
     meta["namespace"] = ns;
   }
-  if (spec_part(object) != spec_part(*current)) {
+  if (!equivalent(spec_part(object), spec_part(*current))) {
     meta["generation"] = old_meta.value("generation", 1) + 1;
+  }
+  meta["resourceVersion"] = old_meta["resourceVersion"];
+  if (equivalent(object, *current)) {
+    return object;  // nothing changed: no write, no new version, no event
+  }
+  if (dry_run) {
+    meta.erase("resourceVersion");
+    return object;
   }
   meta["resourceVersion"] = std::to_string(++m_rv);
   const Key key{type.namespaced ? ns : "", name};
   m_objects[&type][key] = object;
-  record(EventType::modified, type, key.first, object);
+  record(EventType::modified, type, key.first, object, std::move(*current));
   return object;
 }
 
@@ -397,10 +428,13 @@ Result<Json> Store::update_status(const ResourceType& type,
   if (object.is_object() && object.contains("status")) {
     updated["status"] = object["status"];
   }
+  if (equivalent(updated, *current)) {
+    return updated;  // nothing changed
+  }
   updated["metadata"]["resourceVersion"] = std::to_string(++m_rv);
   const Key key{type.namespaced ? ns : "", name};
   m_objects[&type][key] = updated;
-  record(EventType::modified, type, key.first, updated);
+  record(EventType::modified, type, key.first, updated, std::move(*current));
   return updated;
 }
 
@@ -415,37 +449,57 @@ Result<Json> Store::remove(const ResourceType& type,
   m_objects[&type].erase(key);
   Json gone = *current;
   gone["metadata"]["resourceVersion"] = std::to_string(++m_rv);
-  record(EventType::deleted, type, key.first, gone);
+  record(EventType::deleted, type, key.first, gone, std::move(*current));
   return gone;
 }
 
 Result<Json> Store::list(const ResourceType& type,
                          const std::string& ns,
                          const ListOptions& options) const {
-  std::string start;  // the first key to return
+  Key start;  // the first key to return
   if (!options.continue_token.empty()) {
     auto decoded = unbase64(options.continue_token);
     Json token = decoded ? Json::parse(*decoded, nullptr, false) : Json();
-    if (!token.is_object() || !token.contains("start") || !token["start"].is_string()) {
+    if (!token.is_object() || !token.contains("ns") || !token["ns"].is_string() ||
+        !token.contains("name") || !token["name"].is_string() || !token.contains("rv") ||
+        !token["rv"].is_number_unsigned()) {
       return tl::unexpected(bad_request("continue key is not valid: invalid continue token"));
     }
-    start = token["start"].get<std::string>();
+    // The real server reads the rest of the list at the token's revision;
+    // once that revision is compacted away, the token has expired.
+    if (token["rv"].get<std::uint64_t>() < m_oldest_rv) {
+      return tl::unexpected(ApiError{
+          410, "Expired",
+          "The provided continue parameter is too old to display a consistent list result. You "
+          "can start a new list without the continue parameter, or use the continue token in "
+          "this response to retrieve the remainder of the results. Continuing with the provided "
+          "token results in an inconsistent list - objects that were created, modified, or "
+          "deleted between the time the first chunk was returned and now may show up in the "
+          "list.",
+          Json::object()});
+    }
+    start = {token["ns"].get<std::string>(), token["name"].get<std::string>()};
   }
   Json items = Json::array();
-  std::string next;
+  std::optional<Key> next;
   std::size_t remaining = 0;
   if (auto it = m_objects.find(&type); it != m_objects.end()) {
-    for (const auto& [key, object] : it->second) {  // std::map: namespace, then name
+    const auto& objects = it->second;  // std::map: namespace, then name
+    auto from = objects.lower_bound(start);
+    if (type.namespaced && !ns.empty() && start < Key{ns, ""}) {
+      from = objects.lower_bound({ns, ""});
+    }
+    for (auto o = from; o != objects.end(); ++o) {
+      const auto& [key, object] = *o;
       if (type.namespaced && !ns.empty() && key.first != ns) {
-        continue;
+        break;  // past the namespace
       }
-      const std::string k = key_of(type, key.first, key.second);
-      if (!start.empty() && k < start) {
+      if (options.filter && !options.filter(object)) {
         continue;
       }
       if (options.limit > 0 && items.size() == options.limit) {
-        if (next.empty()) {
-          next = k;
+        if (!next) {
+          next = key;
         }
         ++remaining;
         continue;
@@ -457,13 +511,34 @@ Result<Json> Store::list(const ResourceType& type,
   list["apiVersion"] = type.api_version();
   list["kind"] = type.kind + "List";
   list["metadata"] = {{"resourceVersion", std::to_string(m_rv)}};
-  if (!next.empty()) {
-    list["metadata"]["continue"] =
-        base64(Json{{"v", "meta.k8s.io/v1"}, {"rv", m_rv}, {"start", next}}.dump());
-    list["metadata"]["remainingItemCount"] = remaining;
+  if (next) {
+    list["metadata"]["continue"] = base64(Json{
+        {"v", "meta.k8s.io/v1"},
+        {"rv", m_rv},
+        {"ns", next->first},
+        {"name", next->second}}.dump());
+    if (!options.filter) {  // the real server omits it for selector lists
+      list["metadata"]["remainingItemCount"] = remaining;
+    }
   }
   list["items"] = std::move(items);
   return list;
+}
+
+std::vector<const ResourceType*> Store::types() const {
+  std::vector<const ResourceType*> out;
+  for (const auto& [key, type] : m_types) {
+    out.push_back(&type);
+  }
+  return out;
+}
+
+void Store::for_each(const std::function<void(const ResourceType&, const Json&)>& visit) const {
+  for (const auto& [type, objects] : m_objects) {
+    for (const auto& [key, object] : objects) {
+      visit(*type, object);
+    }
+  }
 }
 
 Result<std::vector<WatchEvent>> Store::events_since(const ResourceType& type,

@@ -60,7 +60,8 @@ struct WatchEvent {
   const ResourceType* resource;
   std::string namespace_;
   std::uint64_t resource_version;
-  Json object;  // the object as of this event
+  Json object;    // the object as of this event
+  Json previous;  // before it (null for ADDED): watchers with selectors need both
 };
 
 std::string event_type_name(EventType t);  // "ADDED", "MODIFIED", "DELETED"
@@ -68,6 +69,7 @@ std::string event_type_name(EventType t);  // "ADDED", "MODIFIED", "DELETED"
 struct ListOptions {
   std::size_t limit = 0;  // 0: everything
   std::string continue_token;
+  std::function<bool(const Json&)> filter;  // selectors; counted against `limit` after it
 };
 
 class Store {
@@ -83,14 +85,19 @@ class Store {
 
   // POST: validates apiVersion/kind, name or generateName, the namespace;
   // assigns uid, resourceVersion, generation 1 and creationTimestamp.
-  Result<Json> create(const ResourceType& type, const std::string& ns, Json object);
+  // With `dry_run`, checked and returned but not stored (dryRun=All).
+  Result<Json> create(const ResourceType& type,
+                      const std::string& ns,
+                      Json object,
+                      bool dry_run = false);
   Result<Json> get(const ResourceType& type, const std::string& ns, const std::string& name) const;
   // PUT: replaces the object; a resourceVersion in it must be current (409
   // Conflict otherwise). With a status subresource, `status` is kept.
   Result<Json> update(const ResourceType& type,
                       const std::string& ns,
                       const std::string& name,
-                      Json object);
+                      Json object,
+                      bool dry_run = false);
   // PUT .../status: replaces only `status`.
   Result<Json> update_status(const ResourceType& type,
                              const std::string& ns,
@@ -113,12 +120,19 @@ class Store {
                                                std::uint64_t resource_version) const;
 
   std::uint64_t resource_version() const { return m_rv; }
+  std::vector<const ResourceType*> types() const;
+  // Every object of every type, for garbage collection and controllers.
+  void for_each(const std::function<void(const ResourceType&, const Json&)>& visit) const;
 
  private:
   using Key = std::pair<std::string, std::string>;  // namespace, name
 
   Result<void> check_namespace(const ResourceType& type, const std::string& ns) const;
-  void record(EventType type, const ResourceType& resource, const std::string& ns, const Json& obj);
+  void record(EventType type,
+              const ResourceType& resource,
+              const std::string& ns,
+              const Json& obj,
+              Json previous);
   std::string next_uid();
   std::string random_suffix();
 
@@ -132,6 +146,10 @@ class Store {
   std::uint64_t m_uid_counter = 0;
   std::uint64_t m_random = 0x2545F4914F6CDD1DULL;
 };
+
+// Equal as JSON values: object members in any order (ordered_json's own
+// == compares member order too).
+bool equivalent(const Json& a, const Json& b);
 
 // The API server's checks of object names (apimachinery validation):
 // nullopt when fine, else the reason.

@@ -14,6 +14,13 @@ using fakekube::Store;
 
 namespace {
 
+fakekube::ListOptions page(std::size_t limit, const std::string& token) {
+  fakekube::ListOptions o;
+  o.limit = limit;
+  o.continue_token = token;
+  return o;
+}
+
 struct StoreFixture {
   Store store{[] { return std::string("2026-11-26T08:00:00Z"); }, 4};
   const ResourceType* namespaces;
@@ -147,7 +154,7 @@ TEST_CASE_METHOD(StoreFixture, "fakekube::Store lists in pages", "[fakekube]") {
   for (const char* name : {"p3", "p1", "p2", "p5", "p4"}) {
     REQUIRE(store.create(*pods, "ml", pod(name)));
   }
-  auto page1 = store.list(*pods, "ml", {2, ""});
+  auto page1 = store.list(*pods, "ml", page(2, ""));
   REQUIRE(page1);
   CHECK((*page1)["kind"] == "PodList");
   CHECK((*page1)["items"].size() == 2);
@@ -159,15 +166,78 @@ TEST_CASE_METHOD(StoreFixture, "fakekube::Store lists in pages", "[fakekube]") {
     names.push_back(item["metadata"]["name"]);
   }
   while (!token.empty()) {
-    auto page = store.list(*pods, "", {2, token});
-    REQUIRE(page);
-    for (const auto& item : (*page)["items"]) {
+    auto next = store.list(*pods, "", page(2, token));
+    REQUIRE(next);
+    for (const auto& item : (*next)["items"]) {
       names.push_back(item["metadata"]["name"]);
     }
-    token = (*page)["metadata"].value("continue", "");
+    token = (*next)["metadata"].value("continue", "");
   }
   CHECK(names == std::vector<std::string>{"p1", "p2", "p3", "p4", "p5"});
-  CHECK(store.list(*pods, "ml", {2, "not-a-token"}).error().code == 400);
+  CHECK(store.list(*pods, "ml", page(2, "not-a-token")).error().code == 400);
+}
+
+TEST_CASE_METHOD(StoreFixture,
+                 "fakekube::Store pages across namespaces whose names sort unlike their keys",
+                 "[fakekube]") {
+  // "a" < "a-b" as namespaces, but "a/..." > "a-b/..." as joined strings:
+  // pages must follow the store's own order, or items repeat or vanish.
+  for (const char* ns : {"a", "a-b"}) {
+    REQUIRE(store.create(
+        *namespaces, "",
+        Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}}));
+    for (const char* name : {"x", "y"}) {
+      REQUIRE(store.create(*pods, ns, pod(name)));
+    }
+  }
+  std::vector<std::string> seen;
+  std::string token;
+  do {
+    auto p = store.list(*pods, "", page(1, token));
+    REQUIRE(p);
+    for (const auto& item : (*p)["items"]) {
+      seen.push_back(item["metadata"]["namespace"].get<std::string>() + "/" +
+                     item["metadata"]["name"].get<std::string>());
+    }
+    token = (*p)["metadata"].value("continue", "");
+  } while (!token.empty());
+  CHECK(seen == std::vector<std::string>{"a/x", "a/y", "a-b/x", "a-b/y"});
+}
+
+TEST_CASE_METHOD(StoreFixture,
+                 "fakekube::Store continue tokens expire with the history",
+                 "[fakekube]") {
+  for (const char* name : {"p1", "p2", "p3"}) {
+    REQUIRE(store.create(*pods, "ml", pod(name)));
+  }
+  auto first = store.list(*pods, "ml", page(1, ""));
+  REQUIRE(first);
+  const std::string token = (*first)["metadata"]["continue"];
+  REQUIRE(store.list(*pods, "ml", page(1, token)));
+  for (const char* name : {"q1", "q2", "q3", "q4", "q5"}) {  // history holds 4
+    REQUIRE(store.create(*pods, "ml", pod(name)));
+  }
+  auto expired = store.list(*pods, "ml", page(1, token));
+  REQUIRE(!expired);
+  CHECK(expired.error().code == 410);
+  CHECK(expired.error().reason == "Expired");
+}
+
+TEST_CASE_METHOD(StoreFixture,
+                 "fakekube::Store: an update that changes nothing writes nothing",
+                 "[fakekube]") {
+  auto created = store.create(*pods, "ml", pod("a"));
+  REQUIRE(created);
+  const auto rv = store.resource_version();
+  Json same = *created;
+  same["spec"] = Json::parse(R"({"containers":[{"image":"x","name":"c"}]})");  // members reordered
+  auto updated = store.update(*pods, "ml", "a", same);
+  REQUIRE(updated);
+  CHECK(store.resource_version() == rv);
+  CHECK((*updated)["metadata"]["resourceVersion"] == (*created)["metadata"]["resourceVersion"]);
+  same["spec"]["containers"][0]["image"] = "y";
+  REQUIRE(store.update(*pods, "ml", "a", same));
+  CHECK(store.resource_version() == rv + 1);
 }
 
 TEST_CASE_METHOD(StoreFixture, "fakekube::Store watch history and 410 Expired", "[fakekube]") {

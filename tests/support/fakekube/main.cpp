@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// The `fakekube` binary: the simulated cluster for the demo and for trying
+// krayctl (or kubectl) by hand. See docs/testing.md.
+//
+//   fakekube --kubeconfig-out PATH [--port N] [--nodes SPEC] [--no-kuberay-crds] [--speed X]
+//
+// It writes the kubeconfig only once it serves (so a script can wait for
+// the file), prints the URL, and runs until SIGTERM or SIGINT.
+#include "server.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+int main(int argc, char** argv) {
+  CLI::App app{"fakekube: a simulated Kubernetes API server for krayctl's tests and demo"};
+  std::string kubeconfig_out;
+  std::string nodes = "2x8gpu,2xcpu";
+  fakekube::ServerOptions options;
+  bool no_crds = false;
+  app.add_option("--kubeconfig-out", kubeconfig_out,
+                 "where to write the kubeconfig (admin certificate user current; contexts "
+                 "fakekube-token and fakekube-viewer for the others)")
+      ->required();
+  app.add_option("--port", options.port, "port on 127.0.0.1 (default: a free one)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--nodes", nodes, "nodes, e.g. 4x8gpu,2xcpu (default 2x8gpu,2xcpu)");
+  app.add_flag("--no-kuberay-crds", no_crds, "serve no ray.io resources");
+  app.add_option("--speed", options.speed, "simulated time runs this many times faster")
+      ->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
+  options.kuberay_crds = !no_crds;
+
+  auto node_objects = fakekube::parse_nodes(nodes);
+  if (!node_objects) {
+    std::cerr << "fakekube: --nodes: " << node_objects.error().message << "\n";
+    return 2;
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
+
+  fakekube::ApiServer server(options);
+  for (auto& node : *node_objects) {
+    if (auto r = server.create("v1", "nodes", "", node); !r) {
+      std::cerr << "fakekube: node: " << r.error().message << "\n";
+      return 1;
+    }
+  }
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+  const std::string tmp = kubeconfig_out + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << server.kubeconfig("admin");
+    if (!out) {
+      std::cerr << "fakekube: cannot write " << tmp << "\n";
+      return 1;
+    }
+  }
+  if (std::rename(tmp.c_str(), kubeconfig_out.c_str()) != 0) {
+    std::cerr << "fakekube: cannot write " << kubeconfig_out << "\n";
+    return 1;
+  }
+  std::cout << "fakekube: serving " << server.url() << " (kubeconfig " << kubeconfig_out << ")"
+            << std::endl;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cout << "fakekube: stopping" << std::endl;
+  server.stop();
+  return 0;
+}

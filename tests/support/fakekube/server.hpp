@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: Apache-2.0
+// fakekube's API server: the Store behind HTTPS on 127.0.0.1, as a
+// Kubernetes API server answers (../shared/reference/kubernetes-api.md §8.1):
+// TLS with client certificates and bearer tokens, RBAC-style 401/403,
+// discovery, CRUD for the core, batch and ray.io resources, the four patch
+// types with field managers, /status, deletion with finalizers, propagation
+// policies and owner-reference garbage collection, selectors, paginated
+// lists, watch streams (bookmarks, timeouts, 410), pods/log with follow,
+// the service proxy, and faults a test switches on.
+//
+// Thread model: cpp-httplib serves each connection on a pool thread; one
+// mutex guards the store, logs and settings; every write wakes the watch
+// streams and whoever waits in wait_for_change().
+#pragma once
+
+#include "pki.hpp"
+#include "store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace fakekube {
+
+// Simulated time: starts at the real time and runs `speed` times faster.
+class Clock {
+ public:
+  explicit Clock(double speed = 1.0);
+  double speed() const { return m_speed; }
+  std::chrono::system_clock::time_point now() const;
+  std::string rfc3339() const;  // "2026-11-26T10:00:00Z"
+  // The real time to wait for `simulated_seconds` to pass.
+  std::chrono::nanoseconds real(double simulated_seconds) const;
+
+ private:
+  double m_speed;
+  std::chrono::system_clock::time_point m_start_system;
+  std::chrono::steady_clock::time_point m_start_steady;
+};
+
+std::string to_rfc3339(std::chrono::system_clock::time_point t);
+
+// Who may call: a certificate user or a bearer token.
+struct Identity {
+  std::string name;  // the kubeconfig user: "admin", "token", "viewer"
+  std::string user;  // as authorization reads it
+  std::vector<std::string> groups;
+  bool read_only = false;  // RBAC answers 403 to writes
+  std::string token;       // bearer token; "" for a certificate user
+  CertKey client_cert;     // for a certificate user
+};
+
+// A request the server answers with an error instead of serving it.
+struct Fault {
+  std::string method;       // "" for any
+  std::string path_prefix;  // "" for any; matched against the URL path
+  int code = 503;
+  int retry_after_s = -1;  // sends Retry-After and details.retryAfterSeconds when >= 0
+  bool html = false;       // an HTML body, as a proxy in front of the server sends
+  int times = 1;           // requests it answers before it is spent
+};
+
+struct RequestRecord {
+  std::string method;
+  std::string path;
+  std::string query;
+  std::string user_agent;
+  std::string content_type;
+  std::string accept;
+  std::string user;  // "" when not authenticated
+  int status = 0;
+};
+
+struct ProxyRequest {
+  std::string method;
+  std::string path;  // after .../proxy, with a leading "/"
+  std::string query;
+  std::string body;
+  std::string content_type;
+};
+
+struct ProxyResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+using ProxyHandler = std::function<ProxyResponse(const ProxyRequest&)>;
+
+struct ServerOptions {
+  int port = 0;  // 0: a free port
+  bool kuberay_crds = true;
+  double speed = 1.0;
+  std::size_t history = 10'000;      // watch events kept (older versions: 410)
+  bool expired_server_cert = false;  // for clients' certificate checks
+  double bookmark_interval_s = 60;   // simulated seconds between BOOKMARKs
+  double default_watch_timeout_s = 1800;
+};
+
+// What the API server's DELETE takes (DeleteOptions and query parameters).
+struct DeleteRequest {
+  std::string propagation_policy;  // "", Background, Foreground, Orphan
+  std::string precondition_uid;
+  std::string precondition_rv;
+  bool dry_run = false;
+};
+
+class ApiServer {
+ public:
+  explicit ApiServer(ServerOptions options = {});
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds 127.0.0.1 and serves on a thread; throws std::runtime_error when
+  // it cannot.
+  void start();
+  void stop();
+  int port() const { return m_port; }
+  std::string url() const;  // https://127.0.0.1:PORT
+
+  const Clock& clock() const { return m_clock; }
+  const std::string& ca_pem() const { return m_pki.ca_pem(); }
+  const Identity& identity(const std::string& name) const;
+  // A kubeconfig with everything inline: one user and context per identity
+  // (contexts "fakekube" for admin, "fakekube-token", "fakekube-viewer"),
+  // the current context the given identity's.
+  std::string kubeconfig(const std::string& identity = "admin") const;
+  // A new bearer token for a token identity; the old one answers 401 from
+  // now on (a token that expired). Returns the new token.
+  std::string rotate_token(const std::string& identity);
+  // Accepts `token` for an existing identity's user (an exec plugin's
+  // output, for example).
+  void add_token(const std::string& token, const std::string& identity);
+
+  // Objects, as tests and the simulations write them (under the lock, with
+  // the same rules as HTTP requests: finalizers, garbage collection).
+  Result<Json> create(const std::string& api_version,
+                      const std::string& resource,
+                      const std::string& ns,
+                      Json object);
+  Result<Json> get(const std::string& api_version,
+                   const std::string& resource,
+                   const std::string& ns,
+                   const std::string& name) const;
+  Result<Json> update(const std::string& api_version,
+                      const std::string& resource,
+                      const std::string& ns,
+                      Json object,
+                      const std::string& manager = "fakekube");
+  Result<Json> update_status(const std::string& api_version,
+                             const std::string& resource,
+                             const std::string& ns,
+                             const Json& object);
+  Result<Json> remove(const std::string& api_version,
+                      const std::string& resource,
+                      const std::string& ns,
+                      const std::string& name,
+                      const DeleteRequest& request = {});
+  std::vector<Json> list(const std::string& api_version,
+                         const std::string& resource,
+                         const std::string& ns = "") const;
+  std::uint64_t resource_version() const;
+  // Blocks until the resourceVersion passes `after` or `timeout` (real
+  // time) passes; returns the current version.
+  std::uint64_t wait_for_change(std::uint64_t after, std::chrono::milliseconds timeout) const;
+
+  // Container logs for pods/log.
+  void append_log(const std::string& ns,
+                  const std::string& pod,
+                  const std::string& container,
+                  const std::string& line);
+  void end_log(const std::string& ns, const std::string& pod, const std::string& container);
+
+  // The service proxy: requests to
+  // /api/v1/namespaces/NS/services/NAME[:PORT]/proxy/... go to `handler`
+  // (port "" matches any port).
+  void set_proxy(const std::string& ns,
+                 const std::string& service,
+                 const std::string& port,
+                 ProxyHandler handler);
+
+  // Faults.
+  void add_fault(Fault fault);
+  void set_latency(std::chrono::milliseconds latency);
+  void drop_watches_after(int events);  // 0: never
+  // The next `times` watches from a resourceVersion get 410 as HTTP status.
+  void gone_on_watch_resume(int times);
+  void split_watch_events(bool enabled);  // each event over two chunks
+  void set_bookmarks(bool enabled);       // BOOKMARK when asked (default) or never
+
+  std::vector<RequestRecord> requests() const;
+  void clear_requests();
+
+ private:
+  struct Route;
+  struct WatchState;
+  struct LogStream {
+    std::vector<std::pair<std::string, std::string>> lines;  // time, text
+    bool ended = false;
+  };
+
+  void add_types();
+  void add_defaults();
+  void handle(const httplib::Request& req, httplib::Response& res);
+  void serve(const httplib::Request& req, httplib::Response& res, const Identity* who);
+  const Identity* authenticate(const httplib::Request& req) const;
+  bool discovery(const std::vector<std::string>& segments, httplib::Response& res) const;
+  void serve_resource(const Route& route, const httplib::Request& req, httplib::Response& res);
+  void serve_watch(const Route& route, const httplib::Request& req, httplib::Response& res);
+  void serve_log(const Route& route, const httplib::Request& req, httplib::Response& res);
+  void serve_proxy(const Route& route, const httplib::Request& req, httplib::Response& res);
+
+  // Under m_mu.
+  const ResourceType* type_of(const std::string& api_version, const std::string& resource) const;
+  Result<Json> do_create(const ResourceType& type,
+                         const std::string& ns,
+                         Json object,
+                         const std::string& manager,
+                         bool dry_run);
+  Result<Json> do_update(const ResourceType& type,
+                         const std::string& ns,
+                         const std::string& name,
+                         Json object,
+                         const std::string& manager,
+                         bool dry_run);
+  Result<Json> do_update_status(const ResourceType& type,
+                                const std::string& ns,
+                                const std::string& name,
+                                const Json& object,
+                                bool dry_run);
+  // The object is gone (true) or waits for finalizers (false).
+  Result<std::pair<Json, bool>> do_delete(const ResourceType& type,
+                                          const std::string& ns,
+                                          const std::string& name,
+                                          const DeleteRequest& request);
+  void collect_garbage();
+  void finish_deletion(const ResourceType& type, const Json& object);
+
+  ServerOptions m_options;
+  Clock m_clock;
+  Pki m_pki;
+  CertKey m_server_cert;
+  std::map<std::string, Identity> m_identities;
+  std::map<std::string, std::string> m_tokens;  // token -> identity name
+
+  mutable std::mutex m_mu;
+  mutable std::condition_variable m_changed;
+  Store m_store;
+  std::map<std::string, LogStream> m_logs;  // "ns/pod/container"
+  std::map<std::string, ProxyHandler> m_proxies;
+  std::vector<Fault> m_faults;
+  std::chrono::milliseconds m_latency{0};
+  int m_drop_watch_after = 0;
+  int m_gone_on_resume = 0;
+  bool m_split_events = false;
+  bool m_bookmarks = true;
+  std::vector<RequestRecord> m_requests;
+  std::uint64_t m_audit_counter = 0;
+
+  std::unique_ptr<httplib::Server> m_http;
+  std::thread m_thread;
+  std::atomic<bool> m_stopping{false};
+  int m_port = 0;
+};
+
+// `--nodes` of the binary: "4x8gpu,2xcpu". An `8gpu` node is shaped like a
+// DGX H100 (8 nvidia.com/gpu, rdma/rdma_shared_device_a: 1000, 208 CPU,
+// 1900Gi); `Ngpu` scales that to N GPUs; `cpu` has 32 CPU and 128Gi. The
+// result: core/v1 Node objects with capacity and allocatable.
+Result<std::vector<Json>> parse_nodes(const std::string& spec);
+
+}  // namespace fakekube
