@@ -45,13 +45,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
 
+  options.nodes = nodes;
   fakekube::ApiServer server(options);
-  for (auto& node : *node_objects) {
-    if (auto r = server.create("v1", "nodes", "", node); !r) {
-      std::cerr << "fakekube: node: " << r.error().message << "\n";
-      return 1;
-    }
-  }
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -163,39 +163,45 @@ const Json* value_at(const Json& object, const FieldPath& path) {
   return cur;
 }
 
-void remove_at(Json& object, const FieldPath& path) {
-  Json* cur = &object;
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    const std::string& el = path[i];
-    const bool last = i + 1 == path.size() || (i + 2 == path.size() && path[i + 1] == ".");
-    if (el.rfind("f:", 0) == 0) {
-      const std::string key = el.substr(2);
-      if (!cur->is_object() || !cur->contains(key)) {
-        return;
-      }
+// Removes the field (or list item) at path[i..] below `node`, then any
+// object the removal left empty, as apply leaves no empty maps behind.
+// Returns whether `node` is now an empty object.
+bool remove_below(Json& node, const FieldPath& path, std::size_t i) {
+  if (i >= path.size() || path[i] == ".") {
+    return false;
+  }
+  const std::string& el = path[i];
+  const bool last = i + 1 == path.size() || (i + 2 == path.size() && path[i + 1] == ".");
+  if (el.rfind("f:", 0) == 0) {
+    const std::string key = el.substr(2);
+    if (!node.is_object() || !node.contains(key)) {
+      return false;
+    }
+    if (last || remove_below(node[key], path, i + 1)) {
+      node.erase(key);
+    }
+    return node.is_object() && node.empty();
+  }
+  const Json want = Json::parse(el.substr(2), nullptr, false);
+  if (!node.is_array() || !want.is_object()) {
+    return false;
+  }
+  for (std::size_t j = 0; j < node.size(); ++j) {
+    Json& item = node[j];
+    if (item.is_object() && item.contains("name") && item["name"] == want["name"]) {
       if (last) {
-        cur->erase(key);
-        return;
+        node.erase(j);
+      } else {
+        (void)remove_below(item, path, i + 1);
       }
-      cur = &(*cur)[key];
-    } else if (el != ".") {
-      const Json want = Json::parse(el.substr(2), nullptr, false);
-      if (!cur->is_array() || !want.is_object()) {
-        return;
-      }
-      for (std::size_t j = 0; j < cur->size(); ++j) {
-        Json& item = (*cur)[j];
-        if (item.is_object() && item.contains("name") && item["name"] == want["name"]) {
-          if (last) {
-            cur->erase(j);
-            return;
-          }
-          cur = &item;
-          break;
-        }
-      }
+      break;
     }
   }
+  return false;
+}
+
+void remove_at(Json& object, const FieldPath& path) {
+  (void)remove_below(object, path, 0);
 }
 
 void collect(const Json& value, FieldPath& prefix, FieldSet& out) {

@@ -268,6 +268,20 @@ ApiServer::ApiServer(ServerOptions options)
   }
   add_types();
   add_defaults();
+  if (!options.nodes.empty()) {
+    auto nodes = parse_nodes(options.nodes);
+    if (!nodes) {
+      throw std::invalid_argument("fakekube: nodes: " + nodes.error().message);
+    }
+    const ResourceType* type = m_store.find_type("", "v1", "nodes");
+    for (const auto& node : *nodes) {
+      // As a kubelet registers: the object, then its status.
+      auto created = do_create(*type, "", node, "kubelet", false);
+      if (created) {
+        (void)m_store.update_status(*type, "", (*created)["metadata"]["name"], node);
+      }
+    }
+  }
 }
 
 ApiServer::~ApiServer() {
@@ -775,6 +789,14 @@ void ApiServer::serve(const httplib::Request& req, httplib::Response& res, const
     send_error(res, ApiError{403, "Forbidden", msg, details});
     return;
   }
+  const bool streaming =
+      verb == "watch" || (p.subresource == "log" && req.get_param_value("follow") == "true");
+  if (streaming) {
+    // cpp-httplib gzips a response when the client accepts it, and its
+    // compressor holds back small chunks: a watch event would sit in its
+    // buffer. The real server does not compress streams either.
+    const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
+  }
   if (p.subresource == "log") {
     serve_log(route, req, res);
   } else if (p.subresource == "proxy") {
@@ -1012,7 +1034,11 @@ void ApiServer::collect_garbage() {
               refs.push_back(r);
             }
           }
-          copy["metadata"]["ownerReferences"] = refs;
+          if (refs.empty()) {
+            copy["metadata"].erase("ownerReferences");  // omitempty, as the server writes it
+          } else {
+            copy["metadata"]["ownerReferences"] = refs;
+          }
           (void)m_store.update(*d.type, dm.value("namespace", ""), dm.value("name", ""), copy);
         } else if (!dm.contains("deletionTimestamp")) {
           (void)do_delete(*d.type, dm.value("namespace", ""), dm.value("name", ""),

@@ -101,7 +101,8 @@ struct ProxyResponse {
 using ProxyHandler = std::function<ProxyResponse(const ProxyRequest&)>;
 
 struct ServerOptions {
-  int port = 0;  // 0: a free port
+  int port = 0;       // 0: a free port
+  std::string nodes;  // parse_nodes() syntax; "" for none
   bool kuberay_crds = true;
   double speed = 1.0;
   std::size_t history = 10'000;      // watch events kept (older versions: 410)

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The real kubectl against the fakekube binary (issue 4): discovery, nodes,
+# server-side apply of a KubeRay sample (again: no change; a conflict with
+# another field manager; --force-conflicts), a watch, logs, RBAC for the
+# read-only and token users, delete, and a clean stop on SIGTERM. kubectl
+# is the honest client here: what it accepts, a real API server answered.
+source "$(dirname "$0")/lib.sh"
+: "${FAKEKUBE:?set FAKEKUBE to the fakekube binary}"
+command -v kubectl >/dev/null || skip "kubectl is not installed"
+command -v python3 >/dev/null || skip "python3 is not installed (used to compare JSON)"
+
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+export KUBECONFIG="$tmp/kubeconfig"
+"$FAKEKUBE" --kubeconfig-out "$KUBECONFIG" --nodes 2x8gpu,1xcpu >"$tmp/server.out" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do [ -s "$KUBECONFIG" ] && break; sleep 0.1; done
+[ -s "$KUBECONFIG" ] || { cat "$tmp/server.out" >&2; fail "no kubeconfig after 10 s"; finish; }
+expect_contains "$tmp/server.out" "fakekube: serving https://127.0.0.1:" "startup line"
+
+k() { kubectl --request-timeout=20s "$@"; }
+json_get() {  # json_get FILE PYTHON-EXPRESSION-ON-d
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# Discovery and nodes.
+expect_rc 0 "get --raw /apis/ray.io/v1" k get --raw /apis/ray.io/v1
+expect_contains "$tmp/out" '"name":"rayclusters/status"' "ray.io discovery"
+expect_rc 0 "get nodes" k get nodes -o json
+cp "$tmp/out" "$tmp/nodes.json"
+[ "$(json_get "$tmp/nodes.json" 'len(d["items"])')" = 3 ] || fail "3 nodes expected"
+[ "$(json_get "$tmp/nodes.json" '[n for n in d["items"] if n["metadata"]["name"] == "gpu-node-0"][0]["status"]["capacity"]["nvidia.com/gpu"]')" = 8 ] ||
+  fail "an 8gpu node has 8 nvidia.com/gpu"
+
+# Server-side apply of a real KubeRay sample.
+sample=tests/data/kuberay-v1.6.2/samples/ray-cluster.complete.yaml
+expect_rc 0 "apply --server-side" k apply --server-side -f "$sample"
+expect_contains "$tmp/out" "raycluster.ray.io/raycluster-complete serverside-applied" "apply output"
+k get raycluster raycluster-complete -o json >"$tmp/rc1.json" || fail "get after apply"
+expect_rc 0 "apply again" k apply --server-side -f "$sample"
+k get raycluster raycluster-complete -o json >"$tmp/rc2.json"
+[ "$(json_get "$tmp/rc1.json" 'd["metadata"]["resourceVersion"]')" = \
+  "$(json_get "$tmp/rc2.json" 'd["metadata"]["resourceVersion"]')" ] ||
+  fail "an unchanged apply must not write (resourceVersion moved)"
+python3 - "$sample" "$tmp/rc1.json" <<'PY' || fail "the stored spec is not the sample's"
+import json, sys, yaml
+want = yaml.safe_load(open(sys.argv[1]))
+got = json.load(open(sys.argv[2]))
+sys.exit(0 if want["spec"] == got["spec"] else 1)
+PY
+k get raycluster raycluster-complete -o json --show-managed-fields >"$tmp/mf.json"
+[ "$(json_get "$tmp/mf.json" 'd["metadata"]["managedFields"][0]["manager"]')" = kubectl ] ||
+  fail "kubectl's field manager is recorded"
+
+# Another manager changes a field kubectl applied: apply conflicts, force wins.
+expect_rc 0 "patch by another manager" \
+  k patch raycluster raycluster-complete --type=merge --field-manager=other \
+  -p '{"spec":{"rayVersion":"2.0.0"}}'
+expect_rc 1 "apply over another manager's field" k apply --server-side -f "$sample"
+expect_contains "$tmp/err" 'conflict with "other"' "conflict message"
+expect_contains "$tmp/err" ".spec.rayVersion" "conflict field"
+expect_rc 0 "apply --force-conflicts" k apply --server-side --force-conflicts -f "$sample"
+
+# A watch sees pods come and go.
+cat >"$tmp/pod.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: watched}
+spec: {containers: [{name: main, image: busybox}]}
+YAML
+timeout 8 kubectl get pods --watch --output-watch-events -o json >"$tmp/watch.out" 2>"$tmp/watch.err" &
+watch_pid=$!
+sleep 1
+expect_rc 0 "create a pod" k create -f "$tmp/pod.yaml"
+expect_rc 0 "label it" k label pod watched stage=one
+expect_rc 0 "delete it" k delete pod watched --wait=false
+sleep 1
+kill "$watch_pid" 2>/dev/null
+wait "$watch_pid" 2>/dev/null
+python3 - "$tmp/watch.out" <<'PY' || fail "watch events: $(head -c 600 "$tmp/watch.out")"
+import json, sys
+text = open(sys.argv[1]).read()
+dec, i, types = json.JSONDecoder(), 0, []
+while i < len(text):
+    if text[i].isspace():
+        i += 1
+        continue
+    obj, i = dec.raw_decode(text, i)
+    types.append(obj["type"])
+sys.exit(0 if types == ["ADDED", "MODIFIED", "DELETED"] else 1)
+PY
+
+# Logs of a pod that never started: the real server's message.
+expect_rc 0 "create a pod for logs" k create -f "$tmp/pod.yaml"
+expect_rc 1 "logs of a waiting container" k logs watched
+expect_contains "$tmp/err" 'is waiting to start: ContainerCreating' "logs message"
+
+# RBAC: the read-only user reads and is refused writes; the token user writes.
+expect_rc 0 "viewer reads" k --context fakekube-viewer get rayclusters
+expect_rc 1 "viewer deletes" k --context fakekube-viewer delete raycluster raycluster-complete
+expect_contains "$tmp/err" 'User "viewer" cannot delete resource "rayclusters" in API group "ray.io"' \
+  "403 message"
+expect_rc 0 "token user writes" k --context fakekube-token label raycluster raycluster-complete x=y
+
+# Bad input: a name that breaks DNS rules, a namespace that does not exist.
+expect_rc 1 "invalid name" k create configmap Bad_Name
+expect_contains "$tmp/err" "Invalid value: \"Bad_Name\"" "422 message"
+expect_rc 1 "missing namespace" k -n nowhere create configmap cm
+expect_contains "$tmp/err" 'namespaces "nowhere" not found' "404 namespace"
+
+# Delete, and the object is gone.
+expect_rc 0 "delete" k delete raycluster raycluster-complete
+expect_rc 1 "get after delete" k get raycluster raycluster-complete
+expect_contains "$tmp/err" 'rayclusters.ray.io "raycluster-complete" not found' "NotFound"
+
+# SIGTERM stops it cleanly.
+kill -TERM "$server_pid"
+wait "$server_pid"
+rc=$?
+server_pid=""
+[ "$rc" -eq 0 ] || fail "fakekube exit code after SIGTERM: $rc"
+expect_contains "$tmp/server.out" "fakekube: stopping" "stop line"
+finish

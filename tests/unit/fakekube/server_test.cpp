@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: Apache-2.0
+// fakekube's API server through HTTPS with libcurl: what
+// ../shared/reference/kubernetes-api.md §8.1 asks of an honest fake. Each
+// test starts its own server on 127.0.0.1 and a free port.
+#include "../../support/fakekube/server.hpp"
+
+#include "../../support/catch.hpp"
+#include "../../support/http_client.hpp"
+
+#include <set>
+#include <thread>
+
+using fakekube::ApiServer;
+using fakekube::Json;
+using testing::HttpClient;
+using testing::HttpResponse;
+
+namespace {
+
+Json json_of(const HttpResponse& r) {
+  Json j = Json::parse(r.body, nullptr, false);
+  INFO(r.body);
+  REQUIRE(!j.is_discarded());
+  return j;
+}
+
+// The Status object of an error answer, checked for its shape.
+Json status_of(const HttpResponse& r, long code, const std::string& reason) {
+  INFO(r.body);
+  CHECK(r.status == code);
+  CHECK(r.content_type == "application/json");
+  Json s = json_of(r);
+  CHECK(s["kind"] == "Status");
+  CHECK(s["apiVersion"] == "v1");
+  CHECK(s["status"] == "Failure");
+  CHECK(s["code"] == code);
+  CHECK(s["reason"] == reason);
+  return s;
+}
+
+std::string pod_json(const std::string& name, const std::string& extra_meta = "") {
+  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name + "\"" + extra_meta +
+         R"(},"spec":{"containers":[{"name":"main","image":"busybox"}]}})";
+}
+
+const char* const k_cluster = R"({"apiVersion":"ray.io/v1","kind":"RayCluster",
+  "metadata":{"name":"rc","labels":{"team":"ml"}},
+  "spec":{"headGroupSpec":{"rayStartParams":{},"template":{"spec":{"containers":[
+    {"name":"ray-head","image":"rayproject/ray:2.52.0"}]}}},
+  "workerGroupSpecs":[{"groupName":"gpu","replicas":2,"rayStartParams":{},
+    "template":{"spec":{"containers":[{"name":"ray-worker","image":"rayproject/ray:2.52.0"}]}}}]}})";
+
+const std::string k_pods = "/api/v1/namespaces/default/pods";
+const std::string k_clusters = "/apis/ray.io/v1/namespaces/default/rayclusters";
+
+struct Running {
+  ApiServer server;
+  explicit Running(fakekube::ServerOptions options = {}) : server(options) { server.start(); }
+};
+
+}  // namespace
+
+TEST_CASE("fakekube: authentication and authorization", "[fakekube][http]") {
+  Running r;
+  SECTION("no credentials and a wrong token get 401 Unauthorized") {
+    status_of(HttpClient(r.server, "").get("/api/v1/namespaces"), 401, "Unauthorized");
+    HttpClient wrong(r.server, "token");
+    wrong.token = "not-the-token";
+    status_of(wrong.get("/api/v1/namespaces"), 401, "Unauthorized");
+  }
+  SECTION("the certificate user and the token user are served") {
+    CHECK(HttpClient(r.server, "admin").get("/api/v1/namespaces").status == 200);
+    CHECK(HttpClient(r.server, "token").get("/api/v1/namespaces").status == 200);
+    const auto records = r.server.requests();
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].user == "fakekube-admin");
+    CHECK(records[1].user == "ci-bot");
+    CHECK(records[0].user_agent == "fakekube-test/1.0");
+  }
+  SECTION("the read-only user reads, and gets RBAC's 403 for a write") {
+    HttpClient viewer(r.server, "viewer");
+    CHECK(viewer.get(k_pods).status == 200);
+    Json s = status_of(viewer.request("POST", k_pods, pod_json("p")), 403, "Forbidden");
+    CHECK(s["message"] ==
+          "pods is forbidden: User \"viewer\" cannot create resource \"pods\" in API group \"\" "
+          "in the namespace \"default\"");
+    CHECK(s["details"]["kind"] == "pods");
+    Json d = status_of(viewer.request("DELETE", "/api/v1/nodes/x"), 403, "Forbidden");
+    CHECK(d["message"] ==
+          "nodes \"x\" is forbidden: User \"viewer\" cannot delete resource \"nodes\" in API "
+          "group \"\" at the cluster scope");
+  }
+  SECTION("a rotated token: the old one expires, the new one works") {
+    HttpClient client(r.server, "token");
+    const std::string fresh = r.server.rotate_token("token");
+    status_of(client.get(k_pods), 401, "Unauthorized");
+    client.token = fresh;
+    CHECK(client.get(k_pods).status == 200);
+  }
+  SECTION("a certificate from another CA fails the TLS handshake") {
+    fakekube::Pki other;
+    fakekube::CertOptions o;
+    o.common_name = "fakekube-admin";
+    const auto stranger = other.issue(o);
+    HttpClient client(r.server, "");
+    client.client_cert_pem = stranger.cert_pem;
+    client.client_key_pem = stranger.key_pem;
+    const HttpResponse resp = client.get(k_pods);
+    CHECK(resp.status == 0);
+    CHECK_FALSE(resp.error.empty());
+  }
+  SECTION("the server certificate is checked: another CA is refused") {
+    fakekube::Pki other;
+    HttpClient client(r.server, "admin");
+    client.ca_pem = other.ca_pem();
+    CHECK(client.get("/version").status == 0);
+  }
+}
+
+TEST_CASE("fakekube: discovery", "[fakekube][http]") {
+  SECTION("with the KubeRay CRDs") {
+    Running r;
+    HttpClient c(r.server, "admin");
+    Json version = json_of(c.get("/version"));
+    CHECK(version["major"] == "1");
+    Json groups = json_of(c.get("/apis"));
+    CHECK(groups["kind"] == "APIGroupList");
+    std::vector<std::string> names;
+    for (const auto& g : groups["groups"]) {
+      names.push_back(g["name"]);
+    }
+    CHECK(names == std::vector<std::string>{"batch", "ray.io"});
+    Json ray = json_of(c.get("/apis/ray.io/v1"));
+    CHECK(ray["groupVersion"] == "ray.io/v1");
+    std::set<std::string> resources;
+    for (const auto& res : ray["resources"]) {
+      resources.insert(res["name"]);
+    }
+    for (const char* want : {"rayclusters", "rayclusters/status", "rayjobs", "rayjobs/status",
+                             "rayservices", "rayservices/status"}) {
+      CHECK(resources.count(want) == 1);
+    }
+    Json core = json_of(c.get("/api/v1"));
+    bool log = false;
+    for (const auto& res : core["resources"]) {
+      log = log || res["name"] == "pods/log";
+    }
+    CHECK(log);
+    Json openapi = json_of(c.get("/openapi/v3"));
+    CHECK(openapi["paths"].contains("apis/ray.io/v1"));
+  }
+  SECTION("without them: ray.io is not found, as on a cluster without the operator") {
+    fakekube::ServerOptions o;
+    o.kuberay_crds = false;
+    Running r(o);
+    HttpClient c(r.server, "admin");
+    status_of(c.get("/apis/ray.io/v1"), 404, "NotFound");
+    Json s = status_of(c.request("POST", k_clusters, k_cluster), 404, "NotFound");
+    CHECK(s["message"] == "the server could not find the requested resource");
+  }
+}
+
+TEST_CASE("fakekube: create, get, update and their errors", "[fakekube][http]") {
+  Running r;
+  HttpClient c(r.server, "admin");
+  const HttpResponse created = c.request("POST", k_pods, pod_json("p1"));
+  REQUIRE(created.status == 201);
+  Json pod = json_of(created);
+  CHECK(pod["metadata"]["uid"].is_string());
+  CHECK(pod["metadata"]["creationTimestamp"].is_string());
+  CHECK(pod["metadata"]["managedFields"][0]["manager"] == "fakekube-test");
+  CHECK(pod["metadata"]["managedFields"][0]["operation"] == "Update");
+  CHECK(!created.headers.find("audit-id")->second.empty());
+
+  SECTION("409 AlreadyExists") {
+    Json s = status_of(c.request("POST", k_pods, pod_json("p1")), 409, "AlreadyExists");
+    CHECK(s["message"] == "pods \"p1\" already exists");
+  }
+  SECTION("404 for a namespace that does not exist") {
+    Json s = status_of(c.request("POST", "/api/v1/namespaces/nope/pods", pod_json("p")), 404,
+                       "NotFound");
+    CHECK(s["message"] == "namespaces \"nope\" not found");
+  }
+  SECTION("422 Invalid with a cause for a name that breaks DNS rules") {
+    Json s = status_of(c.request("POST", k_pods, pod_json("Bad_Name")), 422, "Invalid");
+    CHECK(s["details"]["causes"][0]["field"] == "metadata.name");
+    CHECK(s["details"]["causes"][0]["reason"] == "FieldValueInvalid");
+  }
+  SECTION("400 for malformed JSON, 415 for an unknown content type") {
+    status_of(c.request("POST", k_pods, "{not json"), 400, "BadRequest");
+    status_of(c.request("POST", k_pods, pod_json("p2"), "text/plain"), 415, "UnsupportedMediaType");
+  }
+  SECTION("YAML bodies are accepted") {
+    const HttpResponse y =
+        c.request("POST", k_pods,
+                  "apiVersion: v1\nkind: Pod\nmetadata:\n  name: from-yaml\nspec:\n  containers:\n"
+                  "  - name: main\n    image: busybox\n",
+                  "application/yaml");
+    CHECK(y.status == 201);
+  }
+  SECTION("404 for unknown paths and resources, and a named GET that misses") {
+    status_of(c.get("/apis/nothing.io/v1"), 404, "NotFound");
+    status_of(c.get("/api/v1/namespaces/default/widgets"), 404, "NotFound");
+    Json s = status_of(c.get(k_pods + "/nope"), 404, "NotFound");
+    CHECK(s["message"] == "pods \"nope\" not found");
+    CHECK(s["details"]["name"] == "nope");
+  }
+  SECTION("400 when the body's namespace is not the URL's") {
+    status_of(c.request("POST", k_pods, pod_json("p3", R"(,"namespace":"kube-system")")), 400,
+              "BadRequest");
+  }
+  SECTION("PUT with a stale resourceVersion gets 409 Conflict") {
+    Json changed = pod;
+    changed["metadata"]["labels"] = {{"a", "b"}};
+    const HttpResponse ok = c.request("PUT", k_pods + "/p1", changed.dump());
+    REQUIRE(ok.status == 200);
+    CHECK(json_of(ok)["metadata"]["resourceVersion"] != pod["metadata"]["resourceVersion"]);
+    Json s = status_of(c.request("PUT", k_pods + "/p1", changed.dump()), 409, "Conflict");
+    CHECK(s["message"] ==
+          "Operation cannot be fulfilled on pods \"p1\": the object has been modified; please "
+          "apply your changes to the latest version and try again");
+  }
+  SECTION("generateName") {
+    Json g = json_of(c.request(
+        "POST", k_pods,
+        R"({"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"w-"},"spec":{}})"));
+    CHECK(g["metadata"]["name"].get<std::string>().rfind("w-", 0) == 0);
+    CHECK(g["metadata"]["name"].get<std::string>().size() == 7);
+  }
+  SECTION("dryRun=All answers without storing or versioning") {
+    const auto rv = r.server.resource_version();
+    CHECK(c.request("POST", k_pods + "?dryRun=All", pod_json("dry")).status == 201);
+    CHECK(r.server.resource_version() == rv);
+    status_of(c.get(k_pods + "/dry"), 404, "NotFound");
+  }
+}
+
+TEST_CASE("fakekube: /status and generation", "[fakekube][http]") {
+  Running r;
+  HttpClient c(r.server, "admin");
+  Json rc = json_of(c.request("POST", k_clusters, k_cluster));
+  CHECK(rc["metadata"]["generation"] == 1);
+  CHECK_FALSE(rc.contains("status"));
+  // A write to the object ignores status; one to /status ignores the rest.
+  Json with_status = rc;
+  with_status["status"] = {{"state", "ready"}};
+  Json after = json_of(c.request("PUT", k_clusters + "/rc", with_status.dump()));
+  CHECK_FALSE(after.contains("status"));
+  CHECK(after["metadata"]["generation"] == 1);
+  Json status_write = after;
+  status_write["status"] = {{"state", "ready"}};
+  status_write["spec"]["workerGroupSpecs"][0]["replicas"] = 9;
+  Json st = json_of(c.request("PUT", k_clusters + "/rc/status", status_write.dump()));
+  CHECK(st["status"]["state"] == "ready");
+  CHECK(st["spec"]["workerGroupSpecs"][0]["replicas"] == 2);
+  Json patched = json_of(c.request("PATCH", k_clusters + "/rc",
+                                   R"({"spec":{"workerGroupSpecs":[{"groupName":"gpu","replicas":3,
+                                   "rayStartParams":{},"template":{"spec":{"containers":[]}}}]}})",
+                                   "application/merge-patch+json"));
+  CHECK(patched["metadata"]["generation"] == 2);
+  CHECK(patched["status"]["state"] == "ready");
+}
+
+TEST_CASE("fakekube: patches", "[fakekube][http]") {
+  Running r;
+  HttpClient c(r.server, "admin");
+  REQUIRE(c.request("POST", k_clusters, k_cluster).status == 201);
+  REQUIRE(c.request("POST", k_pods, pod_json("p", R"(,"labels":{"a":"1","b":"2"})")).status == 201);
+  SECTION("JSON merge patch: null removes") {
+    Json p =
+        json_of(c.request("PATCH", k_pods + "/p", R"({"metadata":{"labels":{"a":null,"c":"3"}}})",
+                          "application/merge-patch+json"));
+    CHECK(p["metadata"]["labels"] == Json{{"b", "2"}, {"c", "3"}});
+  }
+  SECTION("JSON patch, and 422 when an operation fails") {
+    Json p = json_of(c.request("PATCH", k_pods + "/p",
+                               R"([{"op":"replace","path":"/metadata/labels/a","value":"x"},
+                                   {"op":"add","path":"/spec/containers/-","value":{"name":"side","image":"i"}}])",
+                               "application/json-patch+json"));
+    CHECK(p["metadata"]["labels"]["a"] == "x");
+    CHECK(p["spec"]["containers"].size() == 2);
+    status_of(c.request("PATCH", k_pods + "/p", R"([{"op":"remove","path":"/nope"}])",
+                        "application/json-patch+json"),
+              422, "Invalid");
+  }
+  SECTION("strategic merge patch merges containers by name; on a CRD it is 415") {
+    Json p = json_of(c.request("PATCH", k_pods + "/p",
+                               R"({"spec":{"containers":[{"name":"main","image":"alpine"}]}})",
+                               "application/strategic-merge-patch+json"));
+    CHECK(p["spec"]["containers"].size() == 1);
+    CHECK(p["spec"]["containers"][0]["image"] == "alpine");
+    status_of(c.request("PATCH", k_clusters + "/rc", R"({"spec":{}})",
+                        "application/strategic-merge-patch+json"),
+              415, "UnsupportedMediaType");
+  }
+  SECTION("a patch of something missing is 404; force without apply is 422") {
+    status_of(c.request("PATCH", k_pods + "/nope", "{}", "application/merge-patch+json"), 404,
+              "NotFound");
+    status_of(c.request("PATCH", k_pods + "/p?force=true", "{}", "application/merge-patch+json"),
+              422, "Invalid");
+  }
+}
+
+TEST_CASE("fakekube: server-side apply", "[fakekube][http]") {
+  Running r;
+  HttpClient c(r.server, "admin");
+  const std::string url = k_clusters + "/rc?fieldManager=krayctl";
+  const std::string apply_ct = "application/apply-patch+yaml";
+  const HttpResponse first = c.request("PATCH", url, k_cluster, apply_ct);
+  REQUIRE(first.status == 201);
+  Json rc = json_of(first);
+  CHECK(rc["metadata"]["managedFields"][0]["manager"] == "krayctl");
+  CHECK(rc["metadata"]["managedFields"][0]["operation"] == "Apply");
+  CHECK(rc["metadata"]["managedFields"][0]["fieldsV1"]["f:spec"]["f:workerGroupSpecs"].is_object());
+
+  SECTION("the same configuration again changes nothing") {
+    const HttpResponse again = c.request("PATCH", url, k_cluster, apply_ct);
+    CHECK(again.status == 200);
+    CHECK(json_of(again)["metadata"]["resourceVersion"] == rc["metadata"]["resourceVersion"]);
+  }
+  SECTION("a field another manager changed conflicts; force takes it over") {
+    REQUIRE(c.request("PATCH", k_clusters + "/rc?fieldManager=kubectl-edit",
+                      R"({"metadata":{"labels":{"team":"infra"}}})", "application/merge-patch+json")
+                .status == 200);
+    Json s = status_of(c.request("PATCH", url, k_cluster, apply_ct), 409, "Conflict");
+    CHECK(s["message"] ==
+          "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using ray.io/v1: "
+          ".metadata.labels.team");
+    CHECK(s["details"]["causes"][0]["reason"] == "FieldManagerConflict");
+    CHECK(s["details"]["causes"][0]["field"] == ".metadata.labels.team");
+    Json forced = json_of(c.request("PATCH", url + "&force=true", k_cluster, apply_ct));
+    CHECK(forced["metadata"]["labels"]["team"] == "ml");
+  }
+  SECTION("a field the applier stops sending is removed") {
+    Json smaller = Json::parse(k_cluster);
+    smaller["metadata"].erase("labels");
+    Json after = json_of(c.request("PATCH", url, smaller.dump(), apply_ct));
+    CHECK_FALSE(after["metadata"].contains("labels"));
+  }
+  SECTION("two appliers of one value share it without conflict") {
+    const HttpResponse other =
+        c.request("PATCH", k_clusters + "/rc?fieldManager=other",
+                  R"({"apiVersion":"ray.io/v1","kind":"RayCluster","metadata":{"name":"rc",
+                      "labels":{"team":"ml"}}})",
+                  apply_ct);
+    CHECK(other.status == 200);
+  }
+  SECTION("fieldManager is required; the name must match the URL") {
+    status_of(c.request("PATCH", k_clusters + "/rc", k_cluster, apply_ct), 422, "Invalid");
+    status_of(c.request("PATCH", k_clusters + "/other?fieldManager=krayctl", k_cluster, apply_ct),
+              400, "BadRequest");
+  }
+  SECTION("YAML is read as YAML") {
+    const HttpResponse y = c.request(
+        "PATCH", "/api/v1/namespaces/default/configmaps/cm?fieldManager=krayctl",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  port: \"8265\"\n",
+        apply_ct);
+    CHECK(y.status == 201);
+    CHECK(json_of(y)["data"]["port"] == "8265");
+  }
+}
+
+TEST_CASE("fakekube: deletion, finalizers and garbage collection", "[fakekube][http]") {
+  Running r;
+  HttpClient c(r.server, "admin");
+  Json rc = json_of(c.request("POST", k_clusters, k_cluster));
+  const std::string owner = R"(,"ownerReferences":[{"apiVersion":"ray.io/v1","kind":"RayCluster",
+      "name":"rc","uid":")" +
+                            rc["metadata"]["uid"].get<std::string>() + R"(","controller":true}])";
+  REQUIRE(c.request("POST", k_pods, pod_json("head", owner)).status == 201);
+  REQUIRE(c.request("POST", k_pods, pod_json("worker", owner)).status == 201);
+  REQUIRE(c.request("POST", k_pods, pod_json("unrelated")).status == 201);
+  auto pod_names = [&] {
+    std::vector<std::string> names;
+    for (const auto& p : r.server.list("v1", "pods", "default")) {
+      names.push_back(p["metadata"]["name"]);
+    }
+    return names;
+  };
+  SECTION("background (the default): the owner goes at once, then its dependents") {
+    const HttpResponse d = c.request("DELETE", k_clusters + "/rc");
+    CHECK(d.status == 200);
+    CHECK(json_of(d)["kind"] == "RayCluster");  // custom resources return the object
+    CHECK(pod_names() == std::vector<std::string>{"unrelated"});
+  }
+  SECTION("orphan: dependents stay, without the owner reference") {
+    CHECK(c.request("DELETE", k_clusters + "/rc", R"({"propagationPolicy":"Orphan"})").status ==
+          200);
+    CHECK(pod_names().size() == 3);
+    CHECK_FALSE(json_of(c.get(k_pods + "/head"))["metadata"].contains("ownerReferences"));
+  }
+  SECTION("foreground: dependents first, then the owner") {
+    CHECK(c.request("DELETE", k_clusters + "/rc?propagationPolicy=Foreground").status / 100 == 2);
+    CHECK(pod_names() == std::vector<std::string>{"unrelated"});
+    status_of(c.get(k_clusters + "/rc"), 404, "NotFound");
+  }
+  SECTION("a finalizer keeps the object, with deletionTimestamp, until removed") {
+    REQUIRE(c.request("PATCH", k_clusters + "/rc",
+                      R"({"metadata":{"finalizers":["ray.io/gcs-ft-redis-cleanup-finalizer"]}})",
+                      "application/merge-patch+json")
+                .status == 200);
+    const HttpResponse d = c.request("DELETE", k_clusters + "/rc");
+    CHECK(d.status == 202);
+    CHECK(json_of(d)["metadata"].contains("deletionTimestamp"));
+    CHECK(c.get(k_clusters + "/rc").status == 200);
+    CHECK(pod_names().size() == 3);
+    REQUIRE(c.request("PATCH", k_clusters + "/rc", R"({"metadata":{"finalizers":null}})",
+                      "application/merge-patch+json")
+                .status == 200);
+    status_of(c.get(k_clusters + "/rc"), 404, "NotFound");
+    CHECK(pod_names() == std::vector<std::string>{"unrelated"});
+  }
+  SECTION("preconditions: a stale uid is 409") {
+    Json s =
+        status_of(c.request("DELETE", k_clusters + "/rc", R"({"preconditions":{"uid":"not-it"}})"),
+                  409, "Conflict");
+    CHECK(s["message"].get<std::string>().find("Precondition failed: UID in precondition: "
+                                               "not-it") != std::string::npos);
+  }
+  SECTION("a ConfigMap's delete answers a Status Success") {
+    REQUIRE(c.request("POST", "/api/v1/namespaces/default/configmaps",
+                      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"}})")
+                .status == 201);
+    Json s = json_of(c.request("DELETE", "/api/v1/namespaces/default/configmaps/cm"));
+    CHECK(s["kind"] == "Status");
+    CHECK(s["status"] == "Success");
+    CHECK(s["details"]["name"] == "cm");
+  }
+  SECTION("deleting a namespace deletes what is in it") {
+    REQUIRE(c.request("POST", "/api/v1/namespaces",
+                      R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team"}})")
+                .status == 201);
+    CHECK(r.server.list("v1", "serviceaccounts", "team").size() == 1);  // "default"
+    REQUIRE(c.request("POST", "/api/v1/namespaces/team/pods", pod_json("x")).status == 201);
+    CHECK(c.request("DELETE", "/api/v1/namespaces/team").status == 200);
+    CHECK(r.server.list("v1", "pods", "team").empty());
+    status_of(c.request("POST", "/api/v1/namespaces/team/pods", pod_json("y")), 404, "NotFound");
+  }
+}
+
+TEST_CASE("fakekube: lists, pages and selectors", "[fakekube][http]") {
+  Running r;
+  HttpClient c(r.server, "admin");
+  for (int i = 0; i < 7; ++i) {
+    const std::string labels =
+        i % 2 == 0 ? R"(,"labels":{"ray.io/group":"gpu"})" : R"(,"labels":{"ray.io/group":"cpu"})";
+    REQUIRE(c.request("POST", k_pods, pod_json("p" + std::to_string(i), labels)).status == 201);
+  }
+  SECTION("limit and continue walk every item once; remainingItemCount counts down") {
+    std::vector<std::string> names;
+    std::string next = "/api/v1/pods?limit=3";
+    Json first = json_of(c.get(next));
+    CHECK(first["metadata"]["remainingItemCount"] == 4);
+    CHECK(first["kind"] == "PodList");
+    for (Json page = first;;) {
+      for (const auto& item : page["items"]) {
+        names.push_back(item["metadata"]["name"]);
+      }
+      const std::string token = page["metadata"].value("continue", "");
+      if (token.empty()) {
+        break;
+      }
+      page = json_of(c.get("/api/v1/pods?limit=3&continue=" + token));
+    }
+    CHECK(names.size() == 7);
+    status_of(c.get("/api/v1/pods?limit=3&continue=garbage"), 400, "BadRequest");
+  }
+  SECTION("label selectors: =, !=, in, notin, exists") {
+    auto count = [&](const std::string& sel) {
+      return json_of(c.get(k_pods + "?labelSelector=" + sel))["items"].size();
+    };
+    CHECK(count("ray.io/group%3Dgpu") == 4);
+    CHECK(count("ray.io/group!%3Dgpu") == 3);
+    CHECK(count("ray.io/group%20in%20(cpu,gpu)") == 7);
+    CHECK(count("ray.io/group%20notin%20(cpu)") == 4);
+    CHECK(count("ray.io/group") == 7);
+    CHECK(count("!ray.io/group") == 0);
+  }
+  SECTION("field selectors: supported fields, and 400 for the others") {
+    CHECK(json_of(c.get(k_pods + "?fieldSelector=metadata.name%3Dp3"))["items"].size() == 1);
+    CHECK(json_of(c.get(k_pods + "?fieldSelector=status.phase!%3DRunning"))["items"].size() == 7);
+    Json s = status_of(c.get(k_pods + "?fieldSelector=spec.image%3Dx"), 400, "BadRequest");
+    CHECK(s["message"] == "field label not supported: spec.image");
+  }
+  SECTION("resourceVersionMatch without resourceVersion is 422; a future version is 504") {
+    status_of(c.get(k_pods + "?resourceVersionMatch=NotOlderThan"), 422, "Invalid");
+    status_of(c.get(k_pods + "?resourceVersion=999999"), 504, "Timeout");
+  }
+}
+
+namespace {
+
+// Reads a watch stream until `enough` says so; returns the events.
+std::vector<Json> watch_events(const HttpClient& c,
+                               const std::string& path,
+                               const std::function<bool(const std::vector<Json>&)>& enough,
+                               HttpResponse* response = nullptr) {
+  std::vector<Json> events;
+  std::string buffer;
+  HttpResponse resp = c.stream(path, [&](const std::string& piece) {
+    buffer += piece;
+    for (auto nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
+      events.push_back(Json::parse(buffer.substr(0, nl)));
+      buffer.erase(0, nl + 1);
+    }
+    return !enough(events);
+  });
+  if (response != nullptr) {
+    *response = resp;
+  }
+  return events;
+}
+
+}  // namespace
+
+TEST_CASE("fakekube: watch streams", "[fakekube][http]") {
+  fakekube::ServerOptions o;
+  o.speed = 100;  // a 60 s bookmark interval passes in 0.6 s
+  o.history = 20;
+  Running r(o);
+  HttpClient c(r.server, "admin");
+  REQUIRE(c.request("POST", k_pods, pod_json("a")).status == 201);
+  const std::string rv = std::to_string(r.server.resource_version());
+
+  SECTION("without a version: synthetic ADDED, then changes as they happen") {
+    c.accept_gzip = true;  // a compressor must not hold events back...
+    c.timeout_s = 5;       // ...until the stream ends
+    std::thread writer([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      HttpClient w(r.server, "admin");
+      (void)w.request("POST", k_pods, pod_json("b"));
+      (void)w.request("DELETE", k_pods + "/a");
+    });
+    auto events = watch_events(c, k_pods + "?watch=true",
+                               [](const std::vector<Json>& e) { return e.size() >= 3; });
+    writer.join();
+    REQUIRE(events.size() == 3);
+    CHECK(events[0]["type"] == "ADDED");
+    CHECK(events[0]["object"]["metadata"]["name"] == "a");
+    CHECK(events[1]["type"] == "ADDED");
+    CHECK(events[1]["object"]["metadata"]["name"] == "b");
+    CHECK(events[2]["type"] == "DELETED");
+  }
+  SECTION("from a version: only what came after, split across chunks when asked") {
+    r.server.split_watch_events(true);
+    REQUIRE(c.request("PATCH", k_pods + "/a", R"({"metadata":{"labels":{"x":"1"}}})",
+                      "application/merge-patch+json")
+                .status == 200);
+    auto events = watch_events(c, k_pods + "?watch=true&resourceVersion=" + rv,
+                               [](const std::vector<Json>& e) { return !e.empty(); });
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]["type"] == "MODIFIED");
+  }
+  SECTION("a selector turns entering and leaving into ADDED and DELETED") {
+    std::thread writer([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      HttpClient w(r.server, "admin");
+      (void)w.request("PATCH", k_pods + "/a", R"({"metadata":{"labels":{"x":"1"}}})",
+                      "application/merge-patch+json");
+      (void)w.request("PATCH", k_pods + "/a", R"({"metadata":{"labels":{"x":null}}})",
+                      "application/merge-patch+json");
+    });
+    auto events = watch_events(c, k_pods + "?watch=true&labelSelector=x&resourceVersion=" + rv,
+                               [](const std::vector<Json>& e) { return e.size() >= 2; });
+    writer.join();
+    REQUIRE(events.size() == 2);
+    CHECK(events[0]["type"] == "ADDED");
+    CHECK(events[1]["type"] == "DELETED");
+  }
+  SECTION("bookmarks when asked, and timeoutSeconds ends the stream cleanly") {
+    HttpResponse resp;
+    auto events = watch_events(
+        c, k_pods + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=90&resourceVersion=" + rv,
+        [](const std::vector<Json>&) { return false; }, &resp);
+    CHECK(resp.status == 200);
+    CHECK(resp.error.empty());
+    REQUIRE_FALSE(events.empty());
+    CHECK(events[0]["type"] == "BOOKMARK");
+    CHECK(events[0]["object"]["metadata"]["resourceVersion"] == rv);
+  }
+  SECTION("too old a version: 200, then an ERROR event with 410 Expired") {
+    for (int i = 0; i < 25; ++i) {
+      REQUIRE(c.request("POST", "/api/v1/namespaces/default/configmaps",
+                        R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c)" +
+                            std::to_string(i) + R"("}})")
+                  .status == 201);
+    }
+    auto events = watch_events(c, k_pods + "?watch=true&resourceVersion=" + rv,
+                               [](const std::vector<Json>& e) { return !e.empty(); });
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]["type"] == "ERROR");
+    CHECK(events[0]["object"]["code"] == 410);
+    CHECK(events[0]["object"]["reason"] == "Expired");
+    CHECK(events[0]["object"]["message"].get<std::string>().rfind(
+              "too old resource version: " + rv + " (", 0) == 0);
+  }
+  SECTION("faults: 410 as the HTTP status on resume; a stream dropped after N events") {
+    r.server.gone_on_watch_resume(1);
+    status_of(c.get(k_pods + "?watch=true&resourceVersion=" + rv), 410, "Expired");
+    r.server.drop_watches_after(1);
+    REQUIRE(c.request("POST", k_pods, pod_json("b")).status == 201);
+    HttpResponse resp;
+    auto events = watch_events(
+        c, k_pods + "?watch=true", [](const std::vector<Json>&) { return false; }, &resp);
+    CHECK(events.size() == 1);
+    CHECK_FALSE(resp.error.empty());  // the chunked body broke off
+  }
+}
+
+TEST_CASE("fakekube: pods/log", "[fakekube][http]") {
+  Running r;
+  HttpClient c(r.server, "admin");
+  REQUIRE(c.request("POST", k_pods, pod_json("p")).status == 201);
+  Json s = status_of(c.get(k_pods + "/p/log"), 400, "BadRequest");
+  CHECK(s["message"] == "container \"main\" in pod \"p\" is waiting to start: ContainerCreating");
+  status_of(c.get(k_pods + "/p/log?container=other"), 400, "BadRequest");
+  status_of(c.get(k_pods + "/nope/log"), 404, "NotFound");
+  r.server.append_log("default", "p", "main", "line 1");
+  r.server.append_log("default", "p", "main", "line 2");
+  const HttpResponse plain = c.get(k_pods + "/p/log");
+  CHECK(plain.status == 200);
+  CHECK(plain.content_type == "text/plain");
+  CHECK(plain.body == "line 1\nline 2\n");
+  CHECK(c.get(k_pods + "/p/log?tailLines=1").body == "line 2\n");
+  CHECK(c.get(k_pods + "/p/log?limitBytes=3").body == "lin");
+  CHECK(c.get(k_pods + "/p/log?timestamps=true").body.find("Z line 1\n") != std::string::npos);
+  SECTION("follow streams until the container stops") {
+    c.accept_gzip = true;
+    c.timeout_s = 5;
+    std::thread writer([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      r.server.append_log("default", "p", "main", "line 3");
+      r.server.end_log("default", "p", "main");
+    });
+    std::string got;
+    const HttpResponse f = c.stream(k_pods + "/p/log?follow=true", [&](const std::string& piece) {
+      got += piece;
+      return true;
+    });
+    writer.join();
+    CHECK(f.status == 200);
+    CHECK(f.error.empty());
+    CHECK(got == "line 1\nline 2\nline 3\n");
+  }
+}
+
+TEST_CASE("fakekube: the service proxy", "[fakekube][http]") {
+  Running r;
+  HttpClient c(r.server, "admin");
+  const std::string svc = "/api/v1/namespaces/default/services";
+  status_of(c.get(svc + "/head:8265/proxy/api/jobs/"), 404, "NotFound");
+  REQUIRE(c.request("POST", svc,
+                    R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"head"},
+                        "spec":{"ports":[{"name":"dashboard","port":8265}]}})")
+              .status == 201);
+  Json s = status_of(c.get(svc + "/head:8265/proxy/api/jobs/"), 503, "ServiceUnavailable");
+  CHECK(s["message"] == "no endpoints available for service \"head\"");
+  fakekube::ProxyRequest seen;
+  r.server.set_proxy("default", "head", "8265", [&](const fakekube::ProxyRequest& req) {
+    seen = req;
+    return fakekube::ProxyResponse{200, R"({"job_id":"raysubmit_1"})", "application/json"};
+  });
+  const HttpResponse p =
+      c.request("POST", svc + "/head:8265/proxy/api/jobs/", R"({"entrypoint":"python x.py"})");
+  CHECK(p.status == 200);
+  CHECK(json_of(p)["job_id"] == "raysubmit_1");
+  CHECK(seen.method == "POST");
+  CHECK(seen.path == "/api/jobs");
+  CHECK(seen.body == R"({"entrypoint":"python x.py"})");
+}
+
+TEST_CASE("fakekube: injected faults", "[fakekube][http]") {
+  Running r;
+  HttpClient c(r.server, "admin");
+  r.server.add_fault({"GET", "/api/v1/namespaces/default/pods", 429, 2, false, 1});
+  const HttpResponse limited = c.get(k_pods);
+  Json s = status_of(limited, 429, "TooManyRequests");
+  CHECK(limited.headers.find("retry-after")->second == "2");
+  CHECK(s["details"]["retryAfterSeconds"] == 2);
+  CHECK(c.get(k_pods).status == 200);  // spent after one request
+  r.server.add_fault({"", "", 502, -1, true, 1});
+  const HttpResponse html = c.get(k_pods);
+  CHECK(html.status == 502);
+  CHECK(html.content_type == "text/html");
+  r.server.add_fault({"POST", "", 503, -1, false, 1});
+  status_of(c.request("POST", k_pods, pod_json("x")), 503, "ServiceUnavailable");
+  CHECK(c.get(k_pods + "/x").status == 404);  // the failed write did nothing
+}
