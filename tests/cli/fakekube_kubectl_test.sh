@@ -18,7 +18,7 @@ cleanup() {
 trap cleanup EXIT
 
 export KUBECONFIG="$tmp/kubeconfig"
-"$FAKEKUBE" --kubeconfig-out "$KUBECONFIG" --nodes 2x8gpu,1xcpu >"$tmp/server.out" 2>&1 &
+"$FAKEKUBE" --kubeconfig-out "$KUBECONFIG" --nodes 2x8gpu,1xcpu --speed 20 >"$tmp/server.out" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do [ -s "$KUBECONFIG" ] && break; sleep 0.1; done
 [ -s "$KUBECONFIG" ] || { cat "$tmp/server.out" >&2; fail "no kubeconfig after 10 s"; finish; }
@@ -93,13 +93,46 @@ while i < len(text):
         continue
     obj, i = dec.raw_decode(text, i)
     types.append(obj["type"])
-sys.exit(0 if types == ["ADDED", "MODIFIED", "DELETED"] else 1)
+# ADDED, then changes (the label, the scheduler, the kubelet), then DELETED.
+sys.exit(0 if types[0] == "ADDED" and types[-1] == "DELETED" and "MODIFIED" in types else 1)
 PY
 
-# Logs of a pod that never started: the real server's message.
-expect_rc 0 "create a pod for logs" k create -f "$tmp/pod.yaml"
-expect_rc 1 "logs of a waiting container" k logs watched
+# A pod no node can take: Unschedulable with the scheduler's message, and
+# its logs refused as the real server refuses them.
+cat >"$tmp/stuck.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: stuck}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    resources: {limits: {nvidia.com/gpu: "16"}}
+YAML
+expect_rc 0 "create an unschedulable pod" k create -f "$tmp/stuck.yaml"
+for _ in $(seq 50); do
+  k get pod stuck -o jsonpath='{.status.conditions[0].reason}' >"$tmp/reason" 2>/dev/null
+  grep -q Unschedulable "$tmp/reason" && break
+  sleep 0.1
+done
+expect_rc 0 "get the pending pod" k get pod stuck -o jsonpath='{.status.conditions[0].message}'
+expect_contains "$tmp/out" "0/3 nodes are available: 3 Insufficient nvidia.com/gpu." "unschedulable message"
+expect_rc 1 "logs of a waiting container" k logs stuck
 expect_contains "$tmp/err" 'is waiting to start: ContainerCreating' "logs message"
+expect_rc 0 "events" k get events --field-selector involvedObject.name=stuck -o json
+expect_contains "$tmp/out" '"reason": "FailedScheduling"' "FailedScheduling event"
+
+# The operator brings the applied cluster up: head and worker pods run, the
+# sticky state is ready.
+for _ in $(seq 100); do
+  [ "$(k get raycluster raycluster-complete -o jsonpath='{.status.state}' 2>/dev/null)" = ready ] && break
+  sleep 0.1
+done
+expect_rc 0 "cluster state" k get raycluster raycluster-complete -o jsonpath='{.status.state}'
+expect_contains "$tmp/out" "ready" "RayCluster state"
+expect_rc 0 "ray pods" k get pods -l ray.io/cluster=raycluster-complete -o jsonpath='{range .items[*]}{.metadata.labels.ray\.io/node-type}={.status.phase}{"\n"}{end}'
+expect_contains "$tmp/out" "head=Running" "head pod running"
+expect_contains "$tmp/out" "worker=Running" "worker pod running"
 
 # RBAC: the read-only user reads and is refused writes; the token user writes.
 expect_rc 0 "viewer reads" k --context fakekube-viewer get rayclusters

@@ -2,11 +2,12 @@
 // The `fakekube` binary: the simulated cluster for the demo and for trying
 // krayctl (or kubectl) by hand. See docs/testing.md.
 //
-//   fakekube --kubeconfig-out PATH [--port N] [--nodes SPEC] [--no-kuberay-crds] [--speed X]
+//   fakekube --kubeconfig-out PATH [--port N] [--nodes SPEC] [--no-kuberay-crds]
+//            [--no-operator] [--scenario FILE] [--speed X]
 //
 // It writes the kubeconfig only once it serves (so a script can wait for
 // the file), prints the URL, and runs until SIGTERM or SIGINT.
-#include "server.hpp"
+#include "sim.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 int main(int argc, char** argv) {
   CLI::App app{"fakekube: a simulated Kubernetes API server for krayctl's tests and demo"};
@@ -21,6 +23,8 @@ int main(int argc, char** argv) {
   std::string nodes = "2x8gpu,2xcpu";
   fakekube::ServerOptions options;
   bool no_crds = false;
+  bool no_operator = false;
+  std::string scenario;
   app.add_option("--kubeconfig-out", kubeconfig_out,
                  "where to write the kubeconfig (admin certificate user current; contexts "
                  "fakekube-token and fakekube-viewer for the others)")
@@ -29,6 +33,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   app.add_option("--nodes", nodes, "nodes, e.g. 4x8gpu,2xcpu (default 2x8gpu,2xcpu)");
   app.add_flag("--no-kuberay-crds", no_crds, "serve no ray.io resources");
+  app.add_flag("--no-operator", no_operator,
+               "no KubeRay operator: Ray objects are stored, nothing acts on them");
+  app.add_option("--scenario", scenario,
+                 "a YAML scenario: container behaviors by image, Ray job outcomes by "
+                 "entrypoint, the serve outcome (docs/testing.md)");
   app.add_option("--speed", options.speed, "simulated time runs this many times faster")
       ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
@@ -47,12 +56,29 @@ int main(int argc, char** argv) {
 
   options.nodes = nodes;
   fakekube::ApiServer server(options);
+  fakekube::SimOptions sim_options;
+  sim_options.operator_ = !no_operator && !no_crds;
+  fakekube::Simulation sim(server, sim_options);
+  if (!scenario.empty()) {
+    std::ifstream in(scenario);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      std::cerr << "fakekube: cannot read " << scenario << "\n";
+      return 2;
+    }
+    if (auto r = sim.load_scenario(text.str()); !r) {
+      std::cerr << "fakekube: " << scenario << ": " << r.error().message << "\n";
+      return 2;
+    }
+  }
   try {
     server.start();
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return 1;
   }
+  sim.start();
   const std::string tmp = kubeconfig_out + ".tmp";
   {
     std::ofstream out(tmp);
@@ -71,6 +97,7 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&signals, &sig);
   std::cout << "fakekube: stopping" << std::endl;
+  sim.stop();
   server.stop();
   return 0;
 }

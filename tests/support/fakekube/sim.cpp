@@ -1,0 +1,1955 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim.hpp"
+
+#include "yaml_json.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+namespace fakekube {
+
+namespace {
+
+double seconds_of(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+std::string rfc3339_at(double seconds) {
+  return to_rfc3339(std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::duration<double>(seconds))));
+}
+
+// A Kubernetes quantity in thousandths of its unit ("500m" -> 500,
+// "2" -> 2000, "1Gi" -> 1073741824000). Unknown forms count as 0.
+long double quantity_milli(const Json& q) {
+  if (q.is_number()) {
+    return q.get<long double>() * 1000;
+  }
+  if (!q.is_string()) {
+    return 0;
+  }
+  const std::string s = q.get<std::string>();
+  std::size_t used = 0;
+  long double n = 0;
+  try {
+    n = std::stold(s, &used);
+  } catch (...) {
+    return 0;
+  }
+  const std::string suffix = s.substr(used);
+  static const std::map<std::string, long double> mult = {{"", 1000},
+                                                          {"m", 1},
+                                                          {"k", 1e6},
+                                                          {"M", 1e9},
+                                                          {"G", 1e12},
+                                                          {"T", 1e15},
+                                                          {"Ki", 1024.0L * 1000},
+                                                          {"Mi", 1048576.0L * 1000},
+                                                          {"Gi", 1073741824.0L * 1000},
+                                                          {"Ti", 1099511627776.0L * 1000}};
+  auto it = mult.find(suffix);
+  return it == mult.end() ? 0 : n * it->second;
+}
+
+// A quantity for status fields: "3", "1500m", "6Gi", "512Mi".
+std::string format_quantity(long double milli, bool memory) {
+  const auto whole = static_cast<long long>(std::llround(milli / 1000));
+  if (memory) {
+    const long long bytes = whole;
+    for (const auto& [suffix, size] : std::vector<std::pair<const char*, long long>>{
+             {"Ti", 1LL << 40}, {"Gi", 1LL << 30}, {"Mi", 1LL << 20}, {"Ki", 1LL << 10}}) {
+      if (bytes != 0 && bytes % size == 0) {
+        return std::to_string(bytes / size) + suffix;
+      }
+    }
+    return std::to_string(bytes);
+  }
+  const auto m = static_cast<long long>(std::llround(milli));
+  return m % 1000 == 0 ? std::to_string(m / 1000) : std::to_string(m) + "m";
+}
+
+std::string rand5() {
+  static std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  static const std::string alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  std::string out;
+  for (int i = 0; i < 5; ++i) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    out += alphabet[state % alphabet.size()];
+  }
+  return out;
+}
+
+// The member at `keys` below `o`, or null when a step is missing (const
+// operator[] on a missing key is undefined behaviour in nlohmann::json).
+const Json& at(const Json& o, std::initializer_list<const char*> keys) {
+  static const Json null_json;
+  const Json* cur = &o;
+  for (const char* k : keys) {
+    if (!cur->is_object()) {
+      return null_json;
+    }
+    auto it = cur->find(k);
+    if (it == cur->end()) {
+      return null_json;
+    }
+    cur = &*it;
+  }
+  return *cur;
+}
+
+// Objects reach the store as clients wrote them: a spec may be missing.
+bool has_spec(const Json& o) {
+  return o.contains("spec") && o["spec"].is_object();
+}
+
+Json containers_of(const Json& tmpl) {
+  const Json& c = at(tmpl, {"spec", "containers"});
+  return c.is_array() ? c : Json::array();
+}
+
+std::string name_of(const Json& o) {
+  return o["metadata"].value("name", "");
+}
+std::string ns_of(const Json& o) {
+  return o["metadata"].value("namespace", "");
+}
+std::string uid_of(const Json& o) {
+  return o["metadata"].value("uid", "");
+}
+Json labels_of(const Json& o) {
+  return o["metadata"].value("labels", Json::object());
+}
+bool deleting(const Json& o) {
+  return o["metadata"].contains("deletionTimestamp");
+}
+
+Json owner_ref(const Json& owner) {
+  return Json{{"apiVersion", owner.value("apiVersion", "")},
+              {"kind", owner.value("kind", "")},
+              {"name", name_of(owner)},
+              {"uid", uid_of(owner)},
+              {"controller", true},
+              {"blockOwnerDeletion", true}};
+}
+
+bool owned_by(const Json& o, const std::string& uid) {
+  const Json& m = o["metadata"];
+  if (!m.contains("ownerReferences")) {
+    return false;
+  }
+  for (const auto& r : m["ownerReferences"]) {
+    if (r.value("uid", "") == uid) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Json condition(const std::string& type,
+               bool status,
+               const std::string& reason,
+               const std::string& message,
+               const std::string& time) {
+  Json c = {{"type", type}, {"status", status ? "True" : "False"}};
+  if (!reason.empty()) {
+    c["reason"] = reason;
+  }
+  if (!message.empty()) {
+    c["message"] = message;
+  }
+  c["lastTransitionTime"] = time;
+  return c;
+}
+
+// Keeps lastTransitionTime when a condition's status did not change.
+Json merge_conditions(const Json& old_list, Json new_list) {
+  for (auto& c : new_list) {
+    if (!old_list.is_array()) {
+      break;
+    }
+    for (const auto& o : old_list) {
+      if (o.value("type", "") == c.value("type", "") &&
+          o.value("status", "") == c.value("status", "")) {
+        c["lastTransitionTime"] = o.value("lastTransitionTime", c["lastTransitionTime"]);
+      }
+    }
+  }
+  return new_list;
+}
+
+const Json* find_condition(const Json& object, const std::string& type) {
+  if (!object.contains("status") || !object["status"].contains("conditions")) {
+    return nullptr;
+  }
+  for (const auto& c : at(object, {"status", "conditions"})) {
+    if (c.value("type", "") == type) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+bool condition_true(const Json& object, const std::string& type) {
+  const Json* c = find_condition(object, type);
+  return c != nullptr && c->value("status", "") == "True";
+}
+
+std::string phase_of(const Json& pod) {
+  return pod.contains("status") ? pod["status"].value("phase", "Pending") : "Pending";
+}
+
+bool pod_ready(const Json& pod) {
+  return phase_of(pod) == "Running" && condition_true(pod, "Ready");
+}
+
+// What a Pod requests: the sum over containers (limits stand in for
+// missing requests, as for extended resources), or the largest init
+// container when that is larger.
+std::map<std::string, long double> pod_requests(const Json& pod) {
+  std::map<std::string, long double> sum;
+  auto add = [](std::map<std::string, long double>& into, const Json& c) {
+    const Json r = c.value("resources", Json::object());
+    std::set<std::string> seen;
+    if (r.contains("requests") && r["requests"].is_object()) {
+      for (auto it = r["requests"].begin(); it != r["requests"].end(); ++it) {
+        into[it.key()] += quantity_milli(it.value());
+        seen.insert(it.key());
+      }
+    }
+    if (r.contains("limits") && r["limits"].is_object()) {
+      for (auto it = r["limits"].begin(); it != r["limits"].end(); ++it) {
+        if (seen.count(it.key()) == 0) {
+          into[it.key()] += quantity_milli(it.value());
+        }
+      }
+    }
+  };
+  const Json& spec = pod["spec"];
+  for (const auto& c : spec.value("containers", Json::array())) {
+    add(sum, c);
+  }
+  for (const auto& c : spec.value("initContainers", Json::array())) {
+    std::map<std::string, long double> one;
+    add(one, c);
+    for (const auto& [k, v] : one) {
+      sum[k] = std::max(sum[k], v);
+    }
+  }
+  sum["pods"] += 1000;
+  return sum;
+}
+
+std::string head_service_name(const Json& cluster) {
+  const Json& head = cluster["spec"].value("headGroupSpec", Json::object());
+  if (head.contains("headService") && head["headService"].contains("metadata") &&
+      !head["headService"]["metadata"].value("name", "").empty()) {
+    return head["headService"]["metadata"]["name"];
+  }
+  return name_of(cluster) + "-head-svc";
+}
+
+// The Ray container's ports as the head Service exposes them (§C.6).
+Json head_service_ports(const Json& cluster) {
+  Json ports = Json::array();
+  const Json containers = containers_of(at(cluster, {"spec", "headGroupSpec", "template"}));
+  const Json declared =
+      containers.empty() ? Json::array() : containers[0].value("ports", Json::array());
+  std::map<std::string, int> byname;
+  if (declared.empty()) {
+    byname = {{"client", 10001}, {"gcs-server", 6379}, {"dashboard", 8265}, {"serve", 8000}};
+  }
+  for (const auto& p : declared) {
+    const int port = p.value("containerPort", 0);
+    byname[p.value("name", std::to_string(port) + "-port")] = port;
+  }
+  byname.emplace("metrics", 8080);
+  for (const auto& [n, port] : byname) {  // std::map: sorted by name
+    ports.push_back({{"name", n},
+                     {"port", port},
+                     {"targetPort", port},
+                     {"protocol", "TCP"},
+                     {"appProtocol", "tcp"}});
+  }
+  return ports;
+}
+
+int dashboard_port(const Json& cluster) {
+  for (const auto& p : head_service_ports(cluster)) {
+    if (p.value("name", "") == "dashboard") {
+      return p.value("port", 8265);
+    }
+  }
+  return 8265;
+}
+
+}  // namespace
+
+std::optional<Behavior> parse_behavior(const std::string& text) {
+  Behavior b;
+  if (text == "run") {
+    return b;
+  }
+  if (text == "image-pull-error") {
+    b.kind = Behavior::Kind::image_pull_error;
+    return b;
+  }
+  if (text == "crash-loop") {
+    b.kind = Behavior::Kind::crash_loop;
+    b.exit_code = 1;
+    b.run_seconds = 1;
+    return b;
+  }
+  if (text == "oom") {
+    b.kind = Behavior::Kind::oom_killed;
+    b.exit_code = 137;
+    b.run_seconds = 1;
+    return b;
+  }
+  if (text.rfind("exit:", 0) == 0) {
+    b.kind = Behavior::Kind::exit;
+    const std::string rest = text.substr(5);
+    const auto colon = rest.find(':');
+    try {
+      b.exit_code = std::stoi(rest.substr(0, colon));
+      if (colon != std::string::npos) {
+        b.run_seconds = std::stod(rest.substr(colon + 1));
+      }
+    } catch (...) {
+      return std::nullopt;
+    }
+    return b;
+  }
+  return std::nullopt;
+}
+
+struct RayJobRun {
+  std::string id;
+  std::string entrypoint;
+  Json metadata = Json::object();
+  Json runtime_env = Json::object();
+  double submitted_at = 0;
+  double stopped_at = -1;
+  RayJobScript script;
+};
+
+// One Ray head's dashboard: jobs and serve applications.
+struct Dashboard {
+  std::map<std::string, RayJobRun> jobs;
+  Json serve_config;
+  double serve_put_at = -1;
+};
+
+struct PodTrack {
+  double bound_at = 0;
+  double stage_since = 0;
+  std::string stage = "creating";  // creating, running, backoff, terminated, pull
+  int restarts = 0;
+  int exit_code = 0;
+  std::string terminated_reason;
+  bool logged = false;
+  std::size_t job_log_lines = 0;  // submitter: Ray job log lines copied
+};
+
+struct Simulation::Impl {
+  ApiServer& server;
+  SimOptions options;
+  std::thread thread;
+  std::atomic<bool> running{false};
+
+  std::mutex mu;  // rules and dashboards: proxy handlers run on server threads
+  std::vector<std::pair<std::string, Behavior>> image_rules;
+  std::vector<std::pair<std::string, RayJobScript>> job_rules;
+  std::string serve_status = "RUNNING";
+  std::string serve_message;
+  std::map<std::string, std::shared_ptr<Dashboard>> dashboards;  // "ns/headsvc"
+
+  std::map<std::string, PodTrack> pods;  // by uid
+  std::set<std::string> said;            // events emitted once
+  std::map<std::string, std::string> ips;
+  int ip_counter = 0;
+
+  Impl(ApiServer& s, SimOptions o) : server(s), options(o) {}
+
+  double now() const { return seconds_of(server.clock().now()); }
+  std::string stamp() const { return server.clock().rfc3339(); }
+
+  void event(const Json& object,
+             const std::string& type,
+             const std::string& reason,
+             const std::string& message,
+             const std::string& component) {
+    const std::string key = uid_of(object) + "/" + reason + "/" + message;
+    if (!said.insert(key).second) {
+      return;
+    }
+    char suffix[20];
+    std::snprintf(suffix, sizeof suffix, "%016llx",
+                  static_cast<unsigned long long>(said.size()) * 0x9E3779B1ULL);
+    const std::string t = stamp();
+    Json e = {{"apiVersion", "v1"},
+              {"kind", "Event"},
+              {"metadata", {{"name", name_of(object) + "." + suffix}}},
+              {"involvedObject",
+               {{"apiVersion", object.value("apiVersion", "")},
+                {"kind", object.value("kind", "")},
+                {"name", name_of(object)},
+                {"namespace", ns_of(object)},
+                {"uid", uid_of(object)}}},
+              {"reason", reason},
+              {"message", message},
+              {"type", type},
+              {"source", {{"component", component}}},
+              {"reportingComponent", component},
+              {"firstTimestamp", t},
+              {"lastTimestamp", t},
+              {"count", 1}};
+    (void)server.create("v1", "events", ns_of(object), e);
+  }
+
+  Behavior behavior_for(const Json& pod) {
+    const Json annotations = pod["metadata"].value("annotations", Json::object());
+    if (annotations.contains("fakekube.io/behavior")) {
+      if (auto b = parse_behavior(annotations["fakekube.io/behavior"].get<std::string>())) {
+        return *b;
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& c : pod["spec"].value("containers", Json::array())) {
+      for (const auto& [substr, b] : image_rules) {
+        if (c.value("image", "").find(substr) != std::string::npos) {
+          return b;
+        }
+      }
+    }
+    Behavior b;
+    if (labels_of(pod).contains("batch.kubernetes.io/job-name")) {
+      b.kind = Behavior::Kind::exit;  // a Job's Pod runs to completion by default
+    }
+    return b;
+  }
+
+  void loop() {
+    std::uint64_t seen = 0;
+    while (running) {
+      seen = server.wait_for_change(seen, std::chrono::milliseconds(20));
+      tick();
+    }
+  }
+
+  void tick() {
+    try {
+      tick_once();
+    } catch (const std::exception& e) {
+      // Odd input must not take the test process down; say so and go on.
+      std::fprintf(stderr, "fakekube sim: %s\n", e.what());
+    }
+  }
+
+  void tick_once() {
+    if (options.operator_) {
+      rayclusters();
+      rayjobs();
+      rayservices();
+    }
+    if (options.jobs) {
+      jobs();
+    }
+    if (options.scheduler) {
+      schedule();
+      kubelet();
+    }
+  }
+
+  // ---- scheduler --------------------------------------------------------
+
+  void schedule() {
+    const auto nodes = server.list("v1", "nodes");
+    const auto all_pods = server.list("v1", "pods");
+    std::map<std::string, std::map<std::string, long double>> used;
+    for (const auto& p : all_pods) {
+      if (!has_spec(p)) {
+        continue;
+      }
+      const std::string node = p["spec"].value("nodeName", "");
+      const std::string phase = phase_of(p);
+      if (!node.empty() && phase != "Succeeded" && phase != "Failed") {
+        for (const auto& [k, v] : pod_requests(p)) {
+          used[node][k] += v;
+        }
+      }
+    }
+    for (const auto& pod : all_pods) {
+      if (!has_spec(pod) || !pod["spec"].value("nodeName", "").empty() || deleting(pod)) {
+        continue;
+      }
+      const auto want = pod_requests(pod);
+      const Json selector = pod["spec"].value("nodeSelector", Json::object());
+      std::map<std::string, int> reasons;
+      std::string chosen;
+      for (const auto& node : nodes) {
+        const Json nl = labels_of(node);
+        bool selected = true;
+        for (auto it = selector.begin(); it != selector.end(); ++it) {
+          selected = selected && nl.contains(it.key()) && nl[it.key()] == it.value();
+        }
+        if (!selected) {
+          ++reasons["node(s) didn't match Pod's node affinity/selector"];
+          continue;
+        }
+        const Json alloc = at(node, {"status", "allocatable"}).is_object()
+                               ? at(node, {"status", "allocatable"})
+                               : Json::object();
+        bool fits = true;
+        for (const auto& [res, amount] : want) {
+          if (amount <= 0) {
+            continue;
+          }
+          const long double have =
+              (alloc.contains(res) ? quantity_milli(alloc[res]) : 0) - used[name_of(node)][res];
+          if (have < amount) {
+            ++reasons["Insufficient " + res];
+            fits = false;
+          }
+        }
+        if (fits && chosen.empty()) {
+          chosen = name_of(node);
+        }
+      }
+      if (!chosen.empty()) {
+        Json bound = pod;
+        bound["spec"]["nodeName"] = chosen;
+        auto r = server.update("v1", "pods", ns_of(pod), bound, "kube-scheduler");
+        if (!r) {
+          continue;
+        }
+        for (const auto& [k, v] : want) {
+          used[chosen][k] += v;
+        }
+        Json st = (*r).value("status", Json::object());
+        st["phase"] = "Pending";
+        st["conditions"] =
+            merge_conditions(st.value("conditions", Json()),
+                             Json::array({condition("PodScheduled", true, "", "", stamp())}));
+        (*r)["status"] = st;
+        (void)server.update_status("v1", "pods", ns_of(pod), *r);
+        event(pod, "Normal", "Scheduled",
+              "Successfully assigned " + ns_of(pod) + "/" + name_of(pod) + " to " + chosen,
+              "default-scheduler");
+        pods[uid_of(pod)].bound_at = now();
+        pods[uid_of(pod)].stage_since = now();
+        continue;
+      }
+      // "0/3 nodes are available: 3 Insufficient nvidia.com/gpu." (reasons
+      // sorted, as the scheduler's FitError prints them)
+      std::string message = "0/" + std::to_string(nodes.size()) + " nodes are available";
+      std::string parts;
+      for (const auto& [reason, count] : reasons) {
+        parts += (parts.empty() ? "" : ", ") + std::to_string(count) + " " + reason;
+      }
+      message += nodes.empty() ? "." : ": " + parts + ".";
+      const std::string full = message + " preemption: 0/" + std::to_string(nodes.size()) +
+                               " nodes are available: " + std::to_string(nodes.size()) +
+                               " No preemption victims found for incoming pod.";
+      Json st = pod.value("status", Json::object());
+      st["phase"] = "Pending";
+      st["conditions"] = merge_conditions(
+          st.value("conditions", Json()),
+          Json::array({condition("PodScheduled", false, "Unschedulable", full, stamp())}));
+      Json copy = pod;
+      copy["status"] = st;
+      (void)server.update_status("v1", "pods", ns_of(pod), copy);
+      event(pod, "Warning", "FailedScheduling", full, "default-scheduler");
+    }
+  }
+
+  // ---- kubelet ----------------------------------------------------------
+
+  std::string ip_for(const std::string& uid) {
+    auto it = ips.find(uid);
+    if (it != ips.end()) {
+      return it->second;
+    }
+    ++ip_counter;
+    return ips[uid] = "10.244." + std::to_string(ip_counter / 250) + "." +
+                      std::to_string(ip_counter % 250 + 2);
+  }
+
+  void kubelet() {
+    const double t = now();
+    std::set<std::string> alive;
+    for (const auto& pod : server.list("v1", "pods")) {
+      if (!has_spec(pod)) {
+        continue;
+      }
+      const std::string node = pod["spec"].value("nodeName", "");
+      const std::string uid = uid_of(pod);
+      alive.insert(uid);
+      if (node.empty() || deleting(pod)) {
+        continue;
+      }
+      auto& track = pods[uid];
+      if (track.bound_at == 0) {
+        track.bound_at = track.stage_since = t;
+      }
+      const std::string phase = phase_of(pod);
+      if (phase == "Succeeded" || phase == "Failed") {
+        continue;
+      }
+      advance(pod, track, t);
+    }
+    for (auto it = pods.begin(); it != pods.end();) {
+      it = alive.count(it->first) ? std::next(it) : pods.erase(it);
+    }
+  }
+
+  // The submitter of a K8sJobMode RayJob: submits to the dashboard and
+  // copies the Ray job's logs, like `ray job submit --no-wait` and
+  // `ray job logs --follow`. Returns whether the Ray job ended.
+  bool run_submitter(const Json& pod, const Json& container, PodTrack& track) {
+    std::string address;
+    std::string id;
+    for (const auto& e : container.value("env", Json::array())) {
+      if (e.value("name", "") == "RAY_DASHBOARD_ADDRESS") {
+        address = e.value("value", "");
+      } else if (e.value("name", "") == "RAY_JOB_SUBMISSION_ID") {
+        id = e.value("value", "");
+      }
+    }
+    const std::string service = address.substr(0, address.find('.'));
+    std::shared_ptr<Dashboard> dash;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = dashboards.find(ns_of(pod) + "/" + service);
+      if (it != dashboards.end()) {
+        dash = it->second;
+      }
+    }
+    if (!dash || id.empty()) {
+      return false;
+    }
+    std::string entrypoint;
+    for (const auto& job : server.list("ray.io/v1", "rayjobs", ns_of(pod))) {
+      if (has_spec(job) && job.contains("status") && job["status"].value("jobId", "") == id) {
+        entrypoint = job["spec"].value("entrypoint", "");
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    if (dash->jobs.count(id) == 0) {
+      submit_locked(*dash, id, entrypoint, Json::object(), Json::object());
+    }
+    const RayJobRun& run = dash->jobs[id];
+    const auto lines = visible_logs(run, now());
+    for (; track.job_log_lines < lines.size(); ++track.job_log_lines) {
+      server.append_log(ns_of(pod), name_of(pod), container.value("name", ""),
+                        lines[track.job_log_lines]);
+    }
+    const std::string s = job_status(run, now());
+    return s == "SUCCEEDED" || s == "FAILED" || s == "STOPPED";
+  }
+
+  void advance(const Json& pod, PodTrack& track, double t) {
+    const Behavior b = behavior_for(pod);
+    const Json containers = pod["spec"].value("containers", Json::array());
+    const std::string restart = pod["spec"].value("restartPolicy", "Always");
+    const std::string main = containers.empty() ? "" : containers[0].value("name", "");
+    const bool submitter = main == "ray-job-submitter";
+    const double since = t - track.stage_since;
+    auto go = [&](const std::string& stage) {
+      track.stage = stage;
+      track.stage_since = t;
+    };
+    if (track.stage == "creating" && since >= options.start_seconds) {
+      if (b.kind == Behavior::Kind::image_pull_error) {
+        go("pull");
+        const std::string image = containers.empty() ? "" : containers[0].value("image", "");
+        event(pod, "Warning", "Failed",
+              "Failed to pull image \"" + image +
+                  "\": rpc error: code = NotFound desc = failed "
+                  "to pull and unpack image \"" +
+                  image + "\": not found",
+              "kubelet");
+      } else {
+        go("running");
+        event(pod, "Normal", "Started", "Started container " + main, "kubelet");
+      }
+    } else if (track.stage == "running") {
+      if (!track.logged) {
+        track.logged = true;
+        for (const auto& c : containers) {
+          for (const auto& line : b.logs) {
+            server.append_log(ns_of(pod), name_of(pod), c.value("name", ""), line);
+          }
+        }
+      }
+      bool ends = false;
+      if (submitter) {
+        ends = run_submitter(pod, containers[0], track);
+        track.exit_code = 0;
+      } else if (b.kind != Behavior::Kind::run && since >= b.run_seconds) {
+        ends = true;
+        track.exit_code = b.exit_code;
+      }
+      if (ends) {
+        track.terminated_reason = b.kind == Behavior::Kind::oom_killed ? "OOMKilled"
+                                  : track.exit_code == 0               ? "Completed"
+                                                                       : "Error";
+        const bool again = restart == "Always" || (restart == "OnFailure" && track.exit_code != 0);
+        if (again) {
+          ++track.restarts;
+          go("backoff");
+          event(pod, "Warning", "BackOff",
+                "Back-off restarting failed container " + main + " in pod " + name_of(pod) + "_" +
+                    ns_of(pod) + "(" + uid_of(pod) + ")",
+                "kubelet");
+        } else {
+          go("terminated");
+        }
+        for (const auto& c : containers) {
+          server.end_log(ns_of(pod), name_of(pod), c.value("name", ""));
+        }
+      }
+    } else if (track.stage == "backoff") {
+      const double backoff = std::min(300.0, 10.0 * std::pow(2.0, track.restarts - 1));
+      if (since >= backoff) {
+        track.logged = false;
+        go("running");
+      }
+    }
+    write_pod_status(pod, track, b, t);
+  }
+
+  void write_pod_status(const Json& pod, const PodTrack& track, const Behavior& b, double t) {
+    const Json containers = pod["spec"].value("containers", Json::array());
+    const std::string started = rfc3339_at(track.stage_since);
+    Json statuses = Json::array();
+    bool all_ready = true;
+    for (const auto& c : containers) {
+      Json cs = {{"name", c.value("name", "")},
+                 {"image", c.value("image", "")},
+                 {"imageID", ""},
+                 {"restartCount", track.restarts},
+                 {"started", track.stage == "running"},
+                 {"ready", track.stage == "running"}};
+      if (track.stage == "creating") {
+        cs["state"] = {{"waiting", {{"reason", "ContainerCreating"}}}};
+      } else if (track.stage == "pull") {
+        const bool backoff = t - track.stage_since >= 2;
+        const std::string image = c.value("image", "");
+        cs["state"] = {{"waiting",
+                        {{"reason", backoff ? "ImagePullBackOff" : "ErrImagePull"},
+                         {"message", backoff ? "Back-off pulling image \"" + image + "\""
+                                             : "failed to pull and unpack image \"" + image +
+                                                   "\": not found"}}}};
+      } else if (track.stage == "running") {
+        cs["state"] = {{"running", {{"startedAt", started}}}};
+      } else {
+        Json term = {{"exitCode", track.exit_code},
+                     {"reason", track.terminated_reason},
+                     {"startedAt", started},
+                     {"finishedAt", started}};
+        if (track.stage == "backoff") {
+          cs["lastState"] = {{"terminated", term}};
+          cs["state"] = {{"waiting",
+                          {{"reason", "CrashLoopBackOff"},
+                           {"message", "back-off restarting failed container=" +
+                                           c.value("name", "") + " pod=" + name_of(pod) + "_" +
+                                           ns_of(pod) + "(" + uid_of(pod) + ")"}}}};
+        } else {
+          cs["state"] = {{"terminated", term}};
+        }
+      }
+      all_ready = all_ready && track.stage == "running";
+      statuses.push_back(cs);
+    }
+    (void)b;
+    std::string phase = "Pending";
+    if (track.stage == "running" || track.stage == "backoff") {
+      phase = "Running";
+    } else if (track.stage == "terminated") {
+      phase = track.exit_code == 0 ? "Succeeded" : "Failed";
+    }
+    Json st = pod.value("status", Json::object());
+    st["phase"] = phase;
+    st["hostIP"] = "192.168.0.10";
+    if (phase != "Pending") {
+      st["podIP"] = ip_for(uid_of(pod));
+      st["podIPs"] = Json::array({{{"ip", st["podIP"]}}});
+      st["startTime"] = st.value("startTime", rfc3339_at(track.bound_at));
+    }
+    const std::string now_stamp = stamp();
+    const bool ready = phase == "Running" && all_ready;
+    const std::string not_ready_reason =
+        phase == "Pending" || phase == "Running" ? "ContainersNotReady" : "PodCompleted";
+    st["conditions"] = merge_conditions(
+        st.value("conditions", Json()),
+        Json::array(
+            {condition("PodReadyToStartContainers", phase != "Pending" || track.stage != "creating",
+                       "", "", now_stamp),
+             condition("Initialized", true, "", "", now_stamp),
+             condition("Ready", ready, ready ? "" : not_ready_reason, "", now_stamp),
+             condition("ContainersReady", ready, ready ? "" : not_ready_reason, "", now_stamp),
+             condition("PodScheduled", true, "", "", now_stamp)}));
+    st["containerStatuses"] = statuses;
+    Json copy = pod;
+    copy["status"] = st;
+    (void)server.update_status("v1", "pods", ns_of(pod), copy);
+  }
+
+  // ---- batch/v1 Job controller -------------------------------------------
+
+  void jobs() {
+    const auto all_pods = server.list("v1", "pods");
+    for (const auto& job : server.list("batch/v1", "jobs")) {
+      if (deleting(job) || !has_spec(job)) {
+        continue;
+      }
+      Json st = job.value("status", Json::object());
+      if (condition_true(job, "Complete") || condition_true(job, "Failed")) {
+        continue;
+      }
+      int active = 0;
+      int succeeded = 0;
+      int failed = 0;
+      int ready = 0;
+      for (const auto& p : all_pods) {
+        if (!owned_by(p, uid_of(job))) {
+          continue;
+        }
+        const std::string phase = phase_of(p);
+        succeeded += phase == "Succeeded";
+        failed += phase == "Failed";
+        active += phase == "Pending" || phase == "Running";
+        ready += pod_ready(p);
+      }
+      const int backoff_limit = job["spec"].value("backoffLimit", 6);
+      const std::string t = stamp();
+      st["startTime"] = st.value("startTime", t);
+      st["active"] = active;
+      st["ready"] = ready;
+      st["succeeded"] = succeeded;
+      st["failed"] = failed;
+      Json conditions = st.value("conditions", Json::array());
+      if (succeeded > 0) {
+        // The interim condition first, then the terminal one (1.31+).
+        conditions = Json::array({condition("SuccessCriteriaMet", true, "CompletionsReached",
+                                            "Reached expected number of succeeded pods", t),
+                                  condition("Complete", true, "CompletionsReached",
+                                            "Reached expected number of succeeded pods", t)});
+        st["completionTime"] = t;
+      } else if (failed > backoff_limit) {
+        conditions = Json::array({condition("FailureTarget", true, "BackoffLimitExceeded",
+                                            "Job has reached the specified backoff limit", t),
+                                  condition("Failed", true, "BackoffLimitExceeded",
+                                            "Job has reached the specified backoff limit", t)});
+        event(job, "Warning", "BackoffLimitExceeded", "Job has reached the specified backoff limit",
+              "job-controller");
+      } else if (active == 0) {
+        Json tmpl = at(job, {"spec", "template"});
+        if (!tmpl.is_object()) {
+          continue;
+        }
+        Json pod = {
+            {"apiVersion", "v1"},
+            {"kind", "Pod"},
+            {"metadata",
+             {{"generateName", name_of(job) + "-"},
+              {"labels", tmpl.value("metadata", Json::object()).value("labels", Json::object())},
+              {"ownerReferences", Json::array({owner_ref(job)})}}},
+            {"spec", tmpl.value("spec", Json::object())}};
+        pod["metadata"]["labels"]["batch.kubernetes.io/job-name"] = name_of(job);
+        pod["metadata"]["labels"]["job-name"] = name_of(job);
+        pod["metadata"]["labels"]["batch.kubernetes.io/controller-uid"] = uid_of(job);
+        pod["metadata"]["labels"]["controller-uid"] = uid_of(job);
+        if (at(tmpl, {"metadata", "annotations"}).is_object()) {
+          pod["metadata"]["annotations"] = at(tmpl, {"metadata", "annotations"});
+        }
+        if (auto created = server.create("v1", "pods", ns_of(job), pod)) {
+          event(job, "Normal", "SuccessfulCreate", "Created pod: " + name_of(*created),
+                "job-controller");
+        }
+      }
+      st["conditions"] = merge_conditions(st.value("conditions", Json()), conditions);
+      Json copy = job;
+      copy["status"] = st;
+      (void)server.update_status("batch/v1", "jobs", ns_of(job), copy);
+    }
+  }
+
+  // ---- Ray dashboard -----------------------------------------------------
+
+  static std::string job_status(const RayJobRun& run, double t) {
+    if (run.stopped_at >= 0) {
+      return "STOPPED";
+    }
+    if (t < run.submitted_at + run.script.pending_seconds) {
+      return "PENDING";
+    }
+    if (t < run.submitted_at + run.script.pending_seconds + run.script.run_seconds) {
+      return "RUNNING";
+    }
+    return run.script.status;
+  }
+
+  static std::vector<std::string> visible_logs(const RayJobRun& run, double t) {
+    const double start = run.submitted_at + run.script.pending_seconds;
+    std::vector<std::string> out;
+    const auto n = run.script.logs.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const double at = start + run.script.run_seconds * static_cast<double>(i) /
+                                    static_cast<double>(std::max<std::size_t>(1, n - 1));
+      if (t >= at || job_status(run, t) != "RUNNING") {
+        if (t >= start) {
+          out.push_back(run.script.logs[i]);
+        }
+      }
+    }
+    return out;
+  }
+
+  void submit_locked(Dashboard& dash,
+                     const std::string& id,
+                     const std::string& entrypoint,
+                     const Json& metadata,
+                     const Json& runtime_env) {
+    RayJobRun run;
+    run.id = id;
+    run.entrypoint = entrypoint;
+    run.metadata = metadata;
+    run.runtime_env = runtime_env;
+    run.submitted_at = now();
+    for (const auto& [substr, script] : job_rules) {
+      if (entrypoint.find(substr) != std::string::npos) {
+        run.script = script;
+        break;
+      }
+    }
+    dash.jobs[id] = run;
+  }
+
+  Json job_info(const RayJobRun& run, double t) {
+    const std::string s = job_status(run, t);
+    const bool terminal = s == "SUCCEEDED" || s == "FAILED" || s == "STOPPED";
+    const double start = run.submitted_at + run.script.pending_seconds;
+    const double end = run.stopped_at >= 0 ? run.stopped_at : start + run.script.run_seconds;
+    Json info = {{"type", "SUBMISSION"},
+                 {"job_id", nullptr},
+                 {"submission_id", run.id},
+                 {"status", s},
+                 {"entrypoint", run.entrypoint},
+                 {"message", s == "FAILED"      ? (run.script.message.empty()
+                                                       ? "Job entrypoint command failed with exit code 1"
+                                                       : run.script.message)
+                             : s == "SUCCEEDED" ? "Job finished successfully."
+                             : s == "STOPPED"   ? "Job was intentionally stopped."
+                             : s == "RUNNING"   ? "Job is currently running."
+                                                : "Job has not started yet."},
+                 {"error_type", s == "FAILED" ? Json("JOB_ENTRYPOINT_COMMAND_ERROR") : Json()},
+                 {"start_time", static_cast<long long>(run.submitted_at * 1000)},
+                 {"end_time", terminal ? Json(static_cast<long long>(end * 1000)) : Json()},
+                 {"metadata", run.metadata},
+                 {"runtime_env", run.runtime_env}};
+    return info;
+  }
+
+  ProxyResponse dashboard(const std::shared_ptr<Dashboard>& dash, const ProxyRequest& req) {
+    std::lock_guard<std::mutex> lock(mu);
+    const double t = now();
+    auto reply = [](int status, const Json& body) {
+      return ProxyResponse{status, body.dump(), "application/json"};
+    };
+    std::string path = req.path;
+    if (path.size() > 1 && path.back() == '/') {
+      path.pop_back();
+    }
+    if (path == "/api/gcs_healthz" || path == "/api/local_raylet_healthz") {
+      return ProxyResponse{200, "success", "text/plain"};
+    }
+    if (path == "/api/version") {
+      return reply(200, {{"version", "4"}, {"ray_version", "2.52.0"}, {"ray_commit", "fakekube"}});
+    }
+    if (path == "/api/jobs" && req.method == "GET") {
+      Json list = Json::array();
+      for (const auto& [id, run] : dash->jobs) {
+        list.push_back(job_info(run, t));
+      }
+      return reply(200, list);
+    }
+    if (path == "/api/jobs" && req.method == "POST") {
+      const Json body = Json::parse(req.body, nullptr, false);
+      if (!body.is_object() || !body.contains("entrypoint")) {
+        return ProxyResponse{400, "Failed to parse request body as a JobSubmitRequest",
+                             "text/plain"};
+      }
+      std::string id = body.value("submission_id", Json()).is_string()
+                           ? body["submission_id"].get<std::string>()
+                           : "raysubmit_" + rand5() + rand5();
+      if (dash->jobs.count(id) > 0) {
+        return ProxyResponse{
+            500,
+            "Traceback (most recent call last):\nValueError: Job with submission_id " + id +
+                " already exists. Please use a different submission_id.",
+            "text/plain"};
+      }
+      submit_locked(*dash, id, body["entrypoint"].get<std::string>(),
+                    body.value("metadata", Json::object()),
+                    body.value("runtime_env", Json::object()));
+      return reply(200, {{"job_id", id}, {"submission_id", id}});
+    }
+    const std::string prefix = "/api/jobs/";
+    if (path.rfind(prefix, 0) == 0) {
+      std::string rest = path.substr(prefix.size());
+      std::string action;
+      if (auto slash = rest.find('/'); slash != std::string::npos) {
+        action = rest.substr(slash + 1);
+        rest = rest.substr(0, slash);
+      }
+      auto it = dash->jobs.find(rest);
+      if (it == dash->jobs.end()) {
+        return ProxyResponse{404, "Job " + rest + " does not exist", "text/plain"};
+      }
+      RayJobRun& run = it->second;
+      if (action.empty() && req.method == "GET") {
+        return reply(200, job_info(run, t));
+      }
+      if (action.empty() && req.method == "DELETE") {
+        dash->jobs.erase(it);
+        return reply(200, {{"deleted", true}});
+      }
+      if (action == "logs" && req.method == "GET") {
+        std::string text;
+        for (const auto& line : visible_logs(run, t)) {
+          text += line + "\n";
+        }
+        return reply(200, {{"logs", text}});
+      }
+      if (action == "stop" && req.method == "POST") {
+        const std::string s = job_status(run, t);
+        const bool stoppable = s == "PENDING" || s == "RUNNING";
+        if (stoppable) {
+          run.stopped_at = t;
+        }
+        return reply(200, {{"stopped", stoppable}});
+      }
+    }
+    if (path == "/api/serve/applications") {
+      if (req.method == "PUT") {
+        const Json body = Json::parse(req.body, nullptr, false);
+        if (!body.is_object()) {
+          return ProxyResponse{400, "invalid serve config", "text/plain"};
+        }
+        dash->serve_config = body;
+        dash->serve_put_at = t;
+        return ProxyResponse{200, "", "text/plain"};
+      }
+      if (req.method == "GET") {
+        Json apps = Json::object();
+        if (dash->serve_config.is_object()) {
+          const bool done = t >= dash->serve_put_at + options.serve_deploy_seconds;
+          for (const auto& app : dash->serve_config.value("applications", Json::array())) {
+            const std::string name = app.value("name", "default");
+            const std::string status = done ? serve_status : "DEPLOYING";
+            Json deployments = Json::object();
+            for (const auto& d : app.value("deployments", Json::array())) {
+              deployments[d.value("name", "")] = {{"name", d.value("name", "")},
+                                                  {"status", status == "RUNNING"     ? "HEALTHY"
+                                                             : status == "DEPLOYING" ? "UPDATING"
+                                                                                     : "UNHEALTHY"},
+                                                  {"message", ""}};
+            }
+            apps[name] = {{"name", name},
+                          {"status", status},
+                          {"message", status == "RUNNING" ? "" : serve_message},
+                          {"route_prefix", app.value("route_prefix", "/")},
+                          {"docs_path", nullptr},
+                          {"deployments", deployments}};
+          }
+        }
+        return reply(200, {{"applications", apps}, {"deploy_mode", "MULTI_APP"}});
+      }
+    }
+    return ProxyResponse{404, "Not Found", "text/plain"};
+  }
+
+  std::shared_ptr<Dashboard> dashboard_for(const std::string& ns, const std::string& service) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto& d = dashboards[ns + "/" + service];
+    if (!d) {
+      d = std::make_shared<Dashboard>();
+      auto dash = d;
+      server.set_proxy(ns, service, "",
+                       [this, dash](const ProxyRequest& r) { return dashboard(dash, r); });
+    }
+    return d;
+  }
+
+  // ---- KubeRay operator: RayCluster ---------------------------------------
+
+  static std::string check_spec(const Json& cluster) {
+    const Json& spec = cluster["spec"];
+    const Json head = spec.value("headGroupSpec", Json::object());
+    if (!head.contains("template") || !head["template"].contains("spec") ||
+        containers_of(head["template"]).empty()) {
+      return "headGroupSpec should have at least one container";
+    }
+    std::set<std::string> groups;
+    for (const auto& g : spec.value("workerGroupSpecs", Json::array())) {
+      if (containers_of(at(g, {"template"})).empty()) {
+        return "workerGroupSpec should have at least one container";
+      }
+      if (!groups.insert(g.value("groupName", "")).second) {
+        return "worker group names must be unique";
+      }
+      if (g.value("minReplicas", 0) > g.value("maxReplicas", 2147483647)) {
+        return "minReplicas (" + std::to_string(g.value("minReplicas", 0)) +
+               ") cannot be greater than maxReplicas (" +
+               std::to_string(g.value("maxReplicas", 0)) + ")";
+      }
+    }
+    return "";
+  }
+
+  Json ray_pod(const Json& cluster, const Json& tmpl, const std::string& group, bool head) {
+    const std::string c = name_of(cluster);
+    Json labels = tmpl.value("metadata", Json::object()).value("labels", Json::object());
+    labels["ray.io/is-ray-node"] = "yes";
+    labels["ray.io/cluster"] = c;
+    labels["ray.io/node-type"] = head ? "head" : "worker";
+    labels["ray.io/group"] = head ? "headgroup" : group;
+    labels["ray.io/identifier"] = c + (head ? "-head" : "-worker");
+    labels["app.kubernetes.io/name"] = labels.value("app.kubernetes.io/name", "kuberay");
+    labels["app.kubernetes.io/created-by"] = "kuberay-operator";
+    const Json cl = labels_of(cluster);
+    if (cl.contains("ray.io/originated-from-crd") &&
+        cl["ray.io/originated-from-crd"] == "RayService") {
+      labels["ray.io/serve"] = head ? "false" : "true";
+    }
+    Json annotations = tmpl.value("metadata", Json::object()).value("annotations", Json::object());
+    if (head) {
+      annotations["ray.io/ft-enabled"] = "false";
+      annotations["ray.io/kuberay-version"] = "v1.6.2";
+    }
+    std::string prefix = head ? c + "-head" : c + "-" + group;
+    if (prefix.size() > 50) {
+      prefix.resize(50);
+    }
+    std::transform(prefix.begin(), prefix.end(), prefix.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    Json spec = tmpl.value("spec", Json::object());
+    spec["restartPolicy"] = spec.value("restartPolicy", "Always");
+    return {{"apiVersion", "v1"},
+            {"kind", "Pod"},
+            {"metadata",
+             {{"generateName", prefix + (head ? "-" : "-worker-")},
+              {"labels", labels},
+              {"annotations", annotations},
+              {"ownerReferences", Json::array({owner_ref(cluster)})}}},
+            {"spec", spec}};
+  }
+
+  void rayclusters() {
+    const auto all_pods = server.list("v1", "pods");
+    for (const auto& cluster : server.list("ray.io/v1", "rayclusters")) {
+      if (deleting(cluster) || !has_spec(cluster)) {
+        continue;
+      }
+      const std::string ns = ns_of(cluster);
+      const std::string c = name_of(cluster);
+      if (const std::string why = check_spec(cluster); !why.empty()) {
+        event(cluster, "Warning", "InvalidRayClusterSpec", why, "raycluster-controller");
+        continue;
+      }
+      const Json& spec = cluster["spec"];
+      const bool suspend = spec.value("suspend", false);
+      // The head Service.
+      const std::string svc = head_service_name(cluster);
+      if (!server.get("v1", "services", ns, svc)) {
+        Json selector = {{"ray.io/cluster", c},
+                         {"ray.io/node-type", "head"},
+                         {"ray.io/identifier", c + "-head"},
+                         {"app.kubernetes.io/name", "kuberay"},
+                         {"app.kubernetes.io/created-by", "kuberay-operator"}};
+        const std::string type = spec["headGroupSpec"].value("serviceType", "ClusterIP");
+        Json s = {
+            {"apiVersion", "v1"},
+            {"kind", "Service"},
+            {"metadata",
+             {{"name", svc},
+              {"labels", selector},
+              {"ownerReferences", Json::array({owner_ref(cluster)})}}},
+            {"spec",
+             {{"selector", selector}, {"ports", head_service_ports(cluster)}, {"type", type}}}};
+        if (type == "ClusterIP") {
+          s["spec"]["clusterIP"] = "None";
+          s["spec"]["publishNotReadyAddresses"] = true;
+        }
+        if (server.create("v1", "services", ns, s)) {
+          event(cluster, "Normal", "CreatedService", "Created service " + ns + "/" + svc,
+                "raycluster-controller");
+        }
+      }
+      // Pods: delete finished ones, then create what is missing.
+      std::vector<Json> mine;
+      for (const auto& p : all_pods) {
+        if (labels_of(p).value("ray.io/cluster", "") == c && ns_of(p) == ns && !deleting(p)) {
+          const std::string phase = phase_of(p);
+          if (phase == "Failed" || phase == "Succeeded" || suspend) {
+            (void)server.remove("v1", "pods", ns, name_of(p));
+            event(cluster, "Normal", "DeletedPod", "Deleted pod " + ns + "/" + name_of(p),
+                  "raycluster-controller");
+          } else {
+            mine.push_back(p);
+          }
+        }
+      }
+      int desired_workers = 0;
+      long double cpu = 0;
+      long double memory = 0;
+      long double gpu = 0;
+      auto count_resources = [&](const Json& tmpl, int n) {
+        for (const auto& [k, v] : pod_requests({{"spec", tmpl.value("spec", Json::object())}})) {
+          if (k == "cpu") {
+            cpu += v * n;
+          } else if (k == "memory") {
+            memory += v * n;
+          } else if (k.find("gpu") != std::string::npos) {
+            gpu += v * n;
+          }
+        }
+      };
+      const Json head_pod_template = at(spec, {"headGroupSpec", "template"});
+      count_resources(head_pod_template, 1);
+      const Json* head = nullptr;
+      for (const auto& p : mine) {
+        if (labels_of(p).value("ray.io/node-type", "") == "head") {
+          head = &p;
+        }
+      }
+      if (head == nullptr && !suspend) {
+        if (auto made =
+                server.create("v1", "pods", ns, ray_pod(cluster, head_pod_template, "", true))) {
+          event(cluster, "Normal", "CreatedHeadPod",
+                "Created head Pod " + ns + "/" + name_of(*made), "raycluster-controller");
+        }
+      }
+      int ready_workers = 0;
+      int available_workers = 0;
+      int min_total = 0;
+      int max_total = 0;
+      for (const auto& g : spec.value("workerGroupSpecs", Json::array())) {
+        const std::string group = g.value("groupName", "");
+        const int min = g.value("minReplicas", 0);
+        const int max = g.value("maxReplicas", 2147483647);
+        const int hosts = g.value("numOfHosts", 1);
+        int replicas = g.contains("replicas") ? g.value("replicas", 0) : min;
+        replicas = std::clamp(replicas, min, max);
+        if (suspend || g.value("suspend", false)) {
+          replicas = 0;
+        }
+        const int want = replicas * hosts;
+        desired_workers += want;
+        min_total += min * hosts;
+        max_total =
+            static_cast<int>(std::min<long long>(2147483647LL, max_total + 1LL * max * hosts));
+        count_resources(at(g, {"template"}), want);
+        std::vector<const Json*> have;
+        for (const auto& p : mine) {
+          const Json l = labels_of(p);
+          if (l.value("ray.io/node-type", "") == "worker" && l.value("ray.io/group", "") == group) {
+            have.push_back(&p);
+            available_workers += phase_of(p) == "Running";
+            ready_workers += pod_ready(p);
+          }
+        }
+        for (int i = static_cast<int>(have.size()); i < want; ++i) {
+          Json pod = ray_pod(cluster, at(g, {"template"}), group, false);
+          pod["metadata"]["labels"]["ray.io/worker-group-replica-index"] = std::to_string(i);
+          if (auto made = server.create("v1", "pods", ns, pod)) {
+            event(cluster, "Normal", "CreatedWorkerPod",
+                  "Created worker Pod " + ns + "/" + name_of(*made), "raycluster-controller");
+          }
+        }
+        const bool autoscaling = spec.value("enableInTreeAutoscaling", false);
+        for (int i = want; i < static_cast<int>(have.size()) && !autoscaling; ++i) {
+          (void)server.remove("v1", "pods", ns, name_of(*have[static_cast<std::size_t>(i)]));
+        }
+      }
+      update_cluster_status(cluster, head, desired_workers, ready_workers, available_workers,
+                            min_total, max_total, cpu, memory, gpu, suspend, mine.size());
+    }
+  }
+
+  void update_cluster_status(const Json& cluster,
+                             const Json* head,
+                             int desired,
+                             int ready,
+                             int available,
+                             int min,
+                             int max,
+                             long double cpu,
+                             long double memory,
+                             long double gpu,
+                             bool suspend,
+                             std::size_t pod_count) {
+    const std::string ns = ns_of(cluster);
+    const std::string t = stamp();
+    Json st = cluster.value("status", Json::object());
+    const Json old = st;
+    st["desiredWorkerReplicas"] = desired;
+    st["readyWorkerReplicas"] = ready;
+    st["availableWorkerReplicas"] = available;
+    st["minWorkerReplicas"] = min;
+    st["maxWorkerReplicas"] = max;
+    st["desiredCPU"] = format_quantity(cpu, false);
+    st["desiredMemory"] = format_quantity(memory, true);
+    st["desiredGPU"] = format_quantity(gpu, false);
+    st["desiredTPU"] = "0";
+    const std::string svc = head_service_name(cluster);
+    Json endpoints = Json::object();
+    for (const auto& p : head_service_ports(cluster)) {
+      endpoints[p.value("name", "")] = std::to_string(p.value("port", 0));
+    }
+    st["endpoints"] = endpoints;
+    const bool head_ready = head != nullptr && pod_ready(*head);
+    Json h = {{"serviceName", svc}};
+    if (head != nullptr) {
+      h["podName"] = name_of(*head);
+      const std::string ip = (*head).value("status", Json::object()).value("podIP", "");
+      if (!ip.empty()) {
+        h["podIP"] = ip;
+        h["serviceIP"] = ip;  // a headless head Service: the head Pod's IP
+      }
+    }
+    st["head"] = h;
+    // "ready" when every Pod exists, runs and is ready; then it sticks.
+    bool all_ready = head_ready && static_cast<int>(pod_count) == desired + 1 && ready == desired;
+    if (all_ready && !suspend) {
+      st["state"] = "ready";
+    } else if (suspend && pod_count == 0) {
+      st["state"] = "suspended";
+    }
+    const bool provisioned = condition_true(cluster, "RayClusterProvisioned") || all_ready;
+    std::string head_reason = head == nullptr ? "HeadPodNotFound"
+                              : head_ready    ? "HeadPodRunningAndReady"
+                                              : "ContainersNotReady";
+    std::string head_message;
+    if (head != nullptr && !head_ready && (*head).contains("status")) {
+      for (const auto& cs : (*head)["status"].value("containerStatuses", Json::array())) {
+        if (cs.contains("state") && cs["state"].contains("waiting")) {
+          head_reason = cs["state"]["waiting"].value("reason", head_reason);
+          head_message = cs["state"]["waiting"].value("message", "");
+          break;
+        }
+      }
+      if (const Json* sched = find_condition(*head, "PodScheduled");
+          sched != nullptr && sched->value("status", "") == "False") {
+        head_reason = sched->value("reason", head_reason);
+        head_message = sched->value("message", "");
+      }
+    }
+    Json conditions =
+        Json::array({condition("HeadPodReady", head_ready, head_reason, head_message, t),
+                     condition("RayClusterProvisioned", provisioned && !suspend,
+                               provisioned && !suspend ? "AllPodRunningAndReadyFirstTime"
+                                                       : "RayClusterPodsProvisioning",
+                               suspend ? "RayCluster has been suspended" : "", t)});
+    if (suspend) {
+      conditions.push_back(
+          condition(pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", true,
+                    pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", "", t));
+    }
+    st["conditions"] = merge_conditions(old.value("conditions", Json()), conditions);
+    st["observedGeneration"] = cluster["metadata"].value("generation", 1);
+    Json compare = st;
+    compare.erase("lastUpdateTime");
+    Json before = old;
+    before.erase("lastUpdateTime");
+    if (compare != before) {
+      st["lastUpdateTime"] = t;
+      if (st.value("state", "") != old.value("state", "") && st.contains("state")) {
+        st["stateTransitionTimes"][st["state"].get<std::string>()] = t;
+      }
+      Json copy = cluster;
+      copy["status"] = st;
+      (void)server.update_status("ray.io/v1", "rayclusters", ns, copy);
+    }
+    if (head_ready) {
+      (void)dashboard_for(ns, svc);
+    }
+  }
+
+  // ---- KubeRay operator: RayJob --------------------------------------------
+
+  void set_job_status(const Json& job, const Json& st) {
+    if (st == job.value("status", Json::object())) {
+      return;
+    }
+    Json copy = job;
+    copy["status"] = st;
+    (void)server.update_status("ray.io/v1", "rayjobs", ns_of(job), copy);
+  }
+
+  bool ensure_finalizer(const Json& object,
+                        const std::string& resource,
+                        const std::string& finalizer) {
+    Json fins = object["metadata"].value("finalizers", Json::array());
+    if (std::find(fins.begin(), fins.end(), finalizer) != fins.end()) {
+      return true;
+    }
+    Json copy = object;
+    fins.push_back(finalizer);
+    copy["metadata"]["finalizers"] = fins;
+    return server.update("ray.io/v1", resource, ns_of(object), copy, "kuberay-operator")
+        .has_value();
+  }
+
+  void drop_finalizer(const Json& object,
+                      const std::string& resource,
+                      const std::string& finalizer) {
+    Json copy = object;
+    Json kept = Json::array();
+    for (const auto& f : object["metadata"].value("finalizers", Json::array())) {
+      if (f != finalizer) {
+        kept.push_back(f);
+      }
+    }
+    copy["metadata"]["finalizers"] = kept;
+    (void)server.update("ray.io/v1", resource, ns_of(object), copy, "kuberay-operator");
+  }
+
+  void rayjobs() {
+    for (const auto& job : server.list("ray.io/v1", "rayjobs")) {
+      if (!has_spec(job)) {
+        continue;
+      }
+      const std::string ns = ns_of(job);
+      const Json& spec = job["spec"];
+      Json st = job.value("status", Json::object());
+      const std::string deploy = st.value("jobDeploymentStatus", "");
+      const std::string mode = spec.value("submissionMode", "K8sJobMode");
+      const std::string t = stamp();
+      if (deleting(job)) {
+        drop_finalizer(job, "rayjobs", "ray.io/rayjob-finalizer");
+        continue;
+      }
+      if (deploy.empty()) {
+        if (!ensure_finalizer(job, "rayjobs", "ray.io/rayjob-finalizer")) {
+          continue;
+        }
+        const Json sel = spec.value("clusterSelector", Json::object());
+        st["jobId"] =
+            spec.value("jobId", mode == "InteractiveMode" ? "" : name_of(job) + "-" + rand5());
+        st["rayClusterName"] = sel.contains("ray.io/cluster")
+                                   ? sel["ray.io/cluster"].get<std::string>()
+                                   : name_of(job) + "-" + rand5();
+        st["jobStatus"] = "";
+        st["jobDeploymentStatus"] = "Initializing";
+        st["startTime"] = t;
+        auto fresh = server.get("ray.io/v1", "rayjobs", ns, name_of(job));
+        if (fresh) {
+          set_job_status(*fresh, st);
+        }
+        continue;
+      }
+      if (deploy == "Complete" || deploy == "Failed") {
+        finish_job(job, st);
+        continue;
+      }
+      if (deploy == "ValidationFailed" || deploy == "Suspended") {
+        continue;
+      }
+      const std::string cluster_name = st.value("rayClusterName", "");
+      auto cluster = server.get("ray.io/v1", "rayclusters", ns, cluster_name);
+      if (deploy == "Initializing") {
+        if (!cluster && !spec.contains("clusterSelector")) {
+          Json labels = labels_of(job);
+          labels["ray.io/originated-from-cr-name"] = name_of(job);
+          labels["ray.io/originated-from-crd"] = "RayJob";
+          labels["ray.io/job-submission-mode"] = mode;
+          Json rc = {{"apiVersion", "ray.io/v1"},
+                     {"kind", "RayCluster"},
+                     {"metadata",
+                      {{"name", cluster_name},
+                       {"labels", labels},
+                       {"ownerReferences", Json::array({owner_ref(job)})}}},
+                     {"spec", spec.value("rayClusterSpec", Json::object())}};
+          if (job["metadata"].contains("annotations")) {
+            rc["metadata"]["annotations"] = job["metadata"]["annotations"];
+          }
+          if (server.create("ray.io/v1", "rayclusters", ns, rc)) {
+            event(job, "Normal", "CreatedRayCluster",
+                  "Created RayCluster " + ns + "/" + cluster_name, "rayjob-controller");
+          }
+          continue;
+        }
+        if (!cluster || (*cluster).value("status", Json::object()).value("state", "") != "ready") {
+          if (cluster) {
+            st["rayClusterStatus"] = (*cluster).value("status", Json::object());
+            set_job_status(job, st);
+          }
+          continue;
+        }
+        st["dashboardURL"] = head_service_name(*cluster) + "." + ns +
+                             ".svc.cluster.local:" + std::to_string(dashboard_port(*cluster));
+        st["rayClusterStatus"] = (*cluster)["status"];
+        if (mode == "InteractiveMode") {
+          st["jobDeploymentStatus"] = "Waiting";
+        } else {
+          if (mode == "K8sJobMode" && !server.get("batch/v1", "jobs", ns, name_of(job))) {
+            create_submitter(job, *cluster, st);
+          }
+          st["jobDeploymentStatus"] = "Running";
+        }
+        set_job_status(job, st);
+        continue;
+      }
+      if (deploy == "Waiting") {
+        if (!spec.value("jobId", "").empty()) {
+          st["jobId"] = spec["jobId"];
+          st["jobDeploymentStatus"] = "Running";
+          set_job_status(job, st);
+        }
+        continue;
+      }
+      if (deploy == "Running") {
+        running_job(job, st, cluster ? &*cluster : nullptr, mode);
+      }
+    }
+  }
+
+  void create_submitter(const Json& job, const Json& cluster, const Json& st) {
+    const std::string ns = ns_of(job);
+    const Json head_containers = containers_of(at(cluster, {"spec", "headGroupSpec", "template"}));
+    const std::string image =
+        head_containers.empty() ? "rayproject/ray" : head_containers[0].value("image", "");
+    const std::string address = "http://" + st.value("dashboardURL", "");
+    const std::string id = st.value("jobId", "");
+    const std::string entry = job["spec"].value("entrypoint", "");
+    const std::string line = "if ! ray job status --address " + address + " " + id +
+                             " >/dev/null 2>&1 ; then ray job submit --address " + address +
+                             " --no-wait --submission-id " + id + " -- " + entry +
+                             " ; fi ; ray job logs --address " + address + " --follow " + id;
+    Json tmpl = job["spec"].value("submitterPodTemplate", Json());
+    if (!tmpl.is_object()) {
+      tmpl = {
+          {"spec",
+           {{"restartPolicy", "Never"},
+            {"containers", Json::array({{{"name", "ray-job-submitter"},
+                                         {"image", image},
+                                         {"resources",
+                                          {{"requests", {{"cpu", "500m"}, {"memory", "200Mi"}}},
+                                           {"limits", {{"cpu", "1"}, {"memory", "1Gi"}}}}}}})}}}};
+    }
+    Json& c0 = tmpl["spec"]["containers"][0];
+    if (!c0.contains("command")) {
+      c0["command"] = {"/bin/bash", "-ce", "--"};
+      c0["args"] = {line};
+    }
+    Json env = c0.value("env", Json::array());
+    env.push_back({{"name", "PYTHONUNBUFFERED"}, {"value", "1"}});
+    env.push_back({{"name", "RAY_DASHBOARD_ADDRESS"}, {"value", st.value("dashboardURL", "")}});
+    env.push_back({{"name", "RAY_JOB_SUBMISSION_ID"}, {"value", id}});
+    c0["env"] = env;
+    Json labels = {{"ray.io/originated-from-cr-name", name_of(job)},
+                   {"ray.io/originated-from-crd", "RayJob"},
+                   {"app.kubernetes.io/created-by", "kuberay-operator"}};
+    const Json submitter = job["spec"].value("submitterConfig", Json::object());
+    Json k8s_job = {
+        {"apiVersion", "batch/v1"},
+        {"kind", "Job"},
+        {"metadata",
+         {{"name", name_of(job)},
+          {"labels", labels},
+          {"ownerReferences", Json::array({owner_ref(job)})}}},
+        {"spec", {{"backoffLimit", submitter.value("backoffLimit", 2)}, {"template", tmpl}}}};
+    if (server.create("batch/v1", "jobs", ns, k8s_job)) {
+      event(job, "Normal", "CreatedK8sJob", "Created k8s job " + ns + "/" + name_of(job),
+            "rayjob-controller");
+    }
+  }
+
+  void running_job(const Json& job, Json st, const Json* cluster, const std::string& mode) {
+    const std::string ns = ns_of(job);
+    const std::string t = stamp();
+    if (cluster == nullptr) {
+      return;
+    }
+    st["rayClusterStatus"] = (*cluster).value("status", Json::object());
+    std::optional<Json> k8s_job;
+    if (mode == "K8sJobMode") {
+      if (auto j = server.get("batch/v1", "jobs", ns, name_of(job))) {
+        k8s_job = *j;
+      }
+    }
+    const bool submitter_failed = k8s_job && condition_true(*k8s_job, "Failed");
+    const bool submitter_done =
+        mode != "K8sJobMode" ||
+        (k8s_job && (condition_true(*k8s_job, "Complete") || submitter_failed));
+    auto dash = dashboard_for(ns, head_service_name(*cluster));
+    std::optional<Json> info;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = dash->jobs.find(st.value("jobId", ""));
+      if (it == dash->jobs.end() && mode == "HTTPMode") {
+        Json runtime_env = Json::object();
+        if (job["spec"].contains("runtimeEnvYAML")) {
+          if (auto parsed = parse_yaml(job["spec"]["runtimeEnvYAML"].get<std::string>())) {
+            runtime_env = *parsed;
+          }
+        }
+        submit_locked(*dash, st.value("jobId", ""), job["spec"].value("entrypoint", ""),
+                      job["spec"].value("metadata", Json::object()), runtime_env);
+        it = dash->jobs.find(st.value("jobId", ""));
+      }
+      if (it != dash->jobs.end()) {
+        info = job_info(it->second, now());
+      }
+    }
+    if (submitter_failed) {
+      st["jobDeploymentStatus"] = "Failed";
+      st["reason"] = st.value("jobStatus", "") == "FAILED" ? "AppFailed" : "SubmissionFailed";
+      st["message"] =
+          "Job submission has failed. Reason: BackoffLimitExceeded. Message: Job has "
+          "reached the specified backoff limit";
+      st["endTime"] = t;
+      st["failed"] = st.value("failed", 0) + 1;
+      set_job_status(job, st);
+      return;
+    }
+    if (info) {
+      st["jobStatus"] = (*info)["status"];
+      st["message"] = (*info)["message"];
+      st["rayJobInfo"] = {{"startTime", rfc3339_at((*info)["start_time"].get<double>() / 1000)}};
+      if (!(*info)["end_time"].is_null()) {
+        st["rayJobInfo"]["endTime"] = rfc3339_at((*info)["end_time"].get<double>() / 1000);
+      }
+      const std::string s = (*info)["status"];
+      const bool terminal = s == "SUCCEEDED" || s == "FAILED" || s == "STOPPED";
+      if (terminal && submitter_done) {
+        st["endTime"] = t;
+        if (s == "FAILED") {
+          st["jobDeploymentStatus"] = "Failed";
+          st["reason"] = "AppFailed";
+          st["failed"] = st.value("failed", 0) + 1;
+        } else {
+          st["jobDeploymentStatus"] = "Complete";
+          if (s == "SUCCEEDED") {
+            st["succeeded"] = st.value("succeeded", 0) + 1;
+          }
+        }
+      }
+    }
+    set_job_status(job, st);
+  }
+
+  void finish_job(const Json& job, Json st) {
+    const std::string ns = ns_of(job);
+    const Json& spec = job["spec"];
+    // Retry while failures stay within backoffLimit.
+    if (st.value("jobDeploymentStatus", "") == "Failed" && spec.contains("backoffLimit") &&
+        st.value("failed", 0) < spec.value("backoffLimit", 0) + 1 &&
+        st.value("reason", "") != "DeadlineExceeded") {
+      (void)server.remove("ray.io/v1", "rayclusters", ns, st.value("rayClusterName", ""));
+      (void)server.remove("batch/v1", "jobs", ns, name_of(job),
+                          DeleteRequest{"Background", "", "", false});
+      for (const char* k : {"rayClusterStatus", "rayClusterName", "dashboardURL", "jobId",
+                            "message", "reason", "rayJobInfo", "endTime"}) {
+        st.erase(k);
+      }
+      st["jobStatus"] = "";
+      st["jobDeploymentStatus"] = "";
+      set_job_status(job, st);
+      return;
+    }
+    if (spec.value("shutdownAfterJobFinishes", false) && !spec.contains("clusterSelector")) {
+      const double ttl = spec.value("ttlSecondsAfterFinished", 0);
+      const std::string end = st.value("endTime", "");
+      if (!end.empty() && stamp() >= rfc3339_at(seconds_from(end) + ttl)) {
+        if (server.get("ray.io/v1", "rayclusters", ns, st.value("rayClusterName", ""))) {
+          (void)server.remove("ray.io/v1", "rayclusters", ns, st.value("rayClusterName", ""));
+          event(job, "Normal", "DeletedRayCluster",
+                "Deleted RayCluster " + ns + "/" + st.value("rayClusterName", ""),
+                "rayjob-controller");
+        }
+      }
+    }
+  }
+
+  static double seconds_from(const std::string& rfc3339) {
+    std::tm tm{};
+    if (strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) {
+      return 0;
+    }
+    return static_cast<double>(timegm(&tm));
+  }
+
+  // ---- KubeRay operator: RayService ----------------------------------------
+
+  void rayservices() {
+    for (const auto& svc : server.list("ray.io/v1", "rayservices")) {
+      if (!has_spec(svc)) {
+        continue;
+      }
+      const std::string ns = ns_of(svc);
+      if (deleting(svc)) {
+        drop_finalizer(svc, "rayservices", "ray.io/rayservice-finalizer");
+        continue;
+      }
+      if (!ensure_finalizer(svc, "rayservices", "ray.io/rayservice-finalizer")) {
+        continue;
+      }
+      auto fresh = server.get("ray.io/v1", "rayservices", ns, name_of(svc));
+      if (!fresh) {
+        continue;
+      }
+      const Json& s = *fresh;
+      Json st = s.value("status", Json::object());
+      const std::string t = stamp();
+      Json active = st.value("activeServiceStatus", Json::object());
+      Json pending = st.value("pendingServiceStatus", Json::object());
+      if (active.value("rayClusterName", "").empty() &&
+          pending.value("rayClusterName", "").empty()) {
+        pending["rayClusterName"] = name_of(s) + "-" + rand5();
+        st["pendingServiceStatus"] = pending;
+        st["conditions"] =
+            Json::array({condition("Ready", false, "Initializing", "", t),
+                         condition("UpgradeInProgress", false, "Initializing", "", t)});
+        st["serviceStatus"] = "";
+        set_service_status(s, st);
+        continue;
+      }
+      const std::string target = pending.value("rayClusterName", "").empty()
+                                     ? active.value("rayClusterName", "")
+                                     : pending.value("rayClusterName", "");
+      auto cluster = server.get("ray.io/v1", "rayclusters", ns, target);
+      if (!cluster) {
+        Json labels = labels_of(s);
+        labels["ray.io/originated-from-cr-name"] = name_of(s);
+        labels["ray.io/originated-from-crd"] = "RayService";
+        Json rc = {{"apiVersion", "ray.io/v1"},
+                   {"kind", "RayCluster"},
+                   {"metadata",
+                    {{"name", target},
+                     {"labels", labels},
+                     {"annotations", {{"ray.io/kuberay-version", "v1.6.2"}}},
+                     {"ownerReferences", Json::array({owner_ref(s)})}}},
+                   {"spec", s["spec"].value("rayClusterConfig", Json::object())}};
+        (void)server.create("ray.io/v1", "rayclusters", ns, rc);
+        continue;
+      }
+      Json& slot = pending.value("rayClusterName", "").empty() ? active : pending;
+      slot["rayClusterStatus"] = (*cluster).value("status", Json::object());
+      if (!condition_true(*cluster, "HeadPodReady")) {
+        st[&slot == &active ? "activeServiceStatus" : "pendingServiceStatus"] = slot;
+        set_service_status(s, st);
+        continue;
+      }
+      auto dash = dashboard_for(ns, head_service_name(*cluster));
+      Json apps = Json::object();
+      bool all_running = false;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!dash->serve_config.is_object() && s["spec"].contains("serveConfigV2")) {
+          if (auto cfg = parse_yaml(s["spec"]["serveConfigV2"].get<std::string>())) {
+            dash->serve_config = *cfg;
+            dash->serve_put_at = now();
+          }
+        }
+      }
+      const ProxyResponse got = dashboard(
+          dash, ProxyRequest{"GET", "/api/serve/applications/", "api_type=declarative", "", ""});
+      const Json body = Json::parse(got.body, nullptr, false);
+      if (body.is_object()) {
+        all_running = !body["applications"].empty();
+        for (auto it = body["applications"].begin(); it != body["applications"].end(); ++it) {
+          Json deps = Json::object();
+          for (auto d = it.value()["deployments"].begin(); d != it.value()["deployments"].end();
+               ++d) {
+            deps[d.key()] = {{"status", d.value()["status"]}, {"message", d.value()["message"]}};
+          }
+          apps[it.key().empty() ? "default" : it.key()] = {{"status", it.value()["status"]},
+                                                           {"message", it.value()["message"]},
+                                                           {"serveDeploymentStatuses", deps}};
+          all_running = all_running && it.value()["status"] == "RUNNING";
+        }
+      }
+      slot["applicationStatuses"] = apps;
+      if (all_running && !pending.value("rayClusterName", "").empty()) {
+        active = pending;
+        pending = Json::object();
+        ensure_service_services(s, *cluster);
+      }
+      st["activeServiceStatus"] = active;
+      st["pendingServiceStatus"] = pending;
+      int endpoints = 0;
+      if (!active.value("rayClusterName", "").empty()) {
+        for (const auto& p : server.list("v1", "pods", ns)) {
+          const Json l = labels_of(p);
+          endpoints += l.value("ray.io/cluster", "") == active.value("rayClusterName", "") &&
+                       l.value("ray.io/serve", "") == "true" && pod_ready(p);
+        }
+      }
+      st["numServeEndpoints"] = endpoints;
+      const bool ready = endpoints > 0;
+      st["serviceStatus"] = ready ? "Running" : "";
+      st["conditions"] = merge_conditions(
+          st.value("conditions", Json()),
+          Json::array(
+              {condition("Ready", ready,
+                         ready                                        ? "NonZeroServeEndpoints"
+                         : active.value("rayClusterName", "").empty() ? "Initializing"
+                                                                      : "ZeroServeEndpoints",
+                         "", t),
+               condition("UpgradeInProgress", false,
+                         pending.value("rayClusterName", "").empty() ? "NoPendingCluster"
+                                                                     : "Initializing",
+                         "", t)}));
+      st["observedGeneration"] = s["metadata"].value("generation", 1);
+      set_service_status(s, st);
+    }
+  }
+
+  void ensure_service_services(const Json& s, const Json& cluster) {
+    const std::string ns = ns_of(s);
+    const std::string c = name_of(cluster);
+    Json labels = {{"ray.io/originated-from-cr-name", name_of(s)},
+                   {"ray.io/originated-from-crd", "RayService"}};
+    Json head_labels = labels;
+    head_labels["ray.io/node-type"] = "head";
+    head_labels["ray.io/identifier"] = name_of(s) + "-head";
+    Json head = {{"apiVersion", "v1"},
+                 {"kind", "Service"},
+                 {"metadata",
+                  {{"name", name_of(s) + "-head-svc"},
+                   {"labels", head_labels},
+                   {"ownerReferences", Json::array({owner_ref(s)})}}},
+                 {"spec",
+                  {{"selector", {{"ray.io/cluster", c}, {"ray.io/node-type", "head"}}},
+                   {"ports", head_service_ports(cluster)},
+                   {"clusterIP", "None"}}}};
+    (void)server.create("v1", "services", ns, head);
+    Json serve_labels = labels;
+    serve_labels["ray.io/serve"] = name_of(s) + "-serve";
+    Json serve = {
+        {"apiVersion", "v1"},
+        {"kind", "Service"},
+        {"metadata",
+         {{"name", name_of(s) + "-serve-svc"},
+          {"labels", serve_labels},
+          {"ownerReferences", Json::array({owner_ref(s)})}}},
+        {"spec",
+         {{"selector", {{"ray.io/cluster", c}, {"ray.io/serve", "true"}}},
+          {"ports", Json::array({{{"name", "serve"}, {"port", 8000}, {"targetPort", 8000}}})}}}};
+    (void)server.create("v1", "services", ns, serve);
+  }
+
+  void set_service_status(const Json& s, const Json& st) {
+    Json before = s.value("status", Json::object());
+    if (st == before) {
+      return;
+    }
+    Json copy = s;
+    copy["status"] = st;
+    copy["status"]["lastUpdateTime"] = stamp();
+    (void)server.update_status("ray.io/v1", "rayservices", ns_of(s), copy);
+  }
+};
+
+Simulation::Simulation(ApiServer& server, SimOptions options)
+    : m_impl(std::make_unique<Impl>(server, options)) {}
+
+Simulation::~Simulation() {
+  stop();
+}
+
+void Simulation::start() {
+  if (m_impl->running.exchange(true)) {
+    return;
+  }
+  m_impl->thread = std::thread([this] { m_impl->loop(); });
+}
+
+void Simulation::stop() {
+  if (!m_impl->running.exchange(false)) {
+    return;
+  }
+  if (m_impl->thread.joinable()) {
+    m_impl->thread.join();
+  }
+}
+
+void Simulation::add_image_rule(const std::string& image_substring, Behavior behavior) {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->image_rules.emplace_back(image_substring, std::move(behavior));
+}
+
+void Simulation::add_job_rule(const std::string& entrypoint_substring, RayJobScript script) {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->job_rules.emplace_back(entrypoint_substring, std::move(script));
+}
+
+void Simulation::set_serve_outcome(const std::string& status, const std::string& message) {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->serve_status = status;
+  m_impl->serve_message = message;
+}
+
+Result<void> Simulation::load_scenario(const std::string& yaml_text) {
+  auto doc = parse_yaml(yaml_text);
+  if (!doc) {
+    return tl::unexpected(doc.error());
+  }
+  auto bad = [](const std::string& m) {
+    return tl::unexpected(ApiError{400, "BadRequest", m, Json::object()});
+  };
+  if (!doc->is_object()) {
+    return bad("a scenario is a mapping with images, jobs and serve");
+  }
+  for (auto it = doc->begin(); it != doc->end(); ++it) {
+    if (it.key() != "images" && it.key() != "jobs" && it.key() != "serve") {
+      return bad("unknown scenario key \"" + it.key() + "\" (images, jobs, serve)");
+    }
+  }
+  for (const auto& rule : doc->value("images", Json::array())) {
+    auto b = parse_behavior(rule.value("behavior", ""));
+    if (!rule.contains("match") || !b) {
+      return bad(
+          "images[]: needs match and behavior (run, image-pull-error, crash-loop, oom, "
+          "exit:CODE[:SECONDS])");
+    }
+    for (const auto& line : rule.value("logs", Json::array())) {
+      b->logs.push_back(line.is_string() ? line.get<std::string>() : line.dump());
+    }
+    add_image_rule(rule["match"].get<std::string>(), *b);
+  }
+  for (const auto& rule : doc->value("jobs", Json::array())) {
+    RayJobScript s;
+    const std::string status = rule.value("status", "SUCCEEDED");
+    if (!rule.contains("match") ||
+        (status != "SUCCEEDED" && status != "FAILED" && status != "STOPPED")) {
+      return bad("jobs[]: needs match, and status SUCCEEDED, FAILED or STOPPED");
+    }
+    s.status = status;
+    s.pending_seconds = rule.value("pendingSeconds", s.pending_seconds);
+    s.run_seconds = rule.value("runSeconds", s.run_seconds);
+    s.message = rule.value("message", "");
+    if (rule.contains("logs")) {
+      s.logs.clear();
+      for (const auto& line : rule["logs"]) {
+        s.logs.push_back(line.is_string() ? line.get<std::string>() : line.dump());
+      }
+    }
+    add_job_rule(rule["match"].get<std::string>(), s);
+  }
+  if (doc->contains("serve")) {
+    const Json& serve = (*doc)["serve"];
+    set_serve_outcome(serve.value("status", "RUNNING"), serve.value("message", ""));
+  }
+  return {};
+}
+
+}  // namespace fakekube

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// fakekube's simulations, each switchable: a scheduler and kubelet that
+// bind and run Pods (or leave them Unschedulable, fail image pulls, crash,
+// get OOMKilled, finish), a Job controller, a KubeRay v1.6.2 operator
+// (RayCluster, RayJob, RayService, as ../shared/reference/kuberay-v1.6.2.md
+// §C-§E describe it) and a Ray dashboard behind the service proxy (§F). They
+// run on one thread against the ApiServer's public API, so they are clients
+// like any other; time is the server's (fast) clock.
+#pragma once
+
+#include "server.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fakekube {
+
+// How a container behaves once it is scheduled; chosen per Pod by the
+// annotation `fakekube.io/behavior` or by the first rule whose image
+// substring matches a container image.
+struct Behavior {
+  enum class Kind { run, image_pull_error, crash_loop, oom_killed, exit };
+  Kind kind = Kind::run;
+  int exit_code = 0;              // for exit
+  double run_seconds = 2;         // for exit, crash_loop, oom_killed: time before it ends
+  std::vector<std::string> logs;  // written when the container starts
+};
+
+// Parses "run", "image-pull-error", "crash-loop", "oom", "exit:CODE[:SECONDS]".
+std::optional<Behavior> parse_behavior(const std::string& text);
+
+// A Ray job's scripted fate, chosen by the first rule whose substring is in
+// the entrypoint.
+struct RayJobScript {
+  std::string status = "SUCCEEDED";  // SUCCEEDED, FAILED or STOPPED at the end
+  double pending_seconds = 1;
+  double run_seconds = 3;
+  std::string message;
+  std::vector<std::string> logs = {"Running entrypoint", "Job finished"};
+};
+
+struct SimOptions {
+  bool scheduler = true;     // scheduler + kubelet
+  bool jobs = true;          // the batch/v1 Job controller
+  bool operator_ = true;     // KubeRay operator + Ray dashboards
+  double start_seconds = 1;  // bound Pod to running
+  double serve_deploy_seconds = 2;
+};
+
+class Simulation {
+ public:
+  Simulation(ApiServer& server, SimOptions options = {});
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  void start();
+  void stop();
+
+  void add_image_rule(const std::string& image_substring, Behavior behavior);
+  void add_job_rule(const std::string& entrypoint_substring, RayJobScript script);
+  // Serve applications deploy to this status ("RUNNING" or "DEPLOY_FAILED").
+  void set_serve_outcome(const std::string& status, const std::string& message = "");
+
+  // Reads a scenario file (YAML; see docs/testing.md): behaviors by image,
+  // Ray job scripts by entrypoint, the serve outcome. Errors name the file.
+  Result<void> load_scenario(const std::string& yaml_text);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace fakekube

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: Apache-2.0
+// fakekube's simulations: scheduler, kubelet, Job controller, the KubeRay
+// operator and the Ray dashboard, on a clock 50 times faster than real time.
+#include "../../support/fakekube/sim.hpp"
+
+#include "../../support/catch.hpp"
+#include "../../support/http_client.hpp"
+
+#include <thread>
+
+using fakekube::ApiServer;
+using fakekube::Json;
+using fakekube::Simulation;
+
+namespace {
+
+struct Cluster {
+  ApiServer server;
+  Simulation sim;
+  explicit Cluster(fakekube::SimOptions o = {}, const std::string& nodes = "2x8gpu,1xcpu")
+      : server(options(nodes)), sim(server, o) {
+    server.start();
+    sim.start();
+  }
+  static fakekube::ServerOptions options(const std::string& nodes) {
+    fakekube::ServerOptions o;
+    o.speed = 50;
+    o.nodes = nodes;
+    return o;
+  }
+
+  // Polls `get` until `done` holds (10 s of real time at most); the last
+  // object read.
+  Json wait(const std::string& api,
+            const std::string& resource,
+            const std::string& name,
+            const std::function<bool(const Json&)>& done) {
+    Json last;
+    for (int i = 0; i < 1000; ++i) {
+      auto o = server.get(api, resource, "default", name);
+      if (o) {
+        last = *o;
+        if (done(last)) {
+          return last;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL("timed out waiting for " << resource << "/" << name << ": " << last.dump());
+    return last;
+  }
+
+  std::vector<Json> events_for(const std::string& name) {
+    std::vector<Json> out;
+    for (const auto& e : server.list("v1", "events", "default")) {
+      if (e["involvedObject"]["name"] == name) {
+        out.push_back(e);
+      }
+    }
+    return out;
+  }
+};
+
+Json pod(const std::string& name,
+         const std::string& gpus = "",
+         const std::string& behavior = "",
+         const std::string& restart = "Always") {
+  Json p = {{"apiVersion", "v1"},
+            {"kind", "Pod"},
+            {"metadata", {{"name", name}}},
+            {"spec",
+             {{"restartPolicy", restart},
+              {"containers", Json::array({{{"name", "main"}, {"image", "busybox"}}})}}}};
+  if (!gpus.empty()) {
+    p["spec"]["containers"][0]["resources"] = {{"limits", {{"nvidia.com/gpu", gpus}}}};
+  }
+  if (!behavior.empty()) {
+    p["metadata"]["annotations"] = {{"fakekube.io/behavior", behavior}};
+  }
+  return p;
+}
+
+std::string phase(const Json& p) {
+  return p.value("status", Json::object()).value("phase", "");
+}
+
+Json container_state(const Json& p) {
+  const Json st = p.value("status", Json::object());
+  if (!st.contains("containerStatuses") || st["containerStatuses"].empty()) {
+    return Json::object();
+  }
+  return st["containerStatuses"][0];
+}
+
+bool has_condition(const Json& o, const std::string& type, const std::string& status) {
+  for (const auto& c : o.value("status", Json::object()).value("conditions", Json::array())) {
+    if (c["type"] == type && c["status"] == status) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* const k_cluster = R"({"apiVersion":"ray.io/v1","kind":"RayCluster",
+  "metadata":{"name":"rc"},
+  "spec":{"headGroupSpec":{"rayStartParams":{},"template":{"spec":{"containers":[
+    {"name":"ray-head","image":"rayproject/ray:2.52.0","ports":[{"name":"dashboard","containerPort":8265}],
+     "resources":{"requests":{"cpu":"2","memory":"4Gi"}}}]}}},
+  "workerGroupSpecs":[{"groupName":"gpu","replicas":2,"minReplicas":0,"maxReplicas":4,"rayStartParams":{},
+    "template":{"spec":{"containers":[{"name":"ray-worker","image":"rayproject/ray:2.52.0",
+      "resources":{"limits":{"nvidia.com/gpu":"8","cpu":"16","memory":"64Gi"}}}]}}}]}})";
+
+}  // namespace
+
+TEST_CASE("fakekube sim: the scheduler binds what fits and explains what does not",
+          "[fakekube][sim]") {
+  Cluster c;
+  REQUIRE(c.server.create("v1", "pods", "default", pod("fits", "8")));
+  REQUIRE(c.server.create("v1", "pods", "default", pod("too-big", "16")));
+  Json running = c.wait("v1", "pods", "fits", [](const Json& p) { return phase(p) == "Running"; });
+  CHECK(running["spec"]["nodeName"].get<std::string>().rfind("gpu-node-", 0) == 0);
+  CHECK(running["status"]["podIP"].is_string());
+  CHECK(has_condition(running, "Ready", "True"));
+  Json pending = c.wait("v1", "pods", "too-big",
+                        [](const Json& p) { return has_condition(p, "PodScheduled", "False"); });
+  CHECK(phase(pending) == "Pending");
+  std::string message;
+  for (const auto& cond : pending["status"]["conditions"]) {
+    if (cond["type"] == "PodScheduled") {
+      CHECK(cond["reason"] == "Unschedulable");
+      message = cond["message"];
+    }
+  }
+  CHECK(message.rfind("0/3 nodes are available: 3 Insufficient nvidia.com/gpu.", 0) == 0);
+  bool event = false;
+  for (const auto& e : c.events_for("too-big")) {
+    event = event || (e["reason"] == "FailedScheduling" && e["type"] == "Warning" &&
+                      e["message"] == message);
+  }
+  CHECK(event);
+  // The 8-GPU pod took one node's GPUs: a second one still fits, a third not.
+  REQUIRE(c.server.create("v1", "pods", "default", pod("second", "8")));
+  REQUIRE(c.server.create("v1", "pods", "default", pod("third", "8")));
+  c.wait("v1", "pods", "second", [](const Json& p) { return phase(p) == "Running"; });
+  c.wait("v1", "pods", "third",
+         [](const Json& p) { return has_condition(p, "PodScheduled", "False"); });
+}
+
+TEST_CASE("fakekube sim: the kubelet's failure modes", "[fakekube][sim]") {
+  Cluster c;
+  SECTION("image pull: ErrImagePull, then ImagePullBackOff") {
+    REQUIRE(c.server.create("v1", "pods", "default", pod("pull", "", "image-pull-error")));
+    Json p = c.wait("v1", "pods", "pull", [](const Json& o) {
+      return container_state(o).value("state", Json::object()).contains("waiting") &&
+             container_state(o)["state"]["waiting"]["reason"] == "ImagePullBackOff";
+    });
+    CHECK(phase(p) == "Pending");
+    CHECK(container_state(p)["state"]["waiting"]["message"] ==
+          "Back-off pulling image \"busybox\"");
+  }
+  SECTION("crash loop: restarts and CrashLoopBackOff") {
+    REQUIRE(c.server.create("v1", "pods", "default", pod("crash", "", "crash-loop")));
+    Json p = c.wait("v1", "pods", "crash", [](const Json& o) {
+      return container_state(o).value("restartCount", 0) >= 1 &&
+             container_state(o)["state"].contains("waiting");
+    });
+    CHECK(container_state(p)["state"]["waiting"]["reason"] == "CrashLoopBackOff");
+    CHECK(container_state(p)["lastState"]["terminated"]["exitCode"] == 1);
+    CHECK(phase(p) == "Running");
+    CHECK_FALSE(has_condition(p, "Ready", "True"));
+  }
+  SECTION("OOMKilled, not restarted with restartPolicy Never") {
+    REQUIRE(c.server.create("v1", "pods", "default", pod("oom", "", "oom", "Never")));
+    Json p = c.wait("v1", "pods", "oom", [](const Json& o) { return phase(o) == "Failed"; });
+    CHECK(container_state(p)["state"]["terminated"]["reason"] == "OOMKilled");
+    CHECK(container_state(p)["state"]["terminated"]["exitCode"] == 137);
+  }
+}
+
+TEST_CASE("fakekube sim: batch/v1 Jobs finish", "[fakekube][sim]") {
+  Cluster c;
+  auto job = [](const std::string& name, const std::string& behavior, int backoff) {
+    Json t = {{"metadata", {{"annotations", {{"fakekube.io/behavior", behavior}}}}},
+              {"spec",
+               {{"restartPolicy", "Never"},
+                {"containers", Json::array({{{"name", "main"}, {"image", "busybox"}}})}}}};
+    return Json{{"apiVersion", "batch/v1"},
+                {"kind", "Job"},
+                {"metadata", {{"name", name}}},
+                {"spec", {{"backoffLimit", backoff}, {"template", t}}}};
+  };
+  REQUIRE(c.server.create("batch/v1", "jobs", "default", job("ok", "exit:0:1", 0)));
+  REQUIRE(c.server.create("batch/v1", "jobs", "default", job("bad", "exit:3:1", 1)));
+  Json ok = c.wait("batch/v1", "jobs", "ok",
+                   [](const Json& j) { return has_condition(j, "Complete", "True"); });
+  CHECK(has_condition(ok, "SuccessCriteriaMet", "True"));
+  CHECK(ok["status"]["succeeded"] == 1);
+  Json bad = c.wait("batch/v1", "jobs", "bad",
+                    [](const Json& j) { return has_condition(j, "Failed", "True"); });
+  CHECK(has_condition(bad, "FailureTarget", "True"));
+  CHECK(bad["status"]["failed"] == 2);  // backoffLimit 1: two tries
+  int job_pods = 0;
+  for (const auto& p : c.server.list("v1", "pods", "default")) {
+    if (p["metadata"]["labels"].value("batch.kubernetes.io/job-name", "") == "bad") {
+      ++job_pods;
+      CHECK(container_state(p)["state"]["terminated"]["exitCode"] == 3);
+    }
+  }
+  CHECK(job_pods == 2);
+}
+
+TEST_CASE("fakekube sim: the operator expands a RayCluster and reports it ready",
+          "[fakekube][sim]") {
+  Cluster c;
+  REQUIRE(c.server.create("ray.io/v1", "rayclusters", "default", Json::parse(k_cluster)));
+  Json rc = c.wait("ray.io/v1", "rayclusters", "rc", [](const Json& o) {
+    return o.value("status", Json::object()).value("state", "") == "ready";
+  });
+  const Json& st = rc["status"];
+  CHECK(st["desiredWorkerReplicas"] == 2);
+  CHECK(st["readyWorkerReplicas"] == 2);
+  CHECK(st["desiredGPU"] == "16");
+  CHECK(st["desiredCPU"] == "34");
+  CHECK(st["desiredMemory"] == "132Gi");
+  CHECK(st["endpoints"]["dashboard"] == "8265");
+  CHECK(st["endpoints"]["metrics"] == "8080");
+  CHECK(st["head"]["serviceName"] == "rc-head-svc");
+  CHECK(has_condition(rc, "HeadPodReady", "True"));
+  CHECK(has_condition(rc, "RayClusterProvisioned", "True"));
+  int heads = 0;
+  int workers = 0;
+  for (const auto& p : c.server.list("v1", "pods", "default")) {
+    const Json l = p["metadata"]["labels"];
+    CHECK(l["ray.io/cluster"] == "rc");
+    CHECK(p["metadata"]["ownerReferences"][0]["uid"] == rc["metadata"]["uid"]);
+    if (l["ray.io/node-type"] == "head") {
+      ++heads;
+      CHECK(p["metadata"]["name"].get<std::string>().rfind("rc-head-", 0) == 0);
+      CHECK(l["ray.io/group"] == "headgroup");
+    } else {
+      ++workers;
+      CHECK(p["metadata"]["name"].get<std::string>().rfind("rc-gpu-worker-", 0) == 0);
+      CHECK(l["ray.io/group"] == "gpu");
+    }
+  }
+  CHECK(heads == 1);
+  CHECK(workers == 2);
+  auto svc = c.server.get("v1", "services", "default", "rc-head-svc");
+  REQUIRE(svc);
+  CHECK((*svc)["spec"]["clusterIP"] == "None");
+  CHECK((*svc)["spec"]["selector"]["ray.io/node-type"] == "head");
+  SECTION("scaling down deletes workers; the sticky ready state stays") {
+    Json smaller = rc;
+    smaller["spec"]["workerGroupSpecs"][0]["replicas"] = 1;
+    REQUIRE(c.server.update("ray.io/v1", "rayclusters", "default", smaller));
+    Json after = c.wait("ray.io/v1", "rayclusters", "rc", [](const Json& o) {
+      return o["status"]["desiredWorkerReplicas"] == 1 && o["status"]["readyWorkerReplicas"] == 1;
+    });
+    CHECK(after["status"]["state"] == "ready");
+  }
+  SECTION("deleting the cluster takes its pods and service with it") {
+    REQUIRE(c.server.remove("ray.io/v1", "rayclusters", "default", "rc"));
+    CHECK(c.server.list("v1", "pods", "default").empty());
+    CHECK_FALSE(c.server.get("v1", "services", "default", "rc-head-svc"));
+  }
+}
+
+TEST_CASE("fakekube sim: without the operator nothing happens; an invalid spec is an event",
+          "[fakekube][sim]") {
+  SECTION("no operator") {
+    fakekube::SimOptions o;
+    o.operator_ = false;
+    Cluster c(o);
+    REQUIRE(c.server.create("ray.io/v1", "rayclusters", "default", Json::parse(k_cluster)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // 15 simulated seconds
+    CHECK_FALSE(c.server.get("ray.io/v1", "rayclusters", "default", "rc")->contains("status"));
+    CHECK(c.server.list("v1", "pods", "default").empty());
+  }
+  SECTION("invalid spec") {
+    Cluster c;
+    Json bad = Json::parse(k_cluster);
+    bad["spec"]["workerGroupSpecs"][0]["minReplicas"] = 5;
+    REQUIRE(c.server.create("ray.io/v1", "rayclusters", "default", bad));
+    for (int i = 0; i < 200 && c.events_for("rc").empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const auto events = c.events_for("rc");
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]["type"] == "Warning");
+    CHECK(events[0]["reason"] == "InvalidRayClusterSpec");
+    CHECK(c.server.list("v1", "pods", "default").empty());
+  }
+}
+
+namespace {
+
+Json rayjob(const std::string& name, const std::string& entrypoint, const std::string& mode) {
+  Json j = {{"apiVersion", "ray.io/v1"},
+            {"kind", "RayJob"},
+            {"metadata", {{"name", name}}},
+            {"spec",
+             {{"entrypoint", entrypoint},
+              {"submissionMode", mode},
+              {"shutdownAfterJobFinishes", true},
+              {"rayClusterSpec", Json::parse(k_cluster)["spec"]}}}};
+  j["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["replicas"] = 1;
+  return j;
+}
+
+bool deployment_done(const Json& j) {
+  const std::string d = j.value("status", Json::object()).value("jobDeploymentStatus", "");
+  return d == "Complete" || d == "Failed";
+}
+
+}  // namespace
+
+TEST_CASE("fakekube sim: a RayJob runs to the end", "[fakekube][sim]") {
+  Cluster c;
+  c.sim.add_job_rule("fail.py", {"FAILED",
+                                 1,
+                                 2,
+                                 "Job entrypoint command failed with exit code 1",
+                                 {"Traceback (most recent call last):", "RuntimeError: boom"}});
+  SECTION("K8sJobMode: a cluster, a submitter Job, SUCCEEDED and Complete; the cluster goes") {
+    REQUIRE(c.server.create("ray.io/v1", "rayjobs", "default",
+                            rayjob("train", "python train.py", "K8sJobMode")));
+    Json j = c.wait("ray.io/v1", "rayjobs", "train", deployment_done);
+    const Json& st = j["status"];
+    CHECK(st["jobDeploymentStatus"] == "Complete");
+    CHECK(st["jobStatus"] == "SUCCEEDED");
+    CHECK(st["succeeded"] == 1);
+    CHECK(st["jobId"].get<std::string>().rfind("train-", 0) == 0);
+    const std::string cluster = st["rayClusterName"];
+    CHECK(cluster.rfind("train-", 0) == 0);
+    CHECK(st["dashboardURL"] == cluster + "-head-svc.default.svc.cluster.local:8265");
+    CHECK(j["metadata"]["finalizers"][0] == "ray.io/rayjob-finalizer");
+    auto submitter = c.server.get("batch/v1", "jobs", "default", "train");
+    REQUIRE(submitter);
+    CHECK(has_condition(*submitter, "Complete", "True"));
+    CHECK((*submitter)["spec"]["template"]["spec"]["containers"][0]["name"] == "ray-job-submitter");
+    // The submitter's log carries the Ray job's.
+    std::string pod_name;
+    for (const auto& p : c.server.list("v1", "pods", "default")) {
+      if (p["metadata"]["labels"].value("job-name", "") == "train") {
+        pod_name = p["metadata"]["name"];
+      }
+    }
+    REQUIRE_FALSE(pod_name.empty());
+    testing::HttpClient http(c.server, "admin");
+    CHECK(http.get("/api/v1/namespaces/default/pods/" + pod_name + "/log").body ==
+          "Running entrypoint\nJob finished\n");
+    // shutdownAfterJobFinishes with no TTL: the cluster is deleted.
+    for (int i = 0; i < 200 && c.server.get("ray.io/v1", "rayclusters", "default", cluster); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK_FALSE(c.server.get("ray.io/v1", "rayclusters", "default", cluster));
+  }
+  SECTION("HTTPMode, a failing entrypoint: FAILED, Failed/AppFailed") {
+    REQUIRE(c.server.create("ray.io/v1", "rayjobs", "default",
+                            rayjob("broken", "python fail.py", "HTTPMode")));
+    Json j = c.wait("ray.io/v1", "rayjobs", "broken", deployment_done);
+    CHECK(j["status"]["jobDeploymentStatus"] == "Failed");
+    CHECK(j["status"]["jobStatus"] == "FAILED");
+    CHECK(j["status"]["reason"] == "AppFailed");
+    CHECK(j["status"]["message"] == "Job entrypoint command failed with exit code 1");
+    CHECK_FALSE(c.server.get("batch/v1", "jobs", "default", "broken"));
+  }
+}
+
+TEST_CASE("fakekube sim: a RayService becomes Ready", "[fakekube][sim]") {
+  Cluster c;
+  Json svc = {{"apiVersion", "ray.io/v1"},
+              {"kind", "RayService"},
+              {"metadata", {{"name", "llm"}}},
+              {"spec",
+               {{"serveConfigV2",
+                 "applications:\n- name: llm\n  import_path: serve:app\n  route_prefix: /\n"
+                 "  deployments:\n  - name: VLLMDeployment\n"},
+                {"rayClusterConfig", Json::parse(k_cluster)["spec"]}}}};
+  REQUIRE(c.server.create("ray.io/v1", "rayservices", "default", svc));
+  Json s = c.wait("ray.io/v1", "rayservices", "llm",
+                  [](const Json& o) { return has_condition(o, "Ready", "True"); });
+  CHECK(s["status"]["serviceStatus"] == "Running");
+  CHECK(s["status"]["numServeEndpoints"] == 2);
+  CHECK(s["status"]["activeServiceStatus"]["applicationStatuses"]["llm"]["status"] == "RUNNING");
+  CHECK(s["status"]["activeServiceStatus"]["applicationStatuses"]["llm"]["serveDeploymentStatuses"]
+         ["VLLMDeployment"]["status"] == "HEALTHY");
+  CHECK(s["status"]["pendingServiceStatus"].empty());
+  CHECK(c.server.get("v1", "services", "default", "llm-serve-svc"));
+  CHECK(c.server.get("v1", "services", "default", "llm-head-svc"));
+}
+
+TEST_CASE("fakekube sim: the Ray dashboard behind the service proxy", "[fakekube][sim]") {
+  Cluster c;
+  c.sim.add_job_rule("sleep", {"SUCCEEDED", 1, 1000, "", {"tick"}});
+  REQUIRE(c.server.create("ray.io/v1", "rayclusters", "default", Json::parse(k_cluster)));
+  c.wait("ray.io/v1", "rayclusters", "rc", [](const Json& o) {
+    return o.value("status", Json::object()).value("state", "") == "ready";
+  });
+  testing::HttpClient http(c.server, "admin");
+  const std::string base = "/api/v1/namespaces/default/services/rc-head-svc:dashboard/proxy";
+  auto submitted = http.request("POST", base + "/api/jobs/",
+                                R"({"entrypoint":"python sleep.py","submission_id":"s1"})");
+  REQUIRE(submitted.status == 200);
+  CHECK(Json::parse(submitted.body)["submission_id"] == "s1");
+  auto again =
+      http.request("POST", base + "/api/jobs/", R"({"entrypoint":"x","submission_id":"s1"})");
+  CHECK(again.status == 500);
+  CHECK(again.body.find("Please use a different submission_id") != std::string::npos);
+  Json info = Json::parse(http.get(base + "/api/jobs/s1").body);
+  CHECK((info["status"] == "PENDING" || info["status"] == "RUNNING"));
+  CHECK(info["entrypoint"] == "python sleep.py");
+  CHECK(http.get(base + "/api/jobs/nope").status == 404);
+  auto stop = http.request("POST", base + "/api/jobs/s1/stop", "");
+  CHECK(Json::parse(stop.body)["stopped"] == true);
+  CHECK(Json::parse(http.get(base + "/api/jobs/s1").body)["status"] == "STOPPED");
+  CHECK(Json::parse(http.get(base + "/api/jobs/").body).size() == 1);
+  CHECK(Json::parse(http.get(base + "/api/jobs/s1/logs").body).contains("logs"));
+}
+
+TEST_CASE("fakekube sim: scenario files", "[fakekube][sim]") {
+  ApiServer server;
+  Simulation sim(server);
+  CHECK(
+      sim.load_scenario("images:\n- match: bad-image\n  behavior: image-pull-error\n"
+                        "jobs:\n- match: fail\n  status: FAILED\n  runSeconds: 5\n"
+                        "serve:\n  status: DEPLOY_FAILED\n"));
+  auto unknown = sim.load_scenario("image: []\n");
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message == "unknown scenario key \"image\" (images, jobs, serve)");
+  CHECK_FALSE(sim.load_scenario("images:\n- match: x\n  behavior: explode\n"));
+  CHECK_FALSE(sim.load_scenario("jobs:\n- match: x\n  status: MAYBE\n"));
+  CHECK_FALSE(sim.load_scenario("[unclosed\n"));
+  CHECK(fakekube::parse_behavior("exit:3:2.5")->exit_code == 3);
+  CHECK_FALSE(fakekube::parse_behavior("exit:x"));
+}
