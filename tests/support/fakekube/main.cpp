@@ -3,10 +3,11 @@
 // krayctl (or kubectl) by hand. See docs/testing.md.
 //
 //   fakekube --kubeconfig-out PATH [--port N] [--nodes SPEC] [--no-kuberay-crds]
-//            [--no-operator] [--scenario FILE] [--speed X]
+//            [--no-operator] [--scenario FILE] [--speed X] [--populate CxP[/N]]
 //
 // It writes the kubeconfig only once it serves (so a script can wait for
 // the file), prints the URL, and runs until SIGTERM or SIGINT.
+#include "populate.hpp"
 #include "sim.hpp"
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   bool no_crds = false;
   bool no_operator = false;
   std::string scenario;
+  std::string populate;
   app.add_option("--kubeconfig-out", kubeconfig_out,
                  "where to write the kubeconfig (admin certificate user current; contexts "
                  "fakekube-token and fakekube-viewer for the others)")
@@ -38,6 +40,9 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", scenario,
                  "a YAML scenario: container behaviors by image, Ray job outcomes by "
                  "entrypoint, the serve outcome (docs/testing.md)");
+  app.add_option("--populate", populate,
+                 "a settled cluster for benchmarks, CLUSTERSxPODS[/NAMESPACES] such as 1000x16/50; "
+                 "no simulation runs then");
   app.add_option("--speed", options.speed, "simulated time runs this many times faster")
       ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
@@ -78,7 +83,19 @@ int main(int argc, char** argv) {
     std::cerr << e.what() << "\n";
     return 1;
   }
-  sim.start();
+  if (!populate.empty()) {
+    auto spec = fakekube::parse_populate(populate);
+    if (!spec) {
+      std::cerr << "fakekube: " << spec.error().message << "\n";
+      return 2;
+    }
+    if (auto done = fakekube::populate(server, *spec); !done) {
+      std::cerr << "fakekube: --populate: " << done.error().message << "\n";
+      return 1;
+    }
+  } else {
+    sim.start();  // a populated cluster is settled: nothing simulates it
+  }
   const std::string tmp = kubeconfig_out + ".tmp";
   {
     std::ofstream out(tmp);

@@ -201,7 +201,9 @@ class ApiServer {
   // The next `times` watches from a resourceVersion get 410 as HTTP status.
   void gone_on_watch_resume(int times);
   void split_watch_events(bool enabled);  // each event over two chunks
-  void set_bookmarks(bool enabled);       // BOOKMARK when asked (default) or never
+  void set_bookmarks(bool enabled);
+  // gzip for clients that accept it (off by default; never for streams).
+  void compress_responses(bool enabled);       // BOOKMARK when asked (default) or never
 
   std::vector<RequestRecord> requests() const;
   void clear_requests();
@@ -269,6 +271,7 @@ class ApiServer {
   int m_gone_on_resume = 0;
   bool m_split_events = false;
   bool m_bookmarks = true;
+  bool m_compress = false;
   std::vector<RequestRecord> m_requests;
   std::uint64_t m_audit_counter = 0;
 

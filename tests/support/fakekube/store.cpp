@@ -337,7 +337,7 @@ Result<Json> Store::create(const ResourceType& type,
     return object;
   }
   meta["resourceVersion"] = std::to_string(++m_rv);
-  objects[key] = object;
+  objects[key] = Stored{object, object.dump()};
   record(EventType::added, type, key.first, object, nullptr);
   return object;
 }
@@ -350,7 +350,7 @@ Result<Json> Store::get(const ResourceType& type,
   if (it == m_objects.end() || it->second.count(key) == 0) {
     return tl::unexpected(not_found(type, name));
   }
-  return it->second.at(key);
+  return it->second.at(key).object;
 }
 
 Result<Json> Store::update(const ResourceType& type,
@@ -411,7 +411,7 @@ Result<Json> Store::update(const ResourceType& type,
   }
   meta["resourceVersion"] = std::to_string(++m_rv);
   const Key key{type.namespaced ? ns : "", name};
-  m_objects[&type][key] = object;
+  m_objects[&type][key] = Stored{object, object.dump()};
   record(EventType::modified, type, key.first, object, std::move(*current));
   return object;
 }
@@ -433,7 +433,7 @@ Result<Json> Store::update_status(const ResourceType& type,
   }
   updated["metadata"]["resourceVersion"] = std::to_string(++m_rv);
   const Key key{type.namespaced ? ns : "", name};
-  m_objects[&type][key] = updated;
+  m_objects[&type][key] = Stored{updated, updated.dump()};
   record(EventType::modified, type, key.first, updated, std::move(*current));
   return updated;
 }
@@ -453,9 +453,9 @@ Result<Json> Store::remove(const ResourceType& type,
   return gone;
 }
 
-Result<Json> Store::list(const ResourceType& type,
-                         const std::string& ns,
-                         const ListOptions& options) const {
+Result<Store::Page> Store::page(const ResourceType& type,
+                               const std::string& ns,
+                               const ListOptions& options) const {
   Key start;  // the first key to return
   if (!options.continue_token.empty()) {
     auto decoded = unbase64(options.continue_token);
@@ -480,9 +480,7 @@ Result<Json> Store::list(const ResourceType& type,
     }
     start = {token["ns"].get<std::string>(), token["name"].get<std::string>()};
   }
-  Json items = Json::array();
-  std::optional<Key> next;
-  std::size_t remaining = 0;
+  Page page;
   if (auto it = m_objects.find(&type); it != m_objects.end()) {
     const auto& objects = it->second;  // std::map: namespace, then name
     auto from = objects.lower_bound(start);
@@ -490,39 +488,84 @@ Result<Json> Store::list(const ResourceType& type,
       from = objects.lower_bound({ns, ""});
     }
     for (auto o = from; o != objects.end(); ++o) {
-      const auto& [key, object] = *o;
+      const auto& [key, stored] = *o;
       if (type.namespaced && !ns.empty() && key.first != ns) {
         break;  // past the namespace
       }
-      if (options.filter && !options.filter(object)) {
+      if (options.filter && !options.filter(stored.object)) {
         continue;
       }
-      if (options.limit > 0 && items.size() == options.limit) {
-        if (!next) {
-          next = key;
+      if (options.limit > 0 && page.items.size() == options.limit) {
+        if (!page.next) {
+          page.next = key;
         }
-        ++remaining;
+        ++page.remaining;
         continue;
       }
-      items.push_back(object);
+      page.items.push_back(&stored);
     }
+  }
+  return page;
+}
+
+Json Store::list_metadata(const Page& page, const ListOptions& options) const {
+  Json meta = {{"resourceVersion", std::to_string(m_rv)}};
+  if (page.next) {
+    meta["continue"] = base64(Json{{"v", "meta.k8s.io/v1"},
+                                   {"rv", m_rv},
+                                   {"ns", page.next->first},
+                                   {"name", page.next->second}}
+                                  .dump());
+    if (!options.filter) {  // the real server omits it for selector lists
+      meta["remainingItemCount"] = page.remaining;
+    }
+  }
+  return meta;
+}
+
+Result<Json> Store::list(const ResourceType& type,
+                         const std::string& ns,
+                         const ListOptions& options) const {
+  auto p = page(type, ns, options);
+  if (!p) {
+    return tl::unexpected(p.error());
   }
   Json list = Json::object();
   list["apiVersion"] = type.api_version();
   list["kind"] = type.kind + "List";
-  list["metadata"] = {{"resourceVersion", std::to_string(m_rv)}};
-  if (next) {
-    list["metadata"]["continue"] = base64(Json{
-        {"v", "meta.k8s.io/v1"},
-        {"rv", m_rv},
-        {"ns", next->first},
-        {"name", next->second}}.dump());
-    if (!options.filter) {  // the real server omits it for selector lists
-      list["metadata"]["remainingItemCount"] = remaining;
-    }
+  list["metadata"] = list_metadata(*p, options);
+  Json items = Json::array();
+  for (const Stored* s : p->items) {
+    items.push_back(s->object);
   }
   list["items"] = std::move(items);
   return list;
+}
+
+Result<std::string> Store::list_json(const ResourceType& type,
+                                     const std::string& ns,
+                                     const ListOptions& options) const {
+  auto p = page(type, ns, options);
+  if (!p) {
+    return tl::unexpected(p.error());
+  }
+  std::size_t size = 256;
+  for (const Stored* s : p->items) {
+    size += s->json.size() + 1;
+  }
+  std::string out;
+  out.reserve(size);
+  out += "{\"apiVersion\":" + Json(type.api_version()).dump() + ",\"kind\":" +
+         Json(type.kind + "List").dump() + ",\"metadata\":" + list_metadata(*p, options).dump() +
+         ",\"items\":[";
+  for (std::size_t i = 0; i < p->items.size(); ++i) {
+    if (i > 0) {
+      out += ',';
+    }
+    out += p->items[i]->json;
+  }
+  out += "]}";
+  return out;
 }
 
 std::vector<const ResourceType*> Store::types() const {
@@ -535,8 +578,8 @@ std::vector<const ResourceType*> Store::types() const {
 
 void Store::for_each(const std::function<void(const ResourceType&, const Json&)>& visit) const {
   for (const auto& [type, objects] : m_objects) {
-    for (const auto& [key, object] : objects) {
-      visit(*type, object);
+    for (const auto& [key, stored] : objects) {
+      visit(*type, stored.object);
     }
   }
 }

@@ -111,6 +111,11 @@ class Store {
   Result<Json> list(const ResourceType& type,
                     const std::string& ns,
                     const ListOptions& options) const;
+  // The same list, serialized: assembled from each object's JSON text, kept
+  // since its last write, so that large lists cost no serialization.
+  Result<std::string> list_json(const ResourceType& type,
+                                const std::string& ns,
+                                const ListOptions& options) const;
 
   // The events of `type` (in `ns`, or all namespaces for "") after
   // `resource_version`; 410 Expired when that version is older than the
@@ -126,6 +131,18 @@ class Store {
 
  private:
   using Key = std::pair<std::string, std::string>;  // namespace, name
+  struct Stored {
+    Json object;
+    std::string json;  // object.dump(), made once per write
+  };
+  struct Page {
+    std::vector<const Stored*> items;
+    std::optional<Key> next;
+    std::size_t remaining = 0;
+  };
+
+  Result<Page> page(const ResourceType& type, const std::string& ns, const ListOptions& options) const;
+  Json list_metadata(const Page& page, const ListOptions& options) const;
 
   Result<void> check_namespace(const ResourceType& type, const std::string& ns) const;
   void record(EventType type,
@@ -139,7 +156,7 @@ class Store {
   std::function<std::string()> m_now;
   std::size_t m_history_limit;
   std::map<std::string, ResourceType> m_types;  // "group/version/resource"
-  std::map<const ResourceType*, std::map<Key, Json>> m_objects;
+  std::map<const ResourceType*, std::map<Key, Stored>> m_objects;
   std::vector<WatchEvent> m_history;
   std::uint64_t m_oldest_rv = 0;  // events after this version are all in m_history
   std::uint64_t m_rv = 0;

@@ -523,6 +523,7 @@ TEST_CASE("fakekube: watch streams", "[fakekube][http]") {
   const std::string rv = std::to_string(r.server.resource_version());
 
   SECTION("without a version: synthetic ADDED, then changes as they happen") {
+    r.server.compress_responses(true);
     c.accept_gzip = true;  // a compressor must not hold events back...
     c.timeout_s = 5;       // ...until the stream ends
     std::thread writer([&] {
@@ -625,6 +626,7 @@ TEST_CASE("fakekube: pods/log", "[fakekube][http]") {
   CHECK(c.get(k_pods + "/p/log?limitBytes=3").body == "lin");
   CHECK(c.get(k_pods + "/p/log?timestamps=true").body.find("Z line 1\n") != std::string::npos);
   SECTION("follow streams until the container stops") {
+    r.server.compress_responses(true);
     c.accept_gzip = true;
     c.timeout_s = 5;
     std::thread writer([&] {
@@ -667,6 +669,20 @@ TEST_CASE("fakekube: the service proxy", "[fakekube][http]") {
   CHECK(seen.method == "POST");
   CHECK(seen.path == "/api/jobs");
   CHECK(seen.body == R"({"entrypoint":"python x.py"})");
+}
+
+TEST_CASE("fakekube: gzip only when switched on, for clients that accept it",
+          "[fakekube][http]") {
+  Running r;
+  HttpClient c(r.server, "admin");
+  c.accept_gzip = true;
+  const HttpResponse plain = c.get(k_pods);
+  CHECK(plain.headers.count("content-encoding") == 0);
+  r.server.compress_responses(true);
+  const HttpResponse zipped = c.get(k_pods);
+  REQUIRE(zipped.headers.count("content-encoding") == 1);
+  CHECK(zipped.headers.find("content-encoding")->second == "gzip");
+  CHECK(json_of(zipped)["kind"] == "PodList");  // libcurl decoded it
 }
 
 TEST_CASE("fakekube: injected faults", "[fakekube][http]") {
