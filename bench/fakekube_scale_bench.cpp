@@ -104,13 +104,15 @@ int main(int argc, char** argv) {
     } else if (a == "--populate" && i + 1 < argc) {
       spec = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--runs N] [--populate CLUSTERSxPODS[/NAMESPACES]]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--runs N] [--populate CLUSTERSxPODS[/NAMESPACES]]\n",
+                   argv[0]);
       return 2;
     }
   }
   auto options = fakekube::parse_populate(spec);
   if (!options || runs <= 0) {
-    std::fprintf(stderr, "%s\n", options ? "--runs must be positive" : options.error().message.c_str());
+    std::fprintf(stderr, "%s\n",
+                 options ? "--runs must be positive" : options.error().message.c_str());
     return 2;
   }
   fakekube::ApiServer server;
@@ -123,10 +125,11 @@ int main(int argc, char** argv) {
   }
   const double populate_ms = ms_since(t);
   server.start();
-  std::printf("populated %d objects (%d RayClusters, %d Pods) in %.0f ms; server RSS %ld MiB "
-              "(+%ld MiB)\n",
-              *created, options->clusters, options->clusters * options->pods_per_cluster,
-              populate_ms, rss_kib() / 1024, (rss_kib() - rss_before) / 1024);
+  std::printf(
+      "populated %d objects (%d RayClusters, %d Pods) in %.0f ms; server RSS %ld MiB "
+      "(+%ld MiB)\n",
+      *created, options->clusters, options->clusters * options->pods_per_cluster, populate_ms,
+      rss_kib() / 1024, (rss_kib() - rss_before) / 1024);
 
   testing::HttpClient client(server, "admin");
   std::vector<double> paged;
@@ -141,9 +144,11 @@ int main(int argc, char** argv) {
     whole.push_back(ms_since(t));
   }
   std::printf("%-62s %10s\n", "operation", "median ms");
-  std::printf("%-62s %10.1f\n", ("GET /api/v1/pods?limit=500, all pages (" + std::to_string(items) +
-                                 " pods, libcurl)").c_str(),
-              median(paged));
+  std::printf(
+      "%-62s %10.1f\n",
+      ("GET /api/v1/pods?limit=500, all pages (" + std::to_string(items) + " pods, libcurl)")
+          .c_str(),
+      median(paged));
   std::printf("%-62s %10.1f\n", "GET /api/v1/pods, one response (libcurl)", median(whole));
   {
     const auto body = client.get("/api/v1/pods").body;
@@ -151,7 +156,8 @@ int main(int argc, char** argv) {
     const auto parsed = fakekube::Json::parse(body);
     std::printf("%-62s %10.1f\n",
                 ("client side: nlohmann parse of that response (" +
-                 std::to_string(body.size() / 1048576) + " MiB)").c_str(),
+                 std::to_string(body.size() / 1048576) + " MiB)")
+                    .c_str(),
                 ms_since(t));
   }
 

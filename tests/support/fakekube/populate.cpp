@@ -12,11 +12,10 @@ Json ray_container(const std::string& name, bool gpu) {
             {"image", "rayproject/ray:2.52.0-py311-gpu"},
             {"command", {"/bin/bash", "-lc", "--"}},
             {"args", {"ulimit -n 65536; ray start --block --num-gpus=8 --num-cpus=200"}},
-            {"env",
-             Json::array({{{"name", "RAY_CLUSTER_NAME"}, {"value", "x"}},
-                          {{"name", "NCCL_DEBUG"}, {"value", "INFO"}},
-                          {{"name", "NCCL_IB_HCA"}, {"value", "mlx5"}},
-                          {{"name", "RAY_PORT"}, {"value", "6379"}}})},
+            {"env", Json::array({{{"name", "RAY_CLUSTER_NAME"}, {"value", "x"}},
+                                 {{"name", "NCCL_DEBUG"}, {"value", "INFO"}},
+                                 {{"name", "NCCL_IB_HCA"}, {"value", "mlx5"}},
+                                 {{"name", "RAY_PORT"}, {"value", "6379"}}})},
             {"ports", Json::array({{{"name", "metrics"}, {"containerPort", 8080}}})},
             {"resources",
              {{"limits", {{"cpu", "200"}, {"memory", "1800Gi"}}},
@@ -38,15 +37,15 @@ Result<PopulateOptions> parse_populate(const std::string& text) {
   char extra = 0;
   if (std::sscanf(text.c_str(), "%dx%d/%d%c", &o.clusters, &o.pods_per_cluster, &o.namespaces,
                   &extra) == 3 ||
-      ((n = std::sscanf(text.c_str(), "%dx%d%c", &o.clusters, &o.pods_per_cluster, &extra)) ==
-       2)) {
+      ((n = std::sscanf(text.c_str(), "%dx%d%c", &o.clusters, &o.pods_per_cluster, &extra)) == 2)) {
     if (o.clusters > 0 && o.pods_per_cluster > 0 && o.namespaces > 0) {
       return o;
     }
   }
   return tl::unexpected(ApiError{400, "BadRequest",
                                  "--populate takes CLUSTERSxPODS[/NAMESPACES], e.g. 1000x16/50, "
-                                 "not \"" + text + "\"",
+                                 "not \"" +
+                                     text + "\"",
                                  Json::object()});
 }
 
@@ -69,8 +68,9 @@ Result<int> populate(ApiServer& server, const PopulateOptions& o) {
   };
   for (int n = 0; n < o.namespaces; ++n) {
     const std::string ns = "team-" + std::to_string(n);
-    auto r = make("v1", "namespaces", "", {{"apiVersion", "v1"}, {"kind", "Namespace"},
-                                           {"metadata", {{"name", ns}}}}, false);
+    auto r =
+        make("v1", "namespaces", "",
+             {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}}, false);
     if (!r) {
       return tl::unexpected(r.error());
     }
@@ -89,32 +89,41 @@ Result<int> populate(ApiServer& server, const PopulateOptions& o) {
          {{"rayVersion", "2.52.0"},
           {"headGroupSpec",
            {{"rayStartParams", Json::object()},
-            {"template", {{"spec", {{"containers", Json::array({ray_container("ray-head", false)})}}}}}}},
+            {"template",
+             {{"spec", {{"containers", Json::array({ray_container("ray-head", false)})}}}}}}},
           {"workerGroupSpecs",
-           Json::array({{{"groupName", "gpu"},
-                         {"replicas", workers},
-                         {"minReplicas", 0},
-                         {"maxReplicas", workers},
-                         {"rayStartParams", Json::object()},
-                         {"template",
-                          {{"spec", {{"containers", Json::array({ray_container("ray-worker", true)})}}}}}}})}}},
+           Json::array(
+               {{{"groupName", "gpu"},
+                 {"replicas", workers},
+                 {"minReplicas", 0},
+                 {"maxReplicas", workers},
+                 {"rayStartParams", Json::object()},
+                 {"template",
+                  {{"spec",
+                    {{"containers", Json::array({ray_container("ray-worker", true)})}}}}}}})}}},
         {"status",
          {{"state", "ready"},
           {"desiredWorkerReplicas", workers},
           {"readyWorkerReplicas", workers},
           {"availableWorkerReplicas", workers},
           {"desiredGPU", std::to_string(8 * workers)},
-          {"conditions",
-           Json::array({{{"type", "HeadPodReady"}, {"status", "True"}, {"reason", "HeadPodRunningAndReady"},
-                         {"lastTransitionTime", now}},
-                        {{"type", "RayClusterProvisioned"}, {"status", "True"},
-                         {"reason", "AllPodRunningAndReadyFirstTime"}, {"lastTransitionTime", now}}})}}}};
+          {"conditions", Json::array({{{"type", "HeadPodReady"},
+                                       {"status", "True"},
+                                       {"reason", "HeadPodRunningAndReady"},
+                                       {"lastTransitionTime", now}},
+                                      {{"type", "RayClusterProvisioned"},
+                                       {"status", "True"},
+                                       {"reason", "AllPodRunningAndReadyFirstTime"},
+                                       {"lastTransitionTime", now}}})}}}};
     auto rc = make("ray.io/v1", "rayclusters", ns, cluster, true);
     if (!rc) {
       return tl::unexpected(rc.error());
     }
-    const Json owner = {{"apiVersion", "ray.io/v1"}, {"kind", "RayCluster"}, {"name", name},
-                        {"uid", (*rc)["metadata"]["uid"]}, {"controller", true}};
+    const Json owner = {{"apiVersion", "ray.io/v1"},
+                        {"kind", "RayCluster"},
+                        {"name", name},
+                        {"uid", (*rc)["metadata"]["uid"]},
+                        {"controller", true}};
     auto svc = make("v1", "services", ns,
                     {{"apiVersion", "v1"},
                      {"kind", "Service"},
@@ -134,7 +143,8 @@ Result<int> populate(ApiServer& server, const PopulateOptions& o) {
           {"apiVersion", "v1"},
           {"kind", "Pod"},
           {"metadata",
-           {{"name", head ? name + "-head-" + std::to_string(c) : name + "-gpu-worker-" + std::to_string(p)},
+           {{"name", head ? name + "-head-" + std::to_string(c)
+                          : name + "-gpu-worker-" + std::to_string(p)},
             {"labels",
              {{"ray.io/cluster", name},
               {"ray.io/node-type", head ? "head" : "worker"},
@@ -149,11 +159,12 @@ Result<int> populate(ApiServer& server, const PopulateOptions& o) {
             {"volumes", Json::array({{{"name", "shm"}, {"emptyDir", {{"medium", "Memory"}}}}})}}},
           {"status",
            {{"phase", "Running"},
-            {"podIP", "10." + std::to_string(ip / 65536 % 256) + "." + std::to_string(ip / 256 % 256) + "." +
-                          std::to_string(ip % 256)},
+            {"podIP", "10." + std::to_string(ip / 65536 % 256) + "." +
+                          std::to_string(ip / 256 % 256) + "." + std::to_string(ip % 256)},
             {"conditions",
-             Json::array({{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", now}},
-                          {{"type", "PodScheduled"}, {"status", "True"}, {"lastTransitionTime", now}}})},
+             Json::array(
+                 {{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", now}},
+                  {{"type", "PodScheduled"}, {"status", "True"}, {"lastTransitionTime", now}}})},
             {"containerStatuses",
              Json::array({{{"name", head ? "ray-head" : "ray-worker"},
                            {"ready", true},

@@ -501,10 +501,24 @@ void ApiServer::handle(const httplib::Request& req, httplib::Response& res) {
                                    random_hex(2) + "-" + std::to_string(++m_audit_counter));
   }
   res.set_header("Cache-Control", "no-cache, private");
+  // API Priority and Fairness names the flow schema and priority level.
+  res.set_header("X-Kubernetes-Pf-Flowschema-Uid", "7f9c0a5e-0000-4000-8000-fakekube0001");
+  res.set_header("X-Kubernetes-Pf-Prioritylevel-Uid", "7f9c0a5e-0000-4000-8000-fakekube0002");
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    for (const auto& w : m_warnings) {  // as NewWarningHeader writes them
+      res.headers.emplace("Warning", "299 - " + Json(w).dump());
+    }
+  }
   if (latency.count() > 0) {
     std::this_thread::sleep_for(latency);
   }
-  if (fault) {
+  if (fault && fault->code == 0) {
+    // The connection breaks: headers go out, then the body stops short.
+    res.status = 200;
+    res.set_content_provider(64, k_json,
+                             [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+  } else if (fault) {
     if (fault->retry_after_s >= 0) {
       res.set_header("Retry-After", std::to_string(fault->retry_after_s));
     }
@@ -1918,6 +1932,11 @@ void ApiServer::gone_on_watch_resume(int times) {
 void ApiServer::split_watch_events(bool enabled) {
   std::lock_guard<std::mutex> lock(m_mu);
   m_split_events = enabled;
+}
+
+void ApiServer::add_warning(const std::string& text) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_warnings.push_back(text);
 }
 
 void ApiServer::compress_responses(bool enabled) {

@@ -67,10 +67,10 @@ struct Identity {
 struct Fault {
   std::string method;       // "" for any
   std::string path_prefix;  // "" for any; matched against the URL path
-  int code = 503;
-  int retry_after_s = -1;  // sends Retry-After and details.retryAfterSeconds when >= 0
-  bool html = false;       // an HTML body, as a proxy in front of the server sends
-  int times = 1;           // requests it answers before it is spent
+  int code = 503;           // 0: the connection breaks after the response headers
+  int retry_after_s = -1;   // sends Retry-After and details.retryAfterSeconds when >= 0
+  bool html = false;        // an HTML body, as a proxy in front of the server sends
+  int times = 1;            // requests it answers before it is spent
 };
 
 struct RequestRecord {
@@ -202,8 +202,11 @@ class ApiServer {
   void gone_on_watch_resume(int times);
   void split_watch_events(bool enabled);  // each event over two chunks
   void set_bookmarks(bool enabled);
+  // A `Warning: 299 - "text"` header on every answer from now on (as for a
+  // deprecated API); repeated for each call.
+  void add_warning(const std::string& text);
   // gzip for clients that accept it (off by default; never for streams).
-  void compress_responses(bool enabled);       // BOOKMARK when asked (default) or never
+  void compress_responses(bool enabled);  // BOOKMARK when asked (default) or never
 
   std::vector<RequestRecord> requests() const;
   void clear_requests();
@@ -272,6 +275,7 @@ class ApiServer {
   bool m_split_events = false;
   bool m_bookmarks = true;
   bool m_compress = false;
+  std::vector<std::string> m_warnings;
   std::vector<RequestRecord> m_requests;
   std::uint64_t m_audit_counter = 0;
 

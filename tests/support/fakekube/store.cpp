@@ -454,8 +454,8 @@ Result<Json> Store::remove(const ResourceType& type,
 }
 
 Result<Store::Page> Store::page(const ResourceType& type,
-                               const std::string& ns,
-                               const ListOptions& options) const {
+                                const std::string& ns,
+                                const ListOptions& options) const {
   Key start;  // the first key to return
   if (!options.continue_token.empty()) {
     auto decoded = unbase64(options.continue_token);
@@ -511,11 +511,12 @@ Result<Store::Page> Store::page(const ResourceType& type,
 Json Store::list_metadata(const Page& page, const ListOptions& options) const {
   Json meta = {{"resourceVersion", std::to_string(m_rv)}};
   if (page.next) {
-    meta["continue"] = base64(Json{{"v", "meta.k8s.io/v1"},
-                                   {"rv", m_rv},
-                                   {"ns", page.next->first},
-                                   {"name", page.next->second}}
-                                  .dump());
+    meta["continue"] = base64(Json{
+        {"v", "meta.k8s.io/v1"},
+        {"rv", m_rv},
+        {"ns", page.next->first},
+        {"name",
+         page.next->second}}.dump());
     if (!options.filter) {  // the real server omits it for selector lists
       meta["remainingItemCount"] = page.remaining;
     }
@@ -555,9 +556,9 @@ Result<std::string> Store::list_json(const ResourceType& type,
   }
   std::string out;
   out.reserve(size);
-  out += "{\"apiVersion\":" + Json(type.api_version()).dump() + ",\"kind\":" +
-         Json(type.kind + "List").dump() + ",\"metadata\":" + list_metadata(*p, options).dump() +
-         ",\"items\":[";
+  out += "{\"apiVersion\":" + Json(type.api_version()).dump() +
+         ",\"kind\":" + Json(type.kind + "List").dump() +
+         ",\"metadata\":" + list_metadata(*p, options).dump() + ",\"items\":[";
   for (std::size_t i = 0; i < p->items.size(); ++i) {
     if (i > 0) {
       out += ',';

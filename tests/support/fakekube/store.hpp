@@ -141,7 +141,9 @@ class Store {
     std::size_t remaining = 0;
   };
 
-  Result<Page> page(const ResourceType& type, const std::string& ns, const ListOptions& options) const;
+  Result<Page> page(const ResourceType& type,
+                    const std::string& ns,
+                    const ListOptions& options) const;
   Json list_metadata(const Page& page, const ListOptions& options) const;
 
   Result<void> check_namespace(const ResourceType& type, const std::string& ns) const;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // YAML request bodies (application/yaml, application/apply-patch+yaml) and
-// scenario files as JSON, with YAML 1.2 core-schema scalars: plain `true`,
-// `false`, `null`, `~`, integers and floats are typed; quoted scalars stay
-// strings.
+// scenario files as JSON, with plain scalars typed as the API server types
+// them (sigs.k8s.io/yaml over go-yaml v2, YAML 1.1: `on` is true, `010` is
+// 8); quoted scalars stay strings.
 #pragma once
 
 #include "store.hpp"

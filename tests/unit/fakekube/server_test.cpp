@@ -3,6 +3,7 @@
 // ../shared/reference/kubernetes-api.md §8.1 asks of an honest fake. Each
 // test starts its own server on 127.0.0.1 and a free port.
 #include "../../support/fakekube/server.hpp"
+#include "../../support/fakekube/yaml_json.hpp"
 
 #include "../../support/catch.hpp"
 #include "../../support/http_client.hpp"
@@ -109,6 +110,14 @@ TEST_CASE("fakekube: authentication and authorization", "[fakekube][http]") {
     CHECK(resp.status == 0);
     CHECK_FALSE(resp.error.empty());
   }
+  SECTION("an expired server certificate is refused by a verifying client") {
+    fakekube::ServerOptions o;
+    o.expired_server_cert = true;
+    Running expired(o);
+    const HttpResponse resp = HttpClient(expired.server, "admin").get("/version");
+    CHECK(resp.status == 0);
+    CHECK(resp.error.find("SSL") != std::string::npos);
+  }
   SECTION("the server certificate is checked: another CA is refused") {
     fakekube::Pki other;
     HttpClient client(r.server, "admin");
@@ -189,6 +198,10 @@ TEST_CASE("fakekube: create, get, update and their errors", "[fakekube][http]") 
   SECTION("400 for malformed JSON, 415 for an unknown content type") {
     status_of(c.request("POST", k_pods, "{not json"), 400, "BadRequest");
     status_of(c.request("POST", k_pods, pod_json("p2"), "text/plain"), 415, "UnsupportedMediaType");
+  }
+  SECTION("malformed YAML is 400") {
+    status_of(c.request("POST", k_pods, "metadata: [unclosed\n", "application/yaml"), 400,
+              "BadRequest");
   }
   SECTION("YAML bodies are accepted") {
     const HttpResponse y =
@@ -671,8 +684,7 @@ TEST_CASE("fakekube: the service proxy", "[fakekube][http]") {
   CHECK(seen.body == R"({"entrypoint":"python x.py"})");
 }
 
-TEST_CASE("fakekube: gzip only when switched on, for clients that accept it",
-          "[fakekube][http]") {
+TEST_CASE("fakekube: gzip only when switched on, for clients that accept it", "[fakekube][http]") {
   Running r;
   HttpClient c(r.server, "admin");
   c.accept_gzip = true;
@@ -698,7 +710,56 @@ TEST_CASE("fakekube: injected faults", "[fakekube][http]") {
   const HttpResponse html = c.get(k_pods);
   CHECK(html.status == 502);
   CHECK(html.content_type == "text/html");
+  r.server.add_fault({"GET", "", 0, -1, false, 1});
+  const HttpResponse cut = c.get(k_pods);
+  CHECK_FALSE(cut.error.empty());  // headers, then the body broke off
+  r.server.add_warning("ray.io/v1alpha1 RayCluster is deprecated");
+  r.server.add_warning("second");
+  const HttpResponse warned = c.get(k_pods);
+  auto [from, to] = warned.headers.equal_range("warning");
+  std::vector<std::string> warnings;
+  for (auto it = from; it != to; ++it) {
+    warnings.push_back(it->second);
+  }
+  CHECK(warnings == std::vector<std::string>{"299 - \"ray.io/v1alpha1 RayCluster is deprecated\"",
+                                             "299 - \"second\""});
+  CHECK(warned.headers.count("x-kubernetes-pf-flowschema-uid") == 1);
   r.server.add_fault({"POST", "", 503, -1, false, 1});
   status_of(c.request("POST", k_pods, pod_json("x")), 503, "ServiceUnavailable");
   CHECK(c.get(k_pods + "/x").status == 404);  // the failed write did nothing
+}
+
+TEST_CASE("fakekube: YAML bodies are typed as the API server types them (YAML 1.1)", "[fakekube]") {
+  // The same expectations krayctl's document_test checked with kubectl; an
+  // independent implementation here, so a difference would show.
+  auto value = [](const std::string& text) {
+    auto doc = fakekube::parse_yaml("v: " + text + "\n");
+    REQUIRE(doc);
+    return (*doc)["v"];
+  };
+  for (const char* t : {"on", "ON", "yes", "y", "Y", "true"}) {
+    INFO(t);
+    CHECK(value(t) == Json(true));
+  }
+  for (const char* t : {"off", "no", "n", "N", "false"}) {
+    INFO(t);
+    CHECK(value(t) == Json(false));
+  }
+  CHECK(value("08") == Json(8.0));
+  CHECK(value("010") == Json(8));
+  CHECK(value("0x10") == Json(16));
+  CHECK(value("0o17") == Json(15));
+  CHECK(value("0b11") == Json(3));
+  CHECK(value("1_000") == Json(1000));
+  CHECK(value("1e3") == Json(1000.0));
+  CHECK(value(".5") == Json(0.5));
+  CHECK(value("-7") == Json(-7));
+  CHECK(value("~").is_null());
+  for (const char* t : {"2.55.1", "1:20", "2001-12-14", "32Gi", "500m", "0x", "1e", "v2"}) {
+    INFO(t);
+    CHECK(value(t) == Json(t));
+  }
+  CHECK(value("\"8\"") == Json("8"));
+  CHECK(value("'on'") == Json("on"));
+  CHECK(value("!!str 5") == Json("5"));
 }
