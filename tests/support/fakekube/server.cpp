@@ -11,7 +11,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -71,28 +74,6 @@ std::string random_hex(int bytes) {
   for (unsigned char b : buf) {
     std::snprintf(two, sizeof two, "%02x", b);
     out += two;
-  }
-  return out;
-}
-
-std::string base64(const std::string& in) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::uint32_t buf = 0;
-  int bits = 0;
-  for (char ch : in) {
-    buf = (buf << 8) | static_cast<unsigned char>(ch);
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += t[(buf >> bits) & 0x3F];
-    }
-  }
-  if (bits > 0) {
-    out += t[(buf << (6 - bits)) & 0x3F];
-  }
-  while (out.size() % 4 != 0) {
-    out += '=';
   }
   return out;
 }
@@ -340,8 +321,8 @@ std::string ApiServer::kubeconfig(const std::string& current) const {
     if (!id.token.empty()) {
       users += "    token: " + id.token + "\n";
     } else {
-      users += "    client-certificate-data: " + base64(id.client_cert.cert_pem) +
-               "\n    client-key-data: " + base64(id.client_cert.key_pem) + "\n";
+      users += "    client-certificate-data: " + base64_encode(id.client_cert.cert_pem) +
+               "\n    client-key-data: " + base64_encode(id.client_cert.key_pem) + "\n";
     }
     contexts += "- name: " + context_of(name) +
                 "\n  context:\n    cluster: fakekube\n    user: " + name +
@@ -349,8 +330,8 @@ std::string ApiServer::kubeconfig(const std::string& current) const {
   }
   return "apiVersion: v1\nkind: Config\nclusters:\n- name: fakekube\n  cluster:\n"
          "    server: " +
-         url() + "\n    certificate-authority-data: " + base64(ca_pem()) + "\nusers:\n" + users +
-         "contexts:\n" + contexts + "current-context: " + context_of(current) + "\n";
+         url() + "\n    certificate-authority-data: " + base64_encode(ca_pem()) + "\nusers:\n" +
+         users + "contexts:\n" + contexts + "current-context: " + context_of(current) + "\n";
 }
 
 std::string ApiServer::rotate_token(const std::string& name) {
@@ -858,6 +839,28 @@ Result<Json> parse_body(const httplib::Request& req) {
   return tl::unexpected(unsupported_media(
       "application/json, application/yaml, application/vnd.kubernetes.protobuf, application/cbor"));
 }
+
+// Whether the client of a stream has gone: on a watch or a log follow it
+// sends nothing, so anything readable (EOF, a TLS close_notify) or an error
+// means it closed. Without this an abandoned stream would hold its pool
+// thread until its timeout.
+bool peer_gone(int fd) {
+  if (fd < 0) {
+    return false;
+  }
+  char byte = 0;
+  const ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+// Counts a stream while its provider lives.
+struct StreamCount {
+  std::atomic<int>& count;
+  explicit StreamCount(std::atomic<int>& c) : count(c) { ++count; }
+  ~StreamCount() { --count; }
+  StreamCount(const StreamCount&) = delete;
+  StreamCount& operator=(const StreamCount&) = delete;
+};
 
 Json event_line(const std::string& type, const Json& object) {
   return Json{{"type", type}, {"object", object}};
@@ -1537,10 +1540,16 @@ void ApiServer::serve_watch(const Route& route,
     }
   }
   res.status = 200;
-  res.set_chunked_content_provider(k_json, [this, state](std::size_t, httplib::DataSink& sink) {
+  const int fd = req.ssl != nullptr ? SSL_get_fd(req.ssl) : -1;
+  auto counted = std::make_shared<StreamCount>(m_streams);
+  res.set_chunked_content_provider(k_json, [this, state, fd, counted](std::size_t,
+                                                                      httplib::DataSink& sink) {
     std::unique_lock<std::mutex> lock(m_mu);
     while (state->pending.empty() && !state->end_after_pending) {
       const auto now = std::chrono::steady_clock::now();
+      if (peer_gone(fd)) {
+        return false;
+      }
       if (m_stopping || now >= state->deadline) {
         lock.unlock();
         sink.done();
@@ -1703,38 +1712,43 @@ void ApiServer::serve_log(const Route& route, const httplib::Request& req, httpl
   auto next = std::make_shared<std::size_t>(first);
   auto left = std::make_shared<long>(limit);
   res.status = 200;
-  res.set_chunked_content_provider(
-      "text/plain", [this, key, next, left, render](std::size_t, httplib::DataSink& sink) {
-        std::unique_lock<std::mutex> lk(m_mu);
-        for (;;) {
-          auto it = m_logs.find(key);
-          if (m_stopping || it == m_logs.end()) {
-            lk.unlock();
-            sink.done();
-            return true;
-          }
-          std::string out;
-          while (*next < it->second.lines.size()) {
-            out += render(it->second.lines[(*next)++]);
-          }
-          const bool ended = it->second.ended;
-          if (!out.empty() || ended) {
-            lk.unlock();
-            if (*left >= 0) {
-              out.resize(std::min<std::size_t>(out.size(), static_cast<std::size_t>(*left)));
-              *left -= static_cast<long>(out.size());
-            }
-            if (!out.empty() && !sink.write(out.data(), out.size())) {
-              return false;
-            }
-            if (ended || *left == 0) {
-              sink.done();
-            }
-            return true;
-          }
-          m_changed.wait_for(lk, std::chrono::milliseconds(100));
+  const int fd = req.ssl != nullptr ? SSL_get_fd(req.ssl) : -1;
+  auto counted = std::make_shared<StreamCount>(m_streams);
+  res.set_chunked_content_provider("text/plain", [this, key, next, left, render, fd, counted](
+                                                     std::size_t, httplib::DataSink& sink) {
+    std::unique_lock<std::mutex> lk(m_mu);
+    for (;;) {
+      if (peer_gone(fd)) {
+        return false;
+      }
+      auto it = m_logs.find(key);
+      if (m_stopping || it == m_logs.end()) {
+        lk.unlock();
+        sink.done();
+        return true;
+      }
+      std::string out;
+      while (*next < it->second.lines.size()) {
+        out += render(it->second.lines[(*next)++]);
+      }
+      const bool ended = it->second.ended;
+      if (!out.empty() || ended) {
+        lk.unlock();
+        if (*left >= 0) {
+          out.resize(std::min<std::size_t>(out.size(), static_cast<std::size_t>(*left)));
+          *left -= static_cast<long>(out.size());
         }
-      });
+        if (!out.empty() && !sink.write(out.data(), out.size())) {
+          return false;
+        }
+        if (ended || *left == 0) {
+          sink.done();
+        }
+        return true;
+      }
+      m_changed.wait_for(lk, std::chrono::milliseconds(100));
+    }
+  });
 }
 
 void ApiServer::serve_proxy(const Route& route,
@@ -1947,6 +1961,10 @@ void ApiServer::compress_responses(bool enabled) {
 void ApiServer::set_bookmarks(bool enabled) {
   std::lock_guard<std::mutex> lock(m_mu);
   m_bookmarks = enabled;
+}
+
+int ApiServer::open_streams() const {
+  return m_streams.load();
 }
 
 std::vector<RequestRecord> ApiServer::requests() const {

@@ -209,6 +209,8 @@ class ApiServer {
   void compress_responses(bool enabled);  // BOOKMARK when asked (default) or never
 
   std::vector<RequestRecord> requests() const;
+  // Watch and log-follow streams being served now.
+  int open_streams() const;
   void clear_requests();
 
  private:
@@ -282,6 +284,7 @@ class ApiServer {
   std::unique_ptr<httplib::Server> m_http;
   std::thread m_thread;
   std::atomic<bool> m_stopping{false};
+  std::atomic<int> m_streams{0};
   int m_port = 0;
 };
 

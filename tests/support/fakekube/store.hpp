@@ -166,6 +166,9 @@ class Store {
   std::uint64_t m_random = 0x2545F4914F6CDD1DULL;
 };
 
+// Standard base64 with padding (continue tokens, kubeconfig data).
+std::string base64_encode(const std::string& in);
+
 // Equal as JSON values: object members in any order (ordered_json's own
 // == compares member order too).
 bool equivalent(const Json& a, const Json& b);

@@ -592,6 +592,16 @@ TEST_CASE("fakekube: watch streams", "[fakekube][http]") {
     CHECK(events[0]["type"] == "BOOKMARK");
     CHECK(events[0]["object"]["metadata"]["resourceVersion"] == rv);
   }
+  SECTION("a client that goes away frees its stream") {
+    auto events = watch_events(c, k_pods + "?watch=true",
+                               [](const std::vector<Json>& e) { return !e.empty(); });
+    REQUIRE(events.size() == 1);
+    int open = 1;
+    for (int i = 0; i < 100 && (open = r.server.open_streams()) != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(open == 0);  // not held until the 30-minute default timeout
+  }
   SECTION("too old a version: 200, then an ERROR event with 410 Expired") {
     for (int i = 0; i < 25; ++i) {
       REQUIRE(c.request("POST", "/api/v1/namespaces/default/configmaps",
