@@ -3,6 +3,7 @@
 #include <krayctl/cli/cli.hpp>
 #include <krayctl/cli/exit_codes.hpp>
 #include <krayctl/io/console.hpp>
+#include <krayctl/io/environment.hpp>
 #include <krayctl/io/file_system.hpp>
 
 #include <cstdio>
@@ -12,7 +13,8 @@ int main(int argc, char** argv) {
   try {
     kray::io::RealFileSystem fs;
     kray::io::RealConsole console;
-    const kray::app::Deps deps{fs, console};
+    kray::io::RealEnvironment env;
+    const kray::app::Deps deps{fs, console, env};
     return kray::cli::run(argc, argv, deps);
   } catch (const std::exception& e) {
     // Last resort: krayctl's own code returns errors as values.

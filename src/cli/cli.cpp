@@ -26,6 +26,10 @@ void add_global_options(CLI::App& app, GlobalOptions& g, CompletionChoices& choi
   app.add_option("--kubeconfig", g.kubeconfig, "Path to the kubeconfig file")
       ->group("Global options");
   app.add_option("--context", g.context, "The kubeconfig context to use")->group("Global options");
+  app.add_option("--cluster", g.cluster, "The kubeconfig cluster to use (overrides the context's)")
+      ->group("Global options");
+  app.add_option("--user", g.user, "The kubeconfig user to use (overrides the context's)")
+      ->group("Global options");
   app.add_option("-n,--namespace", g.namespace_, "Namespace of the objects")
       ->group("Global options");
   app.add_flag("-A,--all-namespaces", g.all_namespaces, "Across all namespaces (status)")
@@ -76,6 +80,7 @@ int run(int argc, const char* const* argv, const app::Deps& deps) {
   add_validate_command(ctx);
   add_explain_command(ctx);
   add_version_command(ctx);
+  add_config_command(ctx);
   add_completion_command(ctx);
 
   try {

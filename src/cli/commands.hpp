@@ -20,6 +20,8 @@ namespace kray::cli {
 struct GlobalOptions {
   std::string kubeconfig;
   std::string context;
+  std::string cluster;
+  std::string user;
   std::string namespace_;
   bool all_namespaces = false;
   std::string timeout = "10m";
@@ -50,6 +52,7 @@ void add_explain_command(CommandContext& ctx);
 [[nodiscard]] Result<void> parse_feature_gates(const std::vector<std::string>& args,
                                                core::FeatureGates& gates);
 void add_version_command(CommandContext& ctx);
+void add_config_command(CommandContext& ctx);
 void add_completion_command(CommandContext& ctx);
 
 // Returns the completion script for `shell` ("bash", "zsh", "fish").

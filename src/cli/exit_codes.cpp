@@ -15,6 +15,7 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::timeout:
       return k_exit_timeout;
     case ErrorCode::not_found:
+    case ErrorCode::config:
     case ErrorCode::http:
     case ErrorCode::unauthorized:
     case ErrorCode::forbidden:

@@ -32,6 +32,17 @@ bool RealFileSystem::is_directory(const std::string& path) {
   return std::filesystem::is_directory(path, ec);
 }
 
+bool RealFileSystem::exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+std::string RealFileSystem::absolute(const std::string& path) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(path, ec);
+  return ec ? path : abs.lexically_normal().string();
+}
+
 Result<std::vector<std::string>> RealFileSystem::list_files(const std::string& dir) {
   namespace fs = std::filesystem;
   std::vector<std::string> out;

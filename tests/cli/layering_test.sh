@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The module arrows of docs/architecture.md, checked on every #include:
-#   util <- core <- app <- cli <- main.cpp      util <- io <- app
+#   util <- core <- app <- cli <- main.cpp      util <- io <- app      core <- kube <- app
 # and core stays pure: no streams, environment, clocks, threads or curl.
 source "$(dirname "$0")/lib.sh"
 
@@ -10,12 +10,13 @@ allowed() {
     util) echo "util" ;;
     core) echo "util core" ;;
     io) echo "util io" ;;
-    app) echo "util core io app" ;;
-    cli) echo "util core io app cli" ;;
+    kube) echo "util core kube" ;;
+    app) echo "util core io kube app" ;;
+    cli) echo "util core io kube app cli" ;;
   esac
 }
 
-for module in util core io app cli; do
+for module in util core io kube app cli; do
   for f in $(find "src/$module" "include/krayctl/$module" -name '*.[ch]pp' 2>/dev/null); do
     while IFS= read -r used; do
       case " $(allowed "$module") " in

@@ -4,6 +4,7 @@
 
 #include <krayctl/app/deps.hpp>
 #include <krayctl/io/console.hpp>
+#include <krayctl/io/environment.hpp>
 #include <krayctl/io/file_system.hpp>
 
 #include <map>
@@ -51,6 +52,15 @@ class FakeFileSystem final : public io::FileSystem {
     return it->second;
   }
 
+  bool exists(const std::string& path) override {
+    return files.count(path) > 0 || is_directory(path);
+  }
+
+  // The fake's current directory is /work.
+  std::string absolute(const std::string& path) override {
+    return !path.empty() && path.front() == '/' ? path : "/work/" + path;
+  }
+
   bool is_directory(const std::string& path) override {
     const std::string prefix = path + "/";
     for (const auto& [p, text] : files) {
@@ -76,12 +86,23 @@ class FakeFileSystem final : public io::FileSystem {
   }
 };
 
+// Variables in a map; nothing else is visible.
+class FakeEnvironment final : public io::Environment {
+ public:
+  std::map<std::string, std::string> vars;
+  std::optional<std::string> get(const std::string& name) const override {
+    auto it = vars.find(name);
+    return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+};
+
 // A FakeFileSystem and a FakeConsole wired into app::Deps: the base of
 // fixtures that run use cases or the CLI.
 struct FakeDeps {
   FakeFileSystem fs;
   FakeConsole console;
-  app::Deps deps{fs, console};
+  FakeEnvironment env;
+  app::Deps deps{fs, console, env};
 };
 
 // The source tree's root (for test data such as examples/ and ../shared).

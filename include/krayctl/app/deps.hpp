@@ -3,6 +3,7 @@
 
 namespace kray::io {
 class Console;
+class Environment;
 class FileSystem;
 }  // namespace kray::io
 
@@ -13,6 +14,7 @@ namespace kray::app {
 struct Deps {
   io::FileSystem& fs;
   io::Console& console;
+  const io::Environment& env;
 };
 
 }  // namespace kray::app

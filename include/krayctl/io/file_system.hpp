@@ -21,6 +21,13 @@ class FileSystem {
   // True when `path` names a directory.
   virtual bool is_directory(const std::string& path) = 0;
 
+  // True when something exists at `path` (a kubeconfig list skips missing
+  // files, as kubectl does).
+  virtual bool exists(const std::string& path) = 0;
+
+  // `path` made absolute against the current directory, normalized.
+  virtual std::string absolute(const std::string& path) = 0;
+
   // Returns the regular files under directory `dir`, recursively, as
   // `dir/sub/name`, sorted (byte order) so that output does not depend on
   // the directory's order. Hidden entries (".git") are skipped.
@@ -31,6 +38,8 @@ class RealFileSystem final : public FileSystem {
  public:
   Result<std::string> read_file(const std::string& path) override;
   bool is_directory(const std::string& path) override;
+  bool exists(const std::string& path) override;
+  std::string absolute(const std::string& path) override;
   Result<std::vector<std::string>> list_files(const std::string& dir) override;
 };
 

@@ -20,6 +20,7 @@ enum class ErrorCode {
   invalid_spec,     // a spec or manifest failed to parse or validate
   not_found,        // a file or object does not exist
   io,               // reading or writing a local file failed
+  config,           // kubeconfig or credentials unusable (exit 4, like API errors)
   http,             // the API server or network failed
   unauthorized,     // credentials rejected (401)
   forbidden,        // RBAC refused (403)
