@@ -508,7 +508,11 @@ Result<Json> apply(const Json& live, const Json& applied, const ApplyRequest& re
         return a == nullptr || b == nullptr || *a != *b;
       }();
       if (contested) {
-        conflicts.push_back({entry.value("manager", ""), entry.value("apiVersion", ""), p});
+        // An Update manager is named with the time of its write.
+        const bool update = entry.value("operation", "") == "Update";
+        conflicts.push_back(
+            {entry.value("manager", ""),
+             entry.value("apiVersion", "") + (update ? " at " + entry.value("time", "") : ""), p});
       }
       if (!contested || !request.force) {
         kept.insert(p);

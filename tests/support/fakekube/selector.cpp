@@ -231,8 +231,20 @@ Result<FieldSelector> FieldSelector::parse(const std::string& text, const Resour
 
 bool FieldSelector::matches(const Json& object) const {
   for (const auto& t : m_terms) {
-    // An Event's `source` field label reads source.component.
-    const std::string v = field_value(object, t.field == "source" ? "source.component" : t.field);
+    // Field labels that name another path, or default when absent, as the
+    // registries' ToSelectableFields write them.
+    std::string v;
+    if (t.field == "source") {
+      v = field_value(object, "source.component");
+    } else if (t.field == "status.successful") {
+      v = field_value(object, "status.succeeded");
+      v = v.empty() ? "0" : v;
+    } else {
+      v = field_value(object, t.field);
+      if (v.empty() && (t.field == "spec.hostNetwork" || t.field == "spec.unschedulable")) {
+        v = "false";
+      }
+    }
     if ((v == t.value) != t.equal) {
       return false;
     }

@@ -163,8 +163,49 @@ bool owned_by(const Json& object, const std::string& uid) {
   if (!m.contains("ownerReferences") || !m["ownerReferences"].is_array()) {
     return false;
   }
-  return std::any_of(m["ownerReferences"].begin(), m["ownerReferences"].end(),
-                     [&](const Json& r) { return r.value("uid", "") == uid; });
+  return std::any_of(m["ownerReferences"].begin(), m["ownerReferences"].end(), [&](const Json& r) {
+    return r.is_object() && r.contains("uid") && r["uid"] == uid;
+  });
+}
+
+// ownerReferences as the API server validates them: a list of objects with
+// string apiVersion, kind, name and uid.
+std::optional<ApiError> invalid_owner_references(const ResourceType& type, const Json& object) {
+  if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object() ||
+      !object["metadata"].contains("ownerReferences")) {
+    return std::nullopt;
+  }
+  const Json& refs = object["metadata"]["ownerReferences"];
+  const std::string name = object["metadata"].value("name", Json("")).is_string()
+                               ? object["metadata"].value("name", "")
+                               : "";
+  auto invalid = [&](const std::string& field, const std::string& detail) {
+    ApiError e{422, "Invalid", type.kind + " \"" + name + "\" is invalid: " + field + ": " + detail,
+               Json::object()};
+    e.details = {
+        {"name", name},
+        {"kind", type.kind},
+        {"causes",
+         Json::array({{{"reason", "FieldValueInvalid"}, {"message", detail}, {"field", field}}})}};
+    return e;
+  };
+  if (!refs.is_array()) {
+    return invalid("metadata.ownerReferences", "Invalid value: must be a list");
+  }
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    const std::string at = "metadata.ownerReferences[" + std::to_string(i) + "]";
+    if (!refs[i].is_object()) {
+      return invalid(at, "Invalid value: must be an object");
+    }
+    for (const char* k : {"apiVersion", "kind", "name", "uid"}) {
+      if (!refs[i].contains(k) || !refs[i][k].is_string() ||
+          refs[i][k].get<std::string>().empty()) {
+        return invalid(at + "." + k,
+                       "Invalid value: \"\": " + std::string(k) + " must not be empty");
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 // The field manager of a non-apply write: the query parameter, else the
@@ -382,7 +423,9 @@ void ApiServer::start() {
   if (!m_http->is_valid()) {
     throw std::runtime_error("fakekube: TLS setup failed");
   }
-  m_http->new_task_queue = [] { return new httplib::ThreadPool(48); };
+  // cpp-httplib holds a pool thread per connection for its keep-alive life
+  // and per watch: size the pool for many clients with connection pools.
+  m_http->new_task_queue = [] { return new httplib::ThreadPool(160); };
   m_http->set_keep_alive_max_count(100000);
   m_http->set_keep_alive_timeout(30);
   m_http->set_tcp_nodelay(true);
@@ -532,7 +575,21 @@ void ApiServer::handle(const httplib::Request& req, httplib::Response& res) {
     send_error(res, ApiError{401, "Unauthorized", "Unauthorized", Json::object()});
   } else {
     rec.user = who->user;
-    serve(req, res, who);
+    try {
+      serve(req, res, who);
+    } catch (const nlohmann::json::exception& e) {
+      // A body of the wrong shape (a number where a string belongs): the
+      // real server fails to decode it.
+      send_error(res, ApiError{400, "BadRequest",
+                               std::string("the object provided is unrecognized or malformed: ") +
+                                   e.what(),
+                               Json::object()});
+    } catch (const std::exception& e) {
+      send_error(res, ApiError{500, "InternalError",
+                               std::string("an error on the server (\"") + e.what() +
+                                   "\") has prevented the request from succeeding",
+                               Json::object()});
+    }
   }
   rec.status = res.status;
   std::lock_guard<std::mutex> lock(m_mu);
@@ -590,7 +647,6 @@ bool ApiServer::discovery(const std::vector<std::string>& seg, httplib::Response
         sub("log", {"get"});
       }
       if (t->resource == "services") {
-        list.back()["kind"] = "ServiceProxyOptions";
         sub("proxy", {"create", "delete", "get", "patch", "update"});
         list.back()["kind"] = "ServiceProxyOptions";
       }
@@ -750,6 +806,20 @@ void ApiServer::serve(const httplib::Request& req, httplib::Response& res, const
     send_error(res, not_found_path());
     return;
   }
+  // Methods a path does not take: 405, as the real server answers.
+  const std::string& method = req.method;
+  const bool allowed =
+      p.subresource == "proxy" || (p.subresource == "log" && method == "GET") ||
+      (p.subresource == "status" && (method == "GET" || method == "PUT" || method == "PATCH")) ||
+      (p.subresource.empty() && p.name.empty() &&
+       (method == "GET" || method == "POST" || method == "DELETE")) ||
+      (p.subresource.empty() && !p.name.empty() && method != "POST");
+  if (!allowed) {
+    send_error(res, ApiError{405, "MethodNotAllowed",
+                             "the server does not allow this method on the requested resource",
+                             Json::object()});
+    return;
+  }
   // Authorization: the verb as RBAC names it.
   std::string verb;
   if (req.method == "GET") {
@@ -883,9 +953,13 @@ Result<Json> ApiServer::do_create(const ResourceType& type,
                                   const std::string& manager,
                                   bool dry_run) {
   if (object.is_object() && object.contains("metadata") && object["metadata"].is_object()) {
-    for (const char* server_owned : {"deletionTimestamp", "managedFields"}) {
-      object["metadata"].erase(server_owned);
+    object["metadata"].erase("deletionTimestamp");
+    if (!manager.empty()) {  // "" is server-side apply, which set managedFields itself
+      object["metadata"].erase("managedFields");
     }
+  }
+  if (auto bad = invalid_owner_references(type, object)) {
+    return tl::unexpected(*bad);
   }
   if (!manager.empty() && object.is_object()) {
     object = record_update(Json::object(), std::move(object),
@@ -893,6 +967,11 @@ Result<Json> ApiServer::do_create(const ResourceType& type,
   }
   auto r = m_store.create(type, ns, std::move(object), dry_run);
   if (r && !dry_run && type.resource == "namespaces") {
+    Json active = *r;
+    active["status"] = {{"phase", "Active"}};
+    if (auto with_phase = m_store.update_status(type, "", (*r)["metadata"]["name"], active)) {
+      r = with_phase;
+    }
     // The service account controller: every namespace gets "default".
     const ResourceType* sa = m_store.find_type("", "v1", "serviceaccounts");
     (void)m_store.create(
@@ -916,6 +995,9 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
   auto live = m_store.get(type, ns, name);
   if (!live) {
     return live;
+  }
+  if (auto bad = invalid_owner_references(type, object)) {
+    return tl::unexpected(*bad);
   }
   if (!object.contains("metadata") || !object["metadata"].is_object()) {
     object["metadata"] = Json::object();
@@ -1055,7 +1137,7 @@ void ApiServer::collect_garbage() {
           Json copy = d.object;
           Json refs = Json::array();
           for (const auto& r : dm["ownerReferences"]) {
-            if (r.value("uid", "") != uid) {
+            if (!(r.is_object() && r.contains("uid") && r["uid"] == uid)) {
               refs.push_back(r);
             }
           }
@@ -1065,9 +1147,11 @@ void ApiServer::collect_garbage() {
             copy["metadata"]["ownerReferences"] = refs;
           }
           (void)m_store.update(*d.type, dm.value("namespace", ""), dm.value("name", ""), copy);
+          changed = true;
         } else if (!dm.contains("deletionTimestamp")) {
           (void)do_delete(*d.type, dm.value("namespace", ""), dm.value("name", ""),
                           DeleteRequest{"Foreground", "", "", false});
+          changed = true;
         }
       }
       if (orphan || dependents.empty()) {
@@ -1083,8 +1167,8 @@ void ApiServer::collect_garbage() {
         if (r && left.empty()) {
           finish_deletion(*item.type, *r);
         }
+        changed = true;
       }
-      changed = true;
     }
     if (!changed) {
       return;
@@ -1140,13 +1224,11 @@ Result<std::pair<Json, bool>> ApiServer::do_delete(const ResourceType& type,
     }
   };
   const std::string uid = meta.value("uid", "");
-  bool has_dependents = false;
-  m_store.for_each([&](const ResourceType&, const Json& o) {
-    has_dependents = has_dependents || owned_by(o, uid);
-  });
-  if (policy == "Foreground" && has_dependents) {
+  // The API server adds these whatever the dependents; the garbage
+  // collector (synchronous here) removes them.
+  if (policy == "Foreground") {
     add_finalizer("foregroundDeletion");
-  } else if (policy == "Orphan" && has_dependents) {
+  } else if (policy == "Orphan") {
     add_finalizer("orphan");
   }
   if (has_finalizers(object)) {
@@ -1165,6 +1247,42 @@ Result<std::pair<Json, bool>> ApiServer::do_delete(const ResourceType& type,
   collect_garbage();
   m_changed.notify_all();
   return std::make_pair(object, true);
+}
+
+// DeleteOptions from the body and the query, as DELETE and deletecollection
+// take them.
+Result<DeleteRequest> delete_options(const httplib::Request& req, bool dry_run) {
+  DeleteRequest dr;
+  dr.dry_run = dry_run;
+  if (!req.body.empty()) {
+    const Json options = Json::parse(req.body, nullptr, false);
+    if (!options.is_object()) {
+      return tl::unexpected(
+          ApiError{400, "BadRequest", "the DeleteOptions body is malformed", Json::object()});
+    }
+    dr.propagation_policy = options.value("propagationPolicy", "");
+    if (options.contains("preconditions") && options["preconditions"].is_object()) {
+      dr.precondition_uid = options["preconditions"].value("uid", "");
+      dr.precondition_rv = options["preconditions"].value("resourceVersion", "");
+    }
+    if (options.contains("dryRun") && options["dryRun"].is_array() && !options["dryRun"].empty()) {
+      dr.dry_run = true;
+    }
+  }
+  if (req.has_param("propagationPolicy")) {
+    dr.propagation_policy = req.get_param_value("propagationPolicy");
+  }
+  if (!dr.propagation_policy.empty() && dr.propagation_policy != "Background" &&
+      dr.propagation_policy != "Foreground" && dr.propagation_policy != "Orphan") {
+    return tl::unexpected(ApiError{422, "Invalid",
+                                   "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: "
+                                   "Unsupported value: \"" +
+                                       dr.propagation_policy +
+                                       "\": supported values: \"Foreground\", \"Background\", "
+                                       "\"Orphan\", \"nil\"",
+                                   Json::object()});
+  }
+  return dr;
 }
 
 void ApiServer::serve_resource(const Route& route,
@@ -1208,9 +1326,13 @@ void ApiServer::serve_resource(const Route& route,
                                Json::object()});
       return;
     }
-    if (!rv.empty() && rv != "0" &&
-        (rv.find_first_not_of("0123456789") != std::string::npos ||
-         std::stoull(rv) > m_store.resource_version())) {
+    if (!rv.empty() &&
+        (rv.size() > 19 || rv.find_first_not_of("0123456789") != std::string::npos)) {
+      send_error(res,
+                 ApiError{400, "BadRequest", "invalid resource version: " + rv, Json::object()});
+      return;
+    }
+    if (!rv.empty() && rv != "0" && std::stoull(rv) > m_store.resource_version()) {
       send_error(res, ApiError{504, "Timeout",
                                "Too large resource version: " + rv +
                                    ", current: " + std::to_string(m_store.resource_version()),
@@ -1222,7 +1344,8 @@ void ApiServer::serve_resource(const Route& route,
     }
     ListOptions options;
     const std::string limit = req.get_param_value("limit");
-    if (!limit.empty() && limit.find_first_not_of("0123456789") == std::string::npos) {
+    if (!limit.empty() && limit.size() < 10 &&
+        limit.find_first_not_of("0123456789") == std::string::npos) {
       options.limit = std::stoul(limit);
     }
     options.continue_token = req.get_param_value("continue");
@@ -1246,10 +1369,15 @@ void ApiServer::serve_resource(const Route& route,
       finish(list, 200);
       return;
     }
-    // deletecollection: deletes what the list selected.
+    // deletecollection: deletes what the list selected, with the options.
+    auto dr = delete_options(req, dry_run);
+    if (!dr) {
+      send_error(res, dr.error());
+      return;
+    }
     for (const auto& item : (*list)["items"]) {
       (void)do_delete(type, item["metadata"].value("namespace", ""),
-                      item["metadata"].value("name", ""), DeleteRequest{"", "", "", dry_run});
+                      item["metadata"].value("name", ""), *dr);
     }
     finish(list, 200);
     return;
@@ -1318,6 +1446,13 @@ void ApiServer::serve_resource(const Route& route,
                    ApiError{400, "BadRequest", "the apply patch is not an object", Json::object()});
         return;
       }
+      if (applied->contains("metadata") && (*applied)["metadata"].is_object() &&
+          (*applied)["metadata"].contains("managedFields") &&
+          !(*applied)["metadata"]["managedFields"].is_null()) {
+        send_error(
+            res, ApiError{400, "BadRequest", "metadata.managedFields must be nil", Json::object()});
+        return;
+      }
       const std::string given =
           (*applied).contains("metadata") && (*applied)["metadata"].is_object()
               ? (*applied)["metadata"].value("name", "")
@@ -1338,8 +1473,8 @@ void ApiServer::serve_resource(const Route& route,
           send_error(res, created.error());
           return;
         }
-        finish(m_store.create(type, p.ns, std::move(*created), dry_run), 201);
-        m_changed.notify_all();
+        // do_create with no manager: apply recorded the field set already.
+        finish(do_create(type, p.ns, std::move(*created), "", dry_run), 201);
         return;
       }
       auto merged = apply(*live, *applied, ar);
@@ -1393,38 +1528,17 @@ void ApiServer::serve_resource(const Route& route,
     return;
   }
   if (req.method == "DELETE") {
-    DeleteRequest dr;
-    dr.dry_run = dry_run;
-    if (!req.body.empty()) {
-      const Json options = Json::parse(req.body, nullptr, false);
-      if (!options.is_object()) {
-        send_error(res, ApiError{400, "BadRequest", "the DeleteOptions body is malformed",
-                                 Json::object()});
-        return;
-      }
-      dr.propagation_policy = options.value("propagationPolicy", "");
-      if (options.contains("preconditions") && options["preconditions"].is_object()) {
-        dr.precondition_uid = options["preconditions"].value("uid", "");
-        dr.precondition_rv = options["preconditions"].value("resourceVersion", "");
-      }
-      if (options.contains("dryRun") && options["dryRun"].is_array() &&
-          !options["dryRun"].empty()) {
-        dr.dry_run = true;
-      }
-    }
-    if (req.has_param("propagationPolicy")) {
-      dr.propagation_policy = req.get_param_value("propagationPolicy");
-    }
-    if (!dr.propagation_policy.empty() && dr.propagation_policy != "Background" &&
-        dr.propagation_policy != "Foreground" && dr.propagation_policy != "Orphan") {
-      send_error(res, ApiError{422, "Invalid",
-                               "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: "
-                               "Unsupported value: \"" +
-                                   dr.propagation_policy +
-                                   "\": supported values: \"Foreground\", \"Background\", "
-                                   "\"Orphan\", \"nil\"",
-                               Json::object()});
+    auto options = delete_options(req, dry_run);
+    if (!options) {
+      send_error(res, options.error());
       return;
+    }
+    const DeleteRequest& dr = *options;
+    if (type.group == "batch" && type.resource == "jobs" && dr.propagation_policy.empty()) {
+      res.headers.emplace("Warning",
+                          "299 - \"child pods are preserved by default when jobs are deleted; set "
+                          "propagationPolicy=Background to remove them or set "
+                          "propagationPolicy=Orphan to suppress this warning\"");
     }
     auto r = do_delete(type, p.ns, p.name, dr);
     if (!r) {
@@ -1434,11 +1548,19 @@ void ApiServer::serve_resource(const Route& route,
     const auto& [object, gone] = *r;
     // Deleted at once: 200 with the object for pods, services, namespaces
     // and custom resources (ReturnDeletedObject), a Status for the others;
-    // waiting for finalizers: 202 with the object.
+    // waiting for finalizers: 200 with the object and its deletionTimestamp
+    // (202 only in a legacy orphanDependents case).
+    // An object deleted through a finalizer (Foreground, Orphan; Jobs
+    // orphan by default) was returned with it by the real server.
+    const bool jobs = type.group == "batch" && type.resource == "jobs";
+    const bool via_finalizer = dr.propagation_policy == "Foreground" ||
+                               dr.propagation_policy == "Orphan" ||
+                               (jobs && dr.propagation_policy.empty());
     const bool returns_object = type.group == "ray.io" || type.resource == "pods" ||
-                                type.resource == "services" || type.resource == "namespaces";
+                                type.resource == "services" || type.resource == "namespaces" ||
+                                via_finalizer;
     if (!gone) {
-      send_json(res, 202, object);
+      send_json(res, 200, object);  // still there, with deletionTimestamp
     } else {
       send_json(res, 200, returns_object ? object : status_success(type, object));
     }
@@ -1486,10 +1608,12 @@ void ApiServer::serve_watch(const Route& route,
   state->fields = std::move(*fields);
   state->bookmarks = req.get_param_value("allowWatchBookmarks") == "true";
   const std::string timeout = req.get_param_value("timeoutSeconds");
-  const double timeout_s =
-      !timeout.empty() && timeout.find_first_not_of("0123456789") == std::string::npos
-          ? std::stod(timeout)
-          : m_options.default_watch_timeout_s;
+  // 0 or unset: the server's default (min-request-timeout), as handlers/get.go.
+  double timeout_s = m_options.default_watch_timeout_s;
+  if (!timeout.empty() && timeout.size() < 10 &&
+      timeout.find_first_not_of("0123456789") == std::string::npos && std::stol(timeout) > 0) {
+    timeout_s = static_cast<double>(std::stol(timeout));
+  }
   const auto start = std::chrono::steady_clock::now();
   state->deadline = start + m_clock.real(timeout_s);
   state->next_bookmark = start + m_clock.real(m_options.bookmark_interval_s);
@@ -1577,6 +1701,9 @@ void ApiServer::serve_watch(const Route& route,
         }
         state->last_rv = e.resource_version;
       }
+      // Everything up to now has been seen: a watch on a quiet kind must
+      // not fall out of the history because other kinds were busy.
+      state->last_rv = std::max(state->last_rv, m_store.resource_version());
       if (!state->pending.empty()) {
         break;
       }
@@ -1754,19 +1881,44 @@ void ApiServer::serve_log(const Route& route, const httplib::Request& req, httpl
 void ApiServer::serve_proxy(const Route& route,
                             const httplib::Request& req,
                             httplib::Response& res) {
-  // NAME, NAME:PORT or SCHEME:NAME:PORT
+  // NAME, NAME:PORT or SCHEME:NAME:PORT (SCHEME http or https)
   auto parts = split(route.path.name, ':');
-  if (parts.size() == 3) {
+  if (parts.size() >= 2 && (parts[0] == "http" || parts[0] == "https")) {
     parts.erase(parts.begin());
   }
   const std::string service = parts.empty() ? "" : parts[0];
-  const std::string port = parts.size() > 1 ? parts[1] : "";
+  const std::string wanted = parts.size() > 1 ? parts[1] : "";
   ProxyHandler handler;
   {
     std::lock_guard<std::mutex> lock(m_mu);
     auto svc = m_store.get(*route.type, route.path.ns, service);
     if (!svc) {
       send_error(res, svc.error());
+      return;
+    }
+    // The port by name or number, as the proxy resolves it; no port: the
+    // first. Handlers are registered by the port's name (its number when
+    // unnamed), or "" for any.
+    std::string port;
+    bool found = false;
+    const Json ports = (*svc).contains("spec") && (*svc)["spec"].is_object()
+                           ? (*svc)["spec"].value("ports", Json::array())
+                           : Json::array();
+    for (const auto& p : ports) {
+      const std::string name = p.is_object() ? p.value("name", "") : "";
+      const std::string number =
+          p.is_object() && p.contains("port") ? p["port"].dump() : std::string();
+      if (wanted.empty() || wanted == name || wanted == number) {
+        port = name.empty() ? number : name;
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      send_error(
+          res, ApiError{503, "ServiceUnavailable",
+                        "no service port \"" + wanted + "\" found for service \"" + service + "\"",
+                        Json::object()});
       return;
     }
     const std::string base = route.path.ns + "/" + service + ":";
@@ -1921,6 +2073,13 @@ void ApiServer::set_proxy(const std::string& ns,
                           ProxyHandler handler) {
   std::lock_guard<std::mutex> lock(m_mu);
   m_proxies[ns + "/" + service + ":" + port] = std::move(handler);
+}
+
+void ApiServer::clear_proxy(const std::string& ns,
+                            const std::string& service,
+                            const std::string& port) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_proxies.erase(ns + "/" + service + ":" + port);
 }
 
 void ApiServer::add_fault(Fault fault) {

@@ -188,11 +188,14 @@ class ApiServer {
 
   // The service proxy: requests to
   // /api/v1/namespaces/NS/services/NAME[:PORT]/proxy/... go to `handler`
-  // (port "" matches any port).
+  // (`port` is the Service port's name, its number when unnamed, or "" for
+  // any port).
   void set_proxy(const std::string& ns,
                  const std::string& service,
                  const std::string& port,
                  ProxyHandler handler);
+
+  void clear_proxy(const std::string& ns, const std::string& service, const std::string& port);
 
   // Faults.
   void add_fault(Fault fault);

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <mutex>
 #include <set>
 
 namespace fakekube {
@@ -72,6 +74,9 @@ std::string format_quantity(long double milli, bool memory) {
 }
 
 std::string rand5() {
+  // Called from the simulation thread and from dashboard requests.
+  static std::mutex guard;
+  std::lock_guard<std::mutex> lock(guard);
   static std::uint64_t state = 0x9E3779B97F4A7C15ULL;
   static const std::string alphabet = "bcdfghjklmnpqrstvwxz2456789";
   std::string out;
@@ -450,18 +455,27 @@ struct Simulation::Impl {
     }
   }
 
+  // Each controller on its own: an object that throws (a field of an
+  // unexpected type) stops its controller's pass, not the others.
   void tick_once() {
+    auto guarded = [](const char* name, const std::function<void()>& run) {
+      try {
+        run();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "fakekube sim: %s: %s\n", name, e.what());
+      }
+    };
     if (options.operator_) {
-      rayclusters();
-      rayjobs();
-      rayservices();
+      guarded("raycluster controller", [this] { rayclusters(); });
+      guarded("rayjob controller", [this] { rayjobs(); });
+      guarded("rayservice controller", [this] { rayservices(); });
     }
     if (options.jobs) {
-      jobs();
+      guarded("job controller", [this] { jobs(); });
     }
     if (options.scheduler) {
-      schedule();
-      kubelet();
+      guarded("scheduler", [this] { schedule(); });
+      guarded("kubelet", [this] { kubelet(); });
     }
   }
 
@@ -1081,7 +1095,7 @@ struct Simulation::Impl {
     if (!d) {
       d = std::make_shared<Dashboard>();
       auto dash = d;
-      server.set_proxy(ns, service, "",
+      server.set_proxy(ns, service, "dashboard",
                        [this, dash](const ProxyRequest& r) { return dashboard(dash, r); });
     }
     return d;
@@ -1151,7 +1165,28 @@ struct Simulation::Impl {
             {"spec", spec}};
   }
 
+  // A dashboard lives while its head runs: a deleted or headless cluster's
+  // proxy path answers 503 again, and a cluster made anew starts empty.
+  void drop_dashboards_except(const std::set<std::string>& alive) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto it = dashboards.begin(); it != dashboards.end();) {
+      if (alive.count(it->first) > 0) {
+        ++it;
+        continue;
+      }
+      const auto slash = it->first.find('/');
+      server.clear_proxy(it->first.substr(0, slash), it->first.substr(slash + 1), "dashboard");
+      it = dashboards.erase(it);
+    }
+  }
+
   void rayclusters() {
+    std::set<std::string> alive;
+    reconcile_clusters(alive);
+    drop_dashboards_except(alive);
+  }
+
+  void reconcile_clusters(std::set<std::string>& alive) {
     const auto all_pods = server.list("v1", "pods");
     for (const auto& cluster : server.list("ray.io/v1", "rayclusters")) {
       if (deleting(cluster) || !has_spec(cluster)) {
@@ -1279,7 +1314,7 @@ struct Simulation::Impl {
         }
       }
       update_cluster_status(cluster, head, desired_workers, ready_workers, available_workers,
-                            min_total, max_total, cpu, memory, gpu, suspend, mine.size());
+                            min_total, max_total, cpu, memory, gpu, suspend, mine.size(), &alive);
     }
   }
 
@@ -1294,7 +1329,8 @@ struct Simulation::Impl {
                              long double memory,
                              long double gpu,
                              bool suspend,
-                             std::size_t pod_count) {
+                             std::size_t pod_count,
+                             std::set<std::string>* alive) {
     const std::string ns = ns_of(cluster);
     const std::string t = stamp();
     Json st = cluster.value("status", Json::object());
@@ -1333,22 +1369,29 @@ struct Simulation::Impl {
       st["state"] = "suspended";
     }
     const bool provisioned = condition_true(cluster, "RayClusterProvisioned") || all_ready;
-    std::string head_reason = head == nullptr ? "HeadPodNotFound"
-                              : head_ready    ? "HeadPodRunningAndReady"
-                                              : "ContainersNotReady";
+    // HeadPodReady mirrors the head Pod's Ready condition (§D.1): its
+    // reason, ContainersNotReady replaced by the first waiting or
+    // terminated container's reason; Unknown without a Ready condition.
+    std::string head_reason = "HeadPodNotFound";
     std::string head_message;
-    if (head != nullptr && !head_ready && (*head).contains("status")) {
-      for (const auto& cs : (*head)["status"].value("containerStatuses", Json::array())) {
-        if (cs.contains("state") && cs["state"].contains("waiting")) {
-          head_reason = cs["state"]["waiting"].value("reason", head_reason);
-          head_message = cs["state"]["waiting"].value("message", "");
-          break;
+    if (head != nullptr) {
+      const Json* ready_cond = find_condition(*head, "Ready");
+      head_reason = ready_cond == nullptr ? "Unknown"
+                    : head_ready          ? "HeadPodRunningAndReady"
+                                          : ready_cond->value("reason", "Unknown");
+      if (head_reason == "ContainersNotReady") {
+        for (const auto& cs : at(*head, {"status", "containerStatuses"}).is_array()
+                                  ? at(*head, {"status", "containerStatuses"})
+                                  : Json::array()) {
+          const Json& state = at(cs, {"state"});
+          const Json& why =
+              state.contains("waiting") ? state["waiting"] : at(state, {"terminated"});
+          if (why.is_object() && why.contains("reason")) {
+            head_reason = why.value("reason", head_reason);
+            head_message = why.value("message", "");
+            break;
+          }
         }
-      }
-      if (const Json* sched = find_condition(*head, "PodScheduled");
-          sched != nullptr && sched->value("status", "") == "False") {
-        head_reason = sched->value("reason", head_reason);
-        head_message = sched->value("message", "");
       }
     }
     Json conditions =
@@ -1379,6 +1422,7 @@ struct Simulation::Impl {
     }
     if (head_ready) {
       (void)dashboard_for(ns, svc);
+      alive->insert(ns + "/" + svc);
     }
   }
 
@@ -1457,6 +1501,10 @@ struct Simulation::Impl {
       }
       if (deploy == "Complete" || deploy == "Failed") {
         finish_job(job, st);
+        continue;
+      }
+      if (deploy == "Retrying") {
+        retry_job(job, st);
         continue;
       }
       if (deploy == "ValidationFailed" || deploy == "Suspended") {
@@ -1610,13 +1658,10 @@ struct Simulation::Impl {
       }
     }
     if (submitter_failed) {
-      st["jobDeploymentStatus"] = "Failed";
-      st["reason"] = st.value("jobStatus", "") == "FAILED" ? "AppFailed" : "SubmissionFailed";
       st["message"] =
           "Job submission has failed. Reason: BackoffLimitExceeded. Message: Job has "
           "reached the specified backoff limit";
-      st["endTime"] = t;
-      st["failed"] = st.value("failed", 0) + 1;
+      fail_job(job, st, st.value("jobStatus", "") == "FAILED" ? "AppFailed" : "SubmissionFailed");
       set_job_status(job, st);
       return;
     }
@@ -1632,9 +1677,7 @@ struct Simulation::Impl {
       if (terminal && submitter_done) {
         st["endTime"] = t;
         if (s == "FAILED") {
-          st["jobDeploymentStatus"] = "Failed";
-          st["reason"] = "AppFailed";
-          st["failed"] = st.value("failed", 0) + 1;
+          fail_job(job, st, "AppFailed");
         } else {
           st["jobDeploymentStatus"] = "Complete";
           if (s == "SUCCEEDED") {
@@ -1646,25 +1689,48 @@ struct Simulation::Impl {
     set_job_status(job, st);
   }
 
-  void finish_job(const Json& job, Json st) {
-    const std::string ns = ns_of(job);
+  // The transition to Failed (§D.2): failed+1, then, within backoffLimit
+  // and not for a deadline, Retrying instead, in the same status write.
+  static void fail_job(const Json& job, Json& st, const std::string& reason) {
     const Json& spec = job["spec"];
-    // Retry while failures stay within backoffLimit.
-    if (st.value("jobDeploymentStatus", "") == "Failed" && spec.contains("backoffLimit") &&
-        st.value("failed", 0) < spec.value("backoffLimit", 0) + 1 &&
-        st.value("reason", "") != "DeadlineExceeded") {
-      (void)server.remove("ray.io/v1", "rayclusters", ns, st.value("rayClusterName", ""));
+    st["failed"] = st.value("failed", 0) + 1;
+    st["reason"] = reason;
+    const bool retry = spec.contains("backoffLimit") &&
+                       st.value("failed", 0) < spec.value("backoffLimit", 0) + 1 &&
+                       reason != "DeadlineExceeded";
+    st["jobDeploymentStatus"] = retry ? "Retrying" : "Failed";
+  }
+
+  // Retrying: delete the cluster and the submitter Job, wait until both
+  // are gone, then start again from New.
+  void retry_job(const Json& job, Json st) {
+    const std::string ns = ns_of(job);
+    const std::string cluster = st.value("rayClusterName", "");
+    const bool cluster_left =
+        !cluster.empty() && server.get("ray.io/v1", "rayclusters", ns, cluster).has_value();
+    const bool submitter_left = server.get("batch/v1", "jobs", ns, name_of(job)).has_value();
+    if (cluster_left) {
+      (void)server.remove("ray.io/v1", "rayclusters", ns, cluster);
+    }
+    if (submitter_left) {
       (void)server.remove("batch/v1", "jobs", ns, name_of(job),
                           DeleteRequest{"Background", "", "", false});
-      for (const char* k : {"rayClusterStatus", "rayClusterName", "dashboardURL", "jobId",
-                            "message", "reason", "rayJobInfo", "endTime"}) {
-        st.erase(k);
-      }
-      st["jobStatus"] = "";
-      st["jobDeploymentStatus"] = "";
-      set_job_status(job, st);
-      return;
     }
+    if (cluster_left || submitter_left) {
+      return;  // gone by the next pass
+    }
+    for (const char* k : {"rayClusterStatus", "rayClusterName", "dashboardURL", "jobId", "message",
+                          "reason", "rayJobInfo", "endTime"}) {
+      st.erase(k);
+    }
+    st["jobStatus"] = "";
+    st["jobDeploymentStatus"] = "";
+    set_job_status(job, st);
+  }
+
+  void finish_job(const Json& job, const Json& st) {
+    const std::string ns = ns_of(job);
+    const Json& spec = job["spec"];
     if (spec.value("shutdownAfterJobFinishes", false) && !spec.contains("clusterSelector")) {
       const double ttl = spec.value("ttlSecondsAfterFinished", 0);
       const std::string end = st.value("endTime", "");
@@ -1880,6 +1946,9 @@ void Simulation::stop() {
   if (m_impl->thread.joinable()) {
     m_impl->thread.join();
   }
+  // The proxy routes point into this simulation: no request may reach them
+  // once it stops.
+  m_impl->drop_dashboards_except({});
 }
 
 void Simulation::add_image_rule(const std::string& image_substring, Behavior behavior) {

@@ -369,6 +369,21 @@ Result<Json> Store::update(const ResourceType& type,
   if (!current) {
     return current;
   }
+  // The body's apiVersion and kind, when given, must be the endpoint's; the
+  // stored object always carries the endpoint's.
+  const std::string given_api = object.value("apiVersion", Json("")).is_string()
+                                    ? object.value("apiVersion", std::string())
+                                    : "?";
+  const std::string given_kind =
+      object.value("kind", Json("")).is_string() ? object.value("kind", std::string()) : "?";
+  if ((!given_api.empty() && given_api != type.api_version()) ||
+      (!given_kind.empty() && given_kind != type.kind)) {
+    return tl::unexpected(bad_request("the API version and kind in the data (" + given_api + ", " +
+                                      given_kind + ") do not match the expected ones (" +
+                                      type.api_version() + ", " + type.kind + ")"));
+  }
+  object["apiVersion"] = type.api_version();
+  object["kind"] = type.kind;
   if (type.status_subresource) {
     if (current->contains("status")) {
       object["status"] = (*current)["status"];

@@ -6,6 +6,7 @@
 #include "../../support/catch.hpp"
 #include "../../support/http_client.hpp"
 
+#include <algorithm>
 #include <thread>
 
 using fakekube::ApiServer;
@@ -433,4 +434,84 @@ TEST_CASE("fakekube sim: scenario files", "[fakekube][sim]") {
   CHECK_FALSE(sim.load_scenario("[unclosed\n"));
   CHECK(fakekube::parse_behavior("exit:3:2.5")->exit_code == 3);
   CHECK_FALSE(fakekube::parse_behavior("exit:x"));
+}
+
+TEST_CASE("fakekube sim: a RayJob within backoffLimit goes through Retrying, never Failed",
+          "[fakekube][sim]") {
+  Cluster c;
+  c.sim.add_job_rule("fail.py", {"FAILED", 0, 1, "boom", {"boom"}});
+  Json j = rayjob("flaky", "python fail.py", "HTTPMode");
+  j["spec"]["backoffLimit"] = 1;
+  // Every status write, from a watch (polling could miss a short state).
+  std::vector<std::string> seen;
+  int failed_count = 0;
+  bool created = false;  // Catch2 assertions stay on the test's thread
+  std::thread creator([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    created = c.server.create("ray.io/v1", "rayjobs", "default", j).has_value();
+  });
+  testing::HttpClient http(c.server, "admin");
+  std::string buffer;
+  http.stream("/apis/ray.io/v1/namespaces/default/rayjobs?watch=true",
+              [&](const std::string& piece) {
+                buffer += piece;
+                for (auto nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
+                  const Json e = Json::parse(buffer.substr(0, nl));
+                  buffer.erase(0, nl + 1);
+                  const Json st = e["object"].value("status", Json::object());
+                  const std::string d = st.value("jobDeploymentStatus", "");
+                  if (seen.empty() || seen.back() != d) {
+                    seen.push_back(d);
+                  }
+                  if (d == "Failed") {
+                    failed_count = st.value("failed", 0);
+                    return false;
+                  }
+                }
+                return true;
+              });
+  creator.join();
+  CHECK(created);
+  CHECK(failed_count == 2);  // two attempts: backoffLimit 1
+  REQUIRE_FALSE(seen.empty());
+  CHECK(seen.back() == "Failed");
+  const auto retrying = std::find(seen.begin(), seen.end(), "Retrying");
+  CHECK(retrying != seen.end());
+  // Failed only once, at the end: the first failure was Retrying.
+  CHECK(std::count(seen.begin(), seen.end(), "Failed") == 1);
+}
+
+TEST_CASE("fakekube sim: the dashboard goes with its cluster; HeadPodReady mirrors Ready",
+          "[fakekube][sim]") {
+  Cluster c;
+  REQUIRE(c.server.create("ray.io/v1", "rayclusters", "default", Json::parse(k_cluster)));
+  c.wait("ray.io/v1", "rayclusters", "rc", [](const Json& o) {
+    return o.value("status", Json::object()).value("state", "") == "ready";
+  });
+  testing::HttpClient http(c.server, "admin");
+  const std::string jobs =
+      "/api/v1/namespaces/default/services/rc-head-svc:dashboard/proxy/api/jobs/";
+  CHECK(http.get(jobs).status == 200);
+  CHECK(http.get("/api/v1/namespaces/default/services/rc-head-svc:nosuch/proxy/api/jobs/").status ==
+        503);
+  REQUIRE(c.server.remove("ray.io/v1", "rayclusters", "default", "rc"));
+  int status = 200;
+  for (int i = 0; i < 200 && status != 404; ++i) {
+    status = static_cast<int>(http.get(jobs).status);  // 404 once the Service has gone
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(status == 404);
+  // A head that cannot be scheduled has no Ready condition: Unknown.
+  Json big = Json::parse(k_cluster);
+  big["metadata"]["name"] = "big";
+  big["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["resources"] = {
+      {"limits", {{"nvidia.com/gpu", "64"}}}};
+  REQUIRE(c.server.create("ray.io/v1", "rayclusters", "default", big));
+  Json st = c.wait("ray.io/v1", "rayclusters", "big",
+                   [](const Json& o) { return has_condition(o, "HeadPodReady", "False"); });
+  for (const auto& cond : st["status"]["conditions"]) {
+    if (cond["type"] == "HeadPodReady") {
+      CHECK(cond["reason"] == "Unknown");
+    }
+  }
 }
