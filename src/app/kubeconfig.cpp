@@ -49,14 +49,14 @@ Result<LoadedKubeconfig> load_kubeconfig(const Deps& deps, const KubeconfigOptio
   LoadedKubeconfig loaded;
   std::vector<kube::Kubeconfig> configs;
   for (const auto& path : search.paths) {
-    if (!deps.fs.exists(path)) {
+    const std::string abs = deps.fs.absolute(path);
+    if (!deps.fs.exists(abs)) {
       if (search.explicit_file) {
         return make_error(ErrorCode::config, "kubeconfig " + path + ": no such file");
       }
       continue;  // a KUBECONFIG entry that does not exist is skipped
     }
-    const std::string abs = deps.fs.absolute(path);
-    auto text = deps.fs.read_file(path);
+    auto text = deps.fs.read_file(abs);
     if (!text) {
       Error e = std::move(text).error();
       e.code = ErrorCode::config;
