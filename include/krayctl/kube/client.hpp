@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// Requests to the API server with a good client's manners
+// (../shared/reference/kubernetes-api.md §2.4, §7): a Status becomes one
+// Error with its cause, 429 and 5xx are retried with backoff and jitter
+// (any verb when the server sent Retry-After, as the request was not
+// processed; reads only otherwise), Warning headers are shown once each.
+#pragma once
+
+#include <krayctl/core/json.hpp>
+#include <krayctl/kube/transport.hpp>
+
+#include <chrono>
+#include <functional>
+#include <set>
+#include <string>
+
+namespace kray::kube {
+
+struct RetryPolicy {
+  int max_retries = 5;
+  std::chrono::milliseconds base{250};
+  std::chrono::milliseconds cap{10'000};
+};
+
+class Client {
+ public:
+  using Sleep = std::function<void(std::chrono::milliseconds)>;
+  using Warn = std::function<void(const std::string&)>;
+
+  Client(Transport& transport, Sleep sleep, Warn warn, RetryPolicy policy = {});
+
+  // Sends, retrying as above; a non-2xx answer becomes an Error.
+  [[nodiscard]] Result<HttpResponse> call(const HttpRequest& request);
+  // GET and parse JSON.
+  [[nodiscard]] Result<core::Json> get(const std::string& path);
+
+  int retries() const { return m_retries; }
+
+ private:
+  Transport& m_transport;
+  Sleep m_sleep;
+  Warn m_warn;
+  RetryPolicy m_policy;
+  std::set<std::string> m_warned;
+  int m_retries = 0;
+  std::uint64_t m_jitter = 0x853c49e6748fea9bULL;
+};
+
+// The Error for a non-2xx answer: the Status message with its causes (422),
+// the other field manager (409), RBAC's words (403); 404 under ray.io when
+// the group is missing names the missing CRDs; a body that is not a Status
+// (a proxy's HTML) is summarised as client-go does.
+Error api_error(const HttpResponse& response, const HttpRequest& request);
+
+}  // namespace kray::kube

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/kube/client.hpp>
+
+#include <algorithm>
+
+namespace kray::kube {
+
+using core::Json;
+
+namespace {
+
+bool retriable(long status) {
+  return status == 429 || status >= 500;
+}
+
+std::string first_line(const std::string& text, std::size_t max = 200) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() > max) {
+    line = line.substr(0, max) + "...";
+  }
+  return line;
+}
+
+}  // namespace
+
+Error api_error(const HttpResponse& r, const HttpRequest& request) {
+  const Json status = Json::parse(r.body, nullptr, false);
+  const bool is_status = status.is_object() && status.value("kind", "") == "Status";
+  std::string message = is_status ? status.value("message", "") : "";
+  const std::string reason = is_status ? status.value("reason", "") : "";
+  const Json details = is_status ? status.value("details", Json::object()) : Json::object();
+  ErrorCode code = ErrorCode::http;
+  if (!is_status) {
+    message = r.body.empty() || r.body.find_first_not_of(" \r\n\t") == std::string::npos
+                  ? "the server responded with the status code " + std::to_string(r.status) +
+                        " but did not return more information"
+                  : "an error on the server (\"" + first_line(r.body) +
+                        "\") has prevented the request from succeeding (status " +
+                        std::to_string(r.status) + ")";
+  }
+  switch (r.status) {
+    case 401:
+      code = ErrorCode::unauthorized;
+      message = "the API server rejected the credentials (401 Unauthorized)";
+      break;
+    case 403:
+      code = ErrorCode::forbidden;
+      break;
+    case 404: {
+      code = ErrorCode::not_found;
+      // A missing group answers the generic text with no details.name.
+      const bool ray = request.path.rfind("/apis/ray.io/", 0) == 0;
+      if (ray && !details.contains("name")) {
+        message =
+            "the KubeRay CRDs are not installed (the API server does not serve ray.io/v1): "
+            "install the KubeRay operator (Helm chart kuberay-operator 1.6.2) or use "
+            "--controller=local";
+      }
+      break;
+    }
+    case 409:
+      code = ErrorCode::conflict;
+      break;
+    case 422: {
+      code = ErrorCode::invalid_spec;
+      break;
+    }
+    default:
+      break;
+  }
+  if (is_status && details.contains("causes") && details["causes"].is_array() && r.status != 409) {
+    std::string causes;
+    for (const auto& c : details["causes"]) {
+      if (!c.is_object()) {
+        continue;
+      }
+      const std::string field = c.value("field", "");
+      causes += "\n  " + (field.empty() ? std::string() : field + ": ") + c.value("message", "");
+    }
+    if (!causes.empty() && r.status == 422) {
+      message += causes;
+    }
+  }
+  if (!reason.empty() && r.status != 401) {
+    message += " (" + std::to_string(r.status) + " " + reason + ")";
+  }
+  return Error{code, message, std::nullopt, {}, false};
+}
+
+Client::Client(Transport& transport, Sleep sleep, Warn warn, RetryPolicy policy)
+    : m_transport(transport),
+      m_sleep(std::move(sleep)),
+      m_warn(std::move(warn)),
+      m_policy(policy) {}
+
+Result<HttpResponse> Client::call(const HttpRequest& request) {
+  const bool read = request.method == "GET";
+  for (int attempt = 0;; ++attempt) {
+    auto r = m_transport.send(request);
+    const bool last = attempt >= m_policy.max_retries;
+    std::chrono::milliseconds wait =
+        std::min(m_policy.cap, m_policy.base * (1 << std::min(attempt, 10)));
+    // Jitter: up to half again, so that many clients do not retry in step.
+    m_jitter = m_jitter * 6364136223846793005ULL + 1442695040888963407ULL;
+    wait += std::chrono::milliseconds(static_cast<long long>(
+        (m_jitter >> 33) % static_cast<std::uint64_t>(wait.count() / 2 + 1)));
+    if (!r) {
+      // No answer: only a read is safe to send again.
+      if (!read || last) {
+        return r;
+      }
+      ++m_retries;
+      m_sleep(wait);
+      continue;
+    }
+    for (const auto& w : r->warnings) {
+      if (m_warned.insert(w).second && m_warn) {
+        m_warn(w);
+      }
+    }
+    if (r->status >= 200 && r->status < 300) {
+      return r;
+    }
+    if (retriable(r->status) && !last && (r->retry_after_s || read)) {
+      if (r->retry_after_s) {
+        wait = std::max(wait, std::chrono::milliseconds(1000LL * *r->retry_after_s));
+      }
+      ++m_retries;
+      m_sleep(wait);
+      continue;
+    }
+    return tl::unexpected(api_error(*r, request));
+  }
+}
+
+Result<Json> Client::get(const std::string& path) {
+  HttpRequest request;
+  request.path = path;
+  auto r = call(request);
+  if (!r) {
+    return tl::unexpected(std::move(r).error());
+  }
+  Json j = Json::parse(r->body, nullptr, false);
+  if (j.is_discarded()) {
+    return make_error(ErrorCode::http,
+                      "the API server answered " + path + " with a body that is not JSON");
+  }
+  return j;
+}
+
+}  // namespace kray::kube
