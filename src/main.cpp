@@ -4,6 +4,7 @@
 #include <krayctl/cli/exit_codes.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/environment.hpp>
+#include <krayctl/io/process.hpp>
 #include <krayctl/io/file_system.hpp>
 
 #include <cstdio>
@@ -14,7 +15,8 @@ int main(int argc, char** argv) {
     kray::io::RealFileSystem fs;
     kray::io::RealConsole console;
     kray::io::RealEnvironment env;
-    const kray::app::Deps deps{fs, console, env};
+    kray::io::RealProcessRunner processes;
+    const kray::app::Deps deps{fs, console, env, processes};
     return kray::cli::run(argc, argv, deps);
   } catch (const std::exception& e) {
     // Last resort: krayctl's own code returns errors as values.

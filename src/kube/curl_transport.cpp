@@ -223,6 +223,8 @@ class CurlTransport final : public Transport {
       if (!token->empty()) {
         headers = curl_slist_append(headers, ("Authorization: Bearer " + *token).c_str());
       }
+    } else if (secure && !m_c.basic_auth.empty()) {
+      headers = curl_slist_append(headers, ("Authorization: Basic " + m_c.basic_auth).c_str());
     }
     if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
         request.method == "PATCH") {

@@ -6,6 +6,7 @@
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/environment.hpp>
 #include <krayctl/io/file_system.hpp>
+#include <krayctl/io/process.hpp>
 
 #include <map>
 #include <string>
@@ -96,13 +97,47 @@ class FakeEnvironment final : public io::Environment {
   }
 };
 
+// Programs that answer from a script: command -> (exit code, stdout); the
+// calls are recorded with their environment additions.
+class FakeProcessRunner final : public io::ProcessRunner {
+ public:
+  struct Call {
+    std::string command;
+    std::vector<std::string> args;
+    std::vector<std::pair<std::string, std::string>> env;
+    bool interactive = false;
+  };
+  std::map<std::string, std::vector<io::ProcessResult>> answers;  // consumed in order
+  std::vector<Call> calls;
+  bool terminal = false;
+
+  Result<io::ProcessResult> run(const std::string& command,
+                                const std::vector<std::string>& args,
+                                const std::vector<std::pair<std::string, std::string>>& env,
+                                bool interactive) override {
+    calls.push_back({command, args, env, interactive});
+    auto it = answers.find(command);
+    if (it == answers.end() || it->second.empty()) {
+      return make_error(ErrorCode::not_found,
+                        "cannot run " + command + ": No such file or directory");
+    }
+    io::ProcessResult r = it->second.front();
+    if (it->second.size() > 1) {
+      it->second.erase(it->second.begin());
+    }
+    return r;
+  }
+  bool stdin_is_terminal() const override { return terminal; }
+};
+
 // A FakeFileSystem and a FakeConsole wired into app::Deps: the base of
 // fixtures that run use cases or the CLI.
 struct FakeDeps {
   FakeFileSystem fs;
   FakeConsole console;
   FakeEnvironment env;
-  app::Deps deps{fs, console, env};
+  FakeProcessRunner processes;
+  app::Deps deps{fs, console, env, processes};
 };
 
 // The source tree's root (for test data such as examples/ and ../shared).

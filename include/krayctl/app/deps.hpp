@@ -5,6 +5,7 @@ namespace kray::io {
 class Console;
 class Environment;
 class FileSystem;
+class ProcessRunner;
 }  // namespace kray::io
 
 namespace kray::app {
@@ -15,6 +16,7 @@ struct Deps {
   io::FileSystem& fs;
   io::Console& console;
   const io::Environment& env;
+  io::ProcessRunner& processes;
 };
 
 }  // namespace kray::app

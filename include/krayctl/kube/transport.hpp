@@ -46,6 +46,7 @@ struct Connection {
   // The bearer token for each request (a fixed token, a token file re-read,
   // an exec plugin's cached output); "" sends none. Called per request.
   std::function<Result<std::string>()> token;
+  std::string basic_auth;  // base64("user:password"); servers since 1.19 refuse it (401)
   // Called after a 401: fresh credentials (re-read the file, re-run the
   // plugin); true when they changed and the request is worth one more try.
   std::function<bool()> refresh;

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+// From a resolved kubeconfig to a kube::Connection: the CA, client
+// certificate and key read from files or data, the bearer token from the
+// kubeconfig, a token file (re-read every minute and after a 401, as
+// client-go does) or an exec credential plugin (client.authentication.k8s.io
+// v1 and v1beta1: KUBERNETES_EXEC_INFO, interactive mode, cluster info,
+// cached until expirationTimestamp, run again after a 401).
+#pragma once
+
+#include <krayctl/app/deps.hpp>
+#include <krayctl/kube/kubeconfig.hpp>
+#include <krayctl/kube/transport.hpp>
+
+#include <string>
+
+namespace kray::app {
+
+// The User-Agent krayctl sends: krayctl/<version> (<os>/<arch>) krayctl.
+std::string user_agent();
+
+// Everything read now, so that a missing certificate file, an unreadable
+// key or a failing exec plugin is one clear error before any request.
+[[nodiscard]] Result<kube::Connection> make_connection(const Deps& deps,
+                                                       const kube::ResolvedConfig& config);
+
+}  // namespace kray::app
