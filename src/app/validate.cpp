@@ -108,11 +108,13 @@ void validate_document(Document& doc,
     }
     ++report.objects;
     detail::validate_manifest(doc, *manifest, options, report.diagnostics);
+    report.manifests.push_back(*manifest);
     return;
   }
   if (core::ray_kind_of(doc.root)) {
     ++report.objects;
     core::validate_object(doc, "", options, report.diagnostics);
+    report.manifests.push_back(doc.root);
     return;
   }
   // kubectl's `kind: List` (what `krayctl render -o json` writes for
@@ -128,10 +130,14 @@ void validate_document(Document& doc,
       } else {
         ++report.skipped;
       }
+      report.manifests.push_back((*items)[i]);
     }
     return;
   }
   ++report.skipped;
+  if (!found_in_directory && doc.root.is_object() && doc.root.contains("kind")) {
+    report.manifests.push_back(doc.root);  // a ConfigMap beside the RayJob
+  }
 }
 
 std::string severity_name(core::Severity s) {

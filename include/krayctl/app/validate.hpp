@@ -35,6 +35,10 @@ struct ValidationReport {
   int objects = 0;  // KubeRay objects validated (from manifests and specs)
   int specs = 0;    // of those, rendered from compact specs
   int skipped = 0;  // documents that are neither (a Service, a ConfigMap)
+  // What `apply` sends, in input order: each manifest (specs rendered) and
+  // each other Kubernetes object given by file (not found by walking a
+  // directory).
+  std::vector<core::Json> manifests;
 };
 
 // Validates every input: compact specs (rendered, then validated as the

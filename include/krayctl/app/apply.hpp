@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// `krayctl apply`: validate every document, send nothing if any fails, then
+// server-side apply each object (fieldManager=krayctl).
+#pragma once
+
+#include <krayctl/app/deps.hpp>
+#include <krayctl/app/kubeconfig.hpp>
+#include <krayctl/kube/transport.hpp>
+#include <krayctl/util/error.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kray::app {
+
+enum class DryRun { none, client, server };
+
+struct ApplyOptions {
+  std::vector<std::string> inputs;
+  DryRun dry_run = DryRun::none;
+  bool force_conflicts = false;
+  KubeconfigOptions kubeconfig;
+  // Builds the transport for a connection; tests may script it. Default:
+  // libcurl.
+  std::function<std::unique_ptr<kube::Transport>(kube::Connection)> transport;
+};
+
+// The label krayctl puts on what it applies; `delete` removes only objects
+// that carry it (or krayctl's field manager) unless --force.
+inline constexpr const char* k_managed_by_label = "app.kubernetes.io/managed-by";
+inline constexpr const char* k_field_manager = "krayctl";
+
+// Prints one line per object, kubectl-style ("raycluster.ray.io/train
+// created", "... configured", "... unchanged", "... (server dry run)").
+[[nodiscard]] Result<void> run_apply(const ApplyOptions& options, const Deps& deps);
+
+}  // namespace kray::app

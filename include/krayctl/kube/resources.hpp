@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+// The REST paths of the kinds krayctl writes, without a discovery round
+// trip (reference §2.2: hard-code the handful a CLI needs).
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace kray::kube {
+
+struct ResourceRef {
+  std::string group;    // "" for core
+  std::string version;  // "v1"
+  std::string plural;   // "rayclusters"
+  std::string kind;     // "RayCluster"
+  bool namespaced = true;
+};
+
+// The resource of `kind` in `api_version`, or nullopt when krayctl does not
+// know it.
+std::optional<ResourceRef> known_resource(const std::string& api_version, const std::string& kind);
+
+// "/apis/ray.io/v1/namespaces/ml/rayclusters[/name]", "/api/v1/nodes[/name]".
+std::string resource_path(const ResourceRef& ref,
+                          const std::string& ns,
+                          const std::string& name = "");
+
+// How kubectl names an object in its output: "raycluster.ray.io/train",
+// "configmap/settings", "job.batch/train".
+std::string display_name(const ResourceRef& ref, const std::string& name);
+
+}  // namespace kray::kube

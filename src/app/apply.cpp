@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/app/apply.hpp>
+
+#include "inputs.hpp"
+
+#include <krayctl/app/connection.hpp>
+#include <krayctl/app/validate.hpp>
+#include <krayctl/io/console.hpp>
+#include <krayctl/kube/client.hpp>
+#include <krayctl/kube/resources.hpp>
+
+#include <thread>
+
+namespace kray::app {
+
+namespace {
+
+using core::Json;
+
+std::string string_at(const Json& o, const char* a, const char* b = nullptr) {
+  const Json* v = o.is_object() && o.contains(a) ? &o[a] : nullptr;
+  if (v != nullptr && b != nullptr) {
+    v = v->is_object() && v->contains(b) ? &(*v)[b] : nullptr;
+  }
+  return v != nullptr && v->is_string() ? v->get<std::string>() : "";
+}
+
+struct Planned {
+  kube::ResourceRef ref;
+  std::string ns;
+  std::string name;
+  Json body;
+};
+
+// Every manifest mapped to its REST path before anything is sent.
+Result<std::vector<Planned>> plan(const std::vector<Json>& manifests, const std::string& ns) {
+  std::vector<Planned> out;
+  for (const auto& m : manifests) {
+    const std::string api = string_at(m, "apiVersion");
+    const std::string kind = string_at(m, "kind");
+    const std::string name = string_at(m, "metadata", "name");
+    auto ref = kube::known_resource(api, kind);
+    if (!ref) {
+      return make_error(ErrorCode::usage, "krayctl does not apply " + kind + " (" + api +
+                                              "): apply it with kubectl; nothing was sent");
+    }
+    if (name.empty()) {
+      return make_error(ErrorCode::invalid_spec, kind +
+                                                     " without metadata.name: server-side apply "
+                                                     "needs a name (generateName is for create); "
+                                                     "nothing was sent");
+    }
+    Json body = m;
+    std::string object_ns = string_at(m, "metadata", "namespace");
+    if (ref->namespaced && object_ns.empty()) {
+      object_ns = ns;
+      body["metadata"]["namespace"] = ns;
+    }
+    // Ownership, for `krayctl delete` to recognise later.
+    if (!body["metadata"].contains("labels") || !body["metadata"]["labels"].is_object()) {
+      body["metadata"]["labels"] = Json::object();
+    }
+    if (!body["metadata"]["labels"].contains(k_managed_by_label)) {
+      body["metadata"]["labels"][k_managed_by_label] = k_field_manager;
+    }
+    out.push_back({*ref, ref->namespaced ? object_ns : "", name, std::move(body)});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
+  ValidateOptions vo;
+  vo.inputs = options.inputs;
+  KRAY_TRY_ASSIGN(auto report, validate_inputs(vo, deps));
+  std::size_t errors = 0;
+  for (const auto& d : report.diagnostics) {
+    errors += d.severity == core::Severity::error ? 1U : 0U;
+  }
+  if (!report.diagnostics.empty()) {
+    deps.console.err(format_report(report, ReportFormat::text, deps.console.err_color()));
+  }
+  if (errors > 0) {
+    return tl::unexpected(
+        Error{ErrorCode::invalid_spec, "nothing was sent", std::nullopt, {}, false});
+  }
+  if (report.manifests.empty()) {
+    return make_error(ErrorCode::usage, "nothing to apply in the inputs");
+  }
+  // The namespace: -n, else the context's, else "default"; a client dry
+  // run needs no cluster, so a missing kubeconfig is fine there.
+  std::string ns = options.kubeconfig.overrides.namespace_;
+  std::optional<kube::ResolvedConfig> resolved;
+  if (options.dry_run != DryRun::client) {
+    KRAY_TRY_ASSIGN(auto r, resolve_kubeconfig(deps, options.kubeconfig));
+    for (const auto& w : r.warnings) {
+      deps.console.err("Warning: " + w + "\n");
+    }
+    ns = r.namespace_;
+    resolved = std::move(r);
+  } else if (ns.empty()) {
+    auto r = resolve_kubeconfig(deps, options.kubeconfig);
+    ns = r ? r->namespace_ : "default";
+  }
+  KRAY_TRY_ASSIGN(const auto planned, plan(report.manifests, ns));
+  if (options.dry_run == DryRun::client) {
+    for (const auto& p : planned) {
+      deps.console.out(kube::display_name(p.ref, p.name) +
+                       " valid (client dry run, nothing sent)\n");
+    }
+    return {};
+  }
+  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, *resolved));
+  auto transport = options.transport ? options.transport(std::move(connection))
+                                     : kube::make_curl_transport(std::move(connection));
+  kube::Client client(
+      *transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
+      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); });
+  for (const auto& p : planned) {
+    const std::string path = kube::resource_path(p.ref, p.ns, p.name);
+    const std::string shown = kube::display_name(p.ref, p.name);
+    // What was there, to say created / configured / unchanged.
+    kube::HttpRequest get;
+    get.path = path;
+    std::string before;
+    auto existing = client.call(get);
+    if (existing) {
+      before =
+          string_at(Json::parse(existing->body, nullptr, false), "metadata", "resourceVersion");
+    } else if (existing.error().code != ErrorCode::not_found ||
+               existing.error().message.rfind("the KubeRay CRDs", 0) == 0) {
+      return tl::unexpected(std::move(existing).error().add_context(shown));
+    }
+    kube::HttpRequest apply;
+    apply.method = "PATCH";
+    apply.path = path + "?fieldManager=" + k_field_manager + "&fieldValidation=Strict" +
+                 (options.force_conflicts ? "&force=true" : "") +
+                 (options.dry_run == DryRun::server ? "&dryRun=All" : "");
+    apply.content_type = "application/apply-patch+yaml";
+    apply.body = p.body.dump();  // JSON is YAML
+    auto applied = client.call(apply);
+    if (!applied) {
+      Error e = std::move(applied).error();
+      if (e.code == ErrorCode::conflict && e.message.rfind("Apply failed", 0) == 0) {
+        e.message +=
+            "; another field manager owns these fields: change them back in your file, "
+            "or pass --force-conflicts to take them over";
+      }
+      return tl::unexpected(std::move(e).add_context(shown));
+    }
+    const std::string after =
+        string_at(Json::parse(applied->body, nullptr, false), "metadata", "resourceVersion");
+    std::string verb = before.empty() ? "created" : after == before ? "unchanged" : "configured";
+    if (options.dry_run == DryRun::server) {
+      verb += " (server dry run)";
+    }
+    deps.console.out(shown + " " + verb + "\n");
+  }
+  return {};
+}
+
+}  // namespace kray::app

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: Apache-2.0
+// `krayctl apply` (app/apply.hpp) end to end: in-memory inputs and
+// kubeconfig, the real libcurl transport, the simulated API server.
+#include <krayctl/app/apply.hpp>
+#include <krayctl/util/base64.hpp>
+
+#include "../../support/catch.hpp"
+#include "../../support/fakekube/server.hpp"
+#include "../../support/fakes.hpp"
+#include "../../support/http_client.hpp"
+
+using kray::ErrorCode;
+using kray::app::ApplyOptions;
+using kray::app::DryRun;
+
+namespace {
+
+const char* const k_cluster = R"(apiVersion: ray.io/v1
+kind: RayCluster
+metadata:
+  name: rc
+spec:
+  rayVersion: "2.52.0"
+  headGroupSpec:
+    rayStartParams: {}
+    template:
+      spec:
+        containers:
+        - name: ray-head
+          image: rayproject/ray:2.52.0
+          resources:
+            limits: {cpu: "2", memory: 8Gi}
+            requests: {cpu: "2", memory: 8Gi}
+)";
+
+struct Fixture {
+  fakekube::ApiServer server;
+  kray::test::FakeDeps d;
+
+  explicit Fixture(fakekube::ServerOptions o = {}) : server(o) {
+    server.start();
+    d.fs.with_file(
+        "/k/config",
+        "clusters:\n- name: fk\n  cluster:\n    server: " + server.url() +
+            "\n    certificate-authority-data: " + kray::util::base64_encode(server.ca_pem()) +
+            "\nusers:\n- name: t\n  user:\n    token: " + server.identity("token").token +
+            "\ncontexts:\n- name: fk\n  context: {cluster: fk, user: t, namespace: default}\n"
+            "current-context: fk\n");
+    d.fs.with_file("/w/rc.yaml", k_cluster);
+  }
+
+  kray::Result<void> apply(const std::vector<std::string>& inputs,
+                           DryRun dry = DryRun::none,
+                           bool force = false) {
+    d.console.out_text.clear();
+    d.console.err_text.clear();
+    ApplyOptions o;
+    o.inputs = inputs;
+    o.dry_run = dry;
+    o.force_conflicts = force;
+    o.kubeconfig.kubeconfig = "/k/config";
+    return kray::app::run_apply(o, d.deps);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("app::run_apply: created, unchanged, configured", "[apply][http]") {
+  Fixture f;
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  CHECK(f.d.console.out_text == "raycluster.ray.io/rc created\n");
+  auto rc = f.server.get("ray.io/v1", "rayclusters", "default", "rc");
+  REQUIRE(rc);
+  CHECK((*rc)["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "krayctl");
+  CHECK((*rc)["metadata"]["managedFields"][0]["manager"] == "krayctl");
+  CHECK((*rc)["metadata"]["managedFields"][0]["operation"] == "Apply");
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  CHECK(f.d.console.out_text == "raycluster.ray.io/rc unchanged\n");
+  std::string changed = k_cluster;
+  changed.replace(changed.find("2.52.0\""), 7, "2.53.0\"");
+  f.d.fs.with_file("/w/rc.yaml", changed);
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  CHECK(f.d.console.out_text == "raycluster.ray.io/rc configured\n");
+  // The token never shows, on stdout or stderr.
+  const std::string token = f.server.identity("token").token;
+  CHECK(f.d.console.out_text.find(token) == std::string::npos);
+  CHECK(f.d.console.err_text.find(token) == std::string::npos);
+  for (const auto& r : f.server.requests()) {
+    if (r.method == "PATCH") {
+      CHECK(r.content_type == "application/apply-patch+yaml");
+      CHECK(r.query.find("fieldManager=krayctl") != std::string::npos);
+      CHECK(r.user_agent.rfind("krayctl/", 0) == 0);
+    }
+  }
+}
+
+TEST_CASE("app::run_apply: a conflict names the other manager; --force-conflicts takes over",
+          "[apply][http]") {
+  Fixture f;
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  testing::HttpClient other(f.server, "admin");
+  REQUIRE(
+      other
+          .request("PATCH",
+                   "/apis/ray.io/v1/namespaces/default/rayclusters/rc?fieldManager=kubectl-edit",
+                   R"({"spec":{"rayVersion":"2.40.0"}})", "application/merge-patch+json")
+          .status == 200);
+  std::string changed = k_cluster;
+  changed.replace(changed.find("2.52.0\""), 7, "2.53.0\"");
+  f.d.fs.with_file("/w/rc.yaml", changed);
+  auto r = f.apply({"/w/rc.yaml"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::conflict);
+  const std::string msg = r.error().to_string();
+  CHECK(msg.rfind(
+            "raycluster.ray.io/rc: Apply failed with 1 conflict: conflict with \"kubectl-edit\"",
+            0) == 0);
+  CHECK(msg.find(".spec.rayVersion") != std::string::npos);
+  CHECK(msg.find("--force-conflicts") != std::string::npos);
+  REQUIRE(f.apply({"/w/rc.yaml"}, DryRun::none, true));
+  CHECK(f.d.console.out_text == "raycluster.ray.io/rc configured\n");
+  CHECK((*f.server.get("ray.io/v1", "rayclusters", "default", "rc"))["spec"]["rayVersion"] ==
+        "2.53.0");
+}
+
+TEST_CASE("app::run_apply: dry runs", "[apply][http]") {
+  Fixture f;
+  SECTION("server: checked by the API server, nothing stored") {
+    REQUIRE(f.apply({"/w/rc.yaml"}, DryRun::server));
+    CHECK(f.d.console.out_text == "raycluster.ray.io/rc created (server dry run)\n");
+    CHECK_FALSE(f.server.get("ray.io/v1", "rayclusters", "default", "rc"));
+    bool dry = false;
+    for (const auto& r : f.server.requests()) {
+      dry = dry || (r.method == "PATCH" && r.query.find("dryRun=All") != std::string::npos);
+    }
+    CHECK(dry);
+  }
+  SECTION("client: nothing sent at all") {
+    REQUIRE(f.apply({"/w/rc.yaml"}, DryRun::client));
+    CHECK(f.d.console.out_text == "raycluster.ray.io/rc valid (client dry run, nothing sent)\n");
+    CHECK(f.server.requests().empty());
+  }
+}
+
+TEST_CASE("app::run_apply: one invalid document and nothing is sent", "[apply][http]") {
+  Fixture f;
+  std::string bad = k_cluster;
+  bad.replace(bad.find("rayVersion"), 10, "rayVersio");
+  f.d.fs.with_file("/w/bad.yaml", bad);
+  auto r = f.apply({"/w/rc.yaml", "/w/bad.yaml"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::invalid_spec);
+  CHECK(r.error().message == "nothing was sent");
+  CHECK(f.d.console.err_text.find("/w/bad.yaml:6:3: error") != std::string::npos);
+  CHECK(f.server.requests().empty());
+  CHECK_FALSE(f.server.get("ray.io/v1", "rayclusters", "default", "rc"));
+}
+
+TEST_CASE("app::run_apply: without the KubeRay CRDs, the message says what to do",
+          "[apply][http]") {
+  fakekube::ServerOptions o;
+  o.kuberay_crds = false;
+  Fixture f(o);
+  auto r = f.apply({"/w/rc.yaml"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::not_found);
+  CHECK(r.error().to_string().rfind("raycluster.ray.io/rc: the KubeRay CRDs are not installed",
+                                    0) == 0);
+}
