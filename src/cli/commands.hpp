@@ -54,6 +54,7 @@ void add_explain_command(CommandContext& ctx);
 void add_version_command(CommandContext& ctx);
 void add_config_command(CommandContext& ctx);
 void add_apply_command(CommandContext& ctx);
+void add_delete_command(CommandContext& ctx);
 void add_completion_command(CommandContext& ctx);
 
 // Returns the completion script for `shell` ("bash", "zsh", "fish").

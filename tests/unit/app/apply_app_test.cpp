@@ -2,12 +2,15 @@
 // `krayctl apply` (app/apply.hpp) end to end: in-memory inputs and
 // kubeconfig, the real libcurl transport, the simulated API server.
 #include <krayctl/app/apply.hpp>
+#include <krayctl/app/delete.hpp>
 #include <krayctl/util/base64.hpp>
 
 #include "../../support/catch.hpp"
 #include "../../support/fakekube/server.hpp"
 #include "../../support/fakes.hpp"
 #include "../../support/http_client.hpp"
+
+#include <thread>
 
 using kray::ErrorCode;
 using kray::app::ApplyOptions;
@@ -166,4 +169,103 @@ TEST_CASE("app::run_apply: without the KubeRay CRDs, the message says what to do
   CHECK(r.error().code == ErrorCode::not_found);
   CHECK(r.error().to_string().rfind("raycluster.ray.io/rc: the KubeRay CRDs are not installed",
                                     0) == 0);
+}
+
+namespace {
+
+kray::Result<void> remove(Fixture& f,
+                          const std::vector<std::string>& targets,
+                          const std::vector<std::string>& files = {},
+                          bool force = false,
+                          bool wait = false,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  f.d.console.out_text.clear();
+  kray::app::DeleteOptions o;
+  o.targets = targets;
+  o.files = files;
+  o.force = force;
+  o.wait = wait;
+  o.timeout = timeout;
+  o.kubeconfig.kubeconfig = "/k/config";
+  return kray::app::run_delete(o, f.d.deps);
+}
+
+const std::string k_unmanaged_pod =
+    R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"theirs"},"spec":{"containers":[]}})";
+
+}  // namespace
+
+TEST_CASE("app::run_delete: what krayctl applied, by name or by file", "[delete][http]") {
+  Fixture f;
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  SECTION("by KIND/NAME") {
+    REQUIRE(remove(f, {"raycluster/rc"}));
+    CHECK(f.d.console.out_text == "raycluster.ray.io/rc deleted\n");
+    CHECK_FALSE(f.server.get("ray.io/v1", "rayclusters", "default", "rc"));
+  }
+  SECTION("by the file that applied it") {
+    REQUIRE(remove(f, {}, {"/w/rc.yaml"}));
+    CHECK_FALSE(f.server.get("ray.io/v1", "rayclusters", "default", "rc"));
+  }
+  SECTION("not found, unless --ignore-not-found") {
+    auto r = remove(f, {"rayjob/nope"});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::not_found);
+    CHECK(r.error().to_string() ==
+          "rayjob.ray.io/nope: rayjobs.ray.io \"nope\" not found (404 NotFound)");
+  }
+  SECTION("a KIND krayctl does not know") {
+    auto r = remove(f, {"widget/x"});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::usage);
+  }
+}
+
+TEST_CASE("app::run_delete: objects krayctl did not create are left alone", "[delete][http]") {
+  Fixture f;
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  testing::HttpClient other(f.server, "admin");
+  REQUIRE(other.request("POST", "/api/v1/namespaces/default/pods", k_unmanaged_pod).status == 201);
+  auto r = remove(f, {"raycluster/rc", "pod/theirs"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::usage);
+  CHECK(r.error().message.rfind("pod/theirs was not created by krayctl", 0) == 0);
+  // Checked before anything was deleted: the managed cluster is still there.
+  CHECK(f.server.get("ray.io/v1", "rayclusters", "default", "rc"));
+  CHECK(f.server.get("v1", "pods", "default", "theirs"));
+  REQUIRE(remove(f, {"pod/theirs"}, {}, true));
+  CHECK_FALSE(f.server.get("v1", "pods", "default", "theirs"));
+}
+
+TEST_CASE("app::run_delete --wait: until the finalizers let go, or the timeout", "[delete][http]") {
+  Fixture f;
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  testing::HttpClient other(f.server, "admin");
+  REQUIRE(other
+              .request("PATCH", "/apis/ray.io/v1/namespaces/default/rayclusters/rc",
+                       R"({"metadata":{"finalizers":["example.com/hold"]}})",
+                       "application/merge-patch+json")
+              .status == 200);
+  SECTION("released by another client: --wait returns once it is gone") {
+    std::thread releaser([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      testing::HttpClient c(f.server, "admin");
+      (void)c.request("PATCH", "/apis/ray.io/v1/namespaces/default/rayclusters/rc",
+                      R"({"metadata":{"finalizers":null}})", "application/merge-patch+json");
+    });
+    auto r = remove(f, {"raycluster/rc"}, {}, false, true);
+    releaser.join();
+    CHECK(r);
+    CHECK_FALSE(f.server.get("ray.io/v1", "rayclusters", "default", "rc"));
+    bool watched = false;
+    for (const auto& q : f.server.requests()) {
+      watched = watched || q.query.find("watch=true") != std::string::npos;
+    }
+    CHECK(watched);  // a watch, not polling
+  }
+  SECTION("never released: exit 3 after --timeout") {
+    auto r = remove(f, {"raycluster/rc"}, {}, false, true, std::chrono::milliseconds(1500));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::timeout);
+  }
 }

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/app/delete.hpp>
+
+#include <krayctl/app/connection.hpp>
+#include <krayctl/app/validate.hpp>
+#include <krayctl/io/console.hpp>
+#include <krayctl/kube/client.hpp>
+#include <krayctl/kube/resources.hpp>
+#include <krayctl/util/strings.hpp>
+
+#include <thread>
+
+namespace kray::app {
+
+namespace {
+
+using core::Json;
+
+struct Target {
+  kube::ResourceRef ref;
+  std::string ns;
+  std::string name;
+};
+
+// KIND/NAME as kubectl takes it: singular, plural, or kind.group.
+std::optional<kube::ResourceRef> resource_named(const std::string& word) {
+  static const std::vector<std::pair<std::vector<std::string>, std::pair<const char*, const char*>>>
+      names = {
+          {{"raycluster", "rayclusters", "raycluster.ray.io", "rayclusters.ray.io"},
+           {"ray.io/v1", "RayCluster"}},
+          {{"rayjob", "rayjobs", "rayjob.ray.io", "rayjobs.ray.io"}, {"ray.io/v1", "RayJob"}},
+          {{"rayservice", "rayservices", "rayservice.ray.io", "rayservices.ray.io"},
+           {"ray.io/v1", "RayService"}},
+          {{"raycronjob", "raycronjobs", "raycronjob.ray.io"}, {"ray.io/v1", "RayCronJob"}},
+          {{"pod", "pods", "po"}, {"v1", "Pod"}},
+          {{"service", "services", "svc"}, {"v1", "Service"}},
+          {{"configmap", "configmaps", "cm"}, {"v1", "ConfigMap"}},
+          {{"secret", "secrets"}, {"v1", "Secret"}},
+          {{"job", "jobs", "job.batch", "jobs.batch"}, {"batch/v1", "Job"}},
+      };
+  const std::string w = util::to_lower(word);
+  for (const auto& [aliases, target] : names) {
+    if (std::find(aliases.begin(), aliases.end(), w) != aliases.end()) {
+      return kube::known_resource(target.first, target.second);
+    }
+  }
+  return std::nullopt;
+}
+
+bool managed_by_krayctl(const Json& object) {
+  const Json& meta = object.value("metadata", Json::object());
+  const Json labels = meta.value("labels", Json::object());
+  if (labels.is_object() && labels.value(k_managed_by_label, Json("")) == k_field_manager) {
+    return true;
+  }
+  for (const auto& entry : meta.value("managedFields", Json::array())) {
+    if (entry.is_object() && entry.value("manager", Json("")) == k_field_manager) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string string_at(const Json& o, const char* a, const char* b) {
+  const Json* v = o.is_object() && o.contains(a) ? &o[a] : nullptr;
+  v = v != nullptr && v->is_object() && v->contains(b) ? &(*v)[b] : nullptr;
+  return v != nullptr && v->is_string() ? v->get<std::string>() : "";
+}
+
+// Waits on a watch until the object with `uid` is gone (DELETED, or absent
+// when the watch starts), or `deadline`.
+Result<void> wait_gone(kube::Transport& transport,
+                       kube::Client& client,
+                       const Target& t,
+                       const std::string& uid,
+                       std::chrono::steady_clock::time_point deadline) {
+  const std::string shown = kube::display_name(t.ref, t.name);
+  while (std::chrono::steady_clock::now() < deadline) {
+    kube::HttpRequest get;
+    get.path = kube::resource_path(t.ref, t.ns, t.name);
+    auto now = client.call(get);
+    if (!now) {
+      if (now.error().code == ErrorCode::not_found) {
+        return {};
+      }
+      return tl::unexpected(std::move(now).error());
+    }
+    const Json object = Json::parse(now->body, nullptr, false);
+    if (string_at(object, "metadata", "uid") != uid) {
+      return {};  // gone, and something new took the name
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(
+        deadline - std::chrono::steady_clock::now());
+    kube::HttpRequest watch;
+    watch.path = kube::resource_path(t.ref, t.ns) + "?watch=true&fieldSelector=metadata.name%3D" +
+                 t.name + "&resourceVersion=" + string_at(object, "metadata", "resourceVersion") +
+                 "&timeoutSeconds=" + std::to_string(std::max<long long>(1, left.count()));
+    watch.timeout = std::chrono::milliseconds(0);
+    kube::HttpResponse head;
+    bool gone = false;
+    std::string buffer;
+    auto streamed = transport.stream(watch, head, [&](std::string_view piece) {
+      buffer.append(piece);
+      for (auto nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
+        const Json e = Json::parse(buffer.substr(0, nl), nullptr, false);
+        buffer.erase(0, nl + 1);
+        if (e.is_object() && e.value("type", Json("")) == "DELETED" &&
+            string_at(e.value("object", Json::object()), "metadata", "uid") == uid) {
+          gone = true;
+          return false;
+        }
+      }
+      return true;
+    });
+    if (gone) {
+      return {};
+    }
+    if (!streamed && std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    // The stream ended (timeout, a drop, a 410): look again and re-watch.
+  }
+  return make_error(ErrorCode::timeout, shown +
+                                            " is still there (waiting for finalizers?) after "
+                                            "the --timeout");
+}
+
+}  // namespace
+
+Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
+  if (options.targets.empty() && options.files.empty()) {
+    return make_error(ErrorCode::usage, "nothing to delete: give KIND/NAME or -f FILE");
+  }
+  KRAY_TRY_ASSIGN(auto resolved, resolve_kubeconfig(deps, options.kubeconfig));
+  std::vector<Target> targets;
+  for (const auto& t : options.targets) {
+    const auto slash = t.find('/');
+    auto ref = slash == std::string::npos ? std::nullopt : resource_named(t.substr(0, slash));
+    if (!ref || slash + 1 >= t.size()) {
+      return make_error(ErrorCode::usage,
+                        "'" + t + "': give KIND/NAME, such as rayjob/train or raycluster/dev");
+    }
+    targets.push_back({*ref, ref->namespaced ? resolved.namespace_ : "", t.substr(slash + 1)});
+  }
+  if (!options.files.empty()) {
+    ValidateOptions vo;
+    vo.inputs = options.files;
+    KRAY_TRY_ASSIGN(auto report, validate_inputs(vo, deps));
+    for (const auto& m : report.manifests) {
+      const std::string api =
+          m.value("apiVersion", Json("")).is_string() ? m.value("apiVersion", "") : "";
+      const std::string kind = m.value("kind", Json("")).is_string() ? m.value("kind", "") : "";
+      auto ref = kube::known_resource(api, kind);
+      const std::string name = string_at(m, "metadata", "name");
+      if (!ref || name.empty()) {
+        return make_error(ErrorCode::usage, "cannot delete " + kind + " (" + api + ") " + name +
+                                                " from the files: krayctl does not know it");
+      }
+      const std::string ns = string_at(m, "metadata", "namespace");
+      targets.push_back(
+          {*ref, ref->namespaced ? (ns.empty() ? resolved.namespace_ : ns) : "", name});
+    }
+  }
+  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, resolved));
+  auto transport = options.transport ? options.transport(std::move(connection))
+                                     : kube::make_curl_transport(std::move(connection));
+  kube::Client client(
+      *transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
+      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); });
+  // First every check, then every delete: a refusal deletes nothing.
+  std::vector<std::pair<Target, std::string>> doomed;  // with their uids
+  for (const auto& t : targets) {
+    const std::string shown = kube::display_name(t.ref, t.name);
+    kube::HttpRequest get;
+    get.path = kube::resource_path(t.ref, t.ns, t.name);
+    auto object = client.call(get);
+    if (!object) {
+      if (object.error().code == ErrorCode::not_found && options.ignore_not_found &&
+          object.error().message.rfind("the KubeRay CRDs", 0) != 0) {
+        continue;
+      }
+      return tl::unexpected(std::move(object).error().add_context(shown));
+    }
+    const Json body = Json::parse(object->body, nullptr, false);
+    if (!options.force && !managed_by_krayctl(body)) {
+      return make_error(ErrorCode::usage,
+                        shown + " was not created by krayctl (no " +
+                            std::string(k_managed_by_label) +
+                            "=krayctl label, no krayctl field manager): nothing was deleted; pass "
+                            "--force to delete it anyway");
+    }
+    doomed.emplace_back(t, string_at(body, "metadata", "uid"));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  for (const auto& [t, uid] : doomed) {
+    const std::string shown = kube::display_name(t.ref, t.name);
+    kube::HttpRequest del;
+    del.method = "DELETE";
+    del.path = kube::resource_path(t.ref, t.ns, t.name);
+    del.content_type = "application/json";
+    // Background: dependents (pods, the submitter Job's pods) go too; the
+    // uid precondition keeps a re-created object of the same name safe.
+    del.body = Json{{"apiVersion", "v1"},
+                    {"kind", "DeleteOptions"},
+                    {"propagationPolicy", "Background"},
+                    {"preconditions", {{"uid", uid}}}}
+                   .dump();
+    auto done = client.call(del);
+    if (!done) {
+      if (done.error().code == ErrorCode::not_found) {
+        deps.console.out(shown + " deleted\n");  // gone meanwhile
+        continue;
+      }
+      return tl::unexpected(std::move(done).error().add_context(shown));
+    }
+    deps.console.out(shown + " deleted\n");
+    if (options.wait) {
+      KRAY_TRY(wait_gone(*transport, client, t, uid, deadline));
+    }
+  }
+  return {};
+}
+
+}  // namespace kray::app
