@@ -257,7 +257,9 @@ class CurlTransport final : public Transport {
   }
 
   std::string describe(CURLcode rc, const char* detail) const {
-    const std::string where = "the API server at " + m_c.server;
+    const std::string where =
+        "the API server at " + m_c.server +
+        (m_c.tls_server_name.empty() ? "" : " (as " + m_c.tls_server_name + ")");
     const std::string why = detail[0] != '\0' ? detail : curl_easy_strerror(rc);
     switch (rc) {
       case CURLE_PEER_FAILED_VERIFICATION:

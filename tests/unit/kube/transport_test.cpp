@@ -110,6 +110,7 @@ TEST_CASE("kube transport: TLS refusals name the server and the cause", "[kube][
     auto t2 = kray::kube::make_curl_transport(conn);
     auto v = Client(*t2, rec.sleep(), rec.warn()).get("/version");
     REQUIRE_FALSE(v);
+    INFO(v.error().message);
     CHECK(v.error().message.find("other.example") != std::string::npos);
   }
   SECTION("an expired server certificate") {
