@@ -55,6 +55,7 @@ void add_version_command(CommandContext& ctx);
 void add_config_command(CommandContext& ctx);
 void add_apply_command(CommandContext& ctx);
 void add_delete_command(CommandContext& ctx);
+void add_status_command(CommandContext& ctx);
 void add_completion_command(CommandContext& ctx);
 
 // Returns the completion script for `shell` ("bash", "zsh", "fish").

@@ -4,6 +4,7 @@
 //
 //   fakekube --kubeconfig-out PATH [--port N] [--nodes SPEC] [--no-kuberay-crds]
 //            [--no-operator] [--scenario FILE] [--speed X] [--populate CxP[/N]]
+//            [--namespaces a,b]
 //
 // It writes the kubeconfig only once it serves (so a script can wait for
 // the file), prints the URL, and runs until SIGTERM or SIGINT.
@@ -18,6 +19,21 @@
 #include <iostream>
 #include <sstream>
 
+namespace {
+
+std::vector<std::string> fakekube_split(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) {
+      out.push_back(item);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"fakekube: a simulated Kubernetes API server for krayctl's tests and demo"};
   std::string kubeconfig_out;
@@ -27,6 +43,7 @@ int main(int argc, char** argv) {
   bool no_operator = false;
   std::string scenario;
   std::string populate;
+  std::string namespaces;
   app.add_option("--kubeconfig-out", kubeconfig_out,
                  "where to write the kubeconfig (admin certificate user current; contexts "
                  "fakekube-token and fakekube-viewer for the others)")
@@ -40,6 +57,7 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", scenario,
                  "a YAML scenario: container behaviors by image, Ray job outcomes by "
                  "entrypoint, the serve outcome (docs/testing.md)");
+  app.add_option("--namespaces", namespaces, "namespaces to create at start, e.g. ml,research");
   app.add_option("--populate", populate,
                  "a settled cluster for benchmarks, CLUSTERSxPODS[/NAMESPACES] such as 1000x16/50; "
                  "no simulation runs then");
@@ -82,6 +100,15 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return 1;
+  }
+  for (const auto& ns : fakekube_split(namespaces)) {
+    auto made =
+        server.create("v1", "namespaces", "",
+                      {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+    if (!made) {
+      std::cerr << "fakekube: --namespaces: " << made.error().message << "\n";
+      return 2;
+    }
   }
   if (!populate.empty()) {
     auto spec = fakekube::parse_populate(populate);

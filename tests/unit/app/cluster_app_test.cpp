@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// `krayctl apply` (app/apply.hpp) end to end: in-memory inputs and
-// kubeconfig, the real libcurl transport, the simulated API server.
+// `krayctl apply`, `delete` and `status` (app/) end to end: in-memory
+// inputs and kubeconfig, the real libcurl transport, the simulated API
+// server.
 #include <krayctl/app/apply.hpp>
 #include <krayctl/app/delete.hpp>
+#include <krayctl/app/status.hpp>
 #include <krayctl/util/base64.hpp>
 
 #include "../../support/catch.hpp"
 #include "../../support/fakekube/server.hpp"
+#include "../../support/fakekube/sim.hpp"
 #include "../../support/fakes.hpp"
 #include "../../support/http_client.hpp"
 
@@ -268,4 +271,47 @@ TEST_CASE("app::run_delete --wait: until the finalizers let go, or the timeout",
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::timeout);
   }
+}
+
+TEST_CASE("app::run_status: the table and one object, with the operator simulated",
+          "[status][http]") {
+  fakekube::ServerOptions o;
+  o.speed = 50;
+  o.nodes = "2x8gpu";
+  Fixture f(o);
+  fakekube::Simulation sim(f.server);
+  sim.start();
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  kray::app::StatusOptions s;
+  s.kubeconfig.kubeconfig = "/k/config";
+  std::string table;
+  for (int i = 0; i < 200; ++i) {
+    f.d.console.out_text.clear();
+    REQUIRE(kray::app::run_status(s, f.d.deps));
+    table = f.d.console.out_text;
+    if (table.find("ready") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(table.rfind("NAME            STATE   WORKERS   GPUS   JOB   AGE", 0) == 0);
+  CHECK(table.find("raycluster/rc   ready   0/0") != std::string::npos);
+  f.d.console.out_text.clear();
+  s.target = "raycluster/rc";
+  REQUIRE(kray::app::run_status(s, f.d.deps));
+  CHECK(f.d.console.out_text.find("HeadPodReady=True") != std::string::npos);
+  CHECK(f.d.console.out_text.find("headgroup  rc-head-") != std::string::npos);
+  CHECK(f.d.console.out_text.find("services/rc-head-svc:dashboard/proxy/") != std::string::npos);
+  sim.stop();
+}
+
+TEST_CASE("app::run_status: no KubeRay CRDs is one clear error", "[status][http]") {
+  fakekube::ServerOptions o;
+  o.kuberay_crds = false;
+  Fixture f(o);
+  kray::app::StatusOptions s;
+  s.kubeconfig.kubeconfig = "/k/config";
+  auto r = kray::app::run_status(s, f.d.deps);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.rfind("the KubeRay CRDs are not installed", 0) == 0);
 }

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "commands.hpp"
+
+#include <krayctl/app/status.hpp>
+
+#include <memory>
+
+namespace kray::cli {
+
+void add_status_command(CommandContext& ctx) {
+  auto opts = std::make_shared<app::StatusOptions>();
+  CLI::App* cmd = ctx.root.add_subcommand(
+      "status",
+      "RayClusters, RayJobs and RayServices: state, ready/desired workers, GPUs, job status,\n"
+      "age, and why when not healthy; one object in detail (conditions, pods, events).\n"
+      "  krayctl status -A\n"
+      "  krayctl status rayjob/train");
+  cmd->add_option("target", opts->target, "KIND/NAME for one object (raycluster/x, rayjob/x, ...)");
+  cmd->add_option("-o,--output", opts->output, "Output format")
+      ->check(CLI::IsMember({"table", "json", "yaml"}))
+      ->capture_default_str();
+  ctx.choices["status"]["--output"] = {"table", "json", "yaml"};
+  ctx.choices["status"]["-o"] = {"table", "json", "yaml"};
+  const app::Deps& deps = ctx.deps;
+  GlobalOptions& g = ctx.globals;
+  Action& action = ctx.action;
+  cmd->callback([opts, &deps, &g, &action] {
+    action = [opts, &deps, &g]() -> Result<void> {
+      opts->all_namespaces = g.all_namespaces;
+      opts->kubeconfig = {g.kubeconfig, {g.context, g.cluster, g.user, g.namespace_}};
+      return app::run_status(*opts, deps);
+    };
+  });
+}
+
+}  // namespace kray::cli

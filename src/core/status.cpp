@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/core/status.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+namespace kray::core {
+
+namespace {
+
+std::string str(const Json& o, const char* key) {
+  if (!o.is_object()) {
+    return "";
+  }
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+int num(const Json& o, const char* key) {
+  if (!o.is_object()) {
+    return -1;
+  }
+  auto it = o.find(key);
+  return it != o.end() && it->is_number_integer() ? it->get<int>() : -1;
+}
+
+const Json* condition(const Json& status, const std::string& type) {
+  if (!status.is_object() || !status.contains("conditions") || !status["conditions"].is_array()) {
+    return nullptr;
+  }
+  for (const auto& c : status["conditions"]) {
+    if (c.is_object() && str(c, "type") == type) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+bool is_true(const Json* c) {
+  return c != nullptr && str(*c, "status") == "True";
+}
+
+std::string because(const Json* c) {
+  if (c == nullptr) {
+    return "";
+  }
+  const std::string reason = str(*c, "reason");
+  const std::string message = str(*c, "message");
+  return message.empty() ? reason : reason.empty() ? message : reason + ": " + message;
+}
+
+// Seconds since the epoch of an RFC 3339 UTC time ("2026-11-26T10:00:00Z").
+std::optional<long long> epoch(const std::string& t) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  if (std::sscanf(t.c_str(), "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &s) != 6) {
+    return std::nullopt;
+  }
+  // Days from civil (Howard Hinnant's algorithm).
+  y -= mo <= 2 ? 1 : 0;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const long long yoe = y - era * 400;
+  const long long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const long long days = era * 146097 + doe - 719468;
+  return days * 86400 + h * 3600 + mi * 60 + s;
+}
+
+}  // namespace
+
+WorkloadStatus workload_status(const Json& object) {
+  WorkloadStatus w;
+  w.kind = str(object, "kind");
+  const Json meta = object.value("metadata", Json::object());
+  w.ns = str(meta, "namespace");
+  w.name = str(meta, "name");
+  w.created = str(meta, "creationTimestamp");
+  const Json st = object.value("status", Json::object());
+  if (!st.is_object() || st.empty()) {
+    w.state = "unknown";
+    w.reason = "no status yet (is the KubeRay operator running?)";
+    return w;
+  }
+  auto cluster_part = [&w](const Json& cs) {
+    w.ready_workers = num(cs, "readyWorkerReplicas");
+    w.desired_workers = num(cs, "desiredWorkerReplicas");
+    const std::string gpu = str(cs, "desiredGPU");
+    w.gpus = gpu == "0" ? "" : gpu;
+  };
+  if (w.kind == "RayCluster") {
+    cluster_part(st);
+    const bool suspended = str(st, "state") == "suspended";
+    const bool head = is_true(condition(st, "HeadPodReady"));
+    const bool provisioned =
+        is_true(condition(st, "RayClusterProvisioned")) || str(st, "state") == "ready";
+    w.healthy = head && provisioned && !suspended;
+    w.state = suspended ? "suspended" : w.healthy ? "ready" : "provisioning";
+    if (const Json* failure = condition(st, "ReplicaFailure"); is_true(failure)) {
+      w.healthy = false;
+      w.state = "failing";
+      w.reason = because(failure);
+    } else if (!w.healthy && !suspended) {
+      w.reason = head ? "waiting for workers to be ready" : because(condition(st, "HeadPodReady"));
+    }
+  } else if (w.kind == "RayJob") {
+    w.state = str(st, "jobDeploymentStatus");
+    w.job_status = str(st, "jobStatus");
+    cluster_part(st.value("rayClusterStatus", Json::object()));
+    w.healthy = w.state != "Failed" && w.state != "ValidationFailed";
+    if (!w.healthy || w.state == "Retrying") {
+      const std::string reason = str(st, "reason");
+      const std::string message = str(st, "message");
+      w.reason = message.empty() ? reason : reason.empty() ? message : reason + ": " + message;
+    }
+    if (w.state.empty()) {
+      w.state = "New";
+    }
+  } else if (w.kind == "RayService") {
+    const Json* ready = condition(st, "Ready");
+    w.healthy = is_true(ready) || str(st, "serviceStatus") == "Running";
+    w.state = w.healthy ? "Ready" : "NotReady";
+    if (is_true(condition(st, "UpgradeInProgress"))) {
+      w.state += ",Upgrading";
+    }
+    cluster_part(
+        st.value("activeServiceStatus", Json::object()).value("rayClusterStatus", Json::object()));
+    if (!w.healthy) {
+      w.reason = because(ready);
+    }
+  } else {
+    w.state = "unknown";
+  }
+  return w;
+}
+
+std::string short_age(const std::string& from, const std::string& now) {
+  const auto a = epoch(from);
+  const auto b = epoch(now);
+  if (!a || !b) {
+    return "";
+  }
+  const long long s = std::max<long long>(0, *b - *a);
+  if (s < 120) {
+    return std::to_string(s) + "s";
+  }
+  if (s < 2 * 3600) {
+    return std::to_string(s / 60) + "m";
+  }
+  if (s < 2 * 86400) {
+    return std::to_string(s / 3600) + "h";
+  }
+  return std::to_string(s / 86400) + "d";
+}
+
+std::string format_status_table(const std::vector<WorkloadStatus>& rows,
+                                bool all_namespaces,
+                                const std::string& now) {
+  std::vector<std::vector<std::string>> cells;
+  std::vector<std::string> header = {"NAME", "STATE", "WORKERS", "GPUS", "JOB", "AGE", "REASON"};
+  if (all_namespaces) {
+    header.insert(header.begin(), "NAMESPACE");
+  }
+  cells.push_back(header);
+  for (const auto& r : rows) {
+    std::vector<std::string> row = {r.kind == "RayCluster" ? "raycluster/" + r.name
+                                    : r.kind == "RayJob"   ? "rayjob/" + r.name
+                                                           : "rayservice/" + r.name,
+                                    r.state,
+                                    r.desired_workers < 0
+                                        ? "-"
+                                        : std::to_string(std::max(0, r.ready_workers)) + "/" +
+                                              std::to_string(r.desired_workers),
+                                    r.gpus.empty() ? "-" : r.gpus,
+                                    r.job_status.empty() ? "-" : r.job_status,
+                                    short_age(r.created, now),
+                                    r.reason};
+    if (all_namespaces) {
+      row.insert(row.begin(), r.ns);
+    }
+    cells.push_back(row);
+  }
+  std::vector<std::size_t> width(header.size(), 0);
+  for (const auto& row : cells) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  std::string out;
+  for (const auto& row : cells) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) {
+        line += std::string(width[i] - row[i].size() + 3, ' ');
+      }
+    }
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+Json to_json(const WorkloadStatus& s) {
+  Json j = {{"kind", s.kind},
+            {"namespace", s.ns},
+            {"name", s.name},
+            {"state", s.state},
+            {"healthy", s.healthy}};
+  if (s.desired_workers >= 0) {
+    j["workers"] = {{"ready", std::max(0, s.ready_workers)}, {"desired", s.desired_workers}};
+  }
+  if (!s.gpus.empty()) {
+    j["gpus"] = s.gpus;
+  }
+  if (!s.job_status.empty()) {
+    j["jobStatus"] = s.job_status;
+  }
+  j["created"] = s.created;
+  if (!s.reason.empty()) {
+    j["reason"] = s.reason;
+  }
+  return j;
+}
+
+}  // namespace kray::core
