@@ -29,6 +29,19 @@ Result<std::string> read_referenced(const Deps& deps,
   return *text;
 }
 
+// The PEM of a `*-data` field, else of the file its path names (data wins,
+// as in client-go), else "".
+Result<std::string> pem_of(const Deps& deps,
+                           const std::string& data,
+                           const std::string& path,
+                           const std::string& origin,
+                           const std::string& what) {
+  if (!data.empty() || path.empty()) {
+    return data;
+  }
+  return read_referenced(deps, path, origin, what);
+}
+
 // "2026-11-26T10:00:00Z" -> seconds since the epoch; nullopt if unreadable.
 std::optional<std::time_t> parse_time(const std::string& text) {
   std::tm tm{};
@@ -215,34 +228,14 @@ Result<kube::Connection> make_connection(const Deps& deps, const kube::ResolvedC
   c.proxy_url = cluster.proxy_url;
   c.disable_compression = cluster.disable_compression;
   c.user_agent = user_agent();
-  if (!cluster.certificate_authority_data.empty()) {
-    c.ca_pem = cluster.certificate_authority_data;
-  } else if (!cluster.certificate_authority.empty()) {
-    auto ca = read_referenced(deps, cluster.certificate_authority, cluster.origin,
-                              "certificate-authority");
-    if (!ca) {
-      return tl::unexpected(std::move(ca).error());
-    }
-    c.ca_pem = *ca;
-  }
-  if (!user.client_certificate_data.empty()) {
-    c.client_cert_pem = user.client_certificate_data;
-  } else if (!user.client_certificate.empty()) {
-    auto cert = read_referenced(deps, user.client_certificate, user.origin, "client-certificate");
-    if (!cert) {
-      return tl::unexpected(std::move(cert).error());
-    }
-    c.client_cert_pem = *cert;
-  }
-  if (!user.client_key_data.empty()) {
-    c.client_key_pem = user.client_key_data;
-  } else if (!user.client_key.empty()) {
-    auto key = read_referenced(deps, user.client_key, user.origin, "client-key");
-    if (!key) {
-      return tl::unexpected(std::move(key).error());
-    }
-    c.client_key_pem = *key;
-  }
+  KRAY_TRY_ASSIGN(c.ca_pem,
+                  pem_of(deps, cluster.certificate_authority_data, cluster.certificate_authority,
+                         cluster.origin, "certificate-authority"));
+  KRAY_TRY_ASSIGN(c.client_cert_pem,
+                  pem_of(deps, user.client_certificate_data, user.client_certificate, user.origin,
+                         "client-certificate"));
+  KRAY_TRY_ASSIGN(c.client_key_pem,
+                  pem_of(deps, user.client_key_data, user.client_key, user.origin, "client-key"));
   if (!user.username.empty() || !user.password.empty()) {
     c.basic_auth = util::base64_encode(user.username + ":" + user.password);
   }
