@@ -116,7 +116,8 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
                                      : kube::make_curl_transport(std::move(connection));
   kube::Client client(
       *transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
-      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); });
+      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); }, {},
+      identity_of(*resolved));
   for (const auto& p : planned) {
     const std::string path = kube::resource_path(p.ref, p.ns, p.name);
     const std::string shown = kube::display_name(p.ref, p.name);

@@ -214,6 +214,24 @@ class TokenFile {
 
 }  // namespace
 
+std::string identity_of(const kube::ResolvedConfig& config) {
+  const kube::UserEntry& u = config.user;
+  std::string how = "no credentials";
+  if (u.exec) {
+    how = "exec plugin " + u.exec->command;
+  } else if (!u.token_file.empty()) {
+    how = "token file " + kube::resolve_path(u.token_file, u.origin);
+  } else if (!u.token.empty()) {
+    how = "bearer token";
+  } else if (!u.client_certificate.empty() || !u.client_certificate_data.empty()) {
+    how = "client certificate";
+  } else if (!u.username.empty()) {
+    how = "basic auth, which API servers refuse since Kubernetes 1.19";
+  }
+  return "user \"" + config.user_name + "\" (" + how + ") of context \"" + config.context_name +
+         "\"";
+}
+
 std::string user_agent() {
   return std::string("krayctl/") + KRAYCTL_VERSION + " (linux/amd64) krayctl";
 }

@@ -166,7 +166,8 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
                                      : kube::make_curl_transport(std::move(connection));
   kube::Client client(
       *transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
-      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); });
+      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); }, {},
+      identity_of(resolved));
   // First every check, then every delete: a refusal deletes nothing.
   std::vector<std::pair<Target, std::string>> doomed;  // with their uids
   for (const auto& t : targets) {

@@ -83,7 +83,8 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
                                      : kube::make_curl_transport(std::move(connection));
   kube::Client client(
       *transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
-      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); });
+      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); }, {},
+      identity_of(resolved));
   const std::string ns = options.all_namespaces ? "" : resolved.namespace_;
   const std::string now = now_rfc3339();
 

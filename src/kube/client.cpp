@@ -87,11 +87,13 @@ Error api_error(const HttpResponse& r, const HttpRequest& request) {
   return Error{code, message, std::nullopt, {}, false};
 }
 
-Client::Client(Transport& transport, Sleep sleep, Warn warn, RetryPolicy policy)
+Client::Client(
+    Transport& transport, Sleep sleep, Warn warn, RetryPolicy policy, std::string identity)
     : m_transport(transport),
       m_sleep(std::move(sleep)),
       m_warn(std::move(warn)),
-      m_policy(policy) {}
+      m_policy(policy),
+      m_identity(std::move(identity)) {}
 
 Result<HttpResponse> Client::call(const HttpRequest& request) {
   const bool read = request.method == "GET";
@@ -129,7 +131,11 @@ Result<HttpResponse> Client::call(const HttpRequest& request) {
       m_sleep(wait);
       continue;
     }
-    return tl::unexpected(api_error(*r, request));
+    Error e = api_error(*r, request);
+    if (e.code == ErrorCode::unauthorized && !m_identity.empty()) {
+      e.message += ": " + m_identity;
+    }
+    return tl::unexpected(std::move(e));
   }
 }
 

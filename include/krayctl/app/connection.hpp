@@ -18,6 +18,10 @@ namespace kray::app {
 // The User-Agent krayctl sends: krayctl/<version> (<os>/<arch>) krayctl.
 std::string user_agent();
 
+// Which credentials a context uses, for messages: `user "ci" (bearer
+// token) of context "prod"`. Never the secret.
+std::string identity_of(const kube::ResolvedConfig& config);
+
 // Everything read now, so that a missing certificate file, an unreadable
 // key or a failing exec plugin is one clear error before any request.
 [[nodiscard]] Result<kube::Connection> make_connection(const Deps& deps,

@@ -27,7 +27,13 @@ class Client {
   using Sleep = std::function<void(std::chrono::milliseconds)>;
   using Warn = std::function<void(const std::string&)>;
 
-  Client(Transport& transport, Sleep sleep, Warn warn, RetryPolicy policy = {});
+  // `identity` names the credentials in a 401's message ("user \"ci\"
+  // (bearer token) of context \"prod\""); never the secret itself.
+  Client(Transport& transport,
+         Sleep sleep,
+         Warn warn,
+         RetryPolicy policy = {},
+         std::string identity = "");
 
   // Sends, retrying as above; a non-2xx answer becomes an Error.
   [[nodiscard]] Result<HttpResponse> call(const HttpRequest& request);
@@ -41,6 +47,7 @@ class Client {
   Sleep m_sleep;
   Warn m_warn;
   RetryPolicy m_policy;
+  std::string m_identity;
   std::set<std::string> m_warned;
   int m_retries = 0;
   std::uint64_t m_jitter = 0x853c49e6748fea9bULL;

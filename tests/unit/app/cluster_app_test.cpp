@@ -315,3 +315,16 @@ TEST_CASE("app::run_status: no KubeRay CRDs is one clear error", "[status][http]
   REQUIRE_FALSE(r);
   CHECK(r.error().message.rfind("the KubeRay CRDs are not installed", 0) == 0);
 }
+
+TEST_CASE("app::run_apply: rejected credentials are named, never shown", "[apply][http]") {
+  Fixture f;
+  const std::string old_token = f.server.identity("token").token;
+  (void)f.server.rotate_token("token");  // the kubeconfig's token has expired
+  auto r = f.apply({"/w/rc.yaml"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::unauthorized);
+  CHECK(r.error().to_string() ==
+        "raycluster.ray.io/rc: the API server rejected the credentials (401 Unauthorized): user "
+        "\"t\" (bearer token) of context \"fk\"");
+  CHECK(r.error().to_string().find(old_token) == std::string::npos);
+}
