@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <map>
 #include <thread>
 
 namespace kray::app {
@@ -177,6 +178,48 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
     for (auto& item : items) {
       item["kind"] = kind;  // list items may leave it out
       rows.push_back(core::workload_status(item));
+    }
+  }
+  // A ready head with workers missing: the workers' Pods say why
+  // (Unschedulable with the scheduler's message, ImagePullBackOff, ...).
+  std::map<std::string, std::map<std::string, std::string>> worker_reasons;  // ns -> cluster -> why
+  for (auto& r : rows) {
+    if (!r.waiting_for_workers || r.cluster.empty()) {
+      continue;
+    }
+    if (worker_reasons.count(r.ns) == 0) {
+      auto& by_cluster = worker_reasons[r.ns];
+      KRAY_TRY_ASSIGN(auto pods,
+                      list_all(client, "/api/v1/namespaces/" + r.ns +
+                                           "/pods?labelSelector=ray.io%2Fnode-type%3Dworker"));
+      for (const auto& p : pods) {
+        const Json labels = p.value("metadata", Json::object()).value("labels", Json::object());
+        const std::string cluster = labels.value("ray.io/cluster", "");
+        const std::string why = pod_reason(p);
+        if (!why.empty() && by_cluster.count(cluster) == 0 &&
+            p.value("status", Json::object()).value("phase", "") != "Running") {
+          by_cluster[cluster] = "worker " + labels.value("ray.io/group", "?") + ": " + why;
+        }
+      }
+    }
+    auto& by_cluster = worker_reasons[r.ns];
+    if (auto it = by_cluster.find(r.cluster); it != by_cluster.end()) {
+      r.reason = it->second;
+    }
+  }
+  // A RayJob or RayService still starting shows its cluster's reason.
+  std::map<std::pair<std::string, std::string>, std::string> cluster_reason;
+  for (const auto& r : rows) {
+    if (r.kind == "RayCluster" && !r.reason.empty()) {
+      cluster_reason[{r.ns, r.name}] = r.reason;
+    }
+  }
+  for (auto& r : rows) {
+    const bool starting = r.state == "Initializing" || r.state == "NotReady" || r.state == "New";
+    if (r.kind != "RayCluster" && r.reason.empty() && starting) {
+      if (auto it = cluster_reason.find({r.ns, r.cluster}); it != cluster_reason.end()) {
+        r.reason = "cluster " + r.cluster + ": " + it->second;
+      }
     }
   }
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {

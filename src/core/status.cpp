@@ -100,11 +100,14 @@ WorkloadStatus workload_status(const Json& object) {
       w.state = "failing";
       w.reason = because(failure);
     } else if (!w.healthy && !suspended) {
+      w.waiting_for_workers = head;
       w.reason = head ? "waiting for workers to be ready" : because(condition(st, "HeadPodReady"));
     }
+    w.cluster = w.name;
   } else if (w.kind == "RayJob") {
     w.state = str(st, "jobDeploymentStatus");
     w.job_status = str(st, "jobStatus");
+    w.cluster = str(st, "rayClusterName");
     cluster_part(st.value("rayClusterStatus", Json::object()));
     w.healthy = w.state != "Failed" && w.state != "ValidationFailed";
     if (!w.healthy || w.state == "Retrying") {
@@ -124,6 +127,10 @@ WorkloadStatus workload_status(const Json& object) {
     }
     cluster_part(
         st.value("activeServiceStatus", Json::object()).value("rayClusterStatus", Json::object()));
+    w.cluster = str(st.value("activeServiceStatus", Json::object()), "rayClusterName");
+    if (w.cluster.empty()) {
+      w.cluster = str(st.value("pendingServiceStatus", Json::object()), "rayClusterName");
+    }
     if (!w.healthy) {
       w.reason = because(ready);
     }

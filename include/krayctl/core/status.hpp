@@ -24,6 +24,8 @@ struct WorkloadStatus {
   std::string created;     // metadata.creationTimestamp
   std::string reason;      // why it is not healthy, when it is not
   bool healthy = false;
+  bool waiting_for_workers = false;  // head ready, workers not: their Pods say why
+  std::string cluster;               // the RayCluster behind it ("" when none yet)
 };
 
 // The status of one KubeRay object as the operator reports it; an object

@@ -328,3 +328,64 @@ TEST_CASE("app::run_apply: rejected credentials are named, never shown", "[apply
         "\"t\" (bearer token) of context \"fk\"");
   CHECK(r.error().to_string().find(old_token) == std::string::npos);
 }
+
+TEST_CASE("app::run_status: pending workers give their reason, to the cluster and its RayJob",
+          "[status][http]") {
+  fakekube::ServerOptions o;
+  o.speed = 50;
+  o.nodes = "1x8gpu";
+  Fixture f(o);
+  fakekube::Simulation sim(f.server);
+  sim.start();
+  // Two 8-GPU workers on one 8-GPU node: the second stays Pending.
+  f.d.fs.with_file("/w/job.yaml", R"(apiVersion: ray.io/v1
+kind: RayJob
+metadata: {name: train}
+spec:
+  entrypoint: python train.py
+  rayClusterSpec:
+    rayVersion: "2.52.0"
+    headGroupSpec:
+      rayStartParams: {}
+      template:
+        spec:
+          containers:
+          - name: ray-head
+            image: rayproject/ray:2.52.0
+            resources: {limits: {cpu: "1", memory: 2Gi}, requests: {cpu: "1", memory: 2Gi}}
+    workerGroupSpecs:
+    - groupName: gpu
+      replicas: 2
+      minReplicas: 2
+      maxReplicas: 2
+      rayStartParams: {}
+      template:
+        spec:
+          containers:
+          - name: ray-worker
+            image: rayproject/ray:2.52.0
+            resources: {limits: {nvidia.com/gpu: "8", cpu: "8", memory: 64Gi},
+                        requests: {nvidia.com/gpu: "8", cpu: "8", memory: 64Gi}}
+)");
+  REQUIRE(f.apply({"/w/job.yaml"}));
+  kray::app::StatusOptions s;
+  s.kubeconfig.kubeconfig = "/k/config";
+  std::string table;
+  for (int i = 0; i < 300; ++i) {
+    f.d.console.out_text.clear();
+    REQUIRE(kray::app::run_status(s, f.d.deps));
+    table = f.d.console.out_text;
+    if (table.find("Unschedulable") != std::string::npos &&
+        table.find("rayjob/train") != std::string::npos &&
+        table.find("cluster train-") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  INFO(table);
+  CHECK(table.find("worker gpu: Unschedulable: 0/1 nodes are available: 1 Insufficient "
+                   "nvidia.com/gpu.") != std::string::npos);
+  CHECK(table.find("Initializing   1/2") != std::string::npos);
+  CHECK(table.find("cluster train-") != std::string::npos);
+  sim.stop();
+}
