@@ -9,21 +9,12 @@
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/resources.hpp>
 
-#include <thread>
 
 namespace kray::app {
 
 namespace {
 
 using core::Json;
-
-std::string string_at(const Json& o, const char* a, const char* b = nullptr) {
-  const Json* v = o.is_object() && o.contains(a) ? &o[a] : nullptr;
-  if (v != nullptr && b != nullptr) {
-    v = v->is_object() && v->contains(b) ? &(*v)[b] : nullptr;
-  }
-  return v != nullptr && v->is_string() ? v->get<std::string>() : "";
-}
 
 struct Planned {
   kube::ResourceRef ref;
@@ -111,13 +102,8 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
     }
     return {};
   }
-  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, *resolved));
-  auto transport = options.transport ? options.transport(std::move(connection))
-                                     : kube::make_curl_transport(std::move(connection));
-  kube::Client client(
-      *transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
-      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); }, {},
-      identity_of(*resolved));
+  KRAY_TRY_ASSIGN(auto session, open_session(deps, *resolved, options.transport));
+  kube::Client& client = *session.client;
   for (const auto& p : planned) {
     const std::string path = kube::resource_path(p.ref, p.ns, p.name);
     const std::string shown = kube::display_name(p.ref, p.name);

@@ -2,6 +2,7 @@
 #include <krayctl/app/connection.hpp>
 
 #include <krayctl/core/json.hpp>
+#include <krayctl/io/console.hpp>
 #include <krayctl/io/file_system.hpp>
 #include <krayctl/io/process.hpp>
 #include <krayctl/util/base64.hpp>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <ctime>
 #include <memory>
+#include <thread>
 
 namespace kray::app {
 
@@ -297,6 +299,28 @@ Result<kube::Connection> make_connection(const Deps& deps, const kube::ResolvedC
     c.token = [token]() -> Result<std::string> { return token; };
   }
   return c;
+}
+
+Result<Session> open_session(const Deps& deps,
+                             const kube::ResolvedConfig& config,
+                             const TransportFactory& factory) {
+  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, config));
+  Session s;
+  s.transport =
+      factory ? factory(std::move(connection)) : kube::make_curl_transport(std::move(connection));
+  s.client = std::make_unique<kube::Client>(
+      *s.transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
+      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); },
+      kube::RetryPolicy{}, identity_of(config));
+  return s;
+}
+
+std::string string_at(const Json& o, const char* a, const char* b) {
+  const Json* v = o.is_object() && o.contains(a) ? &o[a] : nullptr;
+  if (v != nullptr && b != nullptr) {
+    v = v->is_object() && v->contains(b) ? &(*v)[b] : nullptr;
+  }
+  return v != nullptr && v->is_string() ? v->get<std::string>() : "";
 }
 
 }  // namespace kray::app

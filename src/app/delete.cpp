@@ -8,7 +8,6 @@
 #include <krayctl/kube/resources.hpp>
 #include <krayctl/util/strings.hpp>
 
-#include <thread>
 
 namespace kray::app {
 
@@ -59,12 +58,6 @@ bool managed_by_krayctl(const Json& object) {
     }
   }
   return false;
-}
-
-std::string string_at(const Json& o, const char* a, const char* b) {
-  const Json* v = o.is_object() && o.contains(a) ? &o[a] : nullptr;
-  v = v != nullptr && v->is_object() && v->contains(b) ? &(*v)[b] : nullptr;
-  return v != nullptr && v->is_string() ? v->get<std::string>() : "";
 }
 
 // Waits on a watch until the object with `uid` is gone (DELETED, or absent
@@ -161,13 +154,9 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
           {*ref, ref->namespaced ? (ns.empty() ? resolved.namespace_ : ns) : "", name});
     }
   }
-  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, resolved));
-  auto transport = options.transport ? options.transport(std::move(connection))
-                                     : kube::make_curl_transport(std::move(connection));
-  kube::Client client(
-      *transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
-      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); }, {},
-      identity_of(resolved));
+  KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport));
+  kube::Client& client = *session.client;
+  kube::Transport& transport = *session.transport;
   // First every check, then every delete: a refusal deletes nothing.
   std::vector<std::pair<Target, std::string>> doomed;  // with their uids
   for (const auto& t : targets) {
@@ -216,7 +205,7 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
     }
     deps.console.out(shown + " deleted\n");
     if (options.wait) {
-      KRAY_TRY(wait_gone(*transport, client, t, uid, deadline));
+      KRAY_TRY(wait_gone(transport, client, t, uid, deadline));
     }
   }
   return {};

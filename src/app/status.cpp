@@ -13,7 +13,6 @@
 #include <chrono>
 #include <ctime>
 #include <map>
-#include <thread>
 
 namespace kray::app {
 
@@ -79,13 +78,8 @@ std::string pod_reason(const Json& pod) {
 
 Result<void> run_status(const StatusOptions& options, const Deps& deps) {
   KRAY_TRY_ASSIGN(auto resolved, resolve_kubeconfig(deps, options.kubeconfig));
-  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, resolved));
-  auto transport = options.transport ? options.transport(std::move(connection))
-                                     : kube::make_curl_transport(std::move(connection));
-  kube::Client client(
-      *transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
-      [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); }, {},
-      identity_of(resolved));
+  KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport));
+  kube::Client& client = *session.client;
   const std::string ns = options.all_namespaces ? "" : resolved.namespace_;
   const std::string now = now_rfc3339();
 

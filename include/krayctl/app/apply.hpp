@@ -3,6 +3,7 @@
 // server-side apply each object (fieldManager=krayctl).
 #pragma once
 
+#include <krayctl/app/connection.hpp>
 #include <krayctl/app/deps.hpp>
 #include <krayctl/app/kubeconfig.hpp>
 #include <krayctl/kube/transport.hpp>
@@ -22,9 +23,7 @@ struct ApplyOptions {
   DryRun dry_run = DryRun::none;
   bool force_conflicts = false;
   KubeconfigOptions kubeconfig;
-  // Builds the transport for a connection; tests may script it. Default:
-  // libcurl.
-  std::function<std::unique_ptr<kube::Transport>(kube::Connection)> transport;
+  TransportFactory transport;
 };
 
 // The label krayctl puts on what it applies; `delete` removes only objects

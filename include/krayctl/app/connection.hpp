@@ -8,9 +8,13 @@
 #pragma once
 
 #include <krayctl/app/deps.hpp>
+#include <krayctl/core/json.hpp>
+#include <krayctl/kube/client.hpp>
 #include <krayctl/kube/kubeconfig.hpp>
 #include <krayctl/kube/transport.hpp>
 
+#include <functional>
+#include <memory>
 #include <string>
 
 namespace kray::app {
@@ -26,5 +30,23 @@ std::string identity_of(const kube::ResolvedConfig& config);
 // key or a failing exec plugin is one clear error before any request.
 [[nodiscard]] Result<kube::Connection> make_connection(const Deps& deps,
                                                        const kube::ResolvedConfig& config);
+
+// Builds the transport for a connection; tests may script one. Empty:
+// libcurl.
+using TransportFactory = std::function<std::unique_ptr<kube::Transport>(kube::Connection)>;
+
+// A connected client for one command: warnings to stderr once each, real
+// sleeps between retries, 401s naming the credentials.
+struct Session {
+  std::unique_ptr<kube::Transport> transport;
+  std::unique_ptr<kube::Client> client;
+};
+[[nodiscard]] Result<Session> open_session(const Deps& deps,
+                                           const kube::ResolvedConfig& config,
+                                           const TransportFactory& factory);
+
+// The string at metadata-style path `a`/`b` of an object, "" when absent
+// or not a string.
+std::string string_at(const core::Json& object, const char* a, const char* b = nullptr);
 
 }  // namespace kray::app

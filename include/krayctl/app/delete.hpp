@@ -19,7 +19,7 @@ struct DeleteOptions {
   bool ignore_not_found = false;
   std::chrono::milliseconds timeout{600'000};
   KubeconfigOptions kubeconfig;
-  std::function<std::unique_ptr<kube::Transport>(kube::Connection)> transport;
+  TransportFactory transport;
 };
 
 // Prints "raycluster.ray.io/train deleted" per object. An object without

@@ -14,7 +14,7 @@ struct StatusOptions {
   bool all_namespaces = false;
   std::string output = "table";  // table, json, yaml
   KubeconfigOptions kubeconfig;
-  std::function<std::unique_ptr<kube::Transport>(kube::Connection)> transport;
+  TransportFactory transport;
 };
 
 [[nodiscard]] Result<void> run_status(const StatusOptions& options, const Deps& deps);
