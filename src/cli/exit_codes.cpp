@@ -20,6 +20,7 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::unauthorized:
     case ErrorCode::forbidden:
     case ErrorCode::conflict:
+    case ErrorCode::gone:
       return k_exit_cluster;
     case ErrorCode::interrupted:
       return k_exit_interrupted;

@@ -61,6 +61,9 @@ Error api_error(const HttpResponse& r, const HttpRequest& request) {
     case 409:
       code = ErrorCode::conflict;
       break;
+    case 410:
+      code = ErrorCode::gone;
+      break;
     case 422: {
       code = ErrorCode::invalid_spec;
       break;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <mutex>
 
 namespace kray::kube {
@@ -87,11 +88,18 @@ struct Sink {
 
 std::size_t write_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* sink = static_cast<Sink*>(user);
-  if (sink->on_data != nullptr) {
+  // A stream's reader gets the body of a 2xx answer only; any other
+  // answer (a Status) is kept whole in the head.
+  if (sink->on_data != nullptr && sink->head->status >= 200 && sink->head->status < 300) {
     return (*sink->on_data)(std::string_view(data, size * n)) ? size * n : 0;
   }
   sink->body->append(data, size * n);
   return size * n;
+}
+
+int check_cancel(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancel = static_cast<const std::atomic<bool>*>(user);
+  return cancel->load() ? 1 : 0;
 }
 
 std::size_t write_header(char* data, std::size_t size, std::size_t n, void* user) {
@@ -100,6 +108,9 @@ std::size_t write_header(char* data, std::size_t size, std::size_t n, void* user
   if (line.rfind("HTTP/", 0) == 0) {  // a new response (after a redirect or 100)
     head->warnings.clear();
     head->retry_after_s.reset();
+    head->body.clear();
+    const auto space = line.find(' ');
+    head->status = space == std::string::npos ? 0 : std::atol(line.c_str() + space + 1);
   }
   const auto colon = line.find(':');
   if (colon == std::string::npos) {
@@ -154,7 +165,12 @@ class CurlTransport final : public Transport {
   Result<void> stream(const HttpRequest& request,
                       HttpResponse& head,
                       const std::function<bool(std::string_view)>& on_data) override {
-    return perform(request, head, &on_data);
+    auto done = perform(request, head, &on_data);
+    if (done && head.status == 401 && m_c.refresh && m_c.refresh()) {
+      head = HttpResponse{};  // credentials changed: one more try
+      done = perform(request, head, &on_data);
+    }
+    return done;
   }
 
  private:
@@ -239,6 +255,11 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, write_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
+    if (request.cancel != nullptr) {
+      curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_cancel);
+      curl_easy_setopt(h, CURLOPT_XFERINFODATA, request.cancel);
+    }
     char detail[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
     const CURLcode rc = curl_easy_perform(h);
@@ -250,8 +271,12 @@ class CurlTransport final : public Transport {
     }
     curl_slist_free_all(headers);
     curl_slist_free_all(connect_to);
-    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && on_data != nullptr)) {
-      return {};  // a stream its reader stopped is a success
+    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && on_data != nullptr) ||
+        (rc == CURLE_ABORTED_BY_CALLBACK && on_data != nullptr)) {
+      return {};  // a stream its reader stopped, or its owner cancelled, is a success
+    }
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+      return make_error(ErrorCode::http, "request to " + m_c.server + " cancelled");
     }
     return make_error(ErrorCode::http, describe(rc, detail));
   }

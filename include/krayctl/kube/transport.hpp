@@ -6,6 +6,7 @@
 
 #include <krayctl/util/error.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -22,6 +23,10 @@ struct HttpRequest {
   std::string content_type;  // for bodies
   std::string accept = "application/json";
   std::chrono::milliseconds timeout{60'000};  // the whole request; 0: none (streams)
+  // When set and true, the transfer stops within about a second (a stream
+  // ends as if its reader had stopped it): how a watch on a quiet
+  // collection is told to end.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpResponse {
@@ -59,8 +64,11 @@ class Transport {
   // One request, the whole body read. Fails only when no HTTP answer came
   // (connection, TLS, timeout): ErrorCode::http with the host and the cause.
   [[nodiscard]] virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
-  // A streaming GET (watch, log follow): `on_data` receives the body as it
-  // arrives and returns false to stop. `head` gets status and headers.
+  // A streaming GET (watch, log follow): `on_data` receives the body of a
+  // 2xx answer as it arrives and returns false to stop; `head` gets the
+  // status and headers as soon as they arrive, and the whole body of any
+  // other answer (a Status). After a 401 the credentials are refreshed and
+  // the request tried once more, as `send` does.
   [[nodiscard]] virtual Result<void> stream(
       const HttpRequest& request,
       HttpResponse& head,

@@ -25,6 +25,7 @@ enum class ErrorCode {
   unauthorized,     // credentials rejected (401)
   forbidden,        // RBAC refused (403)
   conflict,         // a field manager conflict (409)
+  gone,             // a resourceVersion or continue token too old (410): list again
   timeout,          // a wait ran out of time
   workload_failed,  // the job failed, the service is unhealthy
   check_failed,     // a health check (nccl-check) failed

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/kube/watch.hpp>
+
+#include <set>
+#include <vector>
+
+namespace kray::kube {
+
+using core::Json;
+
+namespace {
+
+std::string meta(const Json& object, const char* field) {
+  if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) {
+    return "";
+  }
+  const Json& m = object["metadata"];
+  return m.contains(field) && m[field].is_string() ? m[field].get<std::string>() : "";
+}
+
+// What a watch or list failure means for the loop: try again later, or stop.
+bool worth_retrying(const Error& e) {
+  return e.code == ErrorCode::http || e.code == ErrorCode::gone;
+}
+
+}  // namespace
+
+std::string object_key(const Json& object) {
+  const std::string ns = meta(object, "namespace");
+  return ns.empty() ? meta(object, "name") : ns + "/" + meta(object, "name");
+}
+
+Reflector::Reflector(Client& client, Transport& transport, ReflectorOptions options, Sleep sleep)
+    : m_client(client),
+      m_transport(transport),
+      m_options(std::move(options)),
+      m_sleep(std::move(sleep)) {}
+
+// Classifies by what is known, not by the event's type: an ADDED for a
+// known object is a modification (or nothing, at the same version), and an
+// object re-created under the same name while we were away is a deletion
+// and an addition.
+void Reflector::apply(Change change,
+                      Json object,
+                      const std::function<void(const WatchEvent&)>& cb) {
+  const std::string key = object_key(object);
+  auto it = m_objects.find(key);
+  if (change == Change::deleted) {
+    if (it == m_objects.end()) {
+      return;
+    }
+    m_objects.erase(it);
+    cb({Change::deleted, std::move(object)});
+    return;
+  }
+  if (it == m_objects.end()) {
+    m_objects.emplace(key, object);
+    cb({Change::added, std::move(object)});
+    return;
+  }
+  if (meta(it->second, "uid") != meta(object, "uid")) {
+    Json old = std::move(it->second);
+    it->second = object;
+    cb({Change::deleted, std::move(old)});
+    cb({Change::added, std::move(object)});
+    return;
+  }
+  if (meta(it->second, "resourceVersion") == meta(object, "resourceVersion")) {
+    return;  // seen already (a relist, a resumed watch)
+  }
+  it->second = object;
+  cb({Change::modified, std::move(object)});
+}
+
+Result<void> Reflector::relist(const std::function<void(const WatchEvent&)>& cb) {
+  ++m_counts.lists;
+  const std::string base =
+      m_options.path + "?" + (m_options.query.empty() ? "" : m_options.query + "&");
+  std::vector<Json> items;
+  std::string token;
+  std::string rv;
+  bool paged = true;
+  do {
+    std::string url = base + (paged ? "limit=500" : "");
+    if (!token.empty()) {
+      url += "&continue=" + token;
+    }
+    auto page = m_client.get(url);
+    if (!page) {
+      if (page.error().code == ErrorCode::gone && paged && !token.empty()) {
+        // The continue token expired between pages: one list, unpaged, as
+        // client-go's pager falls back to.
+        paged = false;
+        token.clear();
+        items.clear();
+        continue;
+      }
+      return tl::unexpected(std::move(page).error());
+    }
+    // List items leave out kind and apiVersion; the list names them.
+    std::string kind = page->value("kind", "");
+    if (kind.size() > 4 && kind.compare(kind.size() - 4, 4, "List") == 0) {
+      kind.resize(kind.size() - 4);
+    }
+    const std::string api = page->value("apiVersion", "");
+    if (page->contains("items") && (*page)["items"].is_array()) {
+      for (auto& item : (*page)["items"]) {
+        if (item.is_object()) {
+          if (!kind.empty() && !item.contains("kind")) {
+            item["kind"] = kind;
+          }
+          if (!api.empty() && !item.contains("apiVersion")) {
+            item["apiVersion"] = api;
+          }
+          items.push_back(std::move(item));
+        }
+      }
+    }
+    const Json list_meta = page->value("metadata", Json::object());
+    token = list_meta.is_object() ? list_meta.value("continue", "") : "";
+    rv = list_meta.is_object() ? list_meta.value("resourceVersion", "") : "";
+  } while (!token.empty());
+
+  std::set<std::string> present;
+  for (auto& item : items) {
+    present.insert(object_key(item));
+    apply(Change::added, std::move(item), cb);
+  }
+  std::vector<Json> gone;
+  for (const auto& [key, object] : m_objects) {
+    if (present.count(key) == 0) {
+      gone.push_back(object);
+    }
+  }
+  for (auto& object : gone) {
+    apply(Change::deleted, std::move(object), cb);
+  }
+  m_rv = rv;
+  return {};
+}
+
+Result<bool> Reflector::watch_once(const std::function<void(const WatchEvent&)>& cb,
+                                   const std::atomic<bool>& stop) {
+  ++m_counts.watches;
+  m_random = m_random * 6364136223846793005ULL + 1442695040888963407ULL;
+  const long long min_s = std::max<long long>(1, m_options.min_watch_timeout.count());
+  const long long timeout_s = min_s + static_cast<long long>((m_random >> 33) %
+                                                             static_cast<std::uint64_t>(min_s));
+  HttpRequest request;
+  request.path = m_options.path + "?" + (m_options.query.empty() ? "" : m_options.query + "&") +
+                 "watch=true&allowWatchBookmarks=true&resourceVersion=" + m_rv +
+                 "&timeoutSeconds=" + std::to_string(timeout_s);
+  request.timeout = std::chrono::milliseconds(0);
+  request.cancel = &stop;
+  HttpResponse head;
+  std::string buffer;
+  bool expired = false;
+  m_streamed_events = false;
+  std::optional<Error> failed;
+  auto streamed = m_transport.stream(request, head, [&](std::string_view piece) {
+    buffer.append(piece);
+    std::size_t start = 0;
+    for (auto nl = buffer.find('\n', start); nl != std::string::npos;
+         nl = buffer.find('\n', start)) {
+      const std::string_view line(buffer.data() + start, nl - start);
+      start = nl + 1;
+      if (line.find_first_not_of(" \r\t") == std::string_view::npos) {
+        continue;
+      }
+      Json event = Json::parse(line, nullptr, false);
+      if (!event.is_object() || !event.contains("object")) {
+        failed = Error{ErrorCode::http, "the API server sent a watch event that is not JSON",
+                       std::nullopt, {}, false};
+        return false;
+      }
+      const std::string type = event.value("type", "");
+      Json& object = event["object"];
+      if (type == "ERROR") {
+        if (object.value("code", 0) == 410) {
+          expired = true;  // the history we would resume from is gone
+        } else {
+          HttpResponse status;
+          status.status = object.value("code", 500);
+          status.body = object.dump();
+          failed = api_error(status, request);
+        }
+        return false;
+      }
+      m_streamed_events = true;
+      const std::string rv = meta(object, "resourceVersion");
+      if (type == "ADDED" || type == "MODIFIED") {
+        apply(Change::added, std::move(object), cb);
+      } else if (type == "DELETED") {
+        apply(Change::deleted, std::move(object), cb);
+      }
+      // BOOKMARK: nothing changed, but the version moves on.
+      if (!rv.empty()) {
+        m_rv = rv;
+      }
+    }
+    buffer.erase(0, start);
+    return !stop.load();
+  });
+  if (!streamed) {
+    ++m_counts.broken;  // the connection broke: resume from m_rv
+    return tl::unexpected(std::move(streamed).error());
+  }
+  if (head.status == 410 || expired) {
+    ++m_counts.gone;
+    return true;
+  }
+  if (head.status != 0 && (head.status < 200 || head.status >= 300)) {
+    return tl::unexpected(api_error(head, request));
+  }
+  if (failed) {
+    return tl::unexpected(std::move(*failed));
+  }
+  return false;  // the server ended the watch (its timeout): watch again
+}
+
+Result<void> Reflector::run(const std::function<void(const WatchEvent&)>& on_change,
+                            const std::function<void()>& synced,
+                            const std::atomic<bool>& stop) {
+  std::chrono::milliseconds backoff = m_options.backoff;
+  // Sleeps in steps, so that `stop` is seen within a tenth of a second.
+  auto pause = [&] {
+    for (auto left = backoff; left.count() > 0 && !stop.load();
+         left -= std::chrono::milliseconds(100)) {
+      m_sleep(std::min(left, std::chrono::milliseconds(100)));
+    }
+    backoff = std::min(m_options.backoff_cap, backoff * 2);
+  };
+  bool need_list = true;
+  while (!stop.load()) {
+    if (need_list) {
+      auto listed = relist(on_change);
+      if (!listed) {
+        if (!worth_retrying(listed.error())) {
+          return listed;
+        }
+        pause();
+        continue;
+      }
+      need_list = false;
+      if (synced) {
+        synced();
+      }
+    }
+    auto watched = watch_once(on_change, stop);
+    if (!watched) {
+      const Error& e = watched.error();
+      if (!worth_retrying(e)) {
+        return tl::unexpected(std::move(watched).error());
+      }
+      if (m_streamed_events) {
+        backoff = m_options.backoff;  // it worked for a while: start the backoff again
+      }
+      pause();
+      continue;
+    }
+    backoff = m_options.backoff;
+    need_list = *watched;
+  }
+  return {};
+}
+
+}  // namespace kray::kube
