@@ -11,6 +11,7 @@
 #include <chrono>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 namespace kray::app {
@@ -269,14 +270,19 @@ Result<kube::Connection> make_connection(const Deps& deps, const kube::ResolvedC
       c.client_cert_pem = first->cert_pem;
       c.client_key_pem = first->key_pem;
     }
-    c.token = [plugin]() -> Result<std::string> {
+    // The token and refresh functions may be called from several threads
+    // (status --watch has a stream per kind): one plugin run at a time.
+    auto mu = std::make_shared<std::mutex>();
+    c.token = [plugin, mu]() -> Result<std::string> {
+      std::lock_guard<std::mutex> lock(*mu);
       auto cred = plugin->get();
       if (!cred) {
         return tl::unexpected(std::move(cred).error());
       }
       return cred->token;
     };
-    c.refresh = [plugin] {
+    c.refresh = [plugin, mu] {
+      std::lock_guard<std::mutex> lock(*mu);
       const std::string before = plugin->get().value_or(ExecCredential{}).token;
       auto again = plugin->run();
       return again && again->token != before;
@@ -288,8 +294,13 @@ Result<kube::Connection> make_connection(const Deps& deps, const kube::ResolvedC
     if (!first) {
       return tl::unexpected(std::move(first).error());
     }
-    c.token = [file]() { return file->get(); };
-    c.refresh = [file] {
+    auto mu = std::make_shared<std::mutex>();
+    c.token = [file, mu]() {
+      std::lock_guard<std::mutex> lock(*mu);
+      return file->get();
+    };
+    c.refresh = [file, mu] {
+      std::lock_guard<std::mutex> lock(*mu);
       const std::string before = file->get().value_or("");
       auto again = file->get(true);
       return again && *again != before;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/app/status.hpp>
 
+#include "status_rows.hpp"
+
 #include <krayctl/app/connection.hpp>
 #include <krayctl/core/status.hpp>
 #include <krayctl/core/yaml_emit.hpp>
@@ -16,7 +18,7 @@
 
 namespace kray::app {
 
-namespace {
+namespace detail {
 
 using core::Json;
 
@@ -29,7 +31,6 @@ std::string now_rfc3339() {
   return buf;
 }
 
-// Every item of a collection, in pages of 500.
 Result<std::vector<Json>> list_all(kube::Client& client, const std::string& path) {
   std::vector<Json> items;
   std::string token;
@@ -74,31 +75,79 @@ std::string pod_reason(const Json& pod) {
   return "";
 }
 
-}  // namespace
+void note_worker(WorkerReasons& reasons, const Json& pod) {
+  const Json meta = pod.value("metadata", Json::object());
+  const Json labels = meta.value("labels", Json::object());
+  const std::string why = pod_reason(pod);
+  if (why.empty() || pod.value("status", Json::object()).value("phase", "") == "Running") {
+    return;
+  }
+  auto& by_cluster = reasons[meta.value("namespace", "")];
+  by_cluster.emplace(labels.value("ray.io/cluster", ""),
+                     "worker " + labels.value("ray.io/group", "?") + ": " + why);
+}
+
+void explain(std::vector<core::WorkloadStatus>& rows, const WorkerReasons& reasons) {
+  for (auto& r : rows) {
+    if (!r.waiting_for_workers || r.cluster.empty()) {
+      continue;
+    }
+    if (auto ns = reasons.find(r.ns); ns != reasons.end()) {
+      if (auto it = ns->second.find(r.cluster); it != ns->second.end()) {
+        r.reason = it->second;
+      }
+    }
+  }
+  std::map<std::pair<std::string, std::string>, std::string> cluster_reason;
+  for (const auto& r : rows) {
+    if (r.kind == "RayCluster" && !r.reason.empty()) {
+      cluster_reason[{r.ns, r.name}] = r.reason;
+    }
+  }
+  for (auto& r : rows) {
+    const bool starting = r.state == "Initializing" || r.state == "NotReady" || r.state == "New";
+    if (r.kind != "RayCluster" && r.reason.empty() && starting) {
+      if (auto it = cluster_reason.find({r.ns, r.cluster}); it != cluster_reason.end()) {
+        r.reason = "cluster " + r.cluster + ": " + it->second;
+      }
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.ns, a.kind, a.name) < std::tie(b.ns, b.kind, b.name);
+  });
+}
+
+Result<std::pair<kube::ResourceRef, std::string>> parse_target(const std::string& target) {
+  const auto slash = target.find('/');
+  for (const auto& [kind, word] : ray_kinds()) {
+    const std::string w = util::to_lower(target.substr(0, slash));
+    if (slash != std::string::npos && slash + 1 < target.size() && (w == word || w == word + "s")) {
+      return std::make_pair(*kube::known_resource("ray.io/v1", kind), target.substr(slash + 1));
+    }
+  }
+  return make_error(ErrorCode::usage,
+                    "'" + target + "': give raycluster/NAME, rayjob/NAME or rayservice/NAME");
+}
+
+}  // namespace detail
+
+using namespace detail;
+using core::Json;
 
 Result<void> run_status(const StatusOptions& options, const Deps& deps) {
   KRAY_TRY_ASSIGN(auto resolved, resolve_kubeconfig(deps, options.kubeconfig));
+  if (options.watch) {
+    return watch_status(options, deps, resolved);
+  }
   KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport));
   kube::Client& client = *session.client;
   const std::string ns = options.all_namespaces ? "" : resolved.namespace_;
   const std::string now = now_rfc3339();
 
   if (!options.target.empty()) {
-    const auto slash = options.target.find('/');
-    std::optional<kube::ResourceRef> ref;
-    for (const auto& [kind, word] : ray_kinds()) {
-      const std::string w = util::to_lower(options.target.substr(0, slash));
-      if (w == word || w == word + "s") {
-        ref = kube::known_resource("ray.io/v1", kind);
-      }
-    }
-    if (slash == std::string::npos || !ref) {
-      return make_error(
-          ErrorCode::usage,
-          "'" + options.target + "': give raycluster/NAME, rayjob/NAME or rayservice/NAME");
-    }
-    const std::string name = options.target.substr(slash + 1);
-    KRAY_TRY_ASSIGN(auto object, client.get(kube::resource_path(*ref, resolved.namespace_, name)));
+    KRAY_TRY_ASSIGN(auto target, parse_target(options.target));
+    const auto& [ref, name] = target;
+    KRAY_TRY_ASSIGN(auto object, client.get(kube::resource_path(ref, resolved.namespace_, name)));
     const core::WorkloadStatus w = core::workload_status(object);
     if (options.output != "table") {
       Json j = core::to_json(w);
@@ -174,51 +223,20 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
       rows.push_back(core::workload_status(item));
     }
   }
-  // A ready head with workers missing: the workers' Pods say why
-  // (Unschedulable with the scheduler's message, ImagePullBackOff, ...).
-  std::map<std::string, std::map<std::string, std::string>> worker_reasons;  // ns -> cluster -> why
-  for (auto& r : rows) {
-    if (!r.waiting_for_workers || r.cluster.empty()) {
-      continue;
-    }
-    if (worker_reasons.count(r.ns) == 0) {
-      auto& by_cluster = worker_reasons[r.ns];
-      KRAY_TRY_ASSIGN(auto pods,
-                      list_all(client, "/api/v1/namespaces/" + r.ns +
-                                           "/pods?labelSelector=ray.io%2Fnode-type%3Dworker"));
-      for (const auto& p : pods) {
-        const Json labels = p.value("metadata", Json::object()).value("labels", Json::object());
-        const std::string cluster = labels.value("ray.io/cluster", "");
-        const std::string why = pod_reason(p);
-        if (!why.empty() && by_cluster.count(cluster) == 0 &&
-            p.value("status", Json::object()).value("phase", "") != "Running") {
-          by_cluster[cluster] = "worker " + labels.value("ray.io/group", "?") + ": " + why;
-        }
-      }
-    }
-    auto& by_cluster = worker_reasons[r.ns];
-    if (auto it = by_cluster.find(r.cluster); it != by_cluster.end()) {
-      r.reason = it->second;
-    }
-  }
-  // A RayJob or RayService still starting shows its cluster's reason.
-  std::map<std::pair<std::string, std::string>, std::string> cluster_reason;
+  // A ready head with workers missing: its worker Pods that are not
+  // Running say why; listed only for the namespaces that need them.
+  WorkerReasons reasons;
   for (const auto& r : rows) {
-    if (r.kind == "RayCluster" && !r.reason.empty()) {
-      cluster_reason[{r.ns, r.name}] = r.reason;
-    }
-  }
-  for (auto& r : rows) {
-    const bool starting = r.state == "Initializing" || r.state == "NotReady" || r.state == "New";
-    if (r.kind != "RayCluster" && r.reason.empty() && starting) {
-      if (auto it = cluster_reason.find({r.ns, r.cluster}); it != cluster_reason.end()) {
-        r.reason = "cluster " + r.cluster + ": " + it->second;
+    if (r.waiting_for_workers && !r.cluster.empty() && reasons.count(r.ns) == 0) {
+      reasons[r.ns];
+      KRAY_TRY_ASSIGN(auto pods, list_all(client, "/api/v1/namespaces/" + r.ns + "/pods?" +
+                                                      std::string(k_waiting_workers)));
+      for (const auto& p : pods) {
+        note_worker(reasons, p);
       }
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.ns, a.kind, a.name) < std::tie(b.ns, b.kind, b.name);
-  });
+  explain(rows, reasons);
   if (options.output == "json" || options.output == "yaml") {
     Json list = Json::array();
     for (const auto& r : rows) {

@@ -34,8 +34,10 @@ void add_global_options(CLI::App& app, GlobalOptions& g, CompletionChoices& choi
       ->group("Global options");
   app.add_flag("-A,--all-namespaces", g.all_namespaces, "Across all namespaces (status)")
       ->group("Global options");
-  app.add_option("--timeout", g.timeout, "How long waits may take, such as 90s, 10m")
+  app.add_option("--timeout", g.timeout,
+                 "How long waits may take, such as 90s, 10m (status --watch: how long to watch)")
       ->capture_default_str()
+      ->each([&g](const std::string&) { g.timeout_given = true; })
       ->group("Global options");
   app.add_flag("-v,--verbose", g.verbosity, "More detail on stderr; repeat for more")
       ->group("Global options");

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 
 #include <krayctl/app/status.hpp>
+#include <krayctl/core/quantity.hpp>
 
 #include <memory>
 
@@ -14,11 +15,15 @@ void add_status_command(CommandContext& ctx) {
       "RayClusters, RayJobs and RayServices: state, ready/desired workers, GPUs, job status,\n"
       "age, and why when not healthy; one object in detail (conditions, pods, events).\n"
       "  krayctl status -A\n"
-      "  krayctl status rayjob/train");
+      "  krayctl status rayjob/train\n"
+      "  krayctl status -A --watch --timeout 30m");
   cmd->add_option("target", opts->target, "KIND/NAME for one object (raycluster/x, rayjob/x, ...)");
   cmd->add_option("-o,--output", opts->output, "Output format")
       ->check(CLI::IsMember({"table", "json", "yaml"}))
       ->capture_default_str();
+  cmd->add_flag("-w,--watch", opts->watch,
+                "Follow changes from watch streams: redrawn on a terminal, one line per change "
+                "otherwise; until Ctrl-C or --timeout");
   ctx.choices["status"]["--output"] = {"table", "json", "yaml"};
   ctx.choices["status"]["-o"] = {"table", "json", "yaml"};
   const app::Deps& deps = ctx.deps;
@@ -27,6 +32,14 @@ void add_status_command(CommandContext& ctx) {
   cmd->callback([opts, &deps, &g, &action] {
     action = [opts, &deps, &g]() -> Result<void> {
       opts->all_namespaces = g.all_namespaces;
+      if (opts->watch && g.timeout_given) {
+        const auto seconds = core::parse_go_duration(g.timeout);
+        if (!seconds || *seconds <= 0) {
+          return make_error(ErrorCode::usage,
+                            "--timeout " + g.timeout + ": a duration such as 90s or 10m");
+        }
+        opts->watch_for = std::chrono::milliseconds(static_cast<long long>(*seconds * 1000));
+      }
       opts->kubeconfig = {g.kubeconfig, {g.context, g.cluster, g.user, g.namespace_}};
       return app::run_status(*opts, deps);
     };

@@ -25,6 +25,7 @@ struct GlobalOptions {
   std::string namespace_;
   bool all_namespaces = false;
   std::string timeout = "10m";
+  bool timeout_given = false;  // --timeout on the command line (status --watch: until then)
   int verbosity = 0;
   std::string controller = "auto";
   std::string templates;

@@ -15,6 +15,12 @@ RealConsole::RealConsole() {
                        !(term != nullptr && std::string_view(term) == "dumb");
   m_err_color = allowed && isatty(STDERR_FILENO) == 1;
   m_out_color = allowed && isatty(STDOUT_FILENO) == 1;
+  m_out_terminal =
+      isatty(STDOUT_FILENO) == 1 && !(term != nullptr && std::string_view(term) == "dumb");
+}
+
+void RealConsole::flush() {
+  std::fflush(stdout);
 }
 
 void RealConsole::out(std::string_view text) {

@@ -144,8 +144,8 @@ Result<bool> Reflector::watch_once(const std::function<void(const WatchEvent&)>&
   ++m_counts.watches;
   m_random = m_random * 6364136223846793005ULL + 1442695040888963407ULL;
   const long long min_s = std::max<long long>(1, m_options.min_watch_timeout.count());
-  const long long timeout_s = min_s + static_cast<long long>((m_random >> 33) %
-                                                             static_cast<std::uint64_t>(min_s));
+  const long long timeout_s =
+      min_s + static_cast<long long>((m_random >> 33) % static_cast<std::uint64_t>(min_s));
   HttpRequest request;
   request.path = m_options.path + "?" + (m_options.query.empty() ? "" : m_options.query + "&") +
                  "watch=true&allowWatchBookmarks=true&resourceVersion=" + m_rv +
@@ -169,8 +169,11 @@ Result<bool> Reflector::watch_once(const std::function<void(const WatchEvent&)>&
       }
       Json event = Json::parse(line, nullptr, false);
       if (!event.is_object() || !event.contains("object")) {
-        failed = Error{ErrorCode::http, "the API server sent a watch event that is not JSON",
-                       std::nullopt, {}, false};
+        failed = Error{ErrorCode::http,
+                       "the API server sent a watch event that is not JSON",
+                       std::nullopt,
+                       {},
+                       false};
         return false;
       }
       const std::string type = event.value("type", "");

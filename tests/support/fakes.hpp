@@ -9,6 +9,7 @@
 #include <krayctl/io/process.hpp>
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,24 @@ class FakeConsole final : public io::Console {
   std::string err_text;
   std::string stdin_text;
   bool color = false;
+  bool terminal = false;
+  // Writers on other threads (status --watch's warnings) and readers in a
+  // test while a command runs: take `mu`.
+  mutable std::mutex mu;
 
-  void out(std::string_view text) override { out_text += text; }
-  void err(std::string_view text) override { err_text += text; }
+  void out(std::string_view text) override {
+    std::lock_guard<std::mutex> lock(mu);
+    out_text += text;
+  }
+  void err(std::string_view text) override {
+    std::lock_guard<std::mutex> lock(mu);
+    err_text += text;
+  }
+  bool out_terminal() const override { return terminal; }
+  std::string out_now() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return out_text;
+  }
   bool err_color() const override { return color; }
   bool out_color() const override { return color; }
   bool read_stdin(std::string& into) override {

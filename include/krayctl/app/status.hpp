@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// `krayctl status [KIND/NAME] [-A] [-o table|json|yaml]`: the KubeRay
-// objects of a namespace (or all) as one table; one object in detail.
+// `krayctl status [KIND/NAME] [-A] [-o table|json|yaml] [--watch]`: the
+// KubeRay objects of a namespace (or all) as one table; one object in
+// detail. --watch follows the table from watch streams only: redrawn on a
+// terminal, one line per changed row otherwise (-o json: one JSON object
+// per line).
 #pragma once
 
 #include <krayctl/app/apply.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <string>
 
 namespace kray::app {
@@ -13,6 +18,11 @@ struct StatusOptions {
   std::string target;  // "" for the table; KIND/NAME for one object
   bool all_namespaces = false;
   std::string output = "table";  // table, json, yaml
+  bool watch = false;
+  // --watch ends after this long (0: when interrupted), or when `stop` is
+  // set (tests).
+  std::chrono::milliseconds watch_for{0};
+  const std::atomic<bool>* stop = nullptr;
   KubeconfigOptions kubeconfig;
   TransportFactory transport;
 };

@@ -23,6 +23,11 @@ class Console {
   virtual bool out_color() const = 0;
   // Reads all of stdin. Returns false on a read error.
   virtual bool read_stdin(std::string& into) = 0;
+  // True when stdout is a terminal that can redraw (not TERM=dumb): what
+  // `status --watch` redraws on; elsewhere it prints one line per change.
+  virtual bool out_terminal() const { return false; }
+  // Pushes what was written to stdout out now (a line of a watch, piped).
+  virtual void flush() {}
 };
 
 // The process's real streams.
@@ -34,10 +39,13 @@ class RealConsole final : public Console {
   bool err_color() const override { return m_err_color; }
   bool out_color() const override { return m_out_color; }
   bool read_stdin(std::string& into) override;
+  bool out_terminal() const override { return m_out_terminal; }
+  void flush() override;
 
  private:
   bool m_err_color = false;
   bool m_out_color = false;
+  bool m_out_terminal = false;
 };
 
 }  // namespace kray::io

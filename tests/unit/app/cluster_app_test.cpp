@@ -57,9 +57,12 @@ struct Fixture {
 
   kray::Result<void> apply(const std::vector<std::string>& inputs,
                            DryRun dry = DryRun::none,
-                           bool force = false) {
-    d.console.out_text.clear();
-    d.console.err_text.clear();
+                           bool force = false,
+                           bool clear = true) {
+    if (clear) {  // not while a --watch writes
+      d.console.out_text.clear();
+      d.console.err_text.clear();
+    }
     ApplyOptions o;
     o.inputs = inputs;
     o.dry_run = dry;
@@ -388,4 +391,147 @@ spec:
   CHECK(table.find("Initializing   1/2") != std::string::npos);
   CHECK(table.find("cluster train-") != std::string::npos);
   sim.stop();
+}
+
+namespace {
+
+// `status --watch` on a thread, its stdout read while it runs.
+struct Watching {
+  Fixture& f;
+  std::atomic<bool> stop{false};
+  kray::Result<void> result;
+  std::thread thread;
+
+  Watching(Fixture& fixture, const std::string& output = "table") : f(fixture) {
+    kray::app::StatusOptions s;
+    s.kubeconfig.kubeconfig = "/k/config";
+    s.watch = true;
+    s.output = output;
+    s.stop = &stop;
+    thread = std::thread([this, s] { result = kray::app::run_status(s, f.d.deps); });
+  }
+  ~Watching() { finish(); }
+  void finish() {
+    stop = true;
+    if (thread.joinable()) {
+      thread.join();
+    }
+  }
+  // Waits (bounded, real time) until stdout has `count` lines holding all
+  // of `parts`.
+  bool shows(const std::vector<std::string>& parts, int count = 1) {
+    for (int i = 0; i < 1000; ++i) {
+      if (lines_with(parts) >= count) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  int lines_with(const std::vector<std::string>& parts) const {
+    const std::string out = f.d.console.out_now();
+    int n = 0;
+    std::size_t start = 0;
+    while (start < out.size()) {
+      const auto nl = out.find('\n', start);
+      const std::string line = out.substr(start, nl - start);
+      start = nl == std::string::npos ? out.size() : nl + 1;
+      bool all = true;
+      for (const auto& p : parts) {
+        all = all && line.find(p) != std::string::npos;
+      }
+      n += all ? 1 : 0;
+    }
+    return n;
+  }
+};
+
+void set_workers(fakekube::ApiServer& server, int ready, const std::string& note = "") {
+  auto rc = server.get("ray.io/v1", "rayclusters", "default", "rc");
+  REQUIRE(rc);
+  (*rc)["status"]["desiredWorkerReplicas"] = 4;
+  (*rc)["status"]["readyWorkerReplicas"] = ready;
+  (*rc)["status"]["conditions"] = {
+      {{"type", "HeadPodReady"},
+       {"status", ready == 4 ? "True" : "False"},
+       {"reason", "HeadPodNotFound"}},
+      {{"type", "RayClusterProvisioned"}, {"status", ready == 4 ? "True" : "False"}}};
+  (*rc)["status"]["note"] = note;  // a change no column shows
+  REQUIRE(server.update_status("ray.io/v1", "rayclusters", "default", *rc));
+}
+
+}  // namespace
+
+TEST_CASE("app::run_status --watch: one line per change, through drops and 410s",
+          "[status][watch][http]") {
+  Fixture f;
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  Watching w(f);
+  REQUIRE(w.shows({"NAME", "STATE", "WORKERS"}));
+  REQUIRE(w.shows({"raycluster/rc", "unknown", "no status yet"}));
+  // From here every watch breaks after one event, and the first two
+  // resumes are answered 410 Gone: lists again, compared with what was shown.
+  f.server.drop_watches_after(1);
+  f.server.gone_on_watch_resume(2);
+  for (int ready = 0; ready <= 4; ++ready) {
+    set_workers(f.server, ready);
+    const std::string workers = std::to_string(ready) + "/4";
+    REQUIRE(w.shows({"raycluster/rc", ready == 4 ? "ready" : "provisioning", workers}));
+    set_workers(f.server, ready, "unseen " + std::to_string(ready));  // no column changes
+  }
+  kray::test::FakeFileSystem& fs = f.d.fs;
+  fs.with_file("/w/rc2.yaml", std::string(k_cluster).replace(
+                                  std::string(k_cluster).find("name: rc"), 8, "name: rc2"));
+  REQUIRE(f.apply({"/w/rc2.yaml"}, DryRun::none, false, false));
+  REQUIRE(w.shows({"raycluster/rc2", "unknown"}));
+  REQUIRE(f.server.remove("ray.io/v1", "rayclusters", "default", "rc"));
+  REQUIRE(w.shows({"raycluster/rc ", "deleted"}));
+  w.finish();
+  REQUIRE(w.result);
+  // Each change once: nothing repeated after a drop or a relist.
+  CHECK(w.lines_with({"NAME", "STATE"}) == 1);
+  CHECK(w.lines_with({"raycluster/rc ", "unknown"}) == 1);
+  for (int ready = 0; ready <= 4; ++ready) {
+    INFO(f.d.console.out_now());
+    CHECK(w.lines_with({"raycluster/rc ", ready == 4 ? "ready" : "provisioning",
+                        std::to_string(ready) + "/4"}) == 1);
+  }
+  CHECK(w.lines_with({"raycluster/rc2", "unknown"}) == 1);
+  CHECK(w.lines_with({"raycluster/rc ", "deleted"}) == 1);
+  CHECK(w.lines_with({"raycluster/rc"}) == 8);
+  // Only streams after the first lists: no polling.
+  int lists = 0;
+  for (const auto& r : f.server.requests()) {
+    if (r.method == "GET" && r.query.find("watch=") == std::string::npos &&
+        r.path.find("/rayclusters") != std::string::npos) {
+      ++lists;
+    }
+  }
+  CHECK(lists == 3);  // the first list and one per 410
+}
+
+TEST_CASE("app::run_status --watch -o json: one object per change; a terminal redraws",
+          "[status][watch][http]") {
+  Fixture f;
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  {
+    Watching w(f, "json");
+    REQUIRE(w.shows({R"("type":"ADDED")", R"("name":"rc")", R"("state":"unknown")"}));
+    set_workers(f.server, 4);
+    REQUIRE(w.shows({R"("type":"MODIFIED")", R"("state":"ready")"}));
+    w.finish();
+    REQUIRE(w.result);
+  }
+  f.d.console.out_text.clear();
+  f.d.console.terminal = true;
+  {
+    Watching w(f);
+    REQUIRE(w.shows({"raycluster/rc", "ready", "4/4"}));
+    set_workers(f.server, 3);
+    REQUIRE(w.shows({"raycluster/rc", "provisioning", "3/4"}));
+    w.finish();
+    const std::string out = f.d.console.out_now();
+    CHECK(out.rfind("\x1b[H\x1b[2J", 0) == 0);
+    CHECK(out.find("(watching; Ctrl-C to stop)") != std::string::npos);
+  }
 }

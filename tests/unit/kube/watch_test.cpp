@@ -91,11 +91,12 @@ Json object(const std::string& name, const std::string& rv, const std::string& u
 HttpResponse list_of(const std::vector<Json>& items, const std::string& rv) {
   HttpResponse r;
   r.status = 200;
-  r.body = Json{{"kind", "ConfigMapList"},
-                {"apiVersion", "v1"},
-                {"metadata", {{"resourceVersion", rv}}},
-                {"items", items}}
-               .dump();
+  r.body = Json{
+      {"kind", "ConfigMapList"},
+      {"apiVersion", "v1"},
+      {"metadata", {{"resourceVersion", rv}}},
+      {"items",
+       items}}.dump();
   return r;
 }
 
@@ -119,13 +120,14 @@ struct ScriptRun {
 
   Result<void> run() {
     transport.stop_when_out = &stop;
-    Client client(transport, [](std::chrono::milliseconds) {}, nullptr);
+    Client client(
+        transport, [](std::chrono::milliseconds) {}, nullptr);
     ReflectorOptions o;
     o.path = "/api/v1/configmaps";
     o.query = "labelSelector=a%3Db";
     Reflector r(client, transport, o, [](std::chrono::milliseconds) {});
-    return r.run([this](const WatchEvent& e) { seen.push_back(describe(e)); },
-                 [this] { ++syncs; }, stop);
+    return r.run([this](const WatchEvent& e) { seen.push_back(describe(e)); }, [this] { ++syncs; },
+                 stop);
   }
 };
 
@@ -141,13 +143,12 @@ TEST_CASE("reflector: list, then events split anywhere, resumes from the last ve
       event("BOOKMARK", {{"kind", "ConfigMap"}, {"metadata", {{"resourceVersion", "20"}}}});
   const std::string all = e1 + e2 + bookmark;
   // Chunks cut mid-line, mid-escape, one byte.
-  s.transport.watches.push_back({200, {all.substr(0, 7), all.substr(7, 1), all.substr(8, 40),
-                                       all.substr(48)},
-                                 false, ""});
+  s.transport.watches.push_back(
+      {200, {all.substr(0, 7), all.substr(7, 1), all.substr(8, 40), all.substr(48)}, false, ""});
   s.transport.watches.push_back({200, {event("DELETED", object("b", "21"))}, true, ""});
   REQUIRE(s.run());
-  CHECK(s.seen == std::vector<std::string>{"added a@5", "added b@6", "modified a@11",
-                                           "added c@12", "deleted b@21"});
+  CHECK(s.seen == std::vector<std::string>{"added a@5", "added b@6", "modified a@11", "added c@12",
+                                           "deleted b@21"});
   CHECK(s.syncs == 1);
   const auto& p = s.transport.paths;
   REQUIRE(p.size() == 4);
@@ -174,14 +175,14 @@ TEST_CASE("reflector: a 410 relists and reports only what changed meanwhile", "[
     }
     // Meanwhile: a unchanged since 11 (no repeat), b modified, d deleted,
     // e added, c re-created under the same name with a new uid.
-    s.transport.lists.push_back(list_of({object("a", "11"), object("b", "15"), object("e", "16"),
-                                         object("d", "17", "uid-d2")},
-                                        "18"));
+    s.transport.lists.push_back(list_of(
+        {object("a", "11"), object("b", "15"), object("e", "16"), object("d", "17", "uid-d2")},
+        "18"));
     s.transport.watches.push_back({200, {event("MODIFIED", object("b", "19"))}, false, ""});
     REQUIRE(s.run());
-    CHECK(s.seen == std::vector<std::string>{"added a@5", "added b@6", "added d@7",
-                                             "modified a@11", "modified b@15", "added e@16",
-                                             "deleted d@7", "added d@17", "modified b@19"});
+    CHECK(s.seen == std::vector<std::string>{"added a@5", "added b@6", "added d@7", "modified a@11",
+                                             "modified b@15", "added e@16", "deleted d@7",
+                                             "added d@17", "modified b@19"});
     CHECK(s.syncs == 2);
     const auto& p = s.transport.paths;
     CHECK(p[p.size() - 2].find("resourceVersion=18&") != std::string::npos);
@@ -196,7 +197,9 @@ TEST_CASE("reflector: a deletion missed while away comes as DELETED; 403 ends it
   s.transport.watches.push_back({410, {}, false, R"({"kind":"Status","code":410})"});
   s.transport.lists.push_back(list_of({object("a", "5")}, "12"));
   s.transport.watches.push_back(
-      {403, {}, false,
+      {403,
+       {},
+       false,
        R"({"kind":"Status","code":403,"reason":"Forbidden","message":"configmaps is forbidden: User \"v\" cannot watch resource \"configmaps\""})"});
   auto ran = s.run();
   REQUIRE_FALSE(ran);
@@ -227,8 +230,7 @@ struct Live {
       c.client_key_pem = server.identity("admin").client_cert.key_pem;
       auto transport = kray::kube::make_curl_transport(c);
       Client client(
-          *transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
-          nullptr);
+          *transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }, nullptr);
       ReflectorOptions o;
       o.path = "/api/v1/namespaces/default/configmaps";
       o.backoff = std::chrono::milliseconds(20);
