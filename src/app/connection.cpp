@@ -239,10 +239,21 @@ std::string user_agent() {
   return std::string("krayctl/") + KRAYCTL_VERSION + " (linux/amd64) krayctl";
 }
 
-Result<kube::Connection> make_connection(const Deps& deps, const kube::ResolvedConfig& config) {
+Result<kube::Connection> make_connection(const Deps& deps,
+                                         const kube::ResolvedConfig& config,
+                                         int verbosity) {
   const kube::ClusterEntry& cluster = config.cluster;
   const kube::UserEntry& user = config.user;
   kube::Connection c;
+  if (verbosity > 0) {
+    c.trace_level = verbosity;
+    c.trace = [&deps](const std::string& line) { deps.console.err("I " + line + "\n"); };
+  }
+  if (cluster.insecure_skip_tls_verify) {
+    deps.console.err("Warning: cluster \"" + config.cluster_name +
+                     "\" has insecure-skip-tls-verify: the API server's certificate is not "
+                     "checked, and anyone on the path can read the credentials\n");
+  }
   c.server = cluster.server;
   c.tls_server_name = cluster.tls_server_name;
   c.insecure_skip_tls_verify = cluster.insecure_skip_tls_verify;
@@ -314,8 +325,9 @@ Result<kube::Connection> make_connection(const Deps& deps, const kube::ResolvedC
 
 Result<Session> open_session(const Deps& deps,
                              const kube::ResolvedConfig& config,
-                             const TransportFactory& factory) {
-  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, config));
+                             const TransportFactory& factory,
+                             int verbosity) {
+  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, config, verbosity));
   Session s;
   s.transport =
       factory ? factory(std::move(connection)) : kube::make_curl_transport(std::move(connection));

@@ -154,7 +154,7 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
           {*ref, ref->namespaced ? (ns.empty() ? resolved.namespace_ : ns) : "", name});
     }
   }
-  KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport));
+  KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport, options.kubeconfig.verbosity));
   kube::Client& client = *session.client;
   kube::Transport& transport = *session.transport;
   // First every check, then every delete: a refusal deletes nothing.

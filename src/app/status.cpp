@@ -139,7 +139,7 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
   if (options.watch) {
     return watch_status(options, deps, resolved);
   }
-  KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport));
+  KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport, options.kubeconfig.verbosity));
   kube::Client& client = *session.client;
   const std::string ns = options.all_namespaces ? "" : resolved.namespace_;
   const std::string now = now_rfc3339();

@@ -90,7 +90,7 @@ Result<void> watch_status(const StatusOptions& options,
     pods.options.query = k_waiting_workers;
     feeds.push_back(pods);
   }
-  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, resolved));
+  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, resolved, options.kubeconfig.verbosity));
 
   Hub hub;
   hub.synced.assign(feeds.size(), false);

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 
 #include <krayctl/cli/exit_codes.hpp>
+#include <krayctl/core/quantity.hpp>
 #include <krayctl/io/console.hpp>
 
 #include <fmt/format.h>
@@ -64,6 +65,23 @@ std::string program_name(const char* argv0) {
 }
 
 }  // namespace
+
+app::KubeconfigOptions kubeconfig_options(const GlobalOptions& g) {
+  app::KubeconfigOptions o;
+  o.kubeconfig = g.kubeconfig;
+  o.overrides = {g.context, g.cluster, g.user, g.namespace_};
+  o.verbosity = g.verbosity;
+  return o;
+}
+
+Result<std::chrono::milliseconds> timeout_of(const GlobalOptions& g) {
+  const auto seconds = core::parse_go_duration(g.timeout);
+  if (!seconds || *seconds <= 0) {
+    return make_error(ErrorCode::usage,
+                      "--timeout " + g.timeout + ": a duration such as 90s or 10m");
+  }
+  return std::chrono::milliseconds(static_cast<long long>(*seconds * 1000));
+}
 
 int run(int argc, const char* const* argv, const app::Deps& deps) {
   const std::string name = program_name(argc > 0 ? argv[0] : nullptr);

@@ -32,7 +32,7 @@ void add_apply_command(CommandContext& ctx) {
       opts->dry_run = *dry_run == "client"   ? app::DryRun::client
                       : *dry_run == "server" ? app::DryRun::server
                                              : app::DryRun::none;
-      opts->kubeconfig = {g.kubeconfig, {g.context, g.cluster, g.user, g.namespace_}};
+      opts->kubeconfig = kubeconfig_options(g);
       return app::run_apply(*opts, deps);
     };
   });

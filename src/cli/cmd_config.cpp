@@ -36,7 +36,7 @@ void add_config_command(CommandContext& ctx) {
   Action& action = ctx.action;
   view->callback([o, &deps, &g, &action] {
     action = [o, &deps, &g]() -> Result<void> {
-      app::KubeconfigOptions options{g.kubeconfig, {g.context, g.cluster, g.user, g.namespace_}};
+      app::KubeconfigOptions options = kubeconfig_options(g);
       auto loaded = app::load_kubeconfig(deps, options);
       if (!loaded) {
         return tl::unexpected(std::move(loaded).error());

@@ -2,7 +2,6 @@
 #include "commands.hpp"
 
 #include <krayctl/app/delete.hpp>
-#include <krayctl/core/quantity.hpp>
 
 #include <memory>
 
@@ -29,13 +28,8 @@ void add_delete_command(CommandContext& ctx) {
   Action& action = ctx.action;
   cmd->callback([opts, &deps, &g, &action] {
     action = [opts, &deps, &g]() -> Result<void> {
-      const auto seconds = core::parse_go_duration(g.timeout);
-      if (!seconds || *seconds <= 0) {
-        return make_error(ErrorCode::usage,
-                          "--timeout " + g.timeout + ": a duration such as 90s or 10m");
-      }
-      opts->timeout = std::chrono::milliseconds(static_cast<long long>(*seconds * 1000));
-      opts->kubeconfig = {g.kubeconfig, {g.context, g.cluster, g.user, g.namespace_}};
+      KRAY_TRY_ASSIGN(opts->timeout, timeout_of(g));
+      opts->kubeconfig = kubeconfig_options(g);
       return app::run_delete(*opts, deps);
     };
   });

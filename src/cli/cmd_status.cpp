@@ -2,7 +2,6 @@
 #include "commands.hpp"
 
 #include <krayctl/app/status.hpp>
-#include <krayctl/core/quantity.hpp>
 
 #include <memory>
 
@@ -33,14 +32,9 @@ void add_status_command(CommandContext& ctx) {
     action = [opts, &deps, &g]() -> Result<void> {
       opts->all_namespaces = g.all_namespaces;
       if (opts->watch && g.timeout_given) {
-        const auto seconds = core::parse_go_duration(g.timeout);
-        if (!seconds || *seconds <= 0) {
-          return make_error(ErrorCode::usage,
-                            "--timeout " + g.timeout + ": a duration such as 90s or 10m");
-        }
-        opts->watch_for = std::chrono::milliseconds(static_cast<long long>(*seconds * 1000));
+        KRAY_TRY_ASSIGN(opts->watch_for, timeout_of(g));
       }
-      opts->kubeconfig = {g.kubeconfig, {g.context, g.cluster, g.user, g.namespace_}};
+      opts->kubeconfig = kubeconfig_options(g);
       return app::run_status(*opts, deps);
     };
   });

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <krayctl/app/deps.hpp>
+#include <krayctl/app/kubeconfig.hpp>
 #include <krayctl/core/validate.hpp>
 #include <krayctl/util/error.hpp>
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -52,6 +54,11 @@ void add_explain_command(CommandContext& ctx);
 // Reads --feature-gates values ("Name=true,Other=false") into `gates`.
 [[nodiscard]] Result<void> parse_feature_gates(const std::vector<std::string>& args,
                                                core::FeatureGates& gates);
+// How cluster commands reach the cluster: --kubeconfig, --context,
+// --cluster, --user, -n, -v.
+app::KubeconfigOptions kubeconfig_options(const GlobalOptions& g);
+// --timeout as a duration ("90s", "10m"); a usage error otherwise.
+[[nodiscard]] Result<std::chrono::milliseconds> timeout_of(const GlobalOptions& g);
 void add_version_command(CommandContext& ctx);
 void add_config_command(CommandContext& ctx);
 void add_apply_command(CommandContext& ctx);

@@ -17,6 +17,7 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::not_found:
     case ErrorCode::config:
     case ErrorCode::http:
+    case ErrorCode::unreachable:
     case ErrorCode::unauthorized:
     case ErrorCode::forbidden:
     case ErrorCode::conflict:

@@ -110,8 +110,9 @@ Result<HttpResponse> Client::call(const HttpRequest& request) {
     wait += std::chrono::milliseconds(static_cast<long long>(
         (m_jitter >> 33) % static_cast<std::uint64_t>(wait.count() / 2 + 1)));
     if (!r) {
-      // No answer: only a read is safe to send again.
-      if (!read || last) {
+      // No answer: only a read is safe to send again, and only when a
+      // connection was made (refused, unresolved, untrusted: not again).
+      if (!read || last || r.error().code == ErrorCode::unreachable) {
         return r;
       }
       ++m_retries;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 
@@ -129,6 +130,19 @@ std::size_t write_header(char* data, std::size_t size, std::size_t n, void* user
     head->retry_after_s = std::stoi(value);
   }
   return size * n;
+}
+
+// A body for a -vvv trace: cut at 2 KiB; a Secret's (or anything that
+// looks like one) never, as it holds credentials.
+std::string traced_body(const std::string& body) {
+  if (body.find("\"kind\":\"Secret\"") != std::string::npos ||
+      body.find("kind: Secret") != std::string::npos ||
+      body.find("\"kind\": \"Secret\"") != std::string::npos) {
+    return "[a Secret: not shown]";
+  }
+  return body.size() > 2048
+             ? body.substr(0, 2048) + " [" + std::to_string(body.size()) + " bytes in all]"
+             : body;
 }
 
 class CurlTransport final : public Transport {
@@ -262,7 +276,49 @@ class CurlTransport final : public Transport {
     }
     char detail[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+    const bool tracing = m_c.trace && m_c.trace_level > 0;
+    if (tracing && m_c.trace_level >= 2) {
+      std::string lines = request.method + " " + url + (on_data != nullptr ? " (stream)" : "");
+      for (const curl_slist* hdr = headers; hdr != nullptr; hdr = hdr->next) {
+        std::string line = hdr->data;
+        if (line.rfind("Authorization:", 0) == 0) {
+          line = line.substr(0, line.find(' ', 15)) + " <masked>";
+        }
+        lines += "\n    " + line;
+      }
+      lines += "\n    User-Agent: " + m_c.user_agent;
+      m_c.trace(lines);
+      if (m_c.trace_level >= 3 && !request.body.empty()) {
+        m_c.trace("Request body: " + traced_body(request.body));
+      }
+    }
+    const auto started = std::chrono::steady_clock::now();
     const CURLcode rc = curl_easy_perform(h);
+    if (tracing) {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
+      long code = 0;
+      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+      std::string line = request.method + " " + url + " ";
+      line += rc == CURLE_OK || code != 0 ? std::to_string(code) : std::string("(no answer)");
+      line += " in " + std::to_string(ms) + " ms";
+      if (on_data != nullptr) {
+        line += " (stream ended)";
+      }
+      m_c.trace(line);
+      if (m_c.trace_level >= 2) {
+        for (const auto& w : r.warnings) {
+          m_c.trace("    Warning: " + w);
+        }
+        if (r.retry_after_s) {
+          m_c.trace("    Retry-After: " + std::to_string(*r.retry_after_s));
+        }
+      }
+      if (m_c.trace_level >= 3 && !r.body.empty()) {
+        m_c.trace("Response body: " + traced_body(r.body));
+      }
+    }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
     char* ct = nullptr;
     curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
@@ -278,7 +334,13 @@ class CurlTransport final : public Transport {
     if (rc == CURLE_ABORTED_BY_CALLBACK) {
       return make_error(ErrorCode::http, "request to " + m_c.server + " cancelled");
     }
-    return make_error(ErrorCode::http, describe(rc, detail));
+    // No connection at all (refused, no such host, a certificate not
+    // trusted): trying again at once will not help, as kubectl does not.
+    const bool unreachable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                             rc == CURLE_COULDNT_RESOLVE_PROXY ||
+                             rc == CURLE_PEER_FAILED_VERIFICATION ||
+                             rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM;
+    return make_error(unreachable ? ErrorCode::unreachable : ErrorCode::http, describe(rc, detail));
   }
 
   std::string describe(CURLcode rc, const char* detail) const {

@@ -18,9 +18,12 @@ std::string meta(const Json& object, const char* field) {
   return m.contains(field) && m[field].is_string() ? m[field].get<std::string>() : "";
 }
 
-// What a watch or list failure means for the loop: try again later, or stop.
-bool worth_retrying(const Error& e) {
-  return e.code == ErrorCode::http || e.code == ErrorCode::gone;
+// What a watch or list failure means for the loop: try again later, or
+// stop. A server that went away after the first list (restarting, a
+// network blip) is waited for; one never reached is an error at once.
+bool worth_retrying(const Error& e, bool listed_once) {
+  return e.code == ErrorCode::http || e.code == ErrorCode::gone ||
+         (e.code == ErrorCode::unreachable && listed_once);
 }
 
 }  // namespace
@@ -234,17 +237,19 @@ Result<void> Reflector::run(const std::function<void(const WatchEvent&)>& on_cha
     backoff = std::min(m_options.backoff_cap, backoff * 2);
   };
   bool need_list = true;
+  bool listed_once = false;
   while (!stop.load()) {
     if (need_list) {
       auto listed = relist(on_change);
       if (!listed) {
-        if (!worth_retrying(listed.error())) {
+        if (!worth_retrying(listed.error(), listed_once)) {
           return listed;
         }
         pause();
         continue;
       }
       need_list = false;
+      listed_once = true;
       if (synced) {
         synced();
       }
@@ -252,7 +257,7 @@ Result<void> Reflector::run(const std::function<void(const WatchEvent&)>& on_cha
     auto watched = watch_once(on_change, stop);
     if (!watched) {
       const Error& e = watched.error();
-      if (!worth_retrying(e)) {
+      if (!worth_retrying(e, listed_once)) {
         return tl::unexpected(std::move(watched).error());
       }
       if (m_streamed_events) {

@@ -28,8 +28,10 @@ std::string identity_of(const kube::ResolvedConfig& config);
 
 // Everything read now, so that a missing certificate file, an unreadable
 // key or a failing exec plugin is one clear error before any request.
+// `verbosity` (-v): request traces on stderr (kube::Connection::trace).
 [[nodiscard]] Result<kube::Connection> make_connection(const Deps& deps,
-                                                       const kube::ResolvedConfig& config);
+                                                       const kube::ResolvedConfig& config,
+                                                       int verbosity = 0);
 
 // Builds the transport for a connection; tests may script one. Empty:
 // libcurl.
@@ -43,7 +45,8 @@ struct Session {
 };
 [[nodiscard]] Result<Session> open_session(const Deps& deps,
                                            const kube::ResolvedConfig& config,
-                                           const TransportFactory& factory);
+                                           const TransportFactory& factory,
+                                           int verbosity = 0);
 
 // The string at metadata-style path `a`/`b` of an object, "" when absent
 // or not a string.

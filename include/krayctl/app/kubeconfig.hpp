@@ -17,6 +17,7 @@ namespace kray::app {
 struct KubeconfigOptions {
   std::string kubeconfig;  // --kubeconfig
   kube::Overrides overrides;
+  int verbosity = 0;  // -v: request traces (make_connection)
 };
 
 // The merged configuration and the files it came from.

@@ -56,6 +56,11 @@ struct Connection {
   // plugin); true when they changed and the request is worth one more try.
   std::function<bool()> refresh;
   std::string user_agent;
+  // -v traces, one call per line, on stderr: 1 each request with its
+  // status and time; 2 also the headers (Authorization masked); 3 also
+  // bodies, cut at 2 KiB, a Secret's never. Credentials never appear.
+  std::function<void(const std::string&)> trace;
+  int trace_level = 0;
 };
 
 class Transport {

@@ -21,7 +21,8 @@ enum class ErrorCode {
   not_found,        // a file or object does not exist
   io,               // reading or writing a local file failed
   config,           // kubeconfig or credentials unusable (exit 4, like API errors)
-  http,             // the API server or network failed
+  http,             // the API server or network failed (a read may be tried again)
+  unreachable,      // no connection: refused, no such host, TLS not trusted (not retried)
   unauthorized,     // credentials rejected (401)
   forbidden,        // RBAC refused (403)
   conflict,         // a field manager conflict (409)
