@@ -135,12 +135,92 @@ Result<HttpResponse> Client::call(const HttpRequest& request) {
       m_sleep(wait);
       continue;
     }
-    Error e = api_error(*r, request);
+    Error e = r->status == 404 ? not_found_error(*r, request) : api_error(*r, request);
     if (e.code == ErrorCode::unauthorized && !m_identity.empty()) {
       e.message += ": " + m_identity;
     }
     return tl::unexpected(std::move(e));
   }
+}
+
+Result<bool> Client::serves(const std::string& group_version, const std::string& resource) {
+  auto it = m_discovered.find(group_version);
+  if (it == m_discovered.end()) {
+    HttpRequest request;
+    request.path = group_version == "v1" ? "/api/v1" : "/apis/" + group_version;
+    auto r = m_transport.send(request);
+    if (!r) {
+      return tl::unexpected(std::move(r).error());
+    }
+    std::optional<std::set<std::string>> served;
+    if (r->status == 200) {
+      served.emplace();
+      const Json list = Json::parse(r->body, nullptr, false);
+      if (list.is_object() && list.contains("resources") && list["resources"].is_array()) {
+        for (const auto& res : list["resources"]) {
+          if (res.is_object() && res.contains("name") && res["name"].is_string()) {
+            served->insert(res["name"].get<std::string>());
+          }
+        }
+      }
+    } else if (r->status != 404) {
+      return tl::unexpected(api_error(*r, request));
+    }
+    it = m_discovered.emplace(group_version, std::move(served)).first;
+  }
+  return it->second.has_value() && it->second->count(resource) > 0;
+}
+
+Error Client::not_found_error(const HttpResponse& response, const HttpRequest& request) {
+  Error e = api_error(response, request);
+  // /api/v1/... or /apis/GROUP/VERSION/..., then [namespaces/NS/]RESOURCE.
+  std::vector<std::string> parts;
+  const std::string path = request.path.substr(0, request.path.find('?'));
+  for (std::size_t start = 1; start <= path.size();) {
+    const auto slash = path.find('/', start);
+    parts.push_back(path.substr(start, slash - start));
+    start = slash == std::string::npos ? path.size() + 1 : slash + 1;
+  }
+  std::string gv;
+  std::size_t at = 0;
+  if (parts.size() >= 3 && parts[0] == "api") {
+    gv = parts[1];
+    at = 2;
+  } else if (parts.size() >= 4 && parts[0] == "apis") {
+    gv = parts[1] + "/" + parts[2];
+    at = 3;
+  } else {
+    return e;
+  }
+  if (parts.size() > at + 2 && parts[at] == "namespaces") {
+    at += 2;
+  }
+  if (parts.size() <= at) {
+    return e;
+  }
+  const std::string resource = parts[at];
+  auto served = serves(gv, resource);
+  if (!served) {
+    return e;  // discovery failed too: the 404's own words
+  }
+  if (*served) {
+    if (e.message.rfind("the KubeRay CRDs", 0) == 0) {  // served after all: the object is missing
+      e.message = resource + " \"" + (parts.size() > at + 1 ? parts[at + 1] : "") +
+                  "\" not found (404 NotFound)";
+    }
+    return e;
+  }
+  e.code = ErrorCode::not_found;
+  if (gv.rfind("ray.io/", 0) == 0) {
+    e.message =
+        "the KubeRay CRDs are not installed (the API server does not serve " + resource + " in " +
+        gv + "): install the KubeRay operator (Helm chart kuberay-operator 1.6.2) or use "
+        "--controller=local";
+  } else {
+    e.message = "the API server does not serve " + resource + " in " + gv +
+                " (a CRD or an API that is not installed)";
+  }
+  return e;
 }
 
 Result<Json> Client::get(const std::string& path) {

@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -40,15 +42,26 @@ class Client {
   // GET and parse JSON.
   [[nodiscard]] Result<core::Json> get(const std::string& path);
 
+  // Discovery, cached for the client's life (one request per group
+  // version at most): whether the API server serves `resource` (plural)
+  // in `group_version` ("ray.io/v1", "v1"). A 404 under a group version
+  // that is not served becomes "not installed" rather than "not found".
+  [[nodiscard]] Result<bool> serves(const std::string& group_version, const std::string& resource);
+
   int retries() const { return m_retries; }
 
  private:
+  // A 404's Error, made firm by discovery: the API (a CRD) missing, or
+  // the object.
+  Error not_found_error(const HttpResponse& response, const HttpRequest& request);
+
   Transport& m_transport;
   Sleep m_sleep;
   Warn m_warn;
   RetryPolicy m_policy;
   std::string m_identity;
   std::set<std::string> m_warned;
+  std::map<std::string, std::optional<std::set<std::string>>> m_discovered;  // nullopt: not served
   int m_retries = 0;
   std::uint64_t m_jitter = 0x853c49e6748fea9bULL;
 };

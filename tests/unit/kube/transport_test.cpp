@@ -192,6 +192,28 @@ TEST_CASE("kube client: API errors become one message with their cause", "[kube]
     REQUIRE_FALSE(missing);
     CHECK(missing.error().message.rfind("the KubeRay CRDs are not installed", 0) == 0);
     CHECK(missing.error().message.find("--controller=local") != std::string::npos);
+    // Discovery decided, once for the run.
+    Client once(*t, rec.sleep(), rec.warn());
+    bare.server.clear_requests();
+    for (const char* p : {"/apis/ray.io/v1/namespaces/default/rayjobs/a",
+                          "/apis/ray.io/v1/rayservices", "/api/v1/namespaces/default/pods/nope"}) {
+      auto gone = once.get(p);
+      REQUIRE_FALSE(gone);
+      CHECK(gone.error().code == ErrorCode::not_found);
+    }
+    CHECK(once.get("/api/v1/namespaces/default/pods/nope").error().message ==
+          "pods \"nope\" not found (404 NotFound)");
+    int discovery = 0;
+    for (const auto& req : bare.server.requests()) {
+      discovery += req.path == "/apis/ray.io/v1" || req.path == "/api/v1" ? 1 : 0;
+    }
+    CHECK(discovery == 2);
+    auto served = once.serves("ray.io/v1", "rayclusters");
+    REQUIRE(served);
+    CHECK_FALSE(*served);
+    served = c.serves("ray.io/v1", "rayclusters");
+    REQUIRE(served);
+    CHECK(*served);
   }
   SECTION("422 lists every cause with its field; 409 keeps the server's words") {
     auto v = c.call(request("POST", "/api/v1/namespaces/default/pods",
