@@ -8,6 +8,7 @@
 #include <krayctl/core/yaml_emit.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/client.hpp>
+#include <krayctl/kube/operations.hpp>
 #include <krayctl/kube/resources.hpp>
 #include <krayctl/util/strings.hpp>
 
@@ -139,7 +140,8 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
   if (options.watch) {
     return watch_status(options, deps, resolved);
   }
-  KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport, options.kubeconfig.verbosity));
+  KRAY_TRY_ASSIGN(auto session,
+                  open_session(deps, resolved, options.transport, options.kubeconfig.verbosity));
   kube::Client& client = *session.client;
   const std::string ns = options.all_namespaces ? "" : resolved.namespace_;
   const std::string now = now_rfc3339();
@@ -200,12 +202,10 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
              "/services/" + svc + ":dashboard/proxy/ ; from a laptop: kubectl -n " +
              resolved.namespace_ + " port-forward svc/" + svc + " 8265\n";
     }
-    auto events = client.get("/api/v1/namespaces/" + resolved.namespace_ +
-                             "/events?fieldSelector=involvedObject.name%3D" + name +
-                             ",involvedObject.kind%3D" + w.kind);
-    if (events && events->contains("items") && !(*events)["items"].empty()) {
+    auto events = kube::events_of(client, resolved.namespace_, w.kind, name);
+    if (events && !events->empty()) {
       out += "\nEvents:\n";
-      for (const auto& e : (*events)["items"]) {
+      for (const auto& e : *events) {
         out += "  " + e.value("type", "") + "  " + e.value("reason", "") + "  " +
                e.value("message", "") + "\n";
       }
