@@ -101,6 +101,7 @@ int run(int argc, const char* const* argv, const app::Deps& deps) {
   add_apply_command(ctx);
   add_delete_command(ctx);
   add_status_command(ctx);
+  add_nccl_check_command(ctx);
   add_explain_command(ctx);
   add_version_command(ctx);
   add_config_command(ctx);

@@ -64,6 +64,7 @@ void add_config_command(CommandContext& ctx);
 void add_apply_command(CommandContext& ctx);
 void add_delete_command(CommandContext& ctx);
 void add_status_command(CommandContext& ctx);
+void add_nccl_check_command(CommandContext& ctx);
 void add_completion_command(CommandContext& ctx);
 
 // Returns the completion script for `shell` ("bash", "zsh", "fish").

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// The verdict of `krayctl nccl-check`: checks, each pass, warn, fail (or
+// info, not counted) with its reason and its fix, from what an NCCL log and
+// nccl-tests output say (../shared/reference/nccl.md §3.5, §6). Node facts
+// (issue 6, part 2) add their checks to the same report. Pure.
+#pragma once
+
+#include <krayctl/core/json.hpp>
+#include <krayctl/core/nccl_log.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kray::core {
+
+enum class CheckStatus { pass, info, warn, fail };
+
+struct CheckResult {
+  std::string id;  // network, gdr, shm, memlock, ...
+  CheckStatus status = CheckStatus::pass;
+  std::string message;
+  std::string fix;  // "" when nothing to do
+  int line = 0;     // where in the log, 0 when nowhere
+};
+
+struct NcclCheckInput {
+  std::string source;  // the log's name, for messages
+  std::optional<NcclLogFacts> log;
+  std::optional<NcclTestsResult> tests;
+  std::optional<double> min_busbw;  // GB/s, --min-busbw
+};
+
+struct NcclReport {
+  std::vector<CheckResult> checks;
+  // One line: "OK: NET/IB with GDRDMA on mlx5_0..7, busbw 47.1 GB/s" or
+  // "FAIL: NCCL used NET/Socket (TCP): ...; fix".
+  std::string summary;
+  bool failed() const;
+};
+
+NcclReport evaluate_nccl(const NcclCheckInput& input);
+
+// "mlx5_0..7" for consecutive names with one prefix, else "a,b,c".
+std::string name_range(const std::vector<std::string>& names);
+
+// The text report: one line per check (status, id, message; the fix
+// indented below), then the summary.
+std::string format_nccl_report(const NcclReport& report, const std::string& source);
+Json to_json(const NcclReport& report);
+
+}  // namespace kray::core
