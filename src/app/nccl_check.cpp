@@ -1,21 +1,49 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/app/nccl_check.hpp>
 
+#include "nccl_node.hpp"
+
 #include <krayctl/core/nccl_check.hpp>
 #include <krayctl/core/nccl_log.hpp>
+#include <krayctl/core/nccl_node.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/file_system.hpp>
 
 namespace kray::app {
 
-Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
-  if (options.log.empty()) {
-    return make_error(ErrorCode::usage,
-                      "nothing to check: give --log FILE (an NCCL_DEBUG=INFO log or nccl-tests "
-                      "output; - for stdin)");
+namespace {
+
+Result<void> show(const core::NcclReport& report,
+                  const std::string& source,
+                  const NcclCheckOptions& options,
+                  const Deps& deps) {
+  deps.console.out(options.output == "json" ? core::to_json(report).dump(2) + "\n"
+                                            : core::format_nccl_report(report, source));
+  if (report.failed()) {
+    return tl::unexpected(Error{ErrorCode::check_failed, "a check failed", std::nullopt, {}, true});
   }
+  return {};
+}
+
+}  // namespace
+
+Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
   if (options.min_busbw && *options.min_busbw <= 0) {
     return make_error(ErrorCode::usage, "--min-busbw: a bandwidth in GB/s above 0, such as 40");
+  }
+  if (options.gpus && *options.gpus < 0) {
+    return make_error(ErrorCode::usage, "--gpus: a GPU count, 0 or more");
+  }
+  if (options.log.empty()) {
+    if (!deps.fs.is_directory(options.root)) {
+      return make_error(ErrorCode::usage, "--root " + options.root + ": not a directory");
+    }
+    core::NcclReport report;
+    core::NodeExpectations expect;
+    expect.gpus = options.gpus;
+    core::evaluate_node(detail::probe_node(deps, options.root), expect, report);
+    core::summarize(report);
+    return show(report, options.root == "/" ? "this node" : options.root, options, deps);
   }
   std::string text;
   if (options.log == "-") {
@@ -34,13 +62,7 @@ Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
   if (facts.nccl_lines > 0 || !input.tests) {
     input.log = std::move(facts);
   }
-  const core::NcclReport report = core::evaluate_nccl(input);
-  deps.console.out(options.output == "json" ? core::to_json(report).dump(2) + "\n"
-                                            : core::format_nccl_report(report, input.source));
-  if (report.failed()) {
-    return tl::unexpected(Error{ErrorCode::check_failed, "a check failed", std::nullopt, {}, true});
-  }
-  return {};
+  return show(core::evaluate_nccl(input), input.source, options, deps);
 }
 
 }  // namespace kray::app

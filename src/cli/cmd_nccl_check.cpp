@@ -10,10 +10,12 @@ namespace kray::cli {
 void add_nccl_check_command(CommandContext& ctx) {
   auto opts = std::make_shared<app::NcclCheckOptions>();
   auto min_busbw = std::make_shared<double>(0);
+  auto gpus = std::make_shared<int>(0);
   CLI::App* cmd = ctx.root.add_subcommand(
       "nccl-check",
       "Prove that NCCL used RDMA with GPUDirect, not a silent TCP fallback: each check pass,\n"
       "warn or fail with its fix. Exit 0 when none fails, 1 when one does.\n"
+      "  krayctl nccl-check --gpus 8            (on a GPU worker: can NCCL use RDMA here?)\n"
       "  NCCL_DEBUG=INFO all_reduce_perf -b 1G -e 8G -f 2 -g 8 > run.log; krayctl nccl-check "
       "--log run.log\n"
       "  krayctl nccl-check --log train.log --min-busbw 40 -o json");
@@ -21,6 +23,11 @@ void add_nccl_check_command(CommandContext& ctx) {
                   "An NCCL_DEBUG=INFO log, nccl-tests output, or both (- for stdin)");
   cmd->add_option("--min-busbw", *min_busbw,
                   "Fail when nccl-tests' busbw at the largest size is below this (GB/s)");
+  cmd->add_option("--gpus", *gpus,
+                  "The GPUs the pod requested (nvidia.com/gpu): fewer visible fails");
+  cmd->add_option("--root", opts->root,
+                  "Where the node's /dev, /sys and /proc are (a copy, for tests and support)")
+      ->capture_default_str();
   cmd->add_option("-o,--output", opts->output, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -28,9 +35,12 @@ void add_nccl_check_command(CommandContext& ctx) {
   ctx.choices["nccl-check"]["-o"] = {"text", "json"};
   const app::Deps& deps = ctx.deps;
   Action& action = ctx.action;
-  cmd->callback([opts, min_busbw, cmd, &deps, &action] {
+  cmd->callback([opts, min_busbw, gpus, cmd, &deps, &action] {
     if (cmd->count("--min-busbw") > 0) {
       opts->min_busbw = *min_busbw;
+    }
+    if (cmd->count("--gpus") > 0) {
+      opts->gpus = *gpus;
     }
     action = [opts, &deps]() -> Result<void> { return app::run_nccl_check(*opts, deps); };
   });

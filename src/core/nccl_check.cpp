@@ -39,20 +39,10 @@ std::string bytes(double b) {
                             : fmt::format("{:.1f} {}", b, units[u]);
 }
 
-const char* k_rdma_fix =
+const char* const k_rdma_fix =
     "request the RDMA device-plugin resource in the worker group (for example "
     "rdma/rdma_shared_device_a: 1, or your SR-IOV resource such as nvidia.com/sriov_rdma) and "
     "add the IPC_LOCK capability; `krayctl render` does both from `rdma:` in the spec";
-
-// NCCL variables its docs call workarounds or debugging aids, not settings
-// to keep (§5).
-const std::set<std::string>& debug_variables() {
-  static const std::set<std::string> v = {
-      "NCCL_ALGO",        "NCCL_PROTO",         "NCCL_IB_DISABLE",   "NCCL_P2P_DISABLE",
-      "NCCL_SHM_DISABLE", "NCCL_NET_GDR_LEVEL", "NCCL_P2P_LEVEL",    "NCCL_IB_GID_INDEX",
-      "NCCL_NET",         "NCCL_NVLS_ENABLE",   "NCCL_DMABUF_ENABLE"};
-  return v;
-}
 
 bool rdma_network(const std::string& network) {
   return !network.empty() && network != "Socket";
@@ -245,7 +235,7 @@ void log_checks(const NcclLogFacts& f, const std::string& source, NcclReport& re
   }
   std::vector<std::string> debug;
   for (const auto& [k, v] : f.env) {
-    if (debug_variables().count(k) != 0) {
+    if (is_debug_variable(k)) {
       debug.push_back(k + "=" + v);
     }
   }
@@ -370,15 +360,22 @@ NcclReport evaluate_nccl(const NcclCheckInput& input) {
   if (input.tests) {
     tests_checks(*input.tests, input.min_busbw, report);
   }
+  summarize(report);
+  return report;
+}
+
+void summarize(NcclReport& report) {
   for (const auto& c : report.checks) {
     if (c.status == CheckStatus::fail) {
       report.summary = "FAIL: " + c.message + (c.fix.empty() ? "" : "; " + c.fix);
-      return report;
+      return;
     }
   }
   std::string ok;
   for (const auto& c : report.checks) {
-    if ((c.id == "network" && c.status == CheckStatus::pass) || c.id == "busbw") {
+    const bool node = (c.id == "gpus" || c.id == "rdma-ports" || c.id == "gdr-support") &&
+                      c.status == CheckStatus::pass;
+    if ((c.id == "network" && c.status == CheckStatus::pass) || c.id == "busbw" || node) {
       ok += (ok.empty() ? "" : ", ") + c.message;
     }
     if (c.id == "gdr" && c.status == CheckStatus::pass && ok.rfind("NET/", 0) == 0) {
@@ -389,7 +386,18 @@ NcclReport evaluate_nccl(const NcclCheckInput& input) {
                                   [](const auto& c) { return c.status == CheckStatus::warn; });
   report.summary =
       std::string(warned ? "OK with warnings: " : "OK: ") + (ok.empty() ? "no check failed" : ok);
-  return report;
+}
+
+const char* rdma_fix() {
+  return k_rdma_fix;
+}
+
+bool is_debug_variable(const std::string& name) {
+  static const std::set<std::string> v = {
+      "NCCL_ALGO",        "NCCL_PROTO",         "NCCL_IB_DISABLE", "NCCL_P2P_DISABLE",
+      "NCCL_SHM_DISABLE", "NCCL_NET_GDR_LEVEL", "NCCL_P2P_LEVEL",  "NCCL_IB_GID_INDEX",
+      "NCCL_NET",         "NCCL_NVLS_ENABLE",   "NCCL_DMABUF_ENABLE"};
+  return v.count(name) != 0;
 }
 
 std::string format_nccl_report(const NcclReport& report, const std::string& source) {
@@ -400,9 +408,9 @@ std::string format_nccl_report(const NcclReport& report, const std::string& sour
                       : c.status == CheckStatus::warn ? "WARN"
                                                       : "FAIL";
     out += std::string("  ") + tag + "  " + c.id +
-           std::string(12 - std::min<std::size_t>(11, c.id.size()), ' ') + c.message + "\n";
+           std::string(14 - std::min<std::size_t>(13, c.id.size()), ' ') + c.message + "\n";
     if (!c.fix.empty() && c.status != CheckStatus::pass) {
-      out += std::string(20, ' ') + "fix: " + c.fix + "\n";
+      out += std::string(22, ' ') + "fix: " + c.fix + "\n";
     }
   }
   out += report.summary + "\n";

@@ -68,6 +68,21 @@ Result<std::vector<std::string>> RealFileSystem::list_files(const std::string& d
   return out;
 }
 
+Result<std::vector<std::string>> RealFileSystem::list_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    out.push_back(it->path().filename().string());
+  }
+  if (ec) {
+    return make_error(ErrorCode::io, "cannot list " + dir + ": " + ec.message());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::string resolve_relative(const std::string& base_file, const std::string& relative) {
   if (!relative.empty() && relative.front() == '/') {
     return relative;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# `krayctl nccl-check --log` through the binary: exit 0 when no check
-# fails, 1 when one does, 2 on usage errors; -o json; stdin.
+# `krayctl nccl-check` through the binary: logs (--log, stdin) and a node
+# (--root, a fixture tree); exit 0 when no check fails, 1 when one does, 2
+# on usage errors; -o json.
 source "$(dirname "$0")/lib.sh"
 d=tests/data/nccl
 
@@ -29,8 +30,34 @@ expect_rc 1 "from stdin" bash -c "\"$KRAYCTL\" nccl-check --log - < $d/memlock.l
 expect_contains "$tmp/out" "nccl-check <stdin>" "stdin is named"
 expect_contains "$tmp/out" "FAIL  memlock" "memlock from stdin"
 
-expect_rc 2 "no --log" "$KRAYCTL" nccl-check
-expect_contains "$tmp/err" "give --log FILE" "says what to give"
+# The node: a fixture tree under --root (a healthy 2-GPU, 2-HCA pod), then
+# broken; the environment's NCCL_* settings are part of the check.
+node="$tmp/node"
+mk() { mkdir -p "$(dirname "$node/$1")"; printf '%s\n' "${2:-}" >"$node/$1"; }
+for i in 0 1; do
+  mk "dev/nvidia$i"
+  mk "proc/driver/nvidia/gpus/0000:1$i:00.0/information" "Model: NVIDIA H100 80GB HBM3"
+  mk "dev/infiniband/uverbs$i"
+  p="sys/class/infiniband/mlx5_$i/ports/1"
+  mk "$p/state" "4: ACTIVE"; mk "$p/phys_state" "5: LinkUp"
+  mk "$p/rate" "400 Gb/sec (4X NDR)"; mk "$p/link_layer" "InfiniBand"
+done
+mk sys/module/nvidia_peermem/version "550.90.07"
+mk proc/mounts "tmpfs /dev/shm tmpfs rw,size=8g 0 0"
+mk proc/self/limits "Max locked memory         unlimited            unlimited            bytes"
+mk proc/self/status "CapEff:	00000000a80465fb"
+mk sys/class/net/eth0/operstate up
+expect_rc 0 "a healthy node" env -u NCCL_IB_HCA "$KRAYCTL" nccl-check --root "$node" --gpus 2
+expect_contains "$tmp/out" "OK: 2 GPUs (NVIDIA H100 80GB HBM3), 2 ports ACTIVE, LinkUp, 400 Gb/sec (4X NDR)" "node OK line"
+expect_rc 1 "more GPUs requested than visible" "$KRAYCTL" nccl-check --root "$node" --gpus 4
+expect_contains "$tmp/out" "2 GPUs visible, 4 requested" "the GPU count"
+expect_rc 1 "NCCL_IB_HCA naming a missing device" env NCCL_IB_HCA=mlx5_7 "$KRAYCTL" nccl-check --root "$node"
+expect_contains "$tmp/out" "NCCL_IB_HCA names mlx5_7, which matches nothing here (mlx5_0..1)" "the HCA"
+mk proc/mounts "shm /dev/shm tmpfs rw,size=65536k 0 0"
+expect_rc 1 "a 64 MiB /dev/shm" "$KRAYCTL" nccl-check --root "$node" -o json
+expect_contains "$tmp/out" '"/dev/shm is 64 MiB' "shm in JSON"
+expect_rc 2 "a --root that is not there" "$KRAYCTL" nccl-check --root "$tmp/nope"
+expect_contains "$tmp/err" "not a directory" "says what is wrong"
 expect_rc 2 "a missing file" "$KRAYCTL" nccl-check --log "$tmp/nope.log"
 expect_contains "$tmp/err" "nope.log" "names the file"
 expect_rc 2 "a bad --min-busbw" "$KRAYCTL" nccl-check --log "$d/ib-gdr-healthy.log" --min-busbw -3

@@ -101,6 +101,24 @@ class FakeFileSystem final : public io::FileSystem {
     }
     return out;
   }
+
+  Result<std::vector<std::string>> list_dir(const std::string& dir) override {
+    if (!is_directory(dir)) {
+      return make_error(ErrorCode::io, "cannot list " + dir + ": No such file or directory");
+    }
+    std::vector<std::string> out;
+    const std::string prefix = dir + "/";
+    for (const auto& [p, text] : files) {
+      if (p.rfind(prefix, 0) == 0) {
+        std::string name = p.substr(prefix.size());
+        name = name.substr(0, name.find('/'));
+        if (out.empty() || out.back() != name) {
+          out.push_back(name);
+        }
+      }
+    }
+    return out;
+  }
 };
 
 // Variables in a map; nothing else is visible.

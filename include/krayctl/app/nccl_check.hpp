@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// `krayctl nccl-check --log FILE`: whether NCCL used RDMA (with GPUDirect)
-// or fell back to TCP, from an NCCL_DEBUG=INFO log, nccl-tests output, or
-// both interleaved (all_reduce_perf's stdout with NCCL_DEBUG=INFO). Later
-// parts add node facts (--root), --run, --spec and --cluster (issue 6).
+// `krayctl nccl-check`: whether NCCL can use, and did use, RDMA with
+// GPUDirect rather than a silent TCP fallback. Without --log: the node as
+// this pod sees it (GPUs, RDMA devices and ports, GPUDirect support,
+// /dev/shm, memlock, NCCL_* settings). With --log: an NCCL_DEBUG=INFO log,
+// nccl-tests output, or both interleaved (all_reduce_perf's stdout with
+// NCCL_DEBUG=INFO). Later parts add --run, --spec and --cluster (issue 6).
 #pragma once
 
 #include <krayctl/app/deps.hpp>
@@ -14,13 +16,15 @@
 namespace kray::app {
 
 struct NcclCheckOptions {
-  std::string log;                  // a file, or "-" for stdin
+  std::string log;                  // a file, or "-" for stdin; "": check the node
+  std::string root = "/";           // where the node's /dev, /sys and /proc are (tests: a copy)
+  std::optional<int> gpus;          // --gpus: the pod's nvidia.com/gpu request
   std::optional<double> min_busbw;  // GB/s
   std::string output = "text";      // text, json
 };
 
 // Prints the report on stdout. Fails with ErrorCode::check_failed (already
-// reported) when a check fails, ErrorCode::usage when nothing to check.
+// reported) when a check fails.
 [[nodiscard]] Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps);
 
 }  // namespace kray::app

@@ -41,6 +41,15 @@ struct NcclReport {
 
 NcclReport evaluate_nccl(const NcclCheckInput& input);
 
+// Sets `report.summary` from its checks (after checks were added).
+void summarize(NcclReport& report);
+
+// Shared with the node checks (nccl_node.cpp).
+// The fix for a pod without RDMA devices.
+const char* rdma_fix();
+// NCCL variables its docs call workarounds or debugging aids (§5).
+bool is_debug_variable(const std::string& name);
+
 // "mlx5_0..7" for consecutive names with one prefix, else "a,b,c".
 std::string name_range(const std::vector<std::string>& names);
 

@@ -32,6 +32,11 @@ class FileSystem {
   // `dir/sub/name`, sorted (byte order) so that output does not depend on
   // the directory's order. Hidden entries (".git") are skipped.
   [[nodiscard]] virtual Result<std::vector<std::string>> list_files(const std::string& dir) = 0;
+
+  // The names of the entries of directory `dir` (files, directories, links,
+  // devices), not recursive, sorted: for /sys and /dev, where recursion
+  // would follow links without end.
+  [[nodiscard]] virtual Result<std::vector<std::string>> list_dir(const std::string& dir) = 0;
 };
 
 class RealFileSystem final : public FileSystem {
@@ -41,6 +46,7 @@ class RealFileSystem final : public FileSystem {
   bool exists(const std::string& path) override;
   std::string absolute(const std::string& path) override;
   Result<std::vector<std::string>> list_files(const std::string& dir) override;
+  Result<std::vector<std::string>> list_dir(const std::string& dir) override;
 };
 
 // Returns `relative` resolved against the directory of `base_file`

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: Apache-2.0
+// Node checks from ../shared/reference/nccl.md §4 (sysfs values, GDR
+// paths, /dev/shm, memlock) and §5 (NCCL_IB_HCA and NCCL_SOCKET_IFNAME
+// syntax, src/misc/utils.cc matchIf: a prefix compare unless `=`).
+#include <krayctl/core/nccl_node.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace kray::core {
+
+namespace {
+
+std::string size_text(long long b) {
+  if (b >= (1LL << 30)) {
+    return fmt::format("{:.1f} GiB", static_cast<double>(b) / (1LL << 30));
+  }
+  return fmt::format("{} MiB", b / (1LL << 20));
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string out;
+  for (const auto& s : v) {
+    out += (out.empty() ? "" : sep) + s;
+  }
+  return out;
+}
+
+std::string env_of(const NodeFacts& f, const char* name) {
+  auto it = f.env.find(name);
+  return it == f.env.end() ? std::string() : it->second;
+}
+
+void gpu_check(const NodeFacts& f, const NodeExpectations& e, NcclReport& r) {
+  std::string models;
+  std::set<std::string> distinct(f.gpu_models.begin(), f.gpu_models.end());
+  if (!distinct.empty()) {
+    models = " (" + join({distinct.begin(), distinct.end()}) + ")";
+  }
+  if (f.gpu_devices == 0) {
+    r.checks.push_back({"gpus", CheckStatus::fail,
+                        "no GPU visible in the pod (no /dev/nvidia0, /dev/nvidia1, ...)",
+                        "request nvidia.com/gpu in the worker group's resources (limits), on a "
+                        "node with the NVIDIA device plugin",
+                        0});
+  } else if (e.gpus && f.gpu_devices < *e.gpus) {
+    r.checks.push_back({"gpus", CheckStatus::fail,
+                        std::to_string(f.gpu_devices) + " GPUs visible, " +
+                            std::to_string(*e.gpus) + " requested" + models,
+                        "a GPU the device plugin allocated is not mounted: check the NVIDIA "
+                        "container toolkit on the node",
+                        0});
+  } else {
+    r.checks.push_back(
+        {"gpus", CheckStatus::pass,
+         std::to_string(f.gpu_devices) + " GPU" + (f.gpu_devices > 1 ? "s" : "") + models, "", 0});
+  }
+}
+
+// The devices NCCL would use: NCCL_IB_HCA applied.
+std::vector<std::string> selected_devices(const NodeFacts& f) {
+  const std::string hca = env_of(f, "NCCL_IB_HCA");
+  return hca.empty() ? f.rdma_devices : filter_select(parse_device_filter(hca), f.rdma_devices);
+}
+
+void rdma_checks(const NodeFacts& f, NcclReport& r) {
+  if (f.rdma_devices.empty()) {
+    r.checks.push_back({"rdma-devices", CheckStatus::fail,
+                        "no RDMA device in the pod (/sys/class/infiniband is empty or absent)",
+                        rdma_fix(), 0});
+    return;
+  }
+  if (f.uverbs == 0) {
+    r.checks.push_back({"rdma-devices", CheckStatus::fail,
+                        "RDMA devices exist on the node (" + name_range(f.rdma_devices) +
+                            ") but none is mounted into the pod (no /dev/infiniband/uverbs*)",
+                        rdma_fix(), 0});
+  } else {
+    r.checks.push_back({"rdma-devices", CheckStatus::pass,
+                        std::to_string(f.rdma_devices.size()) + " RDMA device" +
+                            (f.rdma_devices.size() > 1 ? "s" : "") + " (" +
+                            name_range(f.rdma_devices) + "), " + std::to_string(f.uverbs) +
+                            " uverbs",
+                        "", 0});
+  }
+  const std::vector<std::string> used = selected_devices(f);
+  std::vector<std::string> bad;
+  std::map<std::string, std::vector<std::string>> by_rate;
+  std::set<std::string> layers;
+  int checked = 0;
+  for (const auto& p : f.ports) {
+    if (std::find(used.begin(), used.end(), p.device) == used.end()) {
+      continue;  // not one NCCL will use
+    }
+    ++checked;
+    const std::string where = p.device + " port " + std::to_string(p.port);
+    if (p.state != "4: ACTIVE") {
+      bad.push_back(where + " is " + (p.state.empty() ? "in no known state" : p.state) +
+                    (p.phys_state.empty() ? "" : " (" + p.phys_state + ")"));
+    } else if (!p.phys_state.empty() && p.phys_state != "5: LinkUp") {
+      bad.push_back(where + " link is " + p.phys_state);
+    } else {
+      by_rate[p.rate].push_back(p.device);
+      layers.insert(p.link_layer);
+    }
+  }
+  if (!bad.empty()) {
+    r.checks.push_back({"rdma-ports", CheckStatus::fail,
+                        join(bad, "; ") + " (healthy: 4: ACTIVE, 5: LinkUp)",
+                        "an IB port stays INIT until the subnet manager configures it; Polling "
+                        "means no cable or no peer: check the cable, the switch port and the "
+                        "subnet manager, or leave the device out with NCCL_IB_HCA",
+                        0});
+    return;
+  }
+  if (checked == 0) {
+    return;
+  }
+  std::string layer = layers.size() == 1 ? *layers.begin() : join({layers.begin(), layers.end()});
+  if (layer == "Ethernet") {
+    layer = "RoCE";
+  }
+  if (by_rate.size() > 1) {
+    std::string rates;
+    for (const auto& [rate, devices] : by_rate) {
+      rates += (rates.empty() ? "" : "; ") + name_range(devices) + " at " + rate;
+    }
+    r.checks.push_back(
+        {"rdma-ports", CheckStatus::warn,
+         "ports run at different rates: " + rates + " (NCCL's rings go at the slowest link)",
+         "a degraded link (fewer lanes, a lower speed) is a classic silent fault: "
+         "check the cable and the switch port of the slower ones",
+         0});
+    return;
+  }
+  r.checks.push_back({"rdma-ports", CheckStatus::pass,
+                      std::to_string(checked) + " port" + (checked > 1 ? "s" : "") +
+                          " ACTIVE, LinkUp, " + by_rate.begin()->first + ", " + layer,
+                      "", 0});
+}
+
+void gdr_check(const NodeFacts& f, NcclReport& r) {
+  if (f.rdma_devices.empty()) {
+    return;
+  }
+  if (!f.peermem.empty()) {
+    r.checks.push_back(
+        {"gdr-support", CheckStatus::pass, "GPUDirect RDMA via " + f.peermem, "", 0});
+  } else if (f.open_kernel_module) {
+    r.checks.push_back({"gdr-support", CheckStatus::pass,
+                        "GPUDirect RDMA via DMA-BUF (the open GPU kernel module; no peermem "
+                        "module needed)",
+                        "", 0});
+  } else {
+    r.checks.push_back(
+        {"gdr-support", CheckStatus::fail,
+         "no GPUDirect RDMA: neither nvidia_peermem (or nv_peer_mem) is loaded nor the open GPU "
+         "kernel module that DMA-BUF needs; NCCL will stage data through host memory",
+         "load nvidia-peermem on the node (GPU Operator: driver.rdma.enabled=true), or use the "
+         "open kernel module with CUDA >= 11.7 for DMA-BUF",
+         0});
+  }
+}
+
+void shm_check(const NodeFacts& f, NcclReport& r) {
+  if (!f.shm_mounted) {
+    r.checks.push_back({"shm", CheckStatus::warn,
+                        "/dev/shm is not a mount of its own: NCCL's shared-memory segments go to "
+                        "the container's file system",
+                        "mount an emptyDir {medium: Memory, sizeLimit: 16Gi} at /dev/shm", 0});
+    return;
+  }
+  if (!f.shm_bytes) {
+    r.checks.push_back({"shm", CheckStatus::pass,
+                        "/dev/shm: tmpfs without a size limit (up to half the node's memory)", "",
+                        0});
+    return;
+  }
+  const long long b = *f.shm_bytes;
+  const std::string fix =
+      "mount an emptyDir {medium: Memory, sizeLimit: 16Gi} at /dev/shm in the worker template "
+      "(Kubernetes gives a pod 64 MiB); it counts against the pod's memory";
+  if (b < 256LL << 20) {
+    r.checks.push_back({"shm", CheckStatus::fail,
+                        "/dev/shm is " + size_text(b) +
+                            ": NCCL's segments (6-10 MiB each, many per GPU) will not fit",
+                        fix, 0});
+  } else if (b < 1LL << 30) {
+    r.checks.push_back({"shm", CheckStatus::warn,
+                        "/dev/shm is " + size_text(b) + " (1 GiB or more is usual for NCCL)", fix,
+                        0});
+  } else {
+    r.checks.push_back({"shm", CheckStatus::pass, "/dev/shm is " + size_text(b), "", 0});
+  }
+}
+
+void memlock_check(const NodeFacts& f, NcclReport& r) {
+  if (!f.memlock_known || f.rdma_devices.empty()) {
+    return;
+  }
+  const std::string cap =
+      f.ipc_lock ? (*f.ipc_lock ? ", with IPC_LOCK" : ", and the container lacks IPC_LOCK") : "";
+  if (!f.memlock_bytes) {
+    r.checks.push_back({"memlock", CheckStatus::pass, "locked memory: unlimited" + cap, "", 0});
+    return;
+  }
+  const std::string fix =
+      "add the IPC_LOCK capability to the container and raise the runtime's memlock ulimit "
+      "(unlimited)";
+  const long long b = *f.memlock_bytes;
+  if (b < 1LL << 30) {
+    r.checks.push_back({"memlock", CheckStatus::fail,
+                        "locked memory is limited to " +
+                            (b < (1LL << 20) ? std::to_string(b / 1024) + " KiB" : size_text(b)) +
+                            cap +
+                            ": RDMA registration of NCCL's buffers will fail (\"Cannot "
+                            "allocate memory\")",
+                        fix, 0});
+  } else {
+    r.checks.push_back({"memlock", CheckStatus::warn,
+                        "locked memory is limited to " + size_text(b) + cap, fix, 0});
+  }
+}
+
+// One NCCL_IB_HCA or NCCL_SOCKET_IFNAME value against what is present.
+void filter_check(const std::string& var,
+                  const std::string& value,
+                  const std::vector<std::string>& present,
+                  const std::map<std::string, std::set<int>>& ports,
+                  std::vector<std::string>& fails,
+                  std::vector<std::string>& warns) {
+  const DeviceFilter filter = parse_device_filter(value);
+  const std::string have = present.empty() ? "none" : name_range(present);
+  for (const auto& e : filter.entries) {
+    std::vector<std::string> hits;
+    for (const auto& n : present) {
+      if (filter_matches(filter, e, n)) {
+        hits.push_back(n);
+      }
+    }
+    if (hits.empty()) {
+      fails.push_back(var + " names " + e.name + ", which matches nothing here (" + have + ")");
+      continue;
+    }
+    if (e.port >= 0) {
+      for (const auto& h : hits) {
+        auto it = ports.find(h);
+        if (it != ports.end() && it->second.count(e.port) == 0) {
+          fails.push_back(var + " asks for " + h + " port " + std::to_string(e.port) +
+                          ", which it does not have");
+        }
+      }
+    }
+    if (!filter.exact) {
+      std::vector<std::string> extra;
+      for (const auto& h : hits) {
+        if (h != e.name) {
+          extra.push_back(h);
+        }
+      }
+      if (!extra.empty() && std::find(hits.begin(), hits.end(), e.name) != hits.end()) {
+        warns.push_back(var + "=" + value + ": " + e.name + " also selects " + join(extra) +
+                        " (NCCL compares prefixes): write =" + e.name + " for that one only");
+      }
+    }
+  }
+  if (!present.empty() && filter_select(filter, present).empty()) {
+    fails.push_back(var + "=" + value + " leaves no device to use (" + have + ")");
+  }
+}
+
+void env_check(const NodeFacts& f, NcclReport& r) {
+  std::vector<std::string> fails;
+  std::vector<std::string> warns;
+  if (env_of(f, "NCCL_IB_DISABLE") == "1") {
+    fails.push_back("NCCL_IB_DISABLE=1 forces TCP sockets");
+  }
+  if (env_of(f, "NCCL_NET") == "Socket") {
+    fails.push_back("NCCL_NET=Socket forces TCP sockets");
+  }
+  const std::string gdr_level = env_of(f, "NCCL_NET_GDR_LEVEL");
+  if (gdr_level == "LOC" || gdr_level == "0") {
+    fails.push_back("NCCL_NET_GDR_LEVEL=" + gdr_level + " turns GPUDirect RDMA off");
+  }
+  std::map<std::string, std::set<int>> ports;
+  for (const auto& p : f.ports) {
+    ports[p.device].insert(p.port);
+  }
+  if (const std::string hca = env_of(f, "NCCL_IB_HCA"); !hca.empty()) {
+    filter_check("NCCL_IB_HCA", hca, f.rdma_devices, ports, fails, warns);
+  }
+  if (const std::string ifname = env_of(f, "NCCL_SOCKET_IFNAME"); !ifname.empty()) {
+    filter_check("NCCL_SOCKET_IFNAME", ifname, f.interfaces, {}, fails, warns);
+  }
+  std::vector<std::string> debug;
+  for (const auto& [k, v] : f.env) {
+    if (is_debug_variable(k) && k != "NCCL_IB_DISABLE" && k != "NCCL_NET") {
+      debug.push_back(k + "=" + v);
+    }
+  }
+  if (!debug.empty()) {
+    warns.push_back("set: " + join(debug) +
+                    " (workarounds by NCCL's docs: remove once the cause is fixed)");
+  }
+  if (!fails.empty()) {
+    r.checks.push_back({"nccl-env", CheckStatus::fail, join(fails, "; "),
+                        "fix or unset these variables in the worker group's env", 0});
+  }
+  if (!warns.empty()) {
+    r.checks.push_back({"nccl-env", CheckStatus::warn, join(warns, "; "), "", 0});
+  }
+  if (fails.empty() && warns.empty()) {
+    std::vector<std::string> set;
+    for (const auto& [k, v] : f.env) {
+      if (k.rfind("NCCL_", 0) == 0) {
+        set.push_back(k + "=" + v);
+      }
+    }
+    r.checks.push_back({"nccl-env", CheckStatus::pass,
+                        set.empty() ? "no NCCL_* overrides" : "NCCL settings: " + join(set), "",
+                        0});
+  }
+}
+
+}  // namespace
+
+DeviceFilter parse_device_filter(const std::string& value) {
+  DeviceFilter f;
+  std::string v = value;
+  if (!v.empty() && v[0] == '^') {
+    f.exclude = true;
+    v.erase(0, 1);
+  }
+  if (!v.empty() && v[0] == '=') {
+    f.exact = true;
+    v.erase(0, 1);
+  }
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    const auto comma = v.find(',', start);
+    std::string item =
+        v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? v.size() + 1 : comma + 1;
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (item.empty()) {
+      continue;
+    }
+    DeviceFilter::Entry e;
+    const auto colon = item.find(':');
+    e.name = item.substr(0, colon);
+    if (colon != std::string::npos) {
+      const std::string port = item.substr(colon + 1);
+      if (!port.empty() && std::all_of(port.begin(), port.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c)) != 0;
+          })) {
+        e.port = std::stoi(port);
+      }
+    }
+    f.entries.push_back(e);
+  }
+  return f;
+}
+
+bool filter_matches(const DeviceFilter& filter,
+                    const DeviceFilter::Entry& entry,
+                    const std::string& name) {
+  return filter.exact ? name == entry.name : name.rfind(entry.name, 0) == 0;
+}
+
+std::vector<std::string> filter_select(const DeviceFilter& filter,
+                                       const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& n : names) {
+    bool hit = false;
+    for (const auto& e : filter.entries) {
+      hit = hit || filter_matches(filter, e, n);
+    }
+    if (hit != filter.exclude) {
+      out.push_back(n);
+    }
+  }
+  return out;
+}
+
+void evaluate_node(const NodeFacts& facts, const NodeExpectations& expect, NcclReport& report) {
+  gpu_check(facts, expect, report);
+  rdma_checks(facts, report);
+  gdr_check(facts, report);
+  shm_check(facts, report);
+  memlock_check(facts, report);
+  env_check(facts, report);
+}
+
+}  // namespace kray::core

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: Apache-2.0
+// `nccl-check` on a node: fixture trees in memory (a healthy 8-GPU,
+// 8 x NDR node, then one thing broken at a time) read through the same
+// FileSystem seam as the real /dev, /sys and /proc.
+#include <krayctl/app/nccl_check.hpp>
+#include <krayctl/core/nccl_node.hpp>
+
+#include "../../support/catch.hpp"
+#include "../../support/fakes.hpp"
+
+using kray::ErrorCode;
+using kray::core::Json;
+
+namespace {
+
+struct Node {
+  kray::test::FakeDeps d;
+  const std::string root = "/node";
+
+  void file(const std::string& path, const std::string& text = "") {
+    d.fs.with_file(root + path, text);
+  }
+  void remove_under(const std::string& prefix) {
+    for (auto it = d.fs.files.begin(); it != d.fs.files.end();) {
+      it = it->first.rfind(root + prefix, 0) == 0 ? d.fs.files.erase(it) : std::next(it);
+    }
+  }
+  void port(const std::string& dev,
+            const std::string& state,
+            const std::string& phys,
+            const std::string& rate = "400 Gb/sec (4X NDR)",
+            const std::string& layer = "InfiniBand") {
+    const std::string p = "/sys/class/infiniband/" + dev + "/ports/1/";
+    file(p + "state", state + "\n");
+    file(p + "phys_state", phys + "\n");
+    file(p + "rate", rate + "\n");
+    file(p + "link_layer", layer + "\n");
+  }
+
+  // 8 H100s, `hcas` NDR HCAs with their uverbs, nvidia_peermem, a 16 GiB
+  // /dev/shm, unlimited memlock with IPC_LOCK, eth0 and lo.
+  explicit Node(int hcas = 8) {
+    for (int i = 0; i < 8; ++i) {
+      file("/dev/nvidia" + std::to_string(i));
+      file("/proc/driver/nvidia/gpus/0000:" + std::to_string(18 + i) + ":00.0/information",
+           "Model: \t\t NVIDIA H100 80GB HBM3\nIRQ:   \t\t 17\n");
+    }
+    file("/dev/nvidiactl");
+    file("/proc/driver/nvidia/version",
+         "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.90.07  Fri May 31 09:35:42 UTC "
+         "2024\n");
+    for (int i = 0; i < hcas; ++i) {
+      port("mlx5_" + std::to_string(i), "4: ACTIVE", "5: LinkUp");
+      file("/dev/infiniband/uverbs" + std::to_string(i));
+    }
+    file("/dev/infiniband/rdma_cm");
+    file("/sys/module/nvidia_peermem/version", "550.90.07\n");
+    file("/proc/mounts",
+         "overlay / overlay rw,relatime 0 0\n"
+         "tmpfs /dev/shm tmpfs rw,nosuid,nodev,size=16777216k,inode64 0 0\n");
+    file("/proc/meminfo", "MemTotal:       2113336780 kB\n");
+    file("/proc/self/limits",
+         "Limit                     Soft Limit           Hard Limit           Units     \n"
+         "Max locked memory         unlimited            unlimited            bytes     \n");
+    file("/proc/self/status", "Name:\tkrayctl\nCapEff:\t00000000a80465fb\n");  // bit 14 set
+    file("/sys/class/net/eth0/operstate", "up\n");
+    file("/sys/class/net/lo/operstate", "unknown\n");
+  }
+
+  kray::core::NcclReport run(std::optional<int> gpus = std::nullopt) {
+    d.console.out_text.clear();
+    kray::app::NcclCheckOptions o;
+    o.root = root;
+    o.gpus = gpus;
+    o.output = "json";
+    auto r = kray::app::run_nccl_check(o, d.deps);
+    const Json j = Json::parse(d.console.out_text);
+    kray::core::NcclReport report;
+    report.summary = j["summary"];
+    for (const auto& c : j["checks"]) {
+      const std::string s = c["status"];
+      report.checks.push_back({c["id"],
+                               s == "pass"   ? kray::core::CheckStatus::pass
+                               : s == "info" ? kray::core::CheckStatus::info
+                               : s == "warn" ? kray::core::CheckStatus::warn
+                                             : kray::core::CheckStatus::fail,
+                               c["message"], c.value("fix", ""), 0});
+    }
+    CHECK(static_cast<bool>(r) == !report.failed());
+    if (!r) {
+      CHECK(r.error().code == ErrorCode::check_failed);
+    }
+    return report;
+  }
+};
+
+const kray::core::CheckResult& get(const kray::core::NcclReport& r, const std::string& id) {
+  for (const auto& c : r.checks) {
+    if (c.id == id) {
+      return c;
+    }
+  }
+  FAIL("no check " << id);
+  throw std::logic_error("unreachable");
+}
+
+bool has(const kray::core::NcclReport& r, const std::string& id) {
+  for (const auto& c : r.checks) {
+    if (c.id == id) {
+      return true;
+    }
+  }
+  return false;
+}
+
+using kray::core::CheckStatus;
+
+}  // namespace
+
+TEST_CASE("nccl-check node: a healthy 8 x NDR node passes every check", "[nccl][node]") {
+  Node n;
+  const auto r = n.run(8);
+  for (const auto& c : r.checks) {
+    INFO(c.id << ": " << c.message);
+    CHECK(c.status == CheckStatus::pass);
+  }
+  CHECK(r.summary ==
+        "OK: 8 GPUs (NVIDIA H100 80GB HBM3), 8 ports ACTIVE, LinkUp, 400 Gb/sec (4X NDR), "
+        "InfiniBand, GPUDirect RDMA via nvidia_peermem (/sys/module/nvidia_peermem/version)");
+  CHECK(get(r, "rdma-devices").message == "8 RDMA devices (mlx5_0..7), 8 uverbs");
+  CHECK(get(r, "shm").message == "/dev/shm is 16.0 GiB");
+  CHECK(get(r, "memlock").message == "locked memory: unlimited, with IPC_LOCK");
+}
+
+TEST_CASE("nccl-check node: one fault at a time", "[nccl][node]") {
+  SECTION("RoCE") {
+    Node n(2);
+    n.port("mlx5_0", "4: ACTIVE", "5: LinkUp", "200 Gb/sec (4X HDR)", "Ethernet");
+    n.port("mlx5_1", "4: ACTIVE", "5: LinkUp", "200 Gb/sec (4X HDR)", "Ethernet");
+    const auto r = n.run();
+    CHECK(get(r, "rdma-ports").message == "2 ports ACTIVE, LinkUp, 200 Gb/sec (4X HDR), RoCE");
+    CHECK_FALSE(r.failed());
+  }
+  SECTION("no RDMA device in the pod") {
+    Node n;
+    n.remove_under("/sys/class/infiniband");
+    n.remove_under("/dev/infiniband");
+    const auto r = n.run();
+    CHECK(get(r, "rdma-devices").status == CheckStatus::fail);
+    CHECK_THAT(get(r, "rdma-devices").fix, Catch::Contains("IPC_LOCK"));
+    CHECK_FALSE(has(r, "gdr-support"));  // nothing to say without a device
+    CHECK_FALSE(has(r, "memlock"));
+  }
+  SECTION("devices on the node, none mounted") {
+    Node n;
+    n.remove_under("/dev/infiniband");
+    const auto r = n.run();
+    CHECK_THAT(get(r, "rdma-devices").message,
+               Catch::Contains("none is mounted into the pod (no /dev/infiniband/uverbs*)"));
+  }
+  SECTION("a port down, unless NCCL_IB_HCA leaves it out") {
+    Node n;
+    n.port("mlx5_3", "1: DOWN", "3: Disabled");
+    auto r = n.run();
+    CHECK(get(r, "rdma-ports").status == CheckStatus::fail);
+    CHECK_THAT(get(r, "rdma-ports").message,
+               Catch::Contains("mlx5_3 port 1 is 1: DOWN (3: Disabled)"));
+    n.d.env.vars["NCCL_IB_HCA"] = "^=mlx5_3";
+    r = n.run();
+    CHECK(get(r, "rdma-ports").status == CheckStatus::pass);
+    CHECK_THAT(get(r, "rdma-ports").message, Catch::StartsWith("7 ports ACTIVE"));
+  }
+  SECTION("a port still polling, one at a lower rate") {
+    Node n(2);
+    n.port("mlx5_1", "2: INIT", "2: Polling");
+    CHECK_THAT(get(n.run(), "rdma-ports").message,
+               Catch::Contains("mlx5_1 port 1 is 2: INIT (2: Polling)"));
+    n.port("mlx5_1", "4: ACTIVE", "5: LinkUp", "200 Gb/sec (4X HDR)");
+    const auto r = n.run();
+    CHECK(get(r, "rdma-ports").status == CheckStatus::warn);
+    CHECK_THAT(get(r, "rdma-ports").message, Catch::Contains("mlx5_1 at 200 Gb/sec (4X HDR)"));
+  }
+  SECTION("no peermem: a failure, unless the open kernel module allows DMA-BUF") {
+    Node n;
+    n.remove_under("/sys/module/nvidia_peermem");
+    auto r = n.run();
+    CHECK(get(r, "gdr-support").status == CheckStatus::fail);
+    n.file("/proc/modules", "nvidia_peermem 16384 0 - Live 0x0000000000000000\nnvidia 1 2\n");
+    CHECK(get(n.run(), "gdr-support").message ==
+          "GPUDirect RDMA via nvidia_peermem (/proc/modules)");
+    n.file("/proc/modules", "nvidia 1 2\n");
+    n.file("/proc/driver/nvidia/version",
+           "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  550.90.07  Release Build\n");
+    r = n.run();
+    CHECK(get(r, "gdr-support").status == CheckStatus::pass);
+    CHECK_THAT(get(r, "gdr-support").message, Catch::Contains("DMA-BUF"));
+  }
+  SECTION("a 64 MiB /dev/shm") {
+    Node n;
+    n.file("/proc/mounts", "shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k 0 0\n");
+    const auto r = n.run();
+    CHECK(get(r, "shm").status == CheckStatus::fail);
+    CHECK_THAT(get(r, "shm").message, Catch::StartsWith("/dev/shm is 64 MiB"));
+    CHECK_THAT(get(r, "shm").fix, Catch::Contains("emptyDir {medium: Memory"));
+  }
+  SECTION("memlock limited, without IPC_LOCK") {
+    Node n;
+    n.file("/proc/self/limits",
+           "Max locked memory         8388608              8388608              bytes\n");
+    n.file("/proc/self/status", "CapEff:\t00000000a80425fb\n");  // bit 14 clear
+    const auto r = n.run();
+    CHECK(get(r, "memlock").status == CheckStatus::fail);
+    CHECK_THAT(
+        get(r, "memlock").message,
+        Catch::StartsWith("locked memory is limited to 8 MiB, and the container lacks IPC_LOCK"));
+  }
+  SECTION("fewer GPUs than requested") {
+    Node n;
+    n.remove_under("/dev/nvidia7");
+    const auto r = n.run(8);
+    CHECK(get(r, "gpus").status == CheckStatus::fail);
+    CHECK_THAT(get(r, "gpus").message, Catch::StartsWith("7 GPUs visible, 8 requested"));
+    CHECK(get(n.run(), "gpus").status == CheckStatus::pass);  // nothing requested: 7 is fine
+  }
+  SECTION("NCCL_IB_HCA naming a device or port that is not there") {
+    Node n;
+    n.d.env.vars["NCCL_IB_HCA"] = "mlx5_9";
+    auto r = n.run();
+    CHECK(get(r, "nccl-env").status == CheckStatus::fail);
+    CHECK_THAT(get(r, "nccl-env").message,
+               Catch::Contains("NCCL_IB_HCA names mlx5_9, which matches nothing here (mlx5_0..7)"));
+    n.d.env.vars["NCCL_IB_HCA"] = "=mlx5_0:2";
+    CHECK_THAT(get(n.run(), "nccl-env").message,
+               Catch::Contains("asks for mlx5_0 port 2, which it does not have"));
+    n.d.env.vars["NCCL_IB_HCA"] = "^mlx5";
+    CHECK_THAT(get(n.run(), "nccl-env").message, Catch::Contains("leaves no device to use"));
+  }
+  SECTION("the prefix pitfall: mlx5_1 also selects mlx5_10 and mlx5_11") {
+    Node n(12);
+    n.d.env.vars["NCCL_IB_HCA"] = "mlx5_1";
+    auto r = n.run();
+    CHECK(get(r, "nccl-env").status == CheckStatus::warn);
+    CHECK_THAT(get(r, "nccl-env").message,
+               Catch::Contains("mlx5_1 also selects mlx5_10, mlx5_11 (NCCL compares prefixes)"));
+    CHECK_THAT(get(r, "rdma-ports").message, Catch::StartsWith("3 ports ACTIVE"));
+    n.d.env.vars["NCCL_IB_HCA"] = "=mlx5_1";
+    r = n.run();
+    CHECK(get(r, "nccl-env").status == CheckStatus::pass);
+    CHECK_THAT(get(r, "rdma-ports").message, Catch::StartsWith("1 port ACTIVE"));
+  }
+  SECTION("sockets forced, GDR turned off, an interface that is not there") {
+    Node n;
+    n.d.env.vars["NCCL_IB_DISABLE"] = "1";
+    n.d.env.vars["NCCL_NET_GDR_LEVEL"] = "LOC";
+    n.d.env.vars["NCCL_SOCKET_IFNAME"] = "=eth1";
+    const auto r = n.run();
+    const auto& env = get(r, "nccl-env");
+    CHECK(env.status == CheckStatus::fail);
+    CHECK_THAT(env.message, Catch::Contains("NCCL_IB_DISABLE=1 forces TCP sockets"));
+    CHECK_THAT(env.message, Catch::Contains("NCCL_NET_GDR_LEVEL=LOC turns GPUDirect RDMA off"));
+    CHECK_THAT(
+        env.message,
+        Catch::Contains("NCCL_SOCKET_IFNAME names eth1, which matches nothing here (eth0,lo)"));
+  }
+  SECTION("no GPU at all") {
+    Node n;
+    n.remove_under("/dev/nvidia");
+    CHECK(get(n.run(), "gpus").status == CheckStatus::fail);
+  }
+}
+
+TEST_CASE("NCCL_IB_HCA syntax: ^, =, :port, prefixes", "[nccl][node]") {
+  using kray::core::filter_select;
+  using kray::core::parse_device_filter;
+  const std::vector<std::string> hcas = {"mlx5_0", "mlx5_1", "mlx5_10", "mlx5_2"};
+  auto f = parse_device_filter("^=mlx5_1,mlx5_2");
+  CHECK(f.exclude);
+  CHECK(f.exact);
+  REQUIRE(f.entries.size() == 2);
+  CHECK(filter_select(f, hcas) == std::vector<std::string>{"mlx5_0", "mlx5_10"});
+  f = parse_device_filter("mlx5_1:1, mlx5_2:1");
+  CHECK_FALSE(f.exclude);
+  CHECK(f.entries[0].port == 1);
+  CHECK(filter_select(f, hcas) == std::vector<std::string>{"mlx5_1", "mlx5_10", "mlx5_2"});
+  CHECK(filter_select(parse_device_filter("^mlx5_1"), hcas) ==
+        std::vector<std::string>{"mlx5_0", "mlx5_2"});
+  CHECK(filter_select(parse_device_filter("mlx5"), hcas) == hcas);
+}
