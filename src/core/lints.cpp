@@ -165,7 +165,7 @@ std::vector<std::string> extended_resources(const Json* container) {
   return names;
 }
 
-double gpu_limit(const Json* container) {
+double gpus_of(const Json* container) {
   double total = 0;
   for (const auto& name : extended_resources(container)) {
     if (is_gpu_resource(name)) {
@@ -179,9 +179,14 @@ double gpu_limit(const Json* container) {
   return total;
 }
 
-bool requests_rdma(const Json* container) {
-  const auto names = extended_resources(container);
-  return std::any_of(names.begin(), names.end(), [](const auto& n) { return is_rdma_resource(n); });
+std::vector<std::string> rdma_resources_of(const Json* container) {
+  std::vector<std::string> out;
+  for (const auto& n : extended_resources(container)) {
+    if (is_rdma_resource(n)) {
+      out.push_back(n);
+    }
+  }
+  return out;
 }
 
 std::string format_amount(double v) {
@@ -347,9 +352,9 @@ void lint_autoscaler(Checker& c, const ClusterSpec& cs, const std::vector<PodTem
 }
 
 // A volume mounted at /dev/shm that is an emptyDir in memory.
-bool has_memory_shm(const PodTemplate& p) {
-  const Json* volumes = child(p.pod_spec(), "volumes");
-  const Json* mounts = child(p.container(), "volumeMounts");
+const Json* shm_volume_of(const Json* pod_spec, const Json* container) {
+  const Json* volumes = child(pod_spec, "volumes");
+  const Json* mounts = child(container, "volumeMounts");
   for (std::size_t i = 0; i < array_size(mounts); ++i) {
     const Json* m = child(mounts, i);
     if (string_of(child(m, "mountPath")) != "/dev/shm") {
@@ -360,11 +365,15 @@ bool has_memory_shm(const PodTemplate& p) {
       const Json* v = child(volumes, j);
       if (string_of(child(v, "name")) == name &&
           string_of(child(child(v, "emptyDir"), "medium")) == "Memory") {
-        return true;
+        return v;
       }
     }
   }
-  return false;
+  return nullptr;
+}
+
+bool has_memory_shm(const PodTemplate& p) {
+  return shm_volume_of(p.pod_spec(), p.container()) != nullptr;
 }
 
 void lint_resources(Checker& c, const std::vector<PodTemplate>& pods) {
@@ -390,7 +399,7 @@ void lint_resources(Checker& c, const std::vector<PodTemplate>& pods) {
       }
     }
     const Json* container = p.container();
-    const double gpus = gpu_limit(container);
+    const double gpus = gpus_of(container);
     const Json* params = child(p.group, "rayStartParams");
     if (const Json* num_gpus = child(params, "num-gpus"); num_gpus != nullptr) {
       const auto declared = parse_quantity_value(*num_gpus);
@@ -426,11 +435,11 @@ bool sets_nccl_ib(const Json* container) {
   return false;
 }
 
-bool sets_nccl_rdma_env(const Json* container) {
+bool sets_rdma_env(const Json* container) {
   return sets_nccl_ib(container) || env_entry(container, "NCCL_NET_GDR_LEVEL") != nullptr;
 }
 
-bool has_ipc_lock(const Json* container) {
+bool ipc_lock_of(const Json* container) {
   const Json* security = child(container, "securityContext");
   if (is_true(child(security, "privileged"))) {
     return true;
@@ -451,14 +460,14 @@ void lint_rdma(Checker& c, const std::vector<PodTemplate>& pods) {
     if (container == nullptr) {
       continue;
     }
-    const bool rdma = requests_rdma(container);
-    if (rdma && !sets_nccl_rdma_env(container)) {
+    const bool rdma = !rdma_resources_of(container).empty();
+    if (rdma && !sets_rdma_env(container)) {
       c.lint("rdma-without-nccl-env", p.container_ptr(),
              p.what +
                  " requests an RDMA device but sets no NCCL_IB_HCA / NCCL_IB_* or "
                  "NCCL_NET_GDR_LEVEL: NCCL may pick the wrong device or fall back to TCP");
     }
-    if (rdma && !has_ipc_lock(container)) {
+    if (rdma && !ipc_lock_of(container)) {
       c.lint("rdma-without-ipc-lock", p.container_ptr(),
              p.what +
                  " requests an RDMA device without the IPC_LOCK capability: registering "
@@ -606,6 +615,30 @@ void lint_job_spec(Checker& c, const Json* spec, const std::string& base) {
 }
 
 }  // namespace
+
+double gpu_limit(const Json* container) {
+  return gpus_of(container);
+}
+
+std::vector<std::string> rdma_resources(const Json* container) {
+  return rdma_resources_of(container);
+}
+
+bool requests_rdma(const Json* container) {
+  return !rdma_resources_of(container).empty();
+}
+
+bool has_ipc_lock(const Json* container) {
+  return ipc_lock_of(container);
+}
+
+const Json* memory_shm_volume(const Json* pod_spec, const Json* container) {
+  return shm_volume_of(pod_spec, container);
+}
+
+bool sets_nccl_rdma_env(const Json* container) {
+  return sets_rdma_env(container);
+}
 
 void run_lints(Checker& c) {
   for (const auto& cs : c.cluster_specs()) {

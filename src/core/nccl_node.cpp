@@ -272,31 +272,37 @@ void filter_check(const std::string& var,
   }
 }
 
-void env_check(const NodeFacts& f, NcclReport& r) {
+}  // namespace
+
+void nccl_env_checks(const std::map<std::string, std::string>& env,
+                     const PresentDevices* present,
+                     NcclReport& r) {
+  auto get = [&env](const char* k) {
+    auto it = env.find(k);
+    return it == env.end() ? std::string() : it->second;
+  };
   std::vector<std::string> fails;
   std::vector<std::string> warns;
-  if (env_of(f, "NCCL_IB_DISABLE") == "1") {
+  if (get("NCCL_IB_DISABLE") == "1") {
     fails.push_back("NCCL_IB_DISABLE=1 forces TCP sockets");
   }
-  if (env_of(f, "NCCL_NET") == "Socket") {
+  if (get("NCCL_NET") == "Socket") {
     fails.push_back("NCCL_NET=Socket forces TCP sockets");
   }
-  const std::string gdr_level = env_of(f, "NCCL_NET_GDR_LEVEL");
+  const std::string gdr_level = get("NCCL_NET_GDR_LEVEL");
   if (gdr_level == "LOC" || gdr_level == "0") {
     fails.push_back("NCCL_NET_GDR_LEVEL=" + gdr_level + " turns GPUDirect RDMA off");
   }
-  std::map<std::string, std::set<int>> ports;
-  for (const auto& p : f.ports) {
-    ports[p.device].insert(p.port);
-  }
-  if (const std::string hca = env_of(f, "NCCL_IB_HCA"); !hca.empty()) {
-    filter_check("NCCL_IB_HCA", hca, f.rdma_devices, ports, fails, warns);
-  }
-  if (const std::string ifname = env_of(f, "NCCL_SOCKET_IFNAME"); !ifname.empty()) {
-    filter_check("NCCL_SOCKET_IFNAME", ifname, f.interfaces, {}, fails, warns);
+  if (present != nullptr) {
+    if (const std::string hca = get("NCCL_IB_HCA"); !hca.empty()) {
+      filter_check("NCCL_IB_HCA", hca, present->rdma, present->ports, fails, warns);
+    }
+    if (const std::string ifname = get("NCCL_SOCKET_IFNAME"); !ifname.empty()) {
+      filter_check("NCCL_SOCKET_IFNAME", ifname, present->interfaces, {}, fails, warns);
+    }
   }
   std::vector<std::string> debug;
-  for (const auto& [k, v] : f.env) {
+  for (const auto& [k, v] : env) {
     if (is_debug_variable(k) && k != "NCCL_IB_DISABLE" && k != "NCCL_NET") {
       debug.push_back(k + "=" + v);
     }
@@ -314,7 +320,7 @@ void env_check(const NodeFacts& f, NcclReport& r) {
   }
   if (fails.empty() && warns.empty()) {
     std::vector<std::string> set;
-    for (const auto& [k, v] : f.env) {
+    for (const auto& [k, v] : env) {
       if (k.rfind("NCCL_", 0) == 0) {
         set.push_back(k + "=" + v);
       }
@@ -324,8 +330,6 @@ void env_check(const NodeFacts& f, NcclReport& r) {
                         0});
   }
 }
-
-}  // namespace
 
 DeviceFilter parse_device_filter(const std::string& value) {
   DeviceFilter f;
@@ -392,7 +396,13 @@ void evaluate_node(const NodeFacts& facts, const NodeExpectations& expect, NcclR
   gdr_check(facts, report);
   shm_check(facts, report);
   memlock_check(facts, report);
-  env_check(facts, report);
+  PresentDevices present;
+  present.rdma = facts.rdma_devices;
+  for (const auto& p : facts.ports) {
+    present.ports[p.device].insert(p.port);
+  }
+  present.interfaces = facts.interfaces;
+  nccl_env_checks(facts.env, &present, report);
 }
 
 }  // namespace kray::core

@@ -111,4 +111,18 @@ void check_operator_rules(Checker& c);
 // The lints of lint_catalog().
 void run_lints(Checker& c);
 
+// Pod rules shared by the lints (lints.cpp) and `nccl-check --spec`
+// (nccl_spec.cpp), so that both say the same about one Pod template.
+// GPUs the container asks for (limits, else requests), any GPU resource.
+double gpu_limit(const Json* container);
+// RDMA resources the container asks for (rdma/..., nvidia.com/sriov_rdma ...).
+std::vector<std::string> rdma_resources(const Json* container);
+bool requests_rdma(const Json* container);
+// The IPC_LOCK capability (or privileged, or ALL).
+bool has_ipc_lock(const Json* container);
+// The memory-backed emptyDir volume the container mounts at /dev/shm, or null.
+const Json* memory_shm_volume(const Json* pod_spec, const Json* container);
+// NCCL_IB_* (other than NCCL_IB_DISABLE) or NCCL_NET_GDR_LEVEL set.
+bool sets_nccl_rdma_env(const Json* container);
+
 }  // namespace kray::core::detail

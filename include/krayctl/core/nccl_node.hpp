@@ -11,6 +11,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,21 @@ struct NodeExpectations {
 // Adds the node's checks to `report` (gpus, rdma-devices, rdma-ports, gdr,
 // shm, memlock, nccl-env).
 void evaluate_node(const NodeFacts& facts, const NodeExpectations& expect, NcclReport& report);
+
+// What a node has, for matching NCCL_IB_HCA and NCCL_SOCKET_IFNAME.
+struct PresentDevices {
+  std::vector<std::string> rdma;
+  std::map<std::string, std::set<int>> ports;  // device -> port numbers
+  std::vector<std::string> interfaces;
+};
+
+// The NCCL_* settings: what forces TCP or turns GPUDirect RDMA off fails,
+// NCCL_IB_HCA and NCCL_SOCKET_IFNAME are matched against `present` (when
+// given: a node; not for a manifest), debugging variables warn. Adds the
+// "nccl-env" checks.
+void nccl_env_checks(const std::map<std::string, std::string>& env,
+                     const PresentDevices* present,
+                     NcclReport& report);
 
 // NCCL_IB_HCA / NCCL_SOCKET_IFNAME syntax (§5): a comma list of name
 // prefixes, `^` excludes, `=` exact names, `:port` a port (IB only).
