@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/app/nccl_check.hpp>
 
+#include <krayctl/app/validate.hpp>
+
 #include "nccl_node.hpp"
 
 #include <krayctl/core/nccl_check.hpp>
@@ -25,6 +27,45 @@ Result<void> show(const core::NcclReport& report,
   return {};
 }
 
+// --spec FILE --group NAME: the group's Pod template, rendered and
+// validated as `apply` would send it.
+Result<void> check_spec(const NcclCheckOptions& options, const Deps& deps) {
+  if (options.spec.empty() || options.group.empty()) {
+    return make_error(ErrorCode::usage, "--spec and --group go together: --spec FILE --group NAME");
+  }
+  if (!options.log.empty()) {
+    return make_error(ErrorCode::usage, "--spec checks a manifest, --log a run: give one");
+  }
+  ValidateOptions vo;
+  vo.inputs = {options.spec};
+  KRAY_TRY_ASSIGN(auto validated, validate_inputs(vo, deps));
+  std::size_t errors = 0;
+  for (const auto& d : validated.diagnostics) {
+    errors += d.severity == core::Severity::error ? 1U : 0U;
+  }
+  if (errors > 0) {
+    deps.console.err(format_report(validated, ReportFormat::text, deps.console.err_color()));
+    return tl::unexpected(Error{
+        ErrorCode::invalid_spec, options.spec + " does not validate", std::nullopt, {}, true});
+  }
+  std::optional<Error> first;
+  for (const auto& m : validated.manifests) {
+    core::NcclReport report;
+    auto done = core::evaluate_group(m, options.group, options.spec, report);
+    if (done) {
+      core::summarize(report);
+      return show(report, options.spec + " group " + options.group, options, deps);
+    }
+    if (!first) {
+      first = std::move(done).error();
+    }
+  }
+  if (first) {
+    return tl::unexpected(std::move(*first));
+  }
+  return make_error(ErrorCode::usage, options.spec + ": no RayCluster, RayJob or RayService in it");
+}
+
 }  // namespace
 
 Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
@@ -33,6 +74,9 @@ Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
   }
   if (options.gpus && *options.gpus < 0) {
     return make_error(ErrorCode::usage, "--gpus: a GPU count, 0 or more");
+  }
+  if (!options.spec.empty() || !options.group.empty()) {
+    return check_spec(options, deps);
   }
   if (options.log.empty()) {
     if (!deps.fs.is_directory(options.root)) {

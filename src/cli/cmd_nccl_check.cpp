@@ -18,11 +18,15 @@ void add_nccl_check_command(CommandContext& ctx) {
       "  krayctl nccl-check --gpus 8            (on a GPU worker: can NCCL use RDMA here?)\n"
       "  NCCL_DEBUG=INFO all_reduce_perf -b 1G -e 8G -f 2 -g 8 > run.log; krayctl nccl-check "
       "--log run.log\n"
-      "  krayctl nccl-check --log train.log --min-busbw 40 -o json");
+      "  krayctl nccl-check --log train.log --min-busbw 40 -o json\n"
+      "  krayctl nccl-check --spec job.yaml --group gpu-workers  (before anything runs)");
   cmd->add_option("--log", opts->log,
                   "An NCCL_DEBUG=INFO log, nccl-tests output, or both (- for stdin)");
   cmd->add_option("--min-busbw", *min_busbw,
                   "Fail when nccl-tests' busbw at the largest size is below this (GB/s)");
+  cmd->add_option("--spec", opts->spec,
+                  "A spec or manifest: can this group's Pod template use RDMA? (with --group)");
+  cmd->add_option("--group", opts->group, "The group of --spec: a worker group's name, or head");
   cmd->add_option("--gpus", *gpus,
                   "The GPUs the pod requested (nvidia.com/gpu): fewer visible fails");
   cmd->add_option("--root", opts->root,

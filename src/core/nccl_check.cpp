@@ -373,7 +373,8 @@ void summarize(NcclReport& report) {
   }
   std::string ok;
   for (const auto& c : report.checks) {
-    const bool node = (c.id == "gpus" || c.id == "rdma-ports" || c.id == "gdr-support") &&
+    const bool node = (c.id == "gpus" || c.id == "rdma-ports" || c.id == "gdr-support" ||
+                       c.id == "rdma-resource") &&
                       c.status == CheckStatus::pass;
     if ((c.id == "network" && c.status == CheckStatus::pass) || c.id == "busbw" || node) {
       ok += (ok.empty() ? "" : ", ") + c.message;
@@ -393,10 +394,12 @@ const char* rdma_fix() {
 }
 
 bool is_debug_variable(const std::string& name) {
-  static const std::set<std::string> v = {
-      "NCCL_ALGO",        "NCCL_PROTO",         "NCCL_IB_DISABLE", "NCCL_P2P_DISABLE",
-      "NCCL_SHM_DISABLE", "NCCL_NET_GDR_LEVEL", "NCCL_P2P_LEVEL",  "NCCL_IB_GID_INDEX",
-      "NCCL_NET",         "NCCL_NVLS_ENABLE",   "NCCL_DMABUF_ENABLE"};
+  // Forcing an algorithm or protocol, or turning a transport off: NCCL's
+  // docs say not to keep these. Tuning such as NCCL_NET_GDR_LEVEL=SYS or
+  // NCCL_IB_HCA is reported, not warned about.
+  static const std::set<std::string> v = {"NCCL_ALGO",        "NCCL_PROTO",       "NCCL_IB_DISABLE",
+                                          "NCCL_P2P_DISABLE", "NCCL_SHM_DISABLE", "NCCL_P2P_LEVEL",
+                                          "NCCL_NET",         "NCCL_NVLS_ENABLE"};
   return v.count(name) != 0;
 }
 

@@ -276,7 +276,8 @@ void filter_check(const std::string& var,
 
 void nccl_env_checks(const std::map<std::string, std::string>& env,
                      const PresentDevices* present,
-                     NcclReport& r) {
+                     NcclReport& r,
+                     bool report_pass) {
   auto get = [&env](const char* k) {
     auto it = env.find(k);
     return it == env.end() ? std::string() : it->second;
@@ -318,7 +319,7 @@ void nccl_env_checks(const std::map<std::string, std::string>& env,
   if (!warns.empty()) {
     r.checks.push_back({"nccl-env", CheckStatus::warn, join(warns, "; "), "", 0});
   }
-  if (fails.empty() && warns.empty()) {
+  if (fails.empty() && warns.empty() && report_pass) {
     std::vector<std::string> set;
     for (const auto& [k, v] : env) {
       if (k.rfind("NCCL_", 0) == 0) {

@@ -62,4 +62,14 @@ expect_rc 2 "a missing file" "$KRAYCTL" nccl-check --log "$tmp/nope.log"
 expect_contains "$tmp/err" "nope.log" "names the file"
 expect_rc 2 "a bad --min-busbw" "$KRAYCTL" nccl-check --log "$d/ib-gdr-healthy.log" --min-busbw -3
 expect_rc 2 "a bad -o" "$KRAYCTL" nccl-check --log "$d/ib-gdr-healthy.log" -o yaml
+# A manifest before anything runs: the seed's RL job, rendered as apply would.
+expect_rc 0 "--spec: the seed's GPU workers" "$KRAYCTL" nccl-check --spec examples/rl-train.yaml --group gpu-workers
+expect_contains "$tmp/out" "OK: worker group gpu-workers: 8 GPUs, requests rdma/rdma_shared_device_a: 1" "spec OK"
+expect_rc 1 "--spec: the head has no GPU nor RDMA" "$KRAYCTL" nccl-check --spec examples/rl-train.yaml --group head
+expect_rc 2 "--spec: a group that is not there" "$KRAYCTL" nccl-check --spec examples/rl-train.yaml --group gpu
+expect_contains "$tmp/err" 'has no group "gpu" (its groups: head, gpu-workers)' "lists the groups"
+expect_rc 2 "--spec without --group" "$KRAYCTL" nccl-check --spec examples/rl-train.yaml
+printf 'name: bad\nhead: {cpu: 1, memry: 2Gi}\n' >"$tmp/bad.yaml"
+expect_rc 2 "--spec that does not validate" "$KRAYCTL" nccl-check --spec "$tmp/bad.yaml" --group head
+expect_contains "$tmp/err" "bad.yaml:2:" "the validation error with its place"
 finish

@@ -19,6 +19,8 @@ struct NcclCheckOptions {
   std::string log;                  // a file, or "-" for stdin; "": check the node
   std::string root = "/";           // where the node's /dev, /sys and /proc are (tests: a copy)
   std::optional<int> gpus;          // --gpus: the pod's nvidia.com/gpu request
+  std::string spec;                 // --spec: a spec or manifest file
+  std::string group;                // --group: with --spec
   std::optional<double> min_busbw;  // GB/s
   std::string output = "text";      // text, json
 };

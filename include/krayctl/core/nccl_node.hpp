@@ -7,7 +7,9 @@
 // verdicts here are pure.
 #pragma once
 
+#include <krayctl/core/json.hpp>
 #include <krayctl/core/nccl_check.hpp>
+#include <krayctl/util/error.hpp>
 
 #include <map>
 #include <optional>
@@ -64,10 +66,21 @@ struct PresentDevices {
 // The NCCL_* settings: what forces TCP or turns GPUDirect RDMA off fails,
 // NCCL_IB_HCA and NCCL_SOCKET_IFNAME are matched against `present` (when
 // given: a node; not for a manifest), debugging variables warn. Adds the
-// "nccl-env" checks.
+// "nccl-env" checks (a pass only when `report_pass`).
 void nccl_env_checks(const std::map<std::string, std::string>& env,
                      const PresentDevices* present,
-                     NcclReport& report);
+                     NcclReport& report,
+                     bool report_pass = true);
+
+// `nccl-check --spec`: whether group `group` ("head" or a worker group's
+// name) of a KubeRay manifest (RayCluster, RayJob, RayService) can use
+// RDMA: GPUs, the RDMA resource, IPC_LOCK, a memory /dev/shm, NCCL env.
+// The same rules as the lints (rdma-without-ipc-lock, gpu-without-shm,
+// rdma-without-nccl-env). A usage Error when the group is not there.
+[[nodiscard]] Result<void> evaluate_group(const Json& manifest,
+                                          const std::string& group,
+                                          const std::string& source,
+                                          NcclReport& report);
 
 // NCCL_IB_HCA / NCCL_SOCKET_IFNAME syntax (§5): a comma list of name
 // prefixes, `^` excludes, `=` exact names, `:port` a port (IB only).

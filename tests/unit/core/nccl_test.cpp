@@ -4,6 +4,7 @@
 // fixtures (tests/data/nccl/, sources in its README).
 #include <krayctl/core/nccl_check.hpp>
 #include <krayctl/core/nccl_log.hpp>
+#include <krayctl/core/nccl_node.hpp>
 
 #include "../../support/catch.hpp"
 
@@ -248,4 +249,65 @@ TEST_CASE("nccl-check: device ranges and the JSON report", "[nccl]") {
     }
   }
   CHECK(found);
+}
+
+TEST_CASE("nccl-check --spec: a group's Pod template, by the lints' rules", "[nccl]") {
+  const Json base = Json::parse(R"({
+    "apiVersion": "ray.io/v1", "kind": "RayJob", "metadata": {"name": "train"},
+    "spec": {"rayClusterSpec": {
+      "headGroupSpec": {"template": {"spec": {"containers": [{"name": "ray-head", "image": "r"}]}}},
+      "workerGroupSpecs": [{"groupName": "gpu", "template": {"spec": {
+        "containers": [{"name": "ray-worker", "image": "r",
+          "resources": {"limits": {"nvidia.com/gpu": 8, "rdma/rdma_shared_device_a": 1},
+                        "requests": {"nvidia.com/gpu": 8, "rdma/rdma_shared_device_a": 1}},
+          "securityContext": {"capabilities": {"add": ["IPC_LOCK"]}},
+          "env": [{"name": "NCCL_IB_HCA", "value": "=mlx5_0,mlx5_1"}],
+          "volumeMounts": [{"name": "shm", "mountPath": "/dev/shm"}]}],
+        "volumes": [{"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "16Gi"}}]}}}]}}})");
+  auto run = [](const Json& m, const std::string& group = "gpu") {
+    NcclReport r;
+    auto done = evaluate_group(m, group, "job.yaml", r);
+    REQUIRE(done);
+    summarize(r);
+    return r;
+  };
+  const NcclReport ok = run(base);
+  CHECK_FALSE(ok.failed());
+  CHECK(ok.summary == "OK: worker group gpu: 8 GPUs, requests rdma/rdma_shared_device_a: 1");
+  CHECK(find(ok, "shm")->message == "/dev/shm: a memory-backed emptyDir of 16Gi");
+
+  Json m = base;
+  Json& c = m["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0];
+  c["securityContext"] = Json::object();
+  CHECK(find(run(m), "ipc-lock")->status == CheckStatus::fail);
+  m = base;
+  m["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["template"]["spec"]["volumes"][0]["emptyDir"]
+   ["sizeLimit"] = "64Mi";
+  CHECK_THAT(find(run(m), "shm")->message, Catch::Contains("of 64Mi: too small"));
+  m = base;
+  m["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0]
+   ["resources"] = Json::object();
+  NcclReport none = run(m);
+  CHECK(find(none, "rdma-resource")->status == CheckStatus::fail);
+  CHECK(find(none, "gpus")->status == CheckStatus::fail);
+  m = base;
+  m["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0]["env"] =
+      Json::parse(R"([{"name": "NCCL_IB_DISABLE", "value": "1"}])");
+  NcclReport tcp = run(m);
+  CHECK(find(tcp, "nccl-env")->status == CheckStatus::fail);
+  CHECK_THAT(find(tcp, "nccl-env")->message, Catch::Contains("NCCL_IB_DISABLE=1 forces TCP"));
+  m = base;
+  m["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0].erase(
+      "env");
+  CHECK(find(run(m), "nccl-env")->status == CheckStatus::warn);  // as rdma-without-nccl-env
+
+  NcclReport r;
+  auto missing = evaluate_group(base, "cpu", "job.yaml", r);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message == "job.yaml: train has no group \"cpu\" (its groups: head, gpu)");
+  Json selector = Json::parse(
+      R"({"kind": "RayJob", "metadata": {"name": "j"}, "spec": {"clusterSelector": {"a": "b"}}})");
+  auto elsewhere = evaluate_group(selector, "gpu", "job.yaml", r);
+  REQUIRE_FALSE(elsewhere);
+  CHECK_THAT(elsewhere.error().message, Catch::Contains("clusterSelector"));
 }

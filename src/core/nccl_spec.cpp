@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+// `nccl-check --spec FILE --group NAME`: whether a group's Pod template can
+// use RDMA, before anything runs. The rules are the lints' (pod rules in
+// validate_context.hpp), said as checks with fixes.
+#include <krayctl/core/nccl_node.hpp>
+
+#include "validate_context.hpp"
+
+#include <krayctl/core/quantity.hpp>
+
+#include <fmt/format.h>
+
+namespace kray::core {
+
+using namespace detail;
+
+namespace {
+
+// The RayCluster spec inside a KubeRay manifest.
+const Json* cluster_spec_of(const Json& manifest) {
+  const std::string kind = string_of(child(&manifest, "kind"));
+  const Json* spec = child(&manifest, "spec");
+  if (kind == "RayCluster") {
+    return spec;
+  }
+  if (kind == "RayJob") {
+    return child(spec, "rayClusterSpec");
+  }
+  if (kind == "RayService") {
+    return child(spec, "rayClusterConfig");
+  }
+  return nullptr;
+}
+
+std::string amount(const Json* v) {
+  if (v == nullptr) {
+    return "?";
+  }
+  return v->is_string() ? v->get<std::string>() : v->dump();
+}
+
+}  // namespace
+
+Result<void> evaluate_group(const Json& manifest,
+                            const std::string& group,
+                            const std::string& source,
+                            NcclReport& r) {
+  const std::string name = string_of(child(child(&manifest, "metadata"), "name"));
+  const Json* spec = cluster_spec_of(manifest);
+  if (spec == nullptr) {
+    return make_error(ErrorCode::usage,
+                      source + ": " + string_of(child(&manifest, "kind")) + " " + name +
+                          " has no cluster of its own to check (a RayJob with clusterSelector "
+                          "runs on an existing RayCluster: check that one's manifest)");
+  }
+  const Json* g = nullptr;
+  std::vector<std::string> names = {"head"};
+  if (group == "head") {
+    g = child(spec, "headGroupSpec");
+  }
+  const Json* groups = child(spec, "workerGroupSpecs");
+  for (std::size_t i = 0; i < array_size(groups); ++i) {
+    const std::string n = string_of(child(child(groups, i), "groupName"));
+    names.push_back(n);
+    if (n == group && g == nullptr) {
+      g = child(groups, i);
+    }
+  }
+  if (g == nullptr) {
+    std::string list;
+    for (const auto& n : names) {
+      list += (list.empty() ? "" : ", ") + n;
+    }
+    return make_error(ErrorCode::usage, source + ": " + name + " has no group \"" + group +
+                                            "\" (its groups: " + list + ")");
+  }
+  const std::string what = group == "head" ? "the head" : "worker group " + group;
+  const Json* pod = child(g, "template");
+  const Json* pod_spec = child(pod, "spec");
+  const Json* container = ray_container(pod);
+
+  const double gpus = gpu_limit(container);
+  if (gpus > 0) {
+    r.checks.push_back({"gpus", CheckStatus::pass,
+                        what + ": " + fmt::format("{:g}", gpus) + " GPU" + (gpus > 1 ? "s" : ""),
+                        "", 0});
+  } else {
+    r.checks.push_back({"gpus", CheckStatus::fail,
+                        what + " requests no GPU: NCCL has nothing to connect",
+                        "set gpus: in the group (nvidia.com/gpu in the container's limits)", 0});
+  }
+  const auto rdma = rdma_resources(container);
+  if (rdma.empty()) {
+    r.checks.push_back({"rdma-resource", CheckStatus::fail,
+                        what + " requests no RDMA device: NCCL will find none and fall back to TCP "
+                               "sockets",
+                        rdma_fix(), 0});
+  } else {
+    std::string list;
+    for (const auto& n : rdma) {
+      const Json* limit = child(child(child(container, "resources"), "limits"), n);
+      const Json* request = child(child(child(container, "resources"), "requests"), n);
+      list += (list.empty() ? "" : ", ") + n + ": " + amount(limit != nullptr ? limit : request);
+      if (request != nullptr && limit == nullptr) {
+        r.checks.push_back({"rdma-resource", CheckStatus::fail,
+                            n + " is requested without a limit: Kubernetes rejects the Pod",
+                            "set limits equal to requests", 0});
+      }
+    }
+    r.checks.push_back({"rdma-resource", CheckStatus::pass, "requests " + list, "", 0});
+  }
+  if (has_ipc_lock(container)) {
+    r.checks.push_back(
+        {"ipc-lock", CheckStatus::pass, "IPC_LOCK in the container's capabilities", "", 0});
+  } else if (!rdma.empty()) {
+    r.checks.push_back(
+        {"ipc-lock", CheckStatus::fail,
+         what + " lacks the IPC_LOCK capability: registering memory with the NIC fails",
+         "add securityContext.capabilities.add: [IPC_LOCK] to the Ray container "
+         "(`rdma:` in a krayctl spec adds it)",
+         0});
+  }
+  if (const Json* shm = memory_shm_volume(pod_spec, container)) {
+    const Json* limit = child(child(shm, "emptyDir"), "sizeLimit");
+    std::string msg = "/dev/shm: a memory-backed emptyDir";
+    CheckStatus status = CheckStatus::pass;
+    if (limit != nullptr) {
+      msg += " of " + amount(limit);
+      auto q = parse_quantity_value(*limit);
+      if (q && q->value < 256.0 * 1024 * 1024) {
+        status = CheckStatus::fail;
+        msg += ": too small for NCCL's segments";
+      }
+    }
+    r.checks.push_back(
+        {"shm", status, msg,
+         status == CheckStatus::fail ? "raise sizeLimit to a few GiB (16Gi is usual)" : "", 0});
+  } else {
+    r.checks.push_back(
+        {"shm", CheckStatus::fail,
+         what + " mounts no memory-backed /dev/shm: NCCL gets the container's 64 MiB",
+         "mount an emptyDir {medium: Memory, sizeLimit: 16Gi} at /dev/shm (`shm:` in "
+         "a krayctl spec)",
+         0});
+  }
+  std::map<std::string, std::string> env;
+  const Json* entries = child(container, "env");
+  for (std::size_t i = 0; i < array_size(entries); ++i) {
+    const Json* e = child(entries, i);
+    const Json* value = child(e, "value");
+    if (value != nullptr && value->is_string()) {
+      env[string_of(child(e, "name"))] = value->get<std::string>();
+    }
+  }
+  const bool unnamed = !rdma.empty() && !sets_nccl_rdma_env(container);
+  nccl_env_checks(env, nullptr, r, !unnamed);
+  if (unnamed) {
+    r.checks.push_back(
+        {"nccl-env", CheckStatus::warn,
+         what + " sets no NCCL_IB_HCA (or other NCCL_IB_*) nor NCCL_NET_GDR_LEVEL: "
+                "NCCL picks devices itself, which is fine on a rail-optimised node "
+                "and wrong where some HCAs are for storage",
+         "name the HCAs NCCL should use, exactly: NCCL_IB_HCA set to =mlx5_0,mlx5_1,...", 0});
+  }
+  return {};
+}
+
+}  // namespace kray::core
