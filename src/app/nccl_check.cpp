@@ -9,7 +9,11 @@
 #include <krayctl/core/nccl_log.hpp>
 #include <krayctl/core/nccl_node.hpp>
 #include <krayctl/io/console.hpp>
+#include <krayctl/io/environment.hpp>
 #include <krayctl/io/file_system.hpp>
+#include <krayctl/io/process.hpp>
+
+#include <algorithm>
 
 namespace kray::app {
 
@@ -66,6 +70,86 @@ Result<void> check_spec(const NcclCheckOptions& options, const Deps& deps) {
   return make_error(ErrorCode::usage, options.spec + ": no RayCluster, RayJob or RayService in it");
 }
 
+// Variables --run sets for nccl-tests, so that the log says what it needs
+// to and, unless --intra-node, every byte goes through the NICs (P2P, SHM
+// and NVLS off: GPUs of one node then talk over NET, through their HCAs).
+std::vector<std::pair<std::string, std::string>> run_environment(const NcclCheckOptions& options,
+                                                                 const Deps& deps) {
+  std::vector<std::pair<std::string, std::string>> env = {{"NCCL_DEBUG", "INFO"}};
+  if (!deps.env.get("NCCL_DEBUG_SUBSYS")) {
+    env.emplace_back("NCCL_DEBUG_SUBSYS", "INIT,NET,ENV");
+  }
+  if (!options.intra_node) {
+    env.emplace_back("NCCL_P2P_DISABLE", "1");
+    env.emplace_back("NCCL_SHM_DISABLE", "1");
+    env.emplace_back("NCCL_NVLS_ENABLE", "0");
+  }
+  return env;
+}
+
+// --run: all_reduce_perf over this pod's GPUs, its output judged with the
+// node's facts.
+Result<void> run_tests(const NcclCheckOptions& options, const Deps& deps) {
+  if (!options.log.empty() || !options.spec.empty()) {
+    return make_error(ErrorCode::usage, "--run makes its own log: leave out --log and --spec");
+  }
+  const core::NodeFacts facts = detail::probe_node(deps, options.root);
+  std::string command = "all_reduce_perf";
+  if (!options.nccl_tests.empty()) {
+    command = deps.fs.is_directory(options.nccl_tests) ? options.nccl_tests + "/all_reduce_perf"
+                                                       : options.nccl_tests;
+  }
+  const int gpus = options.gpus.value_or(std::max(1, facts.gpu_devices));
+  const std::vector<std::string> args = {"-b", "1G", "-e", "8G",
+                                         "-f", "2",  "-g", std::to_string(gpus)};
+  const auto env = run_environment(options, deps);
+  std::string shown;
+  for (const auto& [k, v] : env) {
+    shown += k + "=" + v + " ";
+  }
+  shown += command;
+  for (const auto& a : args) {
+    shown += " " + a;
+  }
+  deps.console.err("running: " + shown + "\n");
+  auto ran = deps.processes.run(command, args, env, false);
+  if (!ran) {
+    return make_error(ErrorCode::usage,
+                      command +
+                          " cannot be run: build nccl-tests (git clone "
+                          "https://github.com/NVIDIA/nccl-tests && make -C nccl-tests) and give "
+                          "--nccl-tests nccl-tests/build");
+  }
+  core::NcclCheckInput input;
+  input.source = command;
+  input.min_busbw = options.min_busbw;
+  input.tests = core::parse_nccl_tests(ran->out);
+  core::NcclLogFacts log = core::parse_nccl_log(ran->out);
+  for (const auto& [k, v] : env) {
+    log.env.erase(k);  // krayctl set these: not the user's leftovers
+  }
+  input.log = log;
+  core::NcclReport report = core::evaluate_nccl(input);
+  if (ran->exit_code != 0) {
+    report.checks.push_back({"run", core::CheckStatus::fail,
+                             command + " exited with code " + std::to_string(ran->exit_code),
+                             "its messages are above; the checks say what the log showed", 0});
+  }
+  if (!input.tests || input.tests->rows.empty()) {
+    report.checks.push_back({"run", core::CheckStatus::fail,
+                             "no results table in " + command + "'s output",
+                             "run it by hand to see why: " + shown, 0});
+  } else if (!options.min_busbw) {
+    core::expected_busbw_check(facts, log, *input.tests, report);
+  }
+  core::NodeExpectations expect;
+  expect.gpus = options.gpus;
+  core::evaluate_node(facts, expect, report);
+  core::summarize(report);
+  return show(report, "a run of " + command + " (" + std::to_string(gpus) + " GPUs)", options,
+              deps);
+}
+
 }  // namespace
 
 Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
@@ -74,6 +158,9 @@ Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
   }
   if (options.gpus && *options.gpus < 0) {
     return make_error(ErrorCode::usage, "--gpus: a GPU count, 0 or more");
+  }
+  if (options.run) {
+    return run_tests(options, deps);
   }
   if (!options.spec.empty() || !options.group.empty()) {
     return check_spec(options, deps);

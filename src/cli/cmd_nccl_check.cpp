@@ -16,6 +16,7 @@ void add_nccl_check_command(CommandContext& ctx) {
       "Prove that NCCL used RDMA with GPUDirect, not a silent TCP fallback: each check pass,\n"
       "warn or fail with its fix. Exit 0 when none fails, 1 when one does.\n"
       "  krayctl nccl-check --gpus 8            (on a GPU worker: can NCCL use RDMA here?)\n"
+      "  krayctl nccl-check --run --nccl-tests /opt/nccl-tests/build   (and does it?)\n"
       "  NCCL_DEBUG=INFO all_reduce_perf -b 1G -e 8G -f 2 -g 8 > run.log; krayctl nccl-check "
       "--log run.log\n"
       "  krayctl nccl-check --log train.log --min-busbw 40 -o json\n"
@@ -27,6 +28,14 @@ void add_nccl_check_command(CommandContext& ctx) {
   cmd->add_option("--spec", opts->spec,
                   "A spec or manifest: can this group's Pod template use RDMA? (with --group)");
   cmd->add_option("--group", opts->group, "The group of --spec: a worker group's name, or head");
+  cmd->add_flag("--run", opts->run,
+                "Run all_reduce_perf on this pod's GPUs (through the NICs unless --intra-node) "
+                "and judge it");
+  cmd->add_option("--nccl-tests", opts->nccl_tests,
+                  "all_reduce_perf, or the nccl-tests build directory (default: on PATH)");
+  cmd->add_flag(
+      "--intra-node", opts->intra_node,
+      "With --run: let NCCL use NVLink/PCIe within the node (measures the node, not RDMA)");
   cmd->add_option("--gpus", *gpus,
                   "The GPUs the pod requested (nvidia.com/gpu): fewer visible fails");
   cmd->add_option("--root", opts->root,

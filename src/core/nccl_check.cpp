@@ -371,12 +371,22 @@ void summarize(NcclReport& report) {
       return;
     }
   }
+  // A run says what the network did; a node or a manifest what it has.
+  const bool ran = std::any_of(report.checks.begin(), report.checks.end(), [](const auto& c) {
+    return c.id == "network" && c.status == CheckStatus::pass;
+  });
+  const bool expected = std::any_of(report.checks.begin(), report.checks.end(), [](const auto& c) {
+    return c.id == "expected-busbw" && c.status != CheckStatus::info;
+  });
   std::string ok;
   for (const auto& c : report.checks) {
-    const bool node = (c.id == "gpus" || c.id == "rdma-ports" || c.id == "gdr-support" ||
+    const bool node = !ran &&
+                      (c.id == "gpus" || c.id == "rdma-ports" || c.id == "gdr-support" ||
                        c.id == "rdma-resource") &&
                       c.status == CheckStatus::pass;
-    if ((c.id == "network" && c.status == CheckStatus::pass) || c.id == "busbw" || node) {
+    const bool judged = c.id == "expected-busbw" && c.status != CheckStatus::info;
+    const bool busbw = c.id == "busbw" && (c.status != CheckStatus::info || !expected);
+    if ((c.id == "network" && c.status == CheckStatus::pass) || busbw || judged || node) {
       ok += (ok.empty() ? "" : ", ") + c.message;
     }
     if (c.id == "gdr" && c.status == CheckStatus::pass && ok.rfind("NET/", 0) == 0) {

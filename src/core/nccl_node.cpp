@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <set>
 
 namespace kray::core {
@@ -389,6 +390,96 @@ std::vector<std::string> filter_select(const DeviceFilter& filter,
     }
   }
   return out;
+}
+
+std::optional<LinkRate> parse_link_rate(const std::string& rate) {
+  // "%d%s Gb/sec (%dX%s)" (drivers/infiniband/core/sysfs.c).
+  const auto gb = rate.find(" Gb/sec");
+  if (gb == std::string::npos || gb == 0) {
+    return std::nullopt;
+  }
+  char* end = nullptr;
+  const double gbps = std::strtod(rate.c_str(), &end);
+  if (end == rate.c_str() || gbps <= 0) {
+    return std::nullopt;
+  }
+  LinkRate r;
+  r.gbps = gbps;
+  std::string speed;
+  const auto x = rate.find('X', gb);
+  const auto close = rate.find(')', gb);
+  if (x != std::string::npos && close != std::string::npos && x < close) {
+    speed = rate.substr(x + 1, close - x - 1);
+    speed.erase(0, speed.find_first_not_of(' '));
+  }
+  r.label = (speed.empty() ? "" : speed + " ") + fmt::format("{:g}G", gbps);
+  return r;
+}
+
+void expected_busbw_check(const NodeFacts& node,
+                          const NcclLogFacts& log,
+                          const NcclTestsResult& tests,
+                          NcclReport& r) {
+  if (tests.rows.empty()) {
+    return;
+  }
+  const NcclTestRow& big =
+      *std::max_element(tests.rows.begin(), tests.rows.end(),
+                        [](const auto& a, const auto& b) { return a.size < b.size; });
+  const double busbw = std::max(big.oop_busbw, big.ip_busbw);
+  auto count = [&log](Transport t) {
+    auto it = log.channels.find(t);
+    return it == log.channels.end() ? 0 : it->second;
+  };
+  const int rdma_channels = count(Transport::net_ib) + count(Transport::net_plugin);
+  if (rdma_channels == 0) {
+    r.checks.push_back({"expected-busbw", CheckStatus::info,
+                        fmt::format("busbw {:.1f} GB/s, but the NICs were not used (P2P, SHM or "
+                                    "NVLS within the node): it says nothing about RDMA",
+                                    busbw),
+                        "", 0});
+    return;
+  }
+  // The slowest active port among the devices NCCL used.
+  std::vector<std::string> used;
+  for (const auto& d : log.ib_devices) {
+    used.push_back(d.name);
+  }
+  std::optional<LinkRate> slowest;
+  for (const auto& p : node.ports) {
+    if (p.state != "4: ACTIVE" ||
+        (!used.empty() && std::find(used.begin(), used.end(), p.device) == used.end())) {
+      continue;
+    }
+    auto rate = parse_link_rate(p.rate);
+    if (rate && (!slowest || rate->gbps < slowest->gbps)) {
+      slowest = rate;
+    }
+  }
+  if (!slowest) {
+    r.checks.push_back({"expected-busbw", CheckStatus::info,
+                        fmt::format("busbw {:.1f} GB/s; no link rate to compare with", busbw),
+                        "give --min-busbw", 0});
+    return;
+  }
+  const double line = slowest->gbps / 8;  // GB/s
+  const double share = busbw / line;
+  const std::string msg =
+      fmt::format("busbw {:.1f} GB/s at {}, {:.0f}% of one {} link ({:.1f} GB/s)", busbw,
+                  big.size >= 1073741824.0 ? fmt::format("{:g} GiB", big.size / 1073741824.0)
+                                           : fmt::format("{:g} MiB", big.size / 1048576.0),
+                  share * 100, slowest->label, line);
+  const CheckStatus status = share >= 0.8   ? CheckStatus::pass
+                             : share >= 0.6 ? CheckStatus::warn
+                                            : CheckStatus::fail;
+  r.checks.push_back(
+      {"expected-busbw", status, msg,
+       status == CheckStatus::pass
+           ? ""
+           : "healthy links give 92-96%: look for GPUDirect RDMA off, a degraded "
+             "link, a GPU far from its NIC (nvidia-smi topo -m, NCCL_NET_GDR_LEVEL), "
+             "or a congested fabric; sizes below 1 GiB also underrate",
+       big.line});
 }
 
 void evaluate_node(const NodeFacts& facts, const NodeExpectations& expect, NcclReport& report) {

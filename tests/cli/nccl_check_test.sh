@@ -62,6 +62,25 @@ expect_rc 2 "a missing file" "$KRAYCTL" nccl-check --log "$tmp/nope.log"
 expect_contains "$tmp/err" "nope.log" "names the file"
 expect_rc 2 "a bad --min-busbw" "$KRAYCTL" nccl-check --log "$d/ib-gdr-healthy.log" --min-busbw -3
 expect_rc 2 "a bad -o" "$KRAYCTL" nccl-check --log "$d/ib-gdr-healthy.log" -o yaml
+# --run with a stand-in all_reduce_perf that prints a recorded run and
+# keeps what it was given.
+mk proc/mounts "tmpfs /dev/shm tmpfs rw,size=8g 0 0"
+cat >"$tmp/all_reduce_perf" <<EOF
+#!/bin/sh
+echo "\$*" >"$tmp/args"
+env | grep '^NCCL_' | sort >"$tmp/env"
+cat "$PWD/$d/through-nic.log"
+EOF
+chmod +x "$tmp/all_reduce_perf"
+expect_rc 0 "--run through the NICs" "$KRAYCTL" nccl-check --run --root "$node" --nccl-tests "$tmp/all_reduce_perf"
+expect_contains "$tmp/out" "OK: NET/IB on mlx5_0..1 with GDRDMA, busbw 47.1 GB/s at 8 GiB, 94% of one NDR 400G link" "run OK"
+expect_contains "$tmp/args" "-b 1G -e 8G -f 2 -g 2" "nccl-tests arguments"
+expect_contains "$tmp/env" "NCCL_DEBUG=INFO" "NCCL_DEBUG set"
+expect_contains "$tmp/env" "NCCL_P2P_DISABLE=1" "through the NICs"
+expect_contains "$tmp/err" "running: NCCL_DEBUG=INFO" "says what it runs"
+expect_rc 2 "--run without nccl-tests" env PATH=/usr/bin:/bin "$KRAYCTL" nccl-check --run --root "$node"
+expect_contains "$tmp/err" "build nccl-tests" "says how to get it"
+
 # A manifest before anything runs: the seed's RL job, rendered as apply would.
 expect_rc 0 "--spec: the seed's GPU workers" "$KRAYCTL" nccl-check --spec examples/rl-train.yaml --group gpu-workers
 expect_contains "$tmp/out" "OK: worker group gpu-workers: 8 GPUs, requests rdma/rdma_shared_device_a: 1" "spec OK"

@@ -4,7 +4,9 @@
 // this pod sees it (GPUs, RDMA devices and ports, GPUDirect support,
 // /dev/shm, memlock, NCCL_* settings). With --log: an NCCL_DEBUG=INFO log,
 // nccl-tests output, or both interleaved (all_reduce_perf's stdout with
-// NCCL_DEBUG=INFO). Later parts add --run, --spec and --cluster (issue 6).
+// NCCL_DEBUG=INFO). With --spec/--group: a manifest's group. With --run:
+// all_reduce_perf launched here, judged with the node's facts. --cluster
+// comes later (issue 6).
 #pragma once
 
 #include <krayctl/app/deps.hpp>
@@ -21,6 +23,9 @@ struct NcclCheckOptions {
   std::optional<int> gpus;          // --gpus: the pod's nvidia.com/gpu request
   std::string spec;                 // --spec: a spec or manifest file
   std::string group;                // --group: with --spec
+  bool run = false;                 // --run: launch nccl-tests here
+  std::string nccl_tests;           // --nccl-tests: all_reduce_perf, or its directory
+  bool intra_node = false;          // --intra-node: let NCCL use NVLink/PCIe, not the NICs
   std::optional<double> min_busbw;  // GB/s
   std::string output = "text";      // text, json
 };

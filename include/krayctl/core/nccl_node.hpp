@@ -9,6 +9,7 @@
 
 #include <krayctl/core/json.hpp>
 #include <krayctl/core/nccl_check.hpp>
+#include <krayctl/core/nccl_log.hpp>
 #include <krayctl/util/error.hpp>
 
 #include <map>
@@ -81,6 +82,23 @@ void nccl_env_checks(const std::map<std::string, std::string>& env,
                                           const std::string& group,
                                           const std::string& source,
                                           NcclReport& report);
+
+// "400 Gb/sec (4X NDR)" -> 400 and "NDR 400G"; nullopt when unreadable.
+struct LinkRate {
+  double gbps = 0;
+  std::string label;
+};
+std::optional<LinkRate> parse_link_rate(const std::string& rate);
+
+// nccl-tests' busbw at the largest size against one link's line rate (the
+// active ports NCCL used), when the run went through the NICs: a ring
+// through the NICs is bounded by one link per hop (reference §3.3-§3.4:
+// 46-48 GB/s on NDR 400G, 92-96% of its 50 GB/s). Pass from 80%, warn from
+// 60%, fail below. When the NICs were not used, an INFO saying so.
+void expected_busbw_check(const NodeFacts& node,
+                          const NcclLogFacts& log,
+                          const NcclTestsResult& tests,
+                          NcclReport& report);
 
 // NCCL_IB_HCA / NCCL_SOCKET_IFNAME syntax (§5): a comma list of name
 // prefixes, `^` excludes, `=` exact names, `:port` a port (IB only).

@@ -286,3 +286,72 @@ TEST_CASE("NCCL_IB_HCA syntax: ^, =, :port, prefixes", "[nccl][node]") {
         std::vector<std::string>{"mlx5_0", "mlx5_2"});
   CHECK(filter_select(parse_device_filter("mlx5"), hcas) == hcas);
 }
+
+TEST_CASE("nccl-check --run: all_reduce_perf through the NICs, judged with the node",
+          "[nccl][node]") {
+  Node n(2);
+  const std::string out = kray::test::read_source_file("tests/data/nccl/through-nic.log");
+  n.d.processes.answers["/opt/nccl-tests/all_reduce_perf"] = {{0, out}};
+  kray::app::NcclCheckOptions o;
+  o.root = n.root;
+  o.run = true;
+  o.gpus = 2;
+  o.nccl_tests = "/opt/nccl-tests/all_reduce_perf";
+  REQUIRE(kray::app::run_nccl_check(o, n.d.deps));
+  REQUIRE(n.d.processes.calls.size() == 1);
+  const auto& call = n.d.processes.calls[0];
+  CHECK(call.args == std::vector<std::string>{"-b", "1G", "-e", "8G", "-f", "2", "-g", "2"});
+  auto has_env = [&call](const std::string& k, const std::string& v) {
+    return std::find(call.env.begin(), call.env.end(), std::make_pair(k, v)) != call.env.end();
+  };
+  CHECK(has_env("NCCL_DEBUG", "INFO"));
+  CHECK(has_env("NCCL_DEBUG_SUBSYS", "INIT,NET,ENV"));
+  CHECK(has_env("NCCL_P2P_DISABLE", "1"));
+  CHECK(has_env("NCCL_SHM_DISABLE", "1"));
+  const std::string text = n.d.console.out_text;
+  CHECK_THAT(text, Catch::Contains(
+                       "OK: NET/IB on mlx5_0..1 with GDRDMA, busbw 47.1 GB/s at 8 GiB, 94% of one "
+                       "NDR 400G link (50.0 GB/s)"));
+  CHECK_THAT(text, Catch::Contains("PASS  expected-busbw"));
+  // The variables krayctl set are not reported as the user's leftovers.
+  CHECK_THAT(text, !Catch::Contains("WARN  env"));
+  CHECK_THAT(n.d.console.err_text, Catch::Contains("running: NCCL_DEBUG=INFO"));
+
+  SECTION("a slow link fails the expectation") {
+    n.port("mlx5_0", "4: ACTIVE", "5: LinkUp", "800 Gb/sec (4X XDR)");
+    n.port("mlx5_1", "4: ACTIVE", "5: LinkUp", "800 Gb/sec (4X XDR)");
+    n.d.processes.answers["/opt/nccl-tests/all_reduce_perf"] = {{0, out}};
+    n.d.console.out_text.clear();
+    auto r = kray::app::run_nccl_check(o, n.d.deps);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::check_failed);
+    CHECK_THAT(n.d.console.out_text,
+               Catch::Contains("47% of one XDR 800G link (100.0 GB/s)"));
+    CHECK_THAT(n.d.console.out_text, Catch::Contains("FAIL  expected-busbw"));
+  }
+  SECTION("--intra-node leaves P2P on; the NICs unused is said") {
+    o.intra_node = true;
+    n.d.processes.answers["/opt/nccl-tests/all_reduce_perf"] = {
+        {0, kray::test::read_source_file("tests/data/nccl/ray-single-node.log") +
+                "  8589934592    2147483648     float     sum      -1   30000  286.3  501.0      0"
+                "   30000  286.3  501.0      0\n"}};
+    n.d.console.out_text.clear();
+    REQUIRE(kray::app::run_nccl_check(o, n.d.deps));
+    CHECK(n.d.processes.calls.back().env.size() == 2);
+    CHECK_THAT(n.d.console.out_text, Catch::Contains("the NICs were not used"));
+  }
+  SECTION("a run that fails, or cannot start") {
+    n.d.processes.answers["/opt/nccl-tests/all_reduce_perf"] = {
+        {1, kray::test::read_source_file("tests/data/nccl/socket-fallback.log")}};
+    n.d.console.out_text.clear();
+    REQUIRE_FALSE(kray::app::run_nccl_check(o, n.d.deps));
+    CHECK_THAT(n.d.console.out_text, Catch::Contains("FAIL  run"));
+    CHECK_THAT(n.d.console.out_text, Catch::Contains("exited with code 1"));
+    CHECK_THAT(n.d.console.out_text, Catch::Contains("FAIL  network"));
+    o.nccl_tests = "/nowhere/all_reduce_perf";
+    auto missing = kray::app::run_nccl_check(o, n.d.deps);
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().code == ErrorCode::usage);
+    CHECK_THAT(missing.error().message, Catch::Contains("build nccl-tests"));
+  }
+}

@@ -311,3 +311,18 @@ TEST_CASE("nccl-check --spec: a group's Pod template, by the lints' rules", "[nc
   REQUIRE_FALSE(elsewhere);
   CHECK_THAT(elsewhere.error().message, Catch::Contains("clusterSelector"));
 }
+
+TEST_CASE("link rates as sysfs prints them", "[nccl]") {
+  auto r = parse_link_rate("400 Gb/sec (4X NDR)");
+  REQUIRE(r);
+  CHECK(r->gbps == 400);
+  CHECK(r->label == "NDR 400G");
+  r = parse_link_rate("100 Gb/sec (4X EDR)");
+  REQUIRE(r);
+  CHECK(r->label == "EDR 100G");
+  r = parse_link_rate("25 Gb/sec (1X EDR)");
+  REQUIRE(r);
+  CHECK(r->gbps == 25);
+  CHECK_FALSE(parse_link_rate(""));
+  CHECK_FALSE(parse_link_rate("fast"));
+}
