@@ -3,6 +3,7 @@
 
 #include <krayctl/app/validate.hpp>
 
+#include "nccl_cluster.hpp"
 #include "nccl_node.hpp"
 
 #include <krayctl/core/nccl_check.hpp>
@@ -158,6 +159,12 @@ Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
   }
   if (options.gpus && *options.gpus < 0) {
     return make_error(ErrorCode::usage, "--gpus: a GPU count, 0 or more");
+  }
+  if (!options.cluster.empty()) {
+    return detail::run_cluster_check(
+        options, deps, [&](const core::NcclReport& report, const std::string& source) {
+          return show(report, source, options, deps);
+        });
   }
   if (options.run) {
     return run_tests(options, deps);

@@ -20,7 +20,8 @@ void add_nccl_check_command(CommandContext& ctx) {
       "  NCCL_DEBUG=INFO all_reduce_perf -b 1G -e 8G -f 2 -g 8 > run.log; krayctl nccl-check "
       "--log run.log\n"
       "  krayctl nccl-check --log train.log --min-busbw 40 -o json\n"
-      "  krayctl nccl-check --spec job.yaml --group gpu-workers  (before anything runs)");
+      "  krayctl nccl-check --spec job.yaml --group gpu-workers  (before anything runs)\n"
+      "  krayctl nccl-check --cluster train --group gpu-workers -n ml  (a Pod of that group)");
   cmd->add_option("--log", opts->log,
                   "An NCCL_DEBUG=INFO log, nccl-tests output, or both (- for stdin)");
   cmd->add_option("--min-busbw", *min_busbw,
@@ -36,6 +37,9 @@ void add_nccl_check_command(CommandContext& ctx) {
   cmd->add_flag(
       "--intra-node", opts->intra_node,
       "With --run: let NCCL use NVLink/PCIe within the node (measures the node, not RDMA)");
+  cmd->add_option("--cluster", opts->cluster,
+                  "Run the check in a Pod built from this RayCluster's --group template (a Job)");
+  cmd->add_flag("--keep", opts->keep, "With --cluster: leave the check Job for a look");
   cmd->add_option("--gpus", *gpus,
                   "The GPUs the pod requested (nvidia.com/gpu): fewer visible fails");
   cmd->add_option("--root", opts->root,
@@ -48,14 +52,19 @@ void add_nccl_check_command(CommandContext& ctx) {
   ctx.choices["nccl-check"]["-o"] = {"text", "json"};
   const app::Deps& deps = ctx.deps;
   Action& action = ctx.action;
-  cmd->callback([opts, min_busbw, gpus, cmd, &deps, &action] {
+  GlobalOptions& g = ctx.globals;
+  cmd->callback([opts, min_busbw, gpus, cmd, &deps, &g, &action] {
     if (cmd->count("--min-busbw") > 0) {
       opts->min_busbw = *min_busbw;
     }
     if (cmd->count("--gpus") > 0) {
       opts->gpus = *gpus;
     }
-    action = [opts, &deps]() -> Result<void> { return app::run_nccl_check(*opts, deps); };
+    action = [opts, &deps, &g]() -> Result<void> {
+      opts->kubeconfig = kubeconfig_options(g);
+      KRAY_TRY_ASSIGN(opts->timeout, timeout_of(g));
+      return app::run_nccl_check(*opts, deps);
+    };
   });
 }
 

@@ -41,17 +41,16 @@ std::string amount(const Json* v) {
 
 }  // namespace
 
-Result<void> evaluate_group(const Json& manifest,
-                            const std::string& group,
-                            const std::string& source,
-                            NcclReport& r) {
+Result<const Json*> group_of(const Json& manifest,
+                             const std::string& group,
+                             const std::string& source) {
   const std::string name = string_of(child(child(&manifest, "metadata"), "name"));
   const Json* spec = cluster_spec_of(manifest);
   if (spec == nullptr) {
     return make_error(ErrorCode::usage,
                       source + ": " + string_of(child(&manifest, "kind")) + " " + name +
                           " has no cluster of its own to check (a RayJob with clusterSelector "
-                          "runs on an existing RayCluster: check that one's manifest)");
+                          "runs on an existing RayCluster: check that one)");
   }
   const Json* g = nullptr;
   std::vector<std::string> names = {"head"};
@@ -74,6 +73,18 @@ Result<void> evaluate_group(const Json& manifest,
     return make_error(ErrorCode::usage, source + ": " + name + " has no group \"" + group +
                                             "\" (its groups: " + list + ")");
   }
+  return g;
+}
+
+int group_gpus(const Json& group_spec) {
+  return static_cast<int>(gpu_limit(ray_container(child(&group_spec, "template"))));
+}
+
+Result<void> evaluate_group(const Json& manifest,
+                            const std::string& group,
+                            const std::string& source,
+                            NcclReport& r) {
+  KRAY_TRY_ASSIGN(const Json* g, group_of(manifest, group, source));
   const std::string what = group == "head" ? "the head" : "worker group " + group;
   const Json* pod = child(g, "template");
   const Json* pod_spec = child(pod, "spec");

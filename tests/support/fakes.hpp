@@ -6,6 +6,7 @@
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/environment.hpp>
 #include <krayctl/io/file_system.hpp>
+#include <krayctl/io/memory.hpp>
 #include <krayctl/io/process.hpp>
 
 #include <map>
@@ -50,9 +51,8 @@ class FakeConsole final : public io::Console {
 
 // Files in memory, keyed by path; records what was read (ninja's
 // VirtualFileSystem).
-class FakeFileSystem final : public io::FileSystem {
+class FakeFileSystem final : public io::MemoryFileSystem {
  public:
-  std::map<std::string, std::string> files;
   std::vector<std::string> reads;
 
   FakeFileSystem& with_file(std::string path, std::string text) {
@@ -62,74 +62,12 @@ class FakeFileSystem final : public io::FileSystem {
 
   Result<std::string> read_file(const std::string& path) override {
     reads.push_back(path);
-    auto it = files.find(path);
-    if (it == files.end()) {
-      return make_error(ErrorCode::io, "cannot read " + path + ": No such file or directory");
-    }
-    return it->second;
-  }
-
-  bool exists(const std::string& path) override {
-    return files.count(path) > 0 || is_directory(path);
-  }
-
-  // The fake's current directory is /work.
-  std::string absolute(const std::string& path) override {
-    return !path.empty() && path.front() == '/' ? path : "/work/" + path;
-  }
-
-  bool is_directory(const std::string& path) override {
-    const std::string prefix = path + "/";
-    for (const auto& [p, text] : files) {
-      if (p.rfind(prefix, 0) == 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  Result<std::vector<std::string>> list_files(const std::string& dir) override {
-    if (!is_directory(dir)) {
-      return make_error(ErrorCode::io, "cannot list " + dir + ": No such file or directory");
-    }
-    std::vector<std::string> out;
-    const std::string prefix = dir + "/";
-    for (const auto& [p, text] : files) {
-      if (p.rfind(prefix, 0) == 0 && p.find("/.", prefix.size() - 1) == std::string::npos) {
-        out.push_back(p);  // std::map: already sorted
-      }
-    }
-    return out;
-  }
-
-  Result<std::vector<std::string>> list_dir(const std::string& dir) override {
-    if (!is_directory(dir)) {
-      return make_error(ErrorCode::io, "cannot list " + dir + ": No such file or directory");
-    }
-    std::vector<std::string> out;
-    const std::string prefix = dir + "/";
-    for (const auto& [p, text] : files) {
-      if (p.rfind(prefix, 0) == 0) {
-        std::string name = p.substr(prefix.size());
-        name = name.substr(0, name.find('/'));
-        if (out.empty() || out.back() != name) {
-          out.push_back(name);
-        }
-      }
-    }
-    return out;
+    return io::MemoryFileSystem::read_file(path);
   }
 };
 
 // Variables in a map; nothing else is visible.
-class FakeEnvironment final : public io::Environment {
- public:
-  std::map<std::string, std::string> vars;
-  std::optional<std::string> get(const std::string& name) const override {
-    auto it = vars.find(name);
-    return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
-  }
-};
+class FakeEnvironment final : public io::MapEnvironment {};
 
 // Programs that answer from a script: command -> (exit code, stdout); the
 // calls are recorded with their environment additions.

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: Apache-2.0
+// `nccl-check --cluster NAME --group G`: the check in a Pod built from the
+// group's own template, as a Job in the cluster. The Pod runs a sh script
+// (core::node_bundle_script) that prints the node's files; krayctl reads
+// its log, rebuilds the tree in memory and runs the same node checks it
+// runs on a node, then deletes the Job it created.
+#include "nccl_cluster.hpp"
+
+#include "nccl_node.hpp"
+
+#include <krayctl/app/connection.hpp>
+#include <krayctl/core/nccl_check.hpp>
+#include <krayctl/core/nccl_log.hpp>
+#include <krayctl/core/nccl_node.hpp>
+#include <krayctl/io/console.hpp>
+#include <krayctl/io/memory.hpp>
+#include <krayctl/kube/operations.hpp>
+#include <krayctl/kube/resources.hpp>
+#include <krayctl/kube/watch.hpp>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace kray::app::detail {
+
+namespace {
+
+using core::Json;
+
+// How the check Pod ended, as its watch saw it.
+struct PodOutcome {
+  std::string name;
+  std::string node;
+  std::string phase;  // Succeeded, Failed; "" when it never ran
+  std::string stuck;  // why it cannot run: Unschedulable, ImagePullBackOff ...
+  bool timed_out = false;
+};
+
+// Why a Pending Pod will not start by itself, or "".
+std::string stuck_reason(const Json& pod) {
+  const Json st = pod.value("status", Json::object());
+  for (const auto& c : st.value("conditions", Json::array())) {
+    if (c.value("type", "") == "PodScheduled" && c.value("status", "") == "False" &&
+        c.value("reason", "") == "Unschedulable") {
+      return "Unschedulable: " + c.value("message", "");
+    }
+  }
+  for (const auto& cs : st.value("containerStatuses", Json::array())) {
+    const std::string why =
+        cs.value("state", Json::object()).value("waiting", Json::object()).value("reason", "");
+    if (why == "ImagePullBackOff" || why == "ErrImagePull" || why == "InvalidImageName" ||
+        why == "CreateContainerConfigError" || why == "CreateContainerError") {
+      return why + ": " +
+             cs["state"]["waiting"].value("message", std::string("the container cannot start"));
+    }
+  }
+  return "";
+}
+
+// Waits on a watch of the Job's Pods until one ends or cannot start.
+Result<PodOutcome> wait_for_pod(kube::Client& client,
+                                kube::Transport& transport,
+                                const std::string& ns,
+                                const std::string& job,
+                                std::chrono::milliseconds timeout) {
+  PodOutcome out;
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!cv.wait_for(lock, timeout, [&] { return done; })) {
+      out.timed_out = true;
+      stop = true;
+    }
+  });
+  kube::ReflectorOptions o;
+  o.path = "/api/v1/namespaces/" + ns + "/pods";
+  o.query = "labelSelector=batch.kubernetes.io%2Fjob-name%3D" + job;
+  kube::Reflector reflector(client, transport, o, [&stop](std::chrono::milliseconds d) {
+    for (; d.count() > 0 && !stop.load(); d -= std::chrono::milliseconds(100)) {
+      std::this_thread::sleep_for(std::min(d, std::chrono::milliseconds(100)));
+    }
+  });
+  auto ran = reflector.run(
+      [&](const kube::WatchEvent& e) {
+        if (e.change == kube::Change::deleted) {
+          return;
+        }
+        const Json& pod = e.object;
+        out.name = pod["metadata"].value("name", "");
+        out.node = pod.value("spec", Json::object()).value("nodeName", "");
+        const std::string phase = pod.value("status", Json::object()).value("phase", "");
+        if (phase == "Succeeded" || phase == "Failed") {
+          out.phase = phase;
+          stop = true;
+        } else if (const std::string why = stuck_reason(pod); !why.empty()) {
+          out.stuck = why;
+          stop = true;
+        }
+      },
+      nullptr, stop);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  cv.notify_one();
+  watchdog.join();
+  if (!ran) {
+    return tl::unexpected(std::move(ran).error());
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> run_cluster_check(const NcclCheckOptions& options,
+                               const Deps& deps,
+                               const ShowReport& show) {
+  if (options.group.empty()) {
+    return make_error(ErrorCode::usage, "--cluster needs --group: a worker group's name, or head");
+  }
+  KRAY_TRY_ASSIGN(auto resolved, resolve_kubeconfig(deps, options.kubeconfig));
+  KRAY_TRY_ASSIGN(auto session,
+                  open_session(deps, resolved, options.transport, options.kubeconfig.verbosity));
+  kube::Client& client = *session.client;
+  const std::string& ns = resolved.namespace_;
+  const auto rc_ref = kube::known_resource("ray.io/v1", "RayCluster");
+  KRAY_TRY_ASSIGN(
+      auto cluster,
+      client.get(kube::resource_path(*rc_ref, ns, options.cluster)).map_error([&](Error e) {
+        return std::move(e).add_context("raycluster/" + options.cluster);
+      }));
+  cluster["kind"] = "RayCluster";
+  KRAY_TRY_ASSIGN(const Json* group,
+                  core::group_of(cluster, options.group, "raycluster/" + options.cluster));
+  const int gpus = core::group_gpus(*group);
+  const long deadline_s = std::max<long>(30, static_cast<long>(options.timeout.count() / 1000));
+  const Json job = core::check_job(*group, options.cluster, options.group, ns,
+                                   core::node_bundle_script(options.run ? options.nccl_tests : "",
+                                                            std::max(1, gpus), !options.intra_node),
+                                   deadline_s);
+  const auto job_ref = kube::known_resource("batch/v1", "Job");
+  kube::HttpRequest create;
+  create.method = "POST";
+  create.path = kube::resource_path(*job_ref, ns) + "?fieldManager=krayctl";
+  create.content_type = "application/json";
+  create.body = job.dump();
+  KRAY_TRY_ASSIGN(auto created, client.call(create));
+  const std::string name =
+      Json::parse(created.body, nullptr, false).value("metadata", Json::object()).value("name", "");
+  deps.console.err("job.batch/" + name + " created in " + ns + " from raycluster/" +
+                   options.cluster + " group " + options.group + "\n");
+
+  auto outcome = wait_for_pod(client, *session.transport, ns, name, options.timeout);
+  std::string log;
+  if (outcome && !outcome->name.empty() && !outcome->phase.empty()) {
+    kube::LogOptions lo;
+    lo.container = "nccl-check";
+    auto read = kube::read_log(client, *session.transport, ns, outcome->name, lo,
+                               [&log](std::string_view t) {
+                                 log.append(t);
+                                 return true;
+                               });
+    if (!read) {
+      outcome = tl::unexpected(std::move(read).error());
+    }
+  }
+  if (!options.keep) {  // ours: created above, with krayctl's label
+    kube::HttpRequest del;
+    del.method = "DELETE";
+    del.path = kube::resource_path(*job_ref, ns, name);
+    del.content_type = "application/json";
+    del.body = R"({"apiVersion":"v1","kind":"DeleteOptions","propagationPolicy":"Background"})";
+    if (auto gone = client.call(del); gone) {
+      deps.console.err("job.batch/" + name + " deleted\n");
+    } else {
+      deps.console.err("Warning: job.batch/" + name +
+                       " could not be deleted: " + gone.error().to_string() + "\n");
+    }
+  }
+  if (!outcome) {
+    return tl::unexpected(std::move(outcome).error());
+  }
+
+  core::NcclReport report;
+  const std::string source = "raycluster/" + options.cluster + " group " + options.group +
+                             " (job " + name +
+                             (outcome->node.empty() ? "" : " on node " + outcome->node) + ")";
+  if (outcome->timed_out) {
+    report.checks.push_back({"pod", core::CheckStatus::fail,
+                             "the check Pod did not finish within --timeout",
+                             "kubectl describe pod -l batch.kubernetes.io/job-name=" + name +
+                                 " (rerun with --keep to look at it)",
+                             0});
+  } else if (!outcome->stuck.empty()) {
+    report.checks.push_back({"pod", core::CheckStatus::fail,
+                             "a Pod of this group cannot run: " + outcome->stuck,
+                             "the group's own Pods meet the same fate: free or add the resources "
+                             "named, or fix the image",
+                             0});
+  } else {
+    const core::NodeBundle bundle = core::parse_node_bundle(log);
+    if (!bundle.begun) {
+      report.checks.push_back(
+          {"pod", core::CheckStatus::fail,
+           "the check Pod ended " + outcome->phase + " without printing the node's facts",
+           "its image needs /bin/sh; its log: kubectl logs job/" + name + " (with --keep)", 0});
+    } else {
+      io::MemoryFileSystem fs;
+      fs.files = bundle.files;
+      io::MapEnvironment env;
+      env.vars = bundle.env;
+      const Deps there{fs, deps.console, env, deps.processes};
+      const core::NodeFacts facts = probe_node(there, "/");
+      if (bundle.run_output) {
+        core::NcclCheckInput input;
+        input.source = name;
+        input.min_busbw = options.min_busbw;
+        input.tests = core::parse_nccl_tests(*bundle.run_output);
+        input.log = core::parse_nccl_log(*bundle.run_output);
+        for (const char* k : {"NCCL_DEBUG", "NCCL_DEBUG_SUBSYS", "NCCL_P2P_DISABLE",
+                              "NCCL_SHM_DISABLE", "NCCL_NVLS_ENABLE"}) {
+          input.log->env.erase(k);
+        }
+        report = core::evaluate_nccl(input);
+        if (bundle.run_exit.value_or(0) != 0) {
+          report.checks.push_back(
+              {"run", core::CheckStatus::fail,
+               "all_reduce_perf exited with code " + std::to_string(*bundle.run_exit),
+               "its output is in the Pod's log (--keep)", 0});
+        }
+        if (input.tests && !options.min_busbw) {
+          core::expected_busbw_check(facts, *input.log, *input.tests, report);
+        }
+      }
+      core::NodeExpectations expect;
+      if (gpus > 0) {
+        expect.gpus = gpus;
+      }
+      core::evaluate_node(facts, expect, report);
+      if (!bundle.complete) {
+        report.checks.push_back({"pod", core::CheckStatus::warn,
+                                 "the check Pod's output stopped before its end", "", 0});
+      }
+    }
+  }
+  core::summarize(report);
+  return show(report, source);
+}
+
+}  // namespace kray::app::detail
