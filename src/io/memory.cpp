@@ -25,35 +25,45 @@ std::string MemoryFileSystem::absolute(const std::string& path) {
   return !path.empty() && path.front() == '/' ? path : "/work/" + path;
 }
 
-Result<std::vector<std::string>> MemoryFileSystem::list_files(const std::string& dir) {
-  if (!is_directory(dir)) {
+namespace {
+
+// The paths under directory `dir` (a prefix range of the sorted map), or
+// an error when there are none.
+template <typename Each>
+Result<void> each_under(const std::map<std::string, std::string>& files,
+                        const std::string& dir,
+                        Each each) {
+  const std::string prefix = dir.ends_with('/') ? dir : dir + "/";
+  auto it = files.lower_bound(prefix);
+  if (it == files.end() || it->first.rfind(prefix, 0) != 0) {
     return make_error(ErrorCode::io, "cannot list " + dir + ": No such file or directory");
   }
-  std::vector<std::string> out;
-  const std::string prefix = dir.ends_with('/') ? dir : dir + "/";
-  for (auto it = files.lower_bound(prefix); it != files.end() && it->first.rfind(prefix, 0) == 0;
-       ++it) {
-    if (it->first.find("/.", prefix.size() - 1) == std::string::npos) {
-      out.push_back(it->first);  // std::map: already sorted
-    }
+  for (; it != files.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+    each(it->first, it->first.substr(prefix.size()));
   }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> MemoryFileSystem::list_files(const std::string& dir) {
+  std::vector<std::string> out;
+  KRAY_TRY(each_under(files, dir, [&out](const std::string& path, const std::string& rest) {
+    if (("/" + rest).find("/.") == std::string::npos) {
+      out.push_back(path);  // std::map: already sorted
+    }
+  }));
   return out;
 }
 
 Result<std::vector<std::string>> MemoryFileSystem::list_dir(const std::string& dir) {
-  if (!is_directory(dir)) {
-    return make_error(ErrorCode::io, "cannot list " + dir + ": No such file or directory");
-  }
   std::vector<std::string> out;
-  const std::string prefix = dir.ends_with('/') ? dir : dir + "/";
-  for (auto it = files.lower_bound(prefix); it != files.end() && it->first.rfind(prefix, 0) == 0;
-       ++it) {
-    std::string name = it->first.substr(prefix.size());
-    name = name.substr(0, name.find('/'));
+  KRAY_TRY(each_under(files, dir, [&out](const std::string&, const std::string& rest) {
+    const std::string name = rest.substr(0, rest.find('/'));
     if (out.empty() || out.back() != name) {
       out.push_back(name);
     }
-  }
+  }));
   return out;
 }
 
