@@ -61,6 +61,23 @@ void gpu_check(const NodeFacts& f, const NodeExpectations& e, NcclReport& r) {
   }
 }
 
+// CUDA_VISIBLE_DEVICES narrows what CUDA (and so NCCL) sees of the GPUs
+// mounted; NVIDIA_VISIBLE_DEVICES is the runtime's and says nothing about
+// the count ("void" is normal with CDI, reference §4.5).
+void visible_devices_check(const NodeFacts& f, NcclReport& r) {
+  const std::string cuda = env_of(f, "CUDA_VISIBLE_DEVICES");
+  if (cuda.empty() || f.gpu_devices == 0) {
+    return;
+  }
+  const auto n = 1 + std::count(cuda.begin(), cuda.end(), ',');
+  if (n < f.gpu_devices) {
+    r.checks.push_back({"cuda-visible", CheckStatus::info,
+                        "CUDA_VISIBLE_DEVICES=" + cuda + ": CUDA sees " + std::to_string(n) +
+                            " of the " + std::to_string(f.gpu_devices) + " GPUs in the pod",
+                        "", 0});
+  }
+}
+
 // The devices NCCL would use: NCCL_IB_HCA applied.
 std::vector<std::string> selected_devices(const NodeFacts& f) {
   const std::string hca = env_of(f, "NCCL_IB_HCA");
@@ -484,6 +501,7 @@ void expected_busbw_check(const NodeFacts& node,
 
 void evaluate_node(const NodeFacts& facts, const NodeExpectations& expect, NcclReport& report) {
   gpu_check(facts, expect, report);
+  visible_devices_check(facts, report);
   rdma_checks(facts, report);
   gdr_check(facts, report);
   shm_check(facts, report);

@@ -262,6 +262,16 @@ TEST_CASE("nccl-check node: one fault at a time", "[nccl][node]") {
         env.message,
         Catch::Contains("NCCL_SOCKET_IFNAME names eth1, which matches nothing here (eth0,lo)"));
   }
+  SECTION("CUDA_VISIBLE_DEVICES narrowing what CUDA sees") {
+    Node n;
+    n.d.env.vars["CUDA_VISIBLE_DEVICES"] = "0,1";
+    n.d.env.vars["NVIDIA_VISIBLE_DEVICES"] = "void";  // CDI: normal, not counted
+    const auto r = n.run(8);
+    CHECK(get(r, "gpus").status == CheckStatus::pass);
+    CHECK(get(r, "cuda-visible").message ==
+          "CUDA_VISIBLE_DEVICES=0,1: CUDA sees 2 of the 8 GPUs in the pod");
+    CHECK_FALSE(r.failed());
+  }
   SECTION("no GPU at all") {
     Node n;
     n.remove_under("/dev/nvidia");
