@@ -71,6 +71,22 @@ Result<void> check_spec(const NcclCheckOptions& options, const Deps& deps) {
   return make_error(ErrorCode::usage, options.spec + ": no RayCluster, RayJob or RayService in it");
 }
 
+}  // namespace
+
+// --save: the raw output, kept as the artifact to attach to a ticket.
+Result<void> detail::save_output(const NcclCheckOptions& options,
+                                 const std::string& text,
+                                 const Deps& deps) {
+  if (options.save.empty()) {
+    return {};
+  }
+  KRAY_TRY(deps.fs.write_file(options.save, text));
+  deps.console.err("raw output saved to " + options.save + "\n");
+  return {};
+}
+
+namespace {
+
 // Variables --run sets for nccl-tests, so that the log says what it needs
 // to and, unless --intra-node, every byte goes through the NICs (P2P, SHM
 // and NVLS off: GPUs of one node then talk over NET, through their HCAs).
@@ -121,6 +137,7 @@ Result<void> run_tests(const NcclCheckOptions& options, const Deps& deps) {
                           "https://github.com/NVIDIA/nccl-tests && make -C nccl-tests) and give "
                           "--nccl-tests nccl-tests/build");
   }
+  KRAY_TRY(detail::save_output(options, ran->out, deps));
   core::NcclCheckInput input;
   input.source = command;
   input.min_busbw = options.min_busbw;
@@ -159,6 +176,10 @@ Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
   }
   if (options.gpus && *options.gpus < 0) {
     return make_error(ErrorCode::usage, "--gpus: a GPU count, 0 or more");
+  }
+  if (!options.save.empty() && !options.run && options.cluster.empty()) {
+    return make_error(ErrorCode::usage,
+                      "--save keeps the output of --run or --cluster: give one of them");
   }
   if (!options.cluster.empty()) {
     return detail::run_cluster_check(

@@ -168,6 +168,11 @@ Result<void> run_cluster_check(const NcclCheckOptions& options,
       outcome = tl::unexpected(std::move(read).error());
     }
   }
+  if (outcome && !log.empty()) {
+    if (auto saved = save_output(options, log, deps); !saved) {
+      outcome = tl::unexpected(std::move(saved).error());
+    }
+  }
   if (!options.keep) {  // ours: created above, with krayctl's label
     kube::HttpRequest del;
     del.method = "DELETE";

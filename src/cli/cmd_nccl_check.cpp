@@ -40,6 +40,8 @@ void add_nccl_check_command(CommandContext& ctx) {
   cmd->add_option("--cluster", opts->cluster,
                   "Run the check in a Pod built from this RayCluster's --group template (a Job)");
   cmd->add_flag("--keep", opts->keep, "With --cluster: leave the check Job for a look");
+  cmd->add_option("--save", opts->save,
+                  "With --run or --cluster: write the raw output (the artifact) to this file");
   cmd->add_option("--gpus", *gpus,
                   "The GPUs the pod requested (nvidia.com/gpu): fewer visible fails");
   cmd->add_option("--root", opts->root,

@@ -27,6 +27,19 @@ Result<std::string> RealFileSystem::read_file(const std::string& path) {
   return ss.str();
 }
 
+Result<void> RealFileSystem::write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    return make_error(ErrorCode::io, "cannot write " + path + ": " + std::strerror(errno));
+  }
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) {
+    return make_error(ErrorCode::io, "cannot write " + path + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
 bool RealFileSystem::is_directory(const std::string& path) {
   std::error_code ec;
   return std::filesystem::is_directory(path, ec);

@@ -67,6 +67,11 @@ Result<std::vector<std::string>> MemoryFileSystem::list_dir(const std::string& d
   return out;
 }
 
+Result<void> MemoryFileSystem::write_file(const std::string& path, const std::string& text) {
+  files[path] = text;
+  return {};
+}
+
 std::optional<std::string> MapEnvironment::get(const std::string& name) const {
   auto it = vars.find(name);
   return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);

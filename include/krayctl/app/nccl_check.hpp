@@ -31,6 +31,7 @@ struct NcclCheckOptions {
   bool intra_node = false;  // --intra-node: let NCCL use NVLink/PCIe, not the NICs
   std::string cluster;      // --cluster: a RayCluster (with --group)
   bool keep = false;        // --keep: leave the check Job for a look
+  std::string save;         // --save: the raw output of --run or --cluster
   std::chrono::milliseconds timeout{600'000};  // --timeout: how long the check Pod may take
   KubeconfigOptions kubeconfig;
   TransportFactory transport;

@@ -37,6 +37,11 @@ class FileSystem {
   // devices), not recursive, sorted: for /sys and /dev, where recursion
   // would follow links without end.
   [[nodiscard]] virtual Result<std::vector<std::string>> list_dir(const std::string& dir) = 0;
+
+  // Writes `text` to `path`, replacing it (artifacts such as nccl-check
+  // --save). Fails with ErrorCode::io and the OS's reason.
+  [[nodiscard]] virtual Result<void> write_file(const std::string& path,
+                                                const std::string& text) = 0;
 };
 
 class RealFileSystem final : public FileSystem {
@@ -47,6 +52,7 @@ class RealFileSystem final : public FileSystem {
   std::string absolute(const std::string& path) override;
   Result<std::vector<std::string>> list_files(const std::string& dir) override;
   Result<std::vector<std::string>> list_dir(const std::string& dir) override;
+  Result<void> write_file(const std::string& path, const std::string& text) override;
 };
 
 // Returns `relative` resolved against the directory of `base_file`

@@ -27,6 +27,7 @@ class MemoryFileSystem : public FileSystem {
   std::string absolute(const std::string& path) override;
   Result<std::vector<std::string>> list_files(const std::string& dir) override;
   Result<std::vector<std::string>> list_dir(const std::string& dir) override;
+  Result<void> write_file(const std::string& path, const std::string& text) override;
 };
 
 class MapEnvironment : public Environment {

@@ -132,6 +132,7 @@ struct Cluster {
     d.console.out_text.clear();
     d.console.err_text.clear();
     kray::app::NcclCheckOptions o;
+    o.save = "/out/" + group + ".log";
     o.cluster = "train";
     o.group = group;
     o.keep = keep;
@@ -154,6 +155,8 @@ TEST_CASE("nccl-check --cluster: a Job from the group's template, judged, then d
                              "Gb/sec (4X NDR), InfiniBand, GPUDirect RDMA via nvidia_peermem"));
   CHECK_THAT(c.d.console.out_text, Catch::Contains("nccl-check raycluster/train group gpu (job "
                                                    "krayctl-nccl-check-"));
+  // --save: the Pod's log as it came.
+  CHECK(c.d.fs.files.at("/out/gpu.log").rfind("=== krayctl begin 1\n", 0) == 0);
   // --keep: the Job is there to look at; it is the group's template.
   const auto jobs = c.server.list("batch/v1", "jobs", "default");
   REQUIRE(jobs.size() == 1);

@@ -279,6 +279,17 @@ TEST_CASE("nccl-check node: one fault at a time", "[nccl][node]") {
   }
 }
 
+TEST_CASE("nccl-check --save goes with --run or --cluster only", "[nccl][node]") {
+  Node n;
+  kray::app::NcclCheckOptions o;
+  o.root = n.root;
+  o.save = "/out/x.log";
+  auto r = kray::app::run_nccl_check(o, n.d.deps);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::usage);
+  CHECK(n.d.fs.files.count("/out/x.log") == 0);
+}
+
 TEST_CASE("NCCL_IB_HCA syntax: ^, =, :port, prefixes", "[nccl][node]") {
   using kray::core::filter_select;
   using kray::core::parse_device_filter;
@@ -307,7 +318,10 @@ TEST_CASE("nccl-check --run: all_reduce_perf through the NICs, judged with the n
   o.run = true;
   o.gpus = 2;
   o.nccl_tests = "/opt/nccl-tests/all_reduce_perf";
+  o.save = "/out/run.log";
   REQUIRE(kray::app::run_nccl_check(o, n.d.deps));
+  CHECK(n.d.fs.files.at("/out/run.log") == out);  // the artifact, as it came
+  o.save.clear();
   REQUIRE(n.d.processes.calls.size() == 1);
   const auto& call = n.d.processes.calls[0];
   CHECK(call.args == std::vector<std::string>{"-b", "1G", "-e", "8G", "-f", "2", "-g", "2"});
@@ -335,8 +349,7 @@ TEST_CASE("nccl-check --run: all_reduce_perf through the NICs, judged with the n
     auto r = kray::app::run_nccl_check(o, n.d.deps);
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::check_failed);
-    CHECK_THAT(n.d.console.out_text,
-               Catch::Contains("47% of one XDR 800G link (100.0 GB/s)"));
+    CHECK_THAT(n.d.console.out_text, Catch::Contains("47% of one XDR 800G link (100.0 GB/s)"));
     CHECK_THAT(n.d.console.out_text, Catch::Contains("FAIL  expected-busbw"));
   }
   SECTION("--intra-node leaves P2P on; the NICs unused is said") {
