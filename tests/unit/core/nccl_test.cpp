@@ -93,6 +93,13 @@ TEST_CASE("nccl log: every verbatim line of the reference is read as NCCL's", "[
     INFO(l);
     CHECK(parse_nccl_log(l).nccl_lines == 1);
   }
+  // Wrappers' prefixes (synthetic, in the forms of reference §1.2): mpirun
+  // --tag-output, a kubectl --timestamps prefix.
+  CHECK(parse_nccl_log("[1,0]<stdout>:node-0:4242:4260 [0] NCCL INFO Using network IB").network ==
+        "IB");
+  CHECK(parse_nccl_log("2026-11-26T10:00:00.000000000Z node-0:4242:4260 [0] NCCL INFO Using "
+                       "network Socket")
+            .network == "Socket");
   // Not NCCL's: words that merely mention it.
   CHECK(parse_nccl_log("downloading NCCL INFOrmation").nccl_lines == 0);
   CHECK(parse_nccl_log("pip install nvidia-nccl-cu12").nccl_lines == 0);
