@@ -79,11 +79,7 @@ Result<PodOutcome> wait_for_pod(kube::Client& client,
   kube::ReflectorOptions o;
   o.path = "/api/v1/namespaces/" + ns + "/pods";
   o.query = "labelSelector=batch.kubernetes.io%2Fjob-name%3D" + job;
-  kube::Reflector reflector(client, transport, o, [&stop](std::chrono::milliseconds d) {
-    for (; d.count() > 0 && !stop.load(); d -= std::chrono::milliseconds(100)) {
-      std::this_thread::sleep_for(std::min(d, std::chrono::milliseconds(100)));
-    }
-  });
+  kube::Reflector reflector(client, transport, o, kube::sleep_unless(stop));
   auto ran = reflector.run(
       [&](const kube::WatchEvent& e) {
         if (e.change == kube::Change::deleted) {

@@ -96,11 +96,7 @@ Result<void> watch_status(const StatusOptions& options,
   hub.synced.assign(feeds.size(), false);
   std::mutex console_mu;  // warnings come from the stream threads
   std::atomic<bool> stop{false};
-  auto nap = [&stop](std::chrono::milliseconds d) {
-    for (; d.count() > 0 && !stop.load(); d -= std::chrono::milliseconds(100)) {
-      std::this_thread::sleep_for(std::min(d, std::chrono::milliseconds(100)));
-    }
-  };
+  const auto nap = kube::sleep_unless(stop);
   const std::string identity = identity_of(resolved);
   std::vector<std::thread> threads;
   struct Joiner {

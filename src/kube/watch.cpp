@@ -2,6 +2,7 @@
 #include <krayctl/kube/watch.hpp>
 
 #include <set>
+#include <thread>
 #include <vector>
 
 namespace kray::kube {
@@ -27,6 +28,14 @@ bool worth_retrying(const Error& e, bool listed_once) {
 }
 
 }  // namespace
+
+Reflector::Sleep sleep_unless(const std::atomic<bool>& stop) {
+  return [&stop](std::chrono::milliseconds d) {
+    for (; d.count() > 0 && !stop.load(); d -= std::chrono::milliseconds(100)) {
+      std::this_thread::sleep_for(std::min(d, std::chrono::milliseconds(100)));
+    }
+  };
+}
 
 std::string object_key(const Json& object) {
   const std::string ns = meta(object, "namespace");

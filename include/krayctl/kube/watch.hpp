@@ -82,6 +82,10 @@ class Reflector {
   std::uint64_t m_random = 0x2545f4914f6cdd1dULL;
 };
 
+// A real sleep that ends early, within a tenth of a second, once `stop` is
+// set: for the clients and reflectors of a watch that is being stopped.
+Reflector::Sleep sleep_unless(const std::atomic<bool>& stop);
+
 // "namespace/name" of an object ("name" when cluster-scoped).
 std::string object_key(const core::Json& object);
 
