@@ -65,6 +65,33 @@ run 0 "delete --wait" delete raycluster/raycluster-quickstart --wait --timeout 3
 expect_contains "$tmp/out" "raycluster.ray.io/raycluster-quickstart deleted" "delete output"
 run 4 "gone" status raycluster/raycluster-quickstart
 
+# delete --wait of several targets, the first held by a finalizer: its watch
+# is stopped at the DELETED event and the next DELETE goes out on a new
+# connection (issue 12, item 2: that TLS resumption was refused).
+cat >"$tmp/held.yaml" <<'EOF2'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: held, finalizers: [example.com/hold]}
+data: {a: "1"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: free}
+data: {a: "1"}
+EOF2
+run 0 "apply two ConfigMaps, one with a finalizer" apply "$tmp/held.yaml"
+"$KRAYCTL" -v delete configmap/held configmap/free --wait --timeout 30s >"$tmp/del.out" 2>"$tmp/del.err" &
+del_pid=$!
+for _ in $(seq 100); do grep -q "watch=true" "$tmp/del.err" && break; sleep 0.1; done
+grep -q "watch=true" "$tmp/del.err" || fail "delete --wait never watched: $(cat "$tmp/del.err")"
+sed '/finalizers/s/, finalizers: \[example.com\/hold\]//' "$tmp/held.yaml" >"$tmp/released.yaml"
+run 0 "release the finalizer" apply "$tmp/released.yaml"
+wait "$del_pid"
+del_rc=$?
+cat "$tmp/del.out" "$tmp/del.err" >>"$all"
+[ "$del_rc" = 0 ] || fail "delete --wait of two targets: exit $del_rc: $(tail -3 "$tmp/del.err")"
+expect_contains "$tmp/del.out" "configmap/free deleted" "the second target deleted"
+
 # Bad kubeconfigs: exit 4, one message, nothing else.
 run 4 "a missing kubeconfig" --kubeconfig "$tmp/nope" status
 expect_contains "$tmp/err" "$tmp/nope" "names the file"
