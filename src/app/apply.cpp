@@ -64,6 +64,7 @@ Result<std::vector<Planned>> plan(const std::vector<Json>& manifests, const std:
 Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
   ValidateOptions vo;
   vo.inputs = options.inputs;
+  vo.namespace_ = options.kubeconfig.overrides.namespace_;  // only an explicit -n
   KRAY_TRY_ASSIGN(auto report, validate_inputs(vo, deps));
   std::size_t errors = 0;
   for (const auto& d : report.diagnostics) {

@@ -138,7 +138,23 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
   if (!options.files.empty()) {
     ValidateOptions vo;
     vo.inputs = options.files;
+    vo.namespace_ = options.kubeconfig.overrides.namespace_;  // only an explicit -n
     KRAY_TRY_ASSIGN(auto report, validate_inputs(vo, deps));
+    // The files must say exactly what they name: a file that does not read
+    // or render, or names another namespace than -n, deletes nothing.
+    std::vector<core::Diagnostic> errors;
+    for (const auto& d : report.diagnostics) {
+      if (d.severity == core::Severity::error) {
+        errors.push_back(d);
+      }
+    }
+    if (!errors.empty()) {
+      for (const auto& d : errors) {
+        deps.console.err(core::format_diagnostic(d, deps.console.err_color()));
+      }
+      return tl::unexpected(
+          Error{ErrorCode::invalid_spec, "nothing was deleted", std::nullopt, {}, false});
+    }
     for (const auto& m : report.manifests) {
       const std::string api =
           m.value("apiVersion", Json("")).is_string() ? m.value("apiVersion", "") : "";

@@ -31,6 +31,16 @@ std::optional<core::Json> render_document(core::Document& doc,
                                           const Deps& deps,
                                           std::vector<core::Diagnostic>& diags);
 
+// Applies an explicit -n (`ns`; "" for none) to `manifest`, the object at
+// `base` in `doc`: sets metadata.namespace where the object names none, and
+// refuses (a diagnostic at the object's namespace) one that names another,
+// as kubectl does.
+void apply_namespace(const core::Document& doc,
+                     const std::string& base,
+                     core::Json& manifest,
+                     const std::string& ns,
+                     std::vector<core::Diagnostic>& diags);
+
 // A document holding `manifest`, rendered from the compact spec `spec`:
 // problems found in it are reported at the spec (its file, its first
 // line), with the manifest's path in the message.

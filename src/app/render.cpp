@@ -62,28 +62,36 @@ Result<core::Templates> templates_for(const RenderOptions& options, const Deps& 
   return core::load_templates(overrides, options.templates_dir);
 }
 
-// Applies -n to a namespace the document may already name; a disagreement
-// is an error, as in kubectl.
+}  // namespace
+
+namespace detail {
+
 void apply_namespace(const Document& doc,
+                     const std::string& base,
                      Json& manifest,
                      const std::string& ns,
                      std::vector<Diagnostic>& diags) {
-  if (ns.empty()) {
+  if (ns.empty() || !manifest.is_object()) {
     return;
   }
   Json& meta = manifest["metadata"];
   if (!meta.is_object()) {
     diags.push_back(core::make_diagnostic(
-        doc, "/metadata",
+        doc, base + "/metadata",
         "expected a mapping, got " + core::json_type_name(meta) + "; cannot set --namespace"));
     return;
   }
   if (auto it = meta.find("namespace"); it != meta.end() && it->is_string() && *it != ns) {
-    const std::string pointer = core::is_compact_spec(doc) ? "/namespace" : "/metadata/namespace";
-    diags.push_back(
-        core::make_diagnostic(doc, pointer,
-                              fmt::format("the namespace {} does not match --namespace {}",
-                                          util::quote(it->get<std::string>()), util::quote(ns))));
+    // kubectl's refusal (cmd/apply: "the namespace from the provided object
+    // ... does not match the namespace ..."), before anything is sent.
+    const std::string pointer =
+        base.empty() && core::is_compact_spec(doc) ? "/namespace" : base + "/metadata/namespace";
+    const std::string theirs = it->get<std::string>();
+    diags.push_back(core::make_diagnostic(
+        doc, pointer,
+        fmt::format("the namespace from the provided object {} does not match --namespace {}: "
+                    "pass -n {} (or no -n), or change the file; nothing was sent",
+                    util::quote(theirs), util::quote(ns), theirs)));
     return;
   }
   if (!meta.contains("namespace")) {
@@ -101,10 +109,6 @@ void apply_namespace(const Document& doc,
     meta = std::move(ordered);
   }
 }
-
-}  // namespace
-
-namespace detail {
 
 std::optional<std::vector<Document>> load_input(const std::string& input,
                                                 const Deps& deps,
@@ -194,7 +198,7 @@ std::optional<Json> render_document(Document& doc,
   if (!core::is_compact_spec(doc)) {
     Json manifest = doc.root;
     if (manifest.is_object() && manifest.contains("metadata")) {
-      apply_namespace(doc, manifest, options.namespace_, diags);
+      apply_namespace(doc, "", manifest, options.namespace_, diags);
     }
     return diags.size() == before ? std::optional<Json>(std::move(manifest)) : std::nullopt;
   }
@@ -237,7 +241,7 @@ std::optional<Json> render_document(Document& doc,
     spec.serve->config_text = std::move(*text);
   }
   Json manifest = core::render(spec, templates);
-  apply_namespace(doc, manifest, options.namespace_, diags);
+  apply_namespace(doc, "", manifest, options.namespace_, diags);
   return diags.size() == before ? std::optional<Json>(std::move(manifest)) : std::nullopt;
 }
 

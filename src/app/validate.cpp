@@ -3,11 +3,13 @@
 
 #include "inputs.hpp"
 
+#include <krayctl/app/connection.hpp>
 #include <krayctl/core/json.hpp>
 #include <krayctl/core/render.hpp>
 #include <krayctl/core/spec.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/file_system.hpp>
+#include <krayctl/kube/resources.hpp>
 #include <krayctl/util/assert.hpp>
 #include <krayctl/util/strings.hpp>
 
@@ -84,6 +86,7 @@ bool looks_like_spec(const Json& root) {
 
 void validate_document(Document& doc,
                        bool found_in_directory,
+                       const ValidateOptions& app_options,
                        const core::ValidateOptions& options,
                        std::optional<core::Templates>& templates,
                        const Deps& deps,
@@ -101,6 +104,8 @@ void validate_document(Document& doc,
       templates = std::move(*builtin);
     }
     RenderOptions render_options;
+    render_options.namespace_ = app_options.namespace_;
+    render_options.sets = app_options.sets;
     auto manifest =
         detail::render_document(doc, render_options, *templates, deps, report.diagnostics);
     if (!manifest) {
@@ -111,10 +116,18 @@ void validate_document(Document& doc,
     report.manifests.push_back(*manifest);
     return;
   }
+  const auto add_manifest = [&](const std::string& base, Json manifest) {
+    const auto ref =
+        kube::known_resource(string_at(manifest, "apiVersion"), string_at(manifest, "kind"));
+    if (!ref || ref->namespaced) {  // -n means nothing to a Namespace or a Node
+      detail::apply_namespace(doc, base, manifest, app_options.namespace_, report.diagnostics);
+    }
+    report.manifests.push_back(std::move(manifest));
+  };
   if (core::ray_kind_of(doc.root)) {
     ++report.objects;
     core::validate_object(doc, "", options, report.diagnostics);
-    report.manifests.push_back(doc.root);
+    add_manifest("", doc.root);
     return;
   }
   // kubectl's `kind: List` (what `krayctl render -o json` writes for
@@ -130,13 +143,13 @@ void validate_document(Document& doc,
       } else {
         ++report.skipped;
       }
-      report.manifests.push_back((*items)[i]);
+      add_manifest(core::pointer_append("/items", i), (*items)[i]);
     }
     return;
   }
   ++report.skipped;
   if (!found_in_directory && doc.root.is_object() && doc.root.contains("kind")) {
-    report.manifests.push_back(doc.root);  // a ConfigMap beside the RayJob
+    add_manifest("", doc.root);  // a ConfigMap beside the RayJob
   }
 }
 
@@ -303,7 +316,8 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
       continue;
     }
     for (auto& doc : *docs) {
-      validate_document(doc, input.found_in_directory, core_opts, templates, deps, report);
+      validate_document(doc, input.found_in_directory, options, core_opts, templates, deps,
+                        report);
     }
   }
   core::sort_diagnostics(report.diagnostics);

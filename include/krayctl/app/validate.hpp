@@ -20,6 +20,9 @@ struct ValidateOptions {
   bool strict = false;               // warnings fail too
   std::vector<std::string> disable;  // lint IDs (each may be "a,b")
   core::FeatureGates gates;
+  // What apply and delete -f add (validate itself leaves them empty):
+  std::string namespace_;         // an explicit -n: set where absent, refused where different
+  std::vector<std::string> sets;  // --set PATH=VALUE on every compact spec
 };
 
 // Reads --disable values (IDs, each possibly "a,b") into a set; an unknown

@@ -58,7 +58,8 @@ struct Fixture {
   kray::Result<void> apply(const std::vector<std::string>& inputs,
                            DryRun dry = DryRun::none,
                            bool force = false,
-                           bool clear = true) {
+                           bool clear = true,
+                           const std::string& ns = "") {
     if (clear) {  // not while a --watch writes
       d.console.out_text.clear();
       d.console.err_text.clear();
@@ -68,6 +69,7 @@ struct Fixture {
     o.dry_run = dry;
     o.force_conflicts = force;
     o.kubeconfig.kubeconfig = "/k/config";
+    o.kubeconfig.overrides.namespace_ = ns;
     return kray::app::run_apply(o, d.deps);
   }
 };
@@ -184,8 +186,10 @@ kray::Result<void> remove(Fixture& f,
                           const std::vector<std::string>& files = {},
                           bool force = false,
                           bool wait = false,
-                          std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+                          std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                          const std::string& ns = "") {
   f.d.console.out_text.clear();
+  f.d.console.err_text.clear();
   kray::app::DeleteOptions o;
   o.targets = targets;
   o.files = files;
@@ -193,6 +197,7 @@ kray::Result<void> remove(Fixture& f,
   o.wait = wait;
   o.timeout = timeout;
   o.kubeconfig.kubeconfig = "/k/config";
+  o.kubeconfig.overrides.namespace_ = ns;
   return kray::app::run_delete(o, f.d.deps);
 }
 
@@ -224,6 +229,48 @@ TEST_CASE("app::run_delete: what krayctl applied, by name or by file", "[delete]
     auto r = remove(f, {"widget/x"});
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::usage);
+  }
+}
+
+// kubectl refuses an explicit -n that differs from the namespace a file
+// names ("the namespace from the provided object ... does not match"):
+// krayctl did not, and deleted ml/train on `delete -f train.yaml -n
+// research` (issue 12, item 1). Refused before anything is sent.
+TEST_CASE("app::run_apply, run_delete -f: an explicit -n must match the file's namespace",
+          "[apply][delete][http]") {
+  Fixture f;
+  std::string in_default = k_cluster;
+  in_default.replace(in_default.find("  name: rc\n"), 11, "  name: rc\n  namespace: default\n");
+  f.d.fs.with_file("/w/named.yaml", in_default);
+  f.d.fs.with_file("/w/spec.yaml", "name: sc\nnamespace: default\nhead: {cpu: 1, memory: 2Gi}\n");
+  REQUIRE(f.apply({"/w/named.yaml"}));
+  const auto sent = f.server.requests().size();
+  SECTION("apply, a manifest") {
+    auto r = f.apply({"/w/named.yaml"}, DryRun::none, false, true, "research");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::invalid_spec);
+    CHECK(f.d.console.err_text.find("/w/named.yaml:5:14: error: the namespace from the provided "
+                                    "object 'default' does not match --namespace 'research'") !=
+          std::string::npos);
+  }
+  SECTION("apply, a compact spec") {
+    auto r = f.apply({"/w/spec.yaml"}, DryRun::none, false, true, "research");
+    REQUIRE_FALSE(r);
+    CHECK(f.d.console.err_text.find("/w/spec.yaml:2:12: error: the namespace from the provided") !=
+          std::string::npos);
+  }
+  SECTION("delete -f") {
+    auto r = remove(f, {}, {"/w/named.yaml"}, false, false, std::chrono::seconds(10), "research");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "nothing was deleted");
+    CHECK(f.d.console.err_text.find("does not match --namespace 'research'") != std::string::npos);
+    CHECK(f.server.get("ray.io/v1", "rayclusters", "default", "rc"));
+  }
+  CHECK(f.server.requests().size() == sent);
+  SECTION("the same -n, or none, is fine; -n fills in a file without one") {
+    REQUIRE(f.apply({"/w/rc.yaml"}, DryRun::none, false, true, "default"));
+    REQUIRE(remove(f, {}, {"/w/named.yaml"}, false, false, std::chrono::seconds(10), "default"));
+    CHECK_FALSE(f.server.get("ray.io/v1", "rayclusters", "default", "rc"));
   }
 }
 

@@ -97,7 +97,8 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     o.inputs = {"ns.yaml"};
     REQUIRE_FALSE(render(o));
     CHECK(console.err_text.find(
-              "ns.yaml:2:12: error: the namespace 'other' does not match --namespace 'team'") == 0);
+              "ns.yaml:2:12: error: the namespace from the provided object 'other' does not "
+              "match --namespace 'team'") == 0);
   }
   SECTION("lint warnings go to stderr; the manifest is still rendered") {
     fs.with_file("plain.yaml", "name: plain\n");
