@@ -59,6 +59,38 @@ Result<std::vector<Planned>> plan(const std::vector<Json>& manifests, const std:
   return out;
 }
 
+// Whether an apply changed the object, from the object before and after.
+// Not from resourceVersion: any write in between (the operator updating
+// status, which it does all the time) moves it. metadata.generation moves
+// only with the spec; labels, annotations and finalizers are compared
+// directly; kinds without a generation (ConfigMap, Secret) are compared
+// whole, less what the server and controllers write on their own.
+bool apply_changed(const Json& before, const Json& after) {
+  const auto meta_of = [](const Json& o) -> const Json& {
+    static const Json empty = Json::object();
+    return o.is_object() && o.contains("metadata") && o["metadata"].is_object() ? o["metadata"]
+                                                                                 : empty;
+  };
+  const Json& b = meta_of(before);
+  const Json& a = meta_of(after);
+  for (const char* key : {"labels", "annotations", "finalizers", "ownerReferences"}) {
+    if (b.value(key, Json()) != a.value(key, Json())) {
+      return true;
+    }
+  }
+  if (b.contains("generation") && a.contains("generation")) {
+    return b["generation"] != a["generation"];
+  }
+  const auto content = [](Json o) {
+    if (o.is_object()) {
+      o.erase("status");
+      o.erase("metadata");
+    }
+    return o;
+  };
+  return content(before) != content(after);
+}
+
 }  // namespace
 
 Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
@@ -111,11 +143,10 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
     // What was there, to say created / configured / unchanged.
     kube::HttpRequest get;
     get.path = path;
-    std::string before;
+    std::optional<Json> before;
     auto existing = client.call(get);
     if (existing) {
-      before =
-          string_at(Json::parse(existing->body, nullptr, false), "metadata", "resourceVersion");
+      before = Json::parse(existing->body, nullptr, false);
     } else if (existing.error().code != ErrorCode::not_found ||
                existing.error().message.rfind("the KubeRay CRDs", 0) == 0) {
       return tl::unexpected(std::move(existing).error().add_context(shown));
@@ -137,9 +168,10 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
       }
       return tl::unexpected(std::move(e).add_context(shown));
     }
-    const std::string after =
-        string_at(Json::parse(applied->body, nullptr, false), "metadata", "resourceVersion");
-    std::string verb = before.empty() ? "created" : after == before ? "unchanged" : "configured";
+    std::string verb = !before ? "created"
+                       : apply_changed(*before, Json::parse(applied->body, nullptr, false))
+                           ? "configured"
+                           : "unchanged";
     if (options.dry_run == DryRun::server) {
       verb += " (server dry run)";
     }

@@ -534,11 +534,16 @@ void ApiServer::handle(const httplib::Request& req, httplib::Response& res) {
   // API Priority and Fairness names the flow schema and priority level.
   res.set_header("X-Kubernetes-Pf-Flowschema-Uid", "7f9c0a5e-0000-4000-8000-fakekube0001");
   res.set_header("X-Kubernetes-Pf-Prioritylevel-Uid", "7f9c0a5e-0000-4000-8000-fakekube0002");
+  RequestHook hook;
   {
     std::lock_guard<std::mutex> lock(m_mu);
     for (const auto& w : m_warnings) {  // as NewWarningHeader writes them
       res.headers.emplace("Warning", "299 - " + Json(w).dump());
     }
+    hook = m_hook;
+  }
+  if (hook) {
+    hook(rec);  // outside the lock: it may write objects
   }
   if (latency.count() > 0) {
     std::this_thread::sleep_for(latency);
@@ -2086,6 +2091,11 @@ void ApiServer::clear_proxy(const std::string& ns,
                             const std::string& port) {
   std::lock_guard<std::mutex> lock(m_mu);
   m_proxies.erase(ns + "/" + service + ":" + port);
+}
+
+void ApiServer::set_request_hook(RequestHook hook) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_hook = std::move(hook);
 }
 
 void ApiServer::add_fault(Fault fault) {

@@ -197,6 +197,12 @@ class ApiServer {
 
   void clear_proxy(const std::string& ns, const std::string& service, const std::string& port);
 
+  // Called with each request before it is served, outside the server's
+  // lock (it may write objects: another client's write between two of the
+  // client's requests). Empty: none.
+  using RequestHook = std::function<void(const RequestRecord&)>;
+  void set_request_hook(RequestHook hook);
+
   // Faults.
   void add_fault(Fault fault);
   void set_latency(std::chrono::milliseconds latency);
@@ -274,6 +280,7 @@ class ApiServer {
   std::map<std::string, LogStream> m_logs;  // "ns/pod/container"
   std::map<std::string, ProxyHandler> m_proxies;
   std::vector<Fault> m_faults;
+  RequestHook m_hook;
   std::chrono::milliseconds m_latency{0};
   int m_drop_watch_after = 0;
   int m_gone_on_resume = 0;

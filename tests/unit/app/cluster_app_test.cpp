@@ -105,6 +105,53 @@ TEST_CASE("app::run_apply: created, unchanged, configured", "[apply][http]") {
   }
 }
 
+// The operator writes status all the time; a write between apply's GET and
+// its PATCH made a no-op apply say "configured" (issue 12, item 28: it
+// flaked cli.cluster under ASan). Whether the apply changed the object is
+// not read from resourceVersion.
+TEST_CASE("app::run_apply: unchanged and configured, with status written in between",
+          "[apply][http]") {
+  Fixture f;
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  int writes = 0;
+  f.server.set_request_hook([&](const fakekube::RequestRecord& r) {
+    if (r.method != "PATCH") {
+      return;
+    }
+    auto rc = f.server.get("ray.io/v1", "rayclusters", "default", "rc");
+    REQUIRE(rc);
+    (*rc)["status"] = {{"state", "ready"}, {"readyWorkerReplicas", writes}};
+    REQUIRE(f.server.update_status("ray.io/v1", "rayclusters", "default", *rc));
+    ++writes;
+  });
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  CHECK(f.d.console.out_text == "raycluster.ray.io/rc unchanged\n");
+  std::string changed = k_cluster;
+  changed.replace(changed.find("2.52.0\""), 7, "2.53.0\"");
+  f.d.fs.with_file("/w/rc.yaml", changed);
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  CHECK(f.d.console.out_text == "raycluster.ray.io/rc configured\n");
+  changed.replace(changed.find("  name: rc\n"), 11, "  name: rc\n  labels: {team: ml}\n");
+  f.d.fs.with_file("/w/rc.yaml", changed);
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  CHECK(f.d.console.out_text == "raycluster.ray.io/rc configured\n");
+  REQUIRE(f.apply({"/w/rc.yaml"}));
+  CHECK(f.d.console.out_text == "raycluster.ray.io/rc unchanged\n");
+  CHECK(writes == 4);
+  f.server.set_request_hook(nullptr);
+  SECTION("a kind without a generation: a ConfigMap") {
+    f.d.fs.with_file("/w/cm.yaml",
+                     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '1'}\n");
+    REQUIRE(f.apply({"/w/cm.yaml"}));
+    REQUIRE(f.apply({"/w/cm.yaml"}));
+    CHECK(f.d.console.out_text == "configmap/c unchanged\n");
+    f.d.fs.with_file("/w/cm.yaml",
+                     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '2'}\n");
+    REQUIRE(f.apply({"/w/cm.yaml"}));
+    CHECK(f.d.console.out_text == "configmap/c configured\n");
+  }
+}
+
 TEST_CASE("app::run_apply: a conflict names the other manager; --force-conflicts takes over",
           "[apply][http]") {
   Fixture f;
