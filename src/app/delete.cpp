@@ -2,12 +2,14 @@
 #include <krayctl/app/delete.hpp>
 
 #include <krayctl/app/connection.hpp>
+#include <krayctl/app/targets.hpp>
 #include <krayctl/app/validate.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/resources.hpp>
 #include <krayctl/util/strings.hpp>
 
+#include <algorithm>
 
 namespace kray::app {
 
@@ -20,31 +22,6 @@ struct Target {
   std::string ns;
   std::string name;
 };
-
-// KIND/NAME as kubectl takes it: singular, plural, or kind.group.
-std::optional<kube::ResourceRef> resource_named(const std::string& word) {
-  static const std::vector<std::pair<std::vector<std::string>, std::pair<const char*, const char*>>>
-      names = {
-          {{"raycluster", "rayclusters", "raycluster.ray.io", "rayclusters.ray.io"},
-           {"ray.io/v1", "RayCluster"}},
-          {{"rayjob", "rayjobs", "rayjob.ray.io", "rayjobs.ray.io"}, {"ray.io/v1", "RayJob"}},
-          {{"rayservice", "rayservices", "rayservice.ray.io", "rayservices.ray.io"},
-           {"ray.io/v1", "RayService"}},
-          {{"raycronjob", "raycronjobs", "raycronjob.ray.io"}, {"ray.io/v1", "RayCronJob"}},
-          {{"pod", "pods", "po"}, {"v1", "Pod"}},
-          {{"service", "services", "svc"}, {"v1", "Service"}},
-          {{"configmap", "configmaps", "cm"}, {"v1", "ConfigMap"}},
-          {{"secret", "secrets"}, {"v1", "Secret"}},
-          {{"job", "jobs", "job.batch", "jobs.batch"}, {"batch/v1", "Job"}},
-      };
-  const std::string w = util::to_lower(word);
-  for (const auto& [aliases, target] : names) {
-    if (std::find(aliases.begin(), aliases.end(), w) != aliases.end()) {
-      return kube::known_resource(target.first, target.second);
-    }
-  }
-  return std::nullopt;
-}
 
 bool managed_by_krayctl(const Json& object) {
   const Json& meta = object.value("metadata", Json::object());
@@ -87,7 +64,8 @@ Result<void> wait_gone(kube::Transport& transport,
     kube::HttpRequest watch;
     watch.path = kube::resource_path(t.ref, t.ns) + "?watch=true&fieldSelector=metadata.name%3D" +
                  t.name + "&resourceVersion=" + string_at(object, "metadata", "resourceVersion") +
-                 "&timeoutSeconds=" + std::to_string(std::max<long long>(1, left.count()));
+                 "&timeoutSeconds=" +
+                 std::to_string(std::clamp<long long>(left.count(), 1, 1800));  // then re-watch
     watch.timeout = std::chrono::milliseconds(0);
     kube::HttpResponse head;
     bool gone = false;
@@ -124,16 +102,11 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
   if (options.targets.empty() && options.files.empty()) {
     return make_error(ErrorCode::usage, "nothing to delete: give KIND/NAME or -f FILE");
   }
+  KRAY_TRY_ASSIGN(const auto named, parse_targets(options.targets));
   KRAY_TRY_ASSIGN(auto resolved, resolve_kubeconfig(deps, options.kubeconfig));
   std::vector<Target> targets;
-  for (const auto& t : options.targets) {
-    const auto slash = t.find('/');
-    auto ref = slash == std::string::npos ? std::nullopt : resource_named(t.substr(0, slash));
-    if (!ref || slash + 1 >= t.size()) {
-      return make_error(ErrorCode::usage,
-                        "'" + t + "': give KIND/NAME, such as rayjob/train or raycluster/dev");
-    }
-    targets.push_back({*ref, ref->namespaced ? resolved.namespace_ : "", t.substr(slash + 1)});
+  for (const auto& t : named) {
+    targets.push_back({t.ref, t.ref.namespaced ? resolved.namespace_ : "", t.name});
   }
   if (!options.files.empty()) {
     ValidateOptions vo;
@@ -197,7 +170,9 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
     }
     doomed.emplace_back(t, string_at(body, "metadata", "uid"));
   }
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  const auto deadline = options.timeout.count() == 0  // no limit
+                            ? std::chrono::steady_clock::time_point::max()
+                            : std::chrono::steady_clock::now() + options.timeout;
   for (const auto& [t, uid] : doomed) {
     const std::string shown = kube::display_name(t.ref, t.name);
     kube::HttpRequest del;

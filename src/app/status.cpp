@@ -4,6 +4,8 @@
 #include "status_rows.hpp"
 
 #include <krayctl/app/connection.hpp>
+#include <krayctl/app/targets.hpp>
+#include <krayctl/core/k8s_names.hpp>
 #include <krayctl/core/status.hpp>
 #include <krayctl/core/yaml_emit.hpp>
 #include <krayctl/io/console.hpp>
@@ -16,6 +18,7 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <set>
 
 namespace kray::app {
 
@@ -89,6 +92,22 @@ void note_worker(WorkerReasons& reasons, const Json& pod) {
 }
 
 void explain(std::vector<core::WorkloadStatus>& rows, const WorkerReasons& reasons) {
+  std::set<std::pair<std::string, std::string>> clusters;
+  for (const auto& r : rows) {
+    if (r.kind == "RayCluster") {
+      clusters.emplace(r.ns, r.name);
+    }
+  }
+  for (auto& r : rows) {
+    // The workers a RayJob copied from a cluster that is gone (deleted
+    // after the job finished) are not there any more.
+    if (r.kind != "RayCluster" && !r.cluster.empty() && clusters.count({r.ns, r.cluster}) == 0) {
+      r.ready_workers = -1;
+      r.desired_workers = -1;
+      r.gpus.clear();
+      r.waiting_for_workers = false;
+    }
+  }
   for (auto& r : rows) {
     if (!r.waiting_for_workers || r.cluster.empty()) {
       continue;
@@ -118,16 +137,35 @@ void explain(std::vector<core::WorkloadStatus>& rows, const WorkerReasons& reaso
   });
 }
 
-Result<std::pair<kube::ResourceRef, std::string>> parse_target(const std::string& target) {
-  const auto slash = target.find('/');
-  for (const auto& [kind, word] : ray_kinds()) {
-    const std::string w = util::to_lower(target.substr(0, slash));
-    if (slash != std::string::npos && slash + 1 < target.size() && (w == word || w == word + "s")) {
-      return std::make_pair(*kube::known_resource("ray.io/v1", kind), target.substr(slash + 1));
-    }
+Result<StatusFilter> status_filter(const std::vector<std::string>& args) {
+  KRAY_TRY_ASSIGN(const auto targets, parse_targets(args, true));
+  if (targets.size() > 1) {
+    return make_error(ErrorCode::usage,
+                      "status shows one object in detail: give one KIND/NAME (or none for the "
+                      "table)");
   }
-  return make_error(ErrorCode::usage,
-                    "'" + target + "': give raycluster/NAME, rayjob/NAME or rayservice/NAME");
+  StatusFilter filter;
+  if (targets.empty()) {
+    return filter;
+  }
+  const auto& t = targets.front();
+  const bool ray = std::any_of(ray_kinds().begin(), ray_kinds().end(),
+                               [&](const auto& k) { return k.first == t.ref.kind; });
+  if (!ray) {
+    return make_error(ErrorCode::usage, "status shows RayClusters, RayJobs and RayServices, not " +
+                                            t.ref.kind + "s: use kubectl for those");
+  }
+  filter.kind = t.ref.kind;
+  filter.name = t.name;
+  return filter;
+}
+
+Result<void> status_result(const std::vector<core::WorkloadStatus>& rows) {
+  if (!core::any_failed(rows)) {
+    return {};
+  }
+  return tl::unexpected(
+      Error{ErrorCode::workload_failed, "a workload failed", std::nullopt, {}, true});
 }
 
 }  // namespace detail
@@ -135,85 +173,122 @@ Result<std::pair<kube::ResourceRef, std::string>> parse_target(const std::string
 using namespace detail;
 using core::Json;
 
+namespace {
+
+// One object in detail: its row as the table computes it (its cluster and
+// that cluster's Pods included), conditions, Pods by group, Events of this
+// object (not of an earlier one of the same name), the dashboard.
+Result<void> show_one(kube::Client& client,
+                      const std::string& ns,
+                      const StatusFilter& filter,
+                      const StatusOptions& options,
+                      const Deps& deps) {
+  const auto ref = *kube::known_resource("ray.io/v1", filter.kind);
+  KRAY_TRY_ASSIGN(auto object, client.get(kube::resource_path(ref, ns, filter.name)));
+  object["kind"] = filter.kind;
+  std::vector<core::WorkloadStatus> rows = {core::workload_status(object)};
+  const std::string cluster = rows.front().cluster;
+  // The cluster behind a RayJob or RayService, if it still exists.
+  bool cluster_exists = filter.kind == "RayCluster";
+  std::optional<Json> cluster_object;
+  if (!cluster_exists && !cluster.empty()) {
+    const auto cref = *kube::known_resource("ray.io/v1", "RayCluster");
+    auto got = client.get(kube::resource_path(cref, ns, cluster));
+    if (got) {
+      (*got)["kind"] = "RayCluster";
+      rows.push_back(core::workload_status(*got));
+      cluster_exists = true;
+      cluster_object = std::move(*got);
+    } else if (got.error().code != ErrorCode::not_found) {
+      return tl::unexpected(std::move(got).error());
+    }
+  }
+  std::vector<Json> pods;
+  WorkerReasons reasons;
+  if (cluster_exists && !cluster.empty()) {
+    KRAY_TRY_ASSIGN(pods, list_all(client, "/api/v1/namespaces/" + ns +
+                                               "/pods?labelSelector=ray.io%2Fcluster%3D" + cluster));
+    for (const auto& p : pods) {
+      note_worker(reasons, p);
+    }
+  }
+  explain(rows, reasons);
+  const auto it = std::find_if(rows.begin(), rows.end(), [&](const core::WorkloadStatus& r) {
+    return r.kind == filter.kind && r.name == filter.name;
+  });
+  const core::WorkloadStatus w = *it;
+  const Json st = object.value("status", Json::object());
+  const Json conditions = st.value("conditions", Json::array());
+  if (options.output != "table") {
+    Json j = core::to_json(w);
+    j["conditions"] = conditions;
+    deps.console.out(options.output == "json" ? j.dump(2) + "\n" : core::emit_yaml(j));
+    return status_result({w});
+  }
+  std::string out = core::format_status_table({w}, false, now_rfc3339());
+  if (!conditions.empty()) {
+    out += "\nConditions:\n";
+    for (const auto& c : conditions) {
+      out += "  " + c.value("type", "") + "=" + c.value("status", "") +
+             (c.value("reason", "").empty() ? "" : " " + c.value("reason", "")) +
+             (c.value("message", "").empty() ? "" : ": " + c.value("message", "")) + "\n";
+    }
+  }
+  if (!cluster.empty()) {
+    out += "\nPods (cluster " + cluster + "):\n";
+    if (!cluster_exists) {
+      out += "  none: the cluster was deleted\n";
+    } else if (pods.empty()) {
+      out += "  none yet\n";
+    }
+    for (const auto& p : pods) {
+      const Json l = p.value("metadata", Json::object()).value("labels", Json::object());
+      const std::string reason = pod_reason(p);
+      out += "  " + l.value("ray.io/group", "?") + "  " + p["metadata"].value("name", "") + "  " +
+             p.value("status", Json::object()).value("phase", "Pending") +
+             (reason.empty() ? "" : "  " + reason) + "\n";
+    }
+    // The head Service the operator reported, else its default name; only
+    // while the cluster exists, and only a name that is safe to paste.
+    const Json cluster_status =
+        cluster_object ? cluster_object->value("status", Json::object()) : st;
+    std::string svc = cluster_status.value("head", Json::object()).value("serviceName", "");
+    if (svc.empty()) {
+      svc = cluster + "-head-svc";
+    }
+    if (cluster_exists && !core::check_dns1123_label(svc) && !core::check_dns1123_label(ns)) {
+      out += "\nDashboard: through the API server, /api/v1/namespaces/" + ns + "/services/" + svc +
+             ":dashboard/proxy/ ; from a laptop: kubectl -n " + ns + " port-forward svc/" + svc +
+             " 8265\n";
+    }
+  }
+  auto events = kube::events_of(client, ns, w.kind, filter.name, w.uid);
+  if (events && !events->empty()) {
+    out += "\nEvents:\n";
+    for (const auto& e : *events) {
+      out += "  " + e.value("type", "") + "  " + e.value("reason", "") + "  " +
+             e.value("message", "") + "\n";
+    }
+  }
+  deps.console.out(out);
+  return status_result({w});
+}
+
+}  // namespace
+
 Result<void> run_status(const StatusOptions& options, const Deps& deps) {
+  KRAY_TRY_ASSIGN(const auto filter, status_filter(options.targets));
   KRAY_TRY_ASSIGN(auto resolved, resolve_kubeconfig(deps, options.kubeconfig));
   if (options.watch) {
-    return watch_status(options, deps, resolved);
+    return watch_status(options, filter, deps, resolved);
   }
   KRAY_TRY_ASSIGN(auto session,
                   open_session(deps, resolved, options.transport, options.kubeconfig.verbosity));
   kube::Client& client = *session.client;
-  const std::string ns = options.all_namespaces ? "" : resolved.namespace_;
-  const std::string now = now_rfc3339();
-
-  if (!options.target.empty()) {
-    KRAY_TRY_ASSIGN(auto target, parse_target(options.target));
-    const auto& [ref, name] = target;
-    KRAY_TRY_ASSIGN(auto object, client.get(kube::resource_path(ref, resolved.namespace_, name)));
-    const core::WorkloadStatus w = core::workload_status(object);
-    if (options.output != "table") {
-      Json j = core::to_json(w);
-      j["conditions"] = object.value("status", Json::object()).value("conditions", Json::array());
-      deps.console.out(options.output == "json" ? j.dump(2) + "\n" : core::emit_yaml(j));
-      return {};
-    }
-    std::string out = core::format_status_table({w}, false, now);
-    const Json st = object.value("status", Json::object());
-    const Json conditions = st.value("conditions", Json::array());
-    if (!conditions.empty()) {
-      out += "\nConditions:\n";
-      for (const auto& c : conditions) {
-        out += "  " + c.value("type", "") + "=" + c.value("status", "") +
-               (c.value("reason", "").empty() ? "" : " " + c.value("reason", "")) +
-               (c.value("message", "").empty() ? "" : ": " + c.value("message", "")) + "\n";
-      }
-    }
-    // The Pods of the cluster behind it, by group.
-    std::string cluster = w.kind == "RayCluster" ? name : st.value("rayClusterName", "");
-    if (w.kind == "RayService") {
-      cluster = st.value("activeServiceStatus", Json::object()).value("rayClusterName", "");
-    }
-    if (!cluster.empty()) {
-      KRAY_TRY_ASSIGN(auto pods,
-                      list_all(client, "/api/v1/namespaces/" + resolved.namespace_ +
-                                           "/pods?labelSelector=ray.io%2Fcluster%3D" + cluster));
-      out += "\nPods (cluster " + cluster + "):\n";
-      if (pods.empty()) {
-        out += "  none (not created yet, or the cluster was deleted)\n";
-      }
-      for (const auto& p : pods) {
-        const Json l = p.value("metadata", Json::object()).value("labels", Json::object());
-        const std::string reason = pod_reason(p);
-        out += "  " + l.value("ray.io/group", "?") + "  " + p["metadata"].value("name", "") + "  " +
-               p.value("status", Json::object()).value("phase", "Pending") +
-               (reason.empty() ? "" : "  " + reason) + "\n";
-      }
-      // The head Service the operator reported, else its default name.
-      const Json cluster_status = w.kind == "RayCluster" ? st
-                                  : w.kind == "RayJob"
-                                      ? st.value("rayClusterStatus", Json::object())
-                                      : st.value("activeServiceStatus", Json::object())
-                                            .value("rayClusterStatus", Json::object());
-      std::string svc = cluster_status.value("head", Json::object()).value("serviceName", "");
-      if (svc.empty()) {
-        svc = cluster + "-head-svc";
-      }
-      out += "\nDashboard: through the API server, /api/v1/namespaces/" + resolved.namespace_ +
-             "/services/" + svc + ":dashboard/proxy/ ; from a laptop: kubectl -n " +
-             resolved.namespace_ + " port-forward svc/" + svc + " 8265\n";
-    }
-    auto events = kube::events_of(client, resolved.namespace_, w.kind, name);
-    if (events && !events->empty()) {
-      out += "\nEvents:\n";
-      for (const auto& e : *events) {
-        out += "  " + e.value("type", "") + "  " + e.value("reason", "") + "  " +
-               e.value("message", "") + "\n";
-      }
-    }
-    deps.console.out(out);
-    return {};
+  if (!filter.name.empty()) {
+    return show_one(client, resolved.namespace_, filter, options, deps);
   }
-
+  const std::string ns = options.all_namespaces ? "" : resolved.namespace_;
   std::vector<core::WorkloadStatus> rows;
   for (const auto& [kind, word] : ray_kinds()) {
     const auto ref = kube::known_resource("ray.io/v1", kind);
@@ -237,6 +312,7 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
     }
   }
   explain(rows, reasons);
+  std::erase_if(rows, [&](const core::WorkloadStatus& r) { return !filter.selects(r); });
   if (options.output == "json" || options.output == "yaml") {
     Json list = Json::array();
     for (const auto& r : rows) {
@@ -244,15 +320,16 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
     }
     const Json doc = {{"items", list}};
     deps.console.out(options.output == "json" ? doc.dump(2) + "\n" : core::emit_yaml(doc));
-    return {};
+    return status_result(rows);
   }
   if (rows.empty()) {
-    deps.console.err(options.all_namespaces ? "No KubeRay objects in any namespace.\n"
-                                            : "No KubeRay objects in namespace " + ns + ".\n");
+    const std::string what = filter.kind.empty() ? "KubeRay objects" : filter.kind + "s";
+    deps.console.err(options.all_namespaces ? "No " + what + " in any namespace.\n"
+                                            : "No " + what + " in namespace " + ns + ".\n");
     return {};
   }
-  deps.console.out(core::format_status_table(rows, options.all_namespaces, now));
-  return {};
+  deps.console.out(core::format_status_table(rows, options.all_namespaces, now_rfc3339()));
+  return status_result(rows);
 }
 
 }  // namespace kray::app

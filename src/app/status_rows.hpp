@@ -25,8 +25,18 @@ Result<std::vector<core::Json>> list_all(kube::Client& client, const std::string
 // (Kind, the word users type): RayCluster/raycluster, ...
 const std::vector<std::pair<std::string, std::string>>& ray_kinds();
 
-// KIND/NAME of a KubeRay object: raycluster/x, rayjobs/y, ...
-Result<std::pair<kube::ResourceRef, std::string>> parse_target(const std::string& target);
+// What `status` shows: every KubeRay object, one kind, or one object.
+struct StatusFilter {
+  std::string kind;  // "" for all: RayCluster, RayJob, RayService
+  std::string name;  // "" for all of `kind`
+  bool selects(const core::WorkloadStatus& row) const {
+    return (kind.empty() || row.kind == kind) && (name.empty() || row.name == name);
+  }
+};
+
+// The filter `status` ARGS name (app/targets.hpp: rayjob/x, rayjob.ray.io/x,
+// rayjob x, rayjobs); a usage error for other kinds or several objects.
+Result<StatusFilter> status_filter(const std::vector<std::string>& args);
 
 // Why a Pod is not running: its waiting or terminated reason, or the
 // scheduler's; "" when none.
@@ -41,11 +51,19 @@ using WorkerReasons = std::map<std::string, std::map<std::string, std::string>>;
 void note_worker(WorkerReasons& reasons, const core::Json& pod);
 
 // Reasons from the workers, a RayJob or RayService still starting shows
-// its cluster's, and the order of the table (namespace, kind, name).
+// its cluster's, and the order of the table (namespace, kind, name). `rows`
+// hold every RayCluster that a RayJob or RayService of theirs names and
+// that exists: one that is missing was deleted, so the workers its owner
+// copied from it are no longer shown.
 void explain(std::vector<core::WorkloadStatus>& rows, const WorkerReasons& reasons);
+
+// The exit status of `status`: a reported workload_failed error when a
+// row failed (the output already says which and why), else success.
+Result<void> status_result(const std::vector<core::WorkloadStatus>& rows);
 
 // `status --watch` (status_watch.cpp).
 [[nodiscard]] Result<void> watch_status(const StatusOptions& options,
+                                        const StatusFilter& filter,
                                         const Deps& deps,
                                         const kube::ResolvedConfig& resolved);
 

@@ -62,6 +62,7 @@ std::vector<std::string> table_lines(const std::vector<core::WorkloadStatus>& ro
 }  // namespace
 
 Result<void> watch_status(const StatusOptions& options,
+                          const StatusFilter& filter,
                           const Deps& deps,
                           const kube::ResolvedConfig& resolved) {
   if (options.output == "yaml") {
@@ -69,20 +70,16 @@ Result<void> watch_status(const StatusOptions& options,
                       "--watch prints a table, or with -o json one JSON object per line; "
                       "-o yaml cannot be streamed");
   }
-  const std::string ns = options.all_namespaces ? "" : resolved.namespace_;
+  // One object is followed in its namespace. Every kind is watched even
+  // then: the rows are computed as the table computes them (a RayJob's
+  // reason from its cluster and that cluster's Pods), then filtered.
+  const std::string ns =
+      options.all_namespaces && filter.name.empty() ? "" : resolved.namespace_;
   std::vector<Feed> feeds;
-  if (!options.target.empty()) {
-    KRAY_TRY_ASSIGN(auto target, parse_target(options.target));
-    Feed f{target.first.kind, {}};
-    f.options.path = kube::resource_path(target.first, resolved.namespace_);
-    f.options.query = "fieldSelector=metadata.name%3D" + target.second;
+  for (const auto& [kind, word] : ray_kinds()) {
+    Feed f{kind, {}};
+    f.options.path = kube::resource_path(*kube::known_resource("ray.io/v1", kind), ns);
     feeds.push_back(f);
-  } else {
-    for (const auto& [kind, word] : ray_kinds()) {
-      Feed f{kind, {}};
-      f.options.path = kube::resource_path(*kube::known_resource("ray.io/v1", kind), ns);
-      feeds.push_back(f);
-    }
   }
   {
     Feed pods{"Pod", {}};
@@ -150,6 +147,7 @@ Result<void> watch_status(const StatusOptions& options,
                             : forever;
   std::vector<std::map<std::string, Json>> objects(feeds.size());
   std::map<std::string, core::WorkloadStatus> shown;
+  std::vector<core::WorkloadStatus> last_rows;  // for the exit status
   bool drawn = false;
   auto last_draw = std::chrono::steady_clock::now();
   auto write = [&](const std::string& text) {
@@ -174,7 +172,7 @@ Result<void> watch_status(const StatusOptions& options,
     }
     if ((options.stop != nullptr && options.stop->load()) ||
         std::chrono::steady_clock::now() >= deadline) {
-      return {};
+      return status_result(last_rows);
     }
     for (auto& [feed, e] : batch) {
       const std::string key = kube::object_key(e.object);
@@ -205,6 +203,11 @@ Result<void> watch_status(const StatusOptions& options,
       }
     }
     explain(rows, reasons);
+    std::erase_if(rows, [&](const core::WorkloadStatus& r) { return !filter.selects(r); });
+    last_rows = rows;
+    // One object followed to its end: a finished RayJob ends the watch
+    // once shown.
+    const bool finished = !filter.name.empty() && rows.size() == 1 && rows.front().finished;
     const std::string now = now_rfc3339();
     if (terminal) {
       // Home, clear, the table: what `watch krayctl status` shows, from streams.
@@ -213,10 +216,13 @@ Result<void> watch_status(const StatusOptions& options,
                                    (options.all_namespaces ? " in any namespace.\n"
                                                            : " in namespace " + ns + ".\n")
                              : core::format_status_table(rows, options.all_namespaces, now);
-      screen += "\n(watching; Ctrl-C to stop)\n";
+      screen += finished ? "\n" : "\n(watching; Ctrl-C to stop)\n";
       write(screen);
       drawn = true;
       last_draw = std::chrono::steady_clock::now();
+      if (finished) {
+        return status_result(rows);
+      }
       continue;
     }
     // Lines: the whole table first, then each row that changed (a deleted
@@ -249,30 +255,47 @@ Result<void> watch_status(const StatusOptions& options,
     if (options.output == "json") {
       std::string text;
       for (std::size_t i = 0; i < changed.size(); ++i) {
-        text += Json{{"type", kinds[i]}, {"row", core::to_json(changed[i])}}.dump() + "\n";
+        text += Json{{"type", kinds[i]}, {"time", now}, {"row", core::to_json(changed[i])}}.dump() +
+                "\n";
       }
       if (!text.empty()) {
         write(text);
       }
       drawn = true;
+      if (finished) {
+        return status_result(rows);
+      }
       continue;
     }
+    // A pipe (a CI log): every line says when it was printed.
+    const auto stamped = [&](const std::vector<std::string>& lines, std::size_t from) {
+      std::string text;
+      for (std::size_t i = from; i < lines.size(); ++i) {
+        text += now + "  " + lines[i] + "\n";
+      }
+      return text;
+    };
     if (!drawn) {
-      write(core::format_status_table(rows, options.all_namespaces, now));
+      const std::string table = core::format_status_table(rows, options.all_namespaces, now);
+      write(std::string("TIME") + std::string(now.size() - 2, ' ') +
+            table.substr(0, table.find('\n') + 1) +
+            stamped(table_lines(rows, options.all_namespaces, now), 0));
       drawn = true;
+      if (finished) {
+        return status_result(rows);
+      }
       continue;
     }
     // Aligned with the rows now shown, so that columns line up with the
     // table printed first as long as widths allow.
     std::vector<core::WorkloadStatus> all = rows;
     all.insert(all.end(), changed.begin(), changed.end());
-    const auto lines = table_lines(all, options.all_namespaces, now);
-    std::string text;
-    for (std::size_t i = rows.size(); i < lines.size(); ++i) {
-      text += lines[i] + "\n";
-    }
+    const std::string text = stamped(table_lines(all, options.all_namespaces, now), rows.size());
     if (!text.empty()) {
       write(text);
+    }
+    if (finished) {
+      return status_result(rows);
     }
   }
 }

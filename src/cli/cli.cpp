@@ -36,7 +36,8 @@ void add_global_options(CLI::App& app, GlobalOptions& g, CompletionChoices& choi
   app.add_flag("-A,--all-namespaces", g.all_namespaces, "Across all namespaces (status)")
       ->group("Global options");
   app.add_option("--timeout", g.timeout,
-                 "How long waits may take, such as 90s, 10m (status --watch: how long to watch)")
+                 "How long waits may take, such as 90s, 10m; 0 for no limit (status --watch: how long "
+                 "to watch)")
       ->capture_default_str()
       ->each([&g](const std::string&) { g.timeout_given = true; })
       ->group("Global options");
@@ -76,9 +77,9 @@ app::KubeconfigOptions kubeconfig_options(const GlobalOptions& g) {
 
 Result<std::chrono::milliseconds> timeout_of(const GlobalOptions& g) {
   const auto seconds = core::parse_go_duration(g.timeout);
-  if (!seconds || *seconds <= 0) {
+  if (!seconds || *seconds < 0) {
     return make_error(ErrorCode::usage,
-                      "--timeout " + g.timeout + ": a duration such as 90s or 10m");
+                      "--timeout " + g.timeout + ": a duration such as 90s or 10m (0: no limit)");
   }
   return std::chrono::milliseconds(static_cast<long long>(*seconds * 1000));
 }

@@ -65,6 +65,11 @@ void add_nccl_check_command(CommandContext& ctx) {
     action = [opts, &deps, &g]() -> Result<void> {
       opts->kubeconfig = kubeconfig_options(g);
       KRAY_TRY_ASSIGN(opts->timeout, timeout_of(g));
+      if (opts->timeout.count() == 0) {
+        return make_error(ErrorCode::usage,
+                          "--timeout 0: nccl-check needs a limit (it bounds the check Job and "
+                          "nccl-tests)");
+      }
       return app::run_nccl_check(*opts, deps);
     };
   });

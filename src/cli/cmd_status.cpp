@@ -16,7 +16,9 @@ void add_status_command(CommandContext& ctx) {
       "  krayctl status -A\n"
       "  krayctl status rayjob/train\n"
       "  krayctl status -A --watch --timeout 30m");
-  cmd->add_option("target", opts->target, "KIND/NAME for one object (raycluster/x, rayjob/x, ...)");
+  cmd->add_option("target", opts->targets,
+                  "One object: KIND/NAME or KIND NAME (rayjob/x, rayjob.ray.io/x, rayjob x); a "
+                  "KIND alone (rayjobs) for its table");
   cmd->add_option("-o,--output", opts->output, "Output format")
       ->check(CLI::IsMember({"table", "json", "yaml"}))
       ->capture_default_str();

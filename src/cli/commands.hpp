@@ -57,7 +57,7 @@ void add_explain_command(CommandContext& ctx);
 // How cluster commands reach the cluster: --kubeconfig, --context,
 // --cluster, --user, -n, -v.
 app::KubeconfigOptions kubeconfig_options(const GlobalOptions& g);
-// --timeout as a duration ("90s", "10m"); a usage error otherwise.
+// --timeout as a duration ("90s", "10m"; 0: no limit); a usage error otherwise.
 [[nodiscard]] Result<std::chrono::milliseconds> timeout_of(const GlobalOptions& g);
 void add_version_command(CommandContext& ctx);
 void add_config_command(CommandContext& ctx);

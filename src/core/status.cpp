@@ -66,7 +66,69 @@ std::optional<long long> epoch(const std::string& t) {
   return days * 86400 + h * 3600 + mi * 60 + s;
 }
 
+// The first Serve application in `service_status` (activeServiceStatus or
+// pendingServiceStatus) that failed to deploy or is unhealthy:
+// "application llm: DEPLOY_FAILED: message". "" when none.
+std::string failed_application(const Json& service_status) {
+  if (!service_status.is_object()) {
+    return "";
+  }
+  const auto apps = service_status.find("applicationStatuses");
+  if (apps == service_status.end() || !apps->is_object()) {
+    return "";
+  }
+  for (const auto& [name, app] : apps->items()) {
+    const std::string status = str(app, "status");
+    if (status != "DEPLOY_FAILED" && status != "UNHEALTHY") {
+      continue;
+    }
+    std::string why = "application " + name + ": " + status;
+    if (const std::string message = one_line(str(app, "message")); !message.empty()) {
+      why += ": " + message;
+    } else if (app.contains("serveDeploymentStatuses") &&
+               app["serveDeploymentStatuses"].is_object()) {
+      // The application says nothing: its first unhealthy deployment may.
+      for (const auto& [deployment, d] : app["serveDeploymentStatuses"].items()) {
+        if (str(d, "status") == "UNHEALTHY" && !str(d, "message").empty()) {
+          why += ": deployment " + deployment + ": " + one_line(str(d, "message"));
+          break;
+        }
+      }
+    }
+    return why;
+  }
+  return "";
+}
+
 }  // namespace
+
+std::string one_line(const std::string& message) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start <= message.size()) {
+    auto nl = message.find('\n', start);
+    if (nl == std::string::npos) {
+      nl = message.size();
+    }
+    std::string line = message.substr(start, nl - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+      line.pop_back();
+    }
+    const auto first = line.find_first_not_of(" \t");
+    if (first != std::string::npos) {
+      lines.push_back(line.substr(first));
+    }
+    start = nl + 1;
+  }
+  if (lines.empty()) {
+    return "";
+  }
+  return lines.size() == 1 ? lines.front() : lines.front() + " ... " + lines.back();
+}
+
+bool any_failed(const std::vector<WorkloadStatus>& rows) {
+  return std::any_of(rows.begin(), rows.end(), [](const WorkloadStatus& r) { return r.failed; });
+}
 
 WorkloadStatus workload_status(const Json& object) {
   WorkloadStatus w;
@@ -75,6 +137,7 @@ WorkloadStatus workload_status(const Json& object) {
   w.ns = str(meta, "namespace");
   w.name = str(meta, "name");
   w.created = str(meta, "creationTimestamp");
+  w.uid = str(meta, "uid");
   const Json st = object.value("status", Json::object());
   if (!st.is_object() || st.empty()) {
     w.state = "unknown";
@@ -97,6 +160,7 @@ WorkloadStatus workload_status(const Json& object) {
     w.state = suspended ? "suspended" : w.healthy ? "ready" : "provisioning";
     if (const Json* failure = condition(st, "ReplicaFailure"); is_true(failure)) {
       w.healthy = false;
+      w.failed = true;
       w.state = "failing";
       w.reason = because(failure);
     } else if (!w.healthy && !suspended) {
@@ -109,11 +173,22 @@ WorkloadStatus workload_status(const Json& object) {
     w.job_status = str(st, "jobStatus");
     w.cluster = str(st, "rayClusterName");
     cluster_part(st.value("rayClusterStatus", Json::object()));
-    w.healthy = w.state != "Failed" && w.state != "ValidationFailed";
-    if (!w.healthy || w.state == "Retrying") {
+    // Terminal states and success (reference: IsJobDeploymentTerminal;
+    // ValidationFailed is requeued forever, so final too; STOPPED ends in
+    // Complete but is not a success).
+    w.finished = w.state == "Complete" || w.state == "Failed" || w.state == "ValidationFailed";
+    const bool stopped_or_failed = w.job_status == "STOPPED" || w.job_status == "FAILED";
+    w.failed = w.state == "Failed" || w.state == "ValidationFailed" ||
+               (w.state == "Complete" && stopped_or_failed);
+    w.healthy = !w.failed && (w.state == "Running" || w.state == "Waiting" ||
+                              (w.state == "Complete" && w.job_status == "SUCCEEDED"));
+    if (w.failed || w.state == "Retrying") {
       const std::string reason = str(st, "reason");
-      const std::string message = str(st, "message");
+      const std::string message = one_line(str(st, "message"));
       w.reason = message.empty() ? reason : reason.empty() ? message : reason + ": " + message;
+      if (w.reason.empty() && stopped_or_failed) {
+        w.reason = "the Ray job is " + w.job_status;
+      }
     }
     if (w.state.empty()) {
       w.state = "New";
@@ -131,8 +206,23 @@ WorkloadStatus workload_status(const Json& object) {
     if (w.cluster.empty()) {
       w.cluster = str(st.value("pendingServiceStatus", Json::object()), "rayClusterName");
     }
-    if (!w.healthy) {
-      w.reason = because(ready);
+    const Json active = st.value("activeServiceStatus", Json::object());
+    const Json pending = st.value("pendingServiceStatus", Json::object());
+    const std::string active_app = failed_application(active);
+    const std::string pending_app = failed_application(pending);
+    const std::string ready_reason = ready != nullptr ? str(*ready, "reason") : "";
+    if (!active_app.empty()) {
+      w.healthy = false;
+      w.failed = true;
+      w.reason = active_app;
+    } else if (!pending_app.empty()) {
+      // Serving on the active cluster while an upgrade fails: say so, but
+      // the service itself is up.
+      w.failed = !w.healthy;
+      w.reason = w.healthy ? "upgrade: " + pending_app : pending_app;
+    } else if (!w.healthy) {
+      w.failed = ready_reason == "ValidationFailed" || ready_reason == "InitializingTimeout";
+      w.reason = one_line(because(ready));
     }
   } else {
     w.state = "unknown";
@@ -214,7 +304,8 @@ Json to_json(const WorkloadStatus& s) {
             {"namespace", s.ns},
             {"name", s.name},
             {"state", s.state},
-            {"healthy", s.healthy}};
+            {"healthy", s.healthy},
+            {"failed", s.failed}};
   if (s.desired_workers >= 0) {
     j["workers"] = {{"ready", std::max(0, s.ready_workers)}, {"desired", s.desired_workers}};
   }

@@ -77,13 +77,19 @@ Result<HttpResponse> proxy(Client& client,
 Result<std::vector<Json>> events_of(Client& client,
                                     const std::string& ns,
                                     const std::string& kind,
-                                    const std::string& name) {
+                                    const std::string& name,
+                                    const std::string& uid) {
   KRAY_TRY_ASSIGN(auto list, client.get("/api/v1/namespaces/" + ns +
                                         "/events?fieldSelector=involvedObject.name%3D" + name +
-                                        ",involvedObject.kind%3D" + kind));
+                                        ",involvedObject.kind%3D" + kind +
+                                        (uid.empty() ? "" : ",involvedObject.uid%3D" + uid)));
   std::vector<Json> events;
   if (list.contains("items") && list["items"].is_array()) {
     for (auto& e : list["items"]) {
+      const Json involved = e.value("involvedObject", Json::object());
+      if (!uid.empty() && involved.is_object() && involved.value("uid", Json("")) != uid) {
+        continue;  // an earlier object of the same name
+      }
       events.push_back(std::move(e));
     }
   }

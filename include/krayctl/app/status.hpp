@@ -11,16 +11,21 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace kray::app {
 
 struct StatusOptions {
-  std::string target;  // "" for the table; KIND/NAME for one object
+  // None for the table; a kind for its rows (rayjobs); one object in
+  // detail (rayjob/x, rayjob.ray.io/x, rayjob x), as app/targets.hpp reads them.
+  std::vector<std::string> targets;
   bool all_namespaces = false;
   std::string output = "table";  // table, json, yaml
   bool watch = false;
-  // --watch ends after this long (0: when interrupted), or when `stop` is
-  // set (tests).
+  // --watch ends after this long (0: when interrupted), when `stop` is set
+  // (tests), or, following one object, when it reaches a final state (a
+  // RayJob Complete, Failed or ValidationFailed). Exit status as without
+  // --watch, from the rows at the end.
   std::chrono::milliseconds watch_for{0};
   const std::atomic<bool>* stop = nullptr;
   KubeconfigOptions kubeconfig;

@@ -22,11 +22,31 @@ struct WorkloadStatus {
   std::string gpus;        // desired GPUs of the cluster ("16"), "" when none
   std::string job_status;  // RayJob: PENDING, RUNNING, SUCCEEDED, ...
   std::string created;     // metadata.creationTimestamp
+  std::string uid;         // metadata.uid (events of this object, not of an earlier one)
   std::string reason;      // why it is not healthy, when it is not
+  // Where it should be: a ready cluster, a running or succeeded job, a
+  // ready service. Not healthy is not failed: a job still starting is
+  // neither.
   bool healthy = false;
+  // The workload failed (exit 1): a RayJob Failed or ValidationFailed, or
+  // Complete with its Ray job STOPPED or FAILED; a RayCluster whose Pods
+  // cannot be created (ReplicaFailure); a RayService whose Serve
+  // applications failed (DEPLOY_FAILED, UNHEALTHY) or that cannot start
+  // (ValidationFailed, InitializingTimeout).
+  bool failed = false;
+  // No further change will come from the operator: a RayJob Complete,
+  // Failed or ValidationFailed (`status --watch KIND/NAME` ends there).
+  bool finished = false;
   bool waiting_for_workers = false;  // head ready, workers not: their Pods say why
   std::string cluster;               // the RayCluster behind it ("" when none yet)
 };
+
+// Whether any of `rows` failed: the exit status of `status` (1 when so).
+bool any_failed(const std::vector<WorkloadStatus>& rows);
+
+// The first line of a message, and its last when it has several (a Serve
+// traceback ends with the exception): for a table cell.
+std::string one_line(const std::string& message);
 
 // The status of one KubeRay object as the operator reports it; an object
 // without status yet is "no status yet (is the KubeRay operator running?)".

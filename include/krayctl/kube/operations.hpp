@@ -50,10 +50,13 @@ struct LogOptions {
                                          const std::string& body = "",
                                          const std::string& content_type = "application/json");
 
-// The Events about one object (involvedObject kind and name), oldest first.
+// The Events about one object (involvedObject kind and name; with `uid`,
+// only this object's, not those of an earlier one of the same name),
+// oldest first.
 [[nodiscard]] Result<std::vector<core::Json>> events_of(Client& client,
                                                         const std::string& ns,
                                                         const std::string& kind,
-                                                        const std::string& name);
+                                                        const std::string& name,
+                                                        const std::string& uid = "");
 
 }  // namespace kray::kube

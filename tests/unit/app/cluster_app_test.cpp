@@ -14,6 +14,7 @@
 #include "../../support/http_client.hpp"
 
 #include <thread>
+#include <tuple>
 
 using kray::ErrorCode;
 using kray::app::ApplyOptions;
@@ -394,7 +395,7 @@ TEST_CASE("app::run_status: the table and one object, with the operator simulate
   CHECK(table.rfind("NAME            STATE   WORKERS   GPUS   JOB   AGE", 0) == 0);
   CHECK(table.find("raycluster/rc   ready   0/0") != std::string::npos);
   f.d.console.out_text.clear();
-  s.target = "raycluster/rc";
+  s.targets = {"raycluster/rc"};
   REQUIRE(kray::app::run_status(s, f.d.deps));
   CHECK(f.d.console.out_text.find("HeadPodReady=True") != std::string::npos);
   CHECK(f.d.console.out_text.find("headgroup  rc-head-") != std::string::npos);
@@ -484,7 +485,198 @@ spec:
                    "nvidia.com/gpu.") != std::string::npos);
   CHECK(table.find("Initializing   1/2") != std::string::npos);
   CHECK(table.find("cluster train-") != std::string::npos);
+  // One model, one answer (issue 12, item 5): the one-object views, in
+  // text and JSON, give the table's reason.
+  const auto at = table.find("raycluster/train-");
+  REQUIRE(at != std::string::npos);
+  const std::string cluster = table.substr(at + 11, table.find(' ', at) - at - 11);
+  const std::string why =
+      "worker gpu: Unschedulable: 0/1 nodes are available: 1 Insufficient nvidia.com/gpu.";
+  for (const std::string& target : std::vector<std::string>{"rayjob/train", "raycluster/" + cluster}) {
+    INFO(target);
+    s.targets = {target};
+    s.output = "table";
+    f.d.console.out_text.clear();
+    REQUIRE(kray::app::run_status(s, f.d.deps));
+    CHECK(f.d.console.out_text.find(why) != std::string::npos);
+    s.output = "json";
+    f.d.console.out_text.clear();
+    REQUIRE(kray::app::run_status(s, f.d.deps));
+    const auto j = nlohmann::json::parse(f.d.console.out_text);
+    CHECK(j["healthy"] == false);
+    CHECK(j["failed"] == false);
+    CHECK(j["reason"].get<std::string>().find(why) != std::string::npos);
+  }
   sim.stop();
+}
+
+namespace {
+
+// A KubeRay object written as the operator would, status included.
+void put(Fixture& f, const std::string& resource, const std::string& name, const nlohmann::json& spec,
+         const nlohmann::json& status) {
+  const std::string kind = resource == "rayjobs"       ? "RayJob"
+                           : resource == "rayservices" ? "RayService"
+                                                       : "RayCluster";
+  nlohmann::json o = {{"apiVersion", "ray.io/v1"},
+                      {"kind", kind},
+                      {"metadata", {{"name", name}, {"namespace", "default"}}},
+                      {"spec", spec}};
+  auto made = f.server.create("ray.io/v1", resource, "default", o);
+  REQUIRE(made);
+  (*made)["status"] = status;
+  REQUIRE(f.server.update_status("ray.io/v1", resource, "default", *made));
+}
+
+kray::Result<void> status_of(Fixture& f,
+                             std::vector<std::string> targets,
+                             const std::string& output = "table") {
+  f.d.console.out_text.clear();
+  f.d.console.err_text.clear();
+  kray::app::StatusOptions s;
+  s.kubeconfig.kubeconfig = "/k/config";
+  s.targets = std::move(targets);
+  s.output = output;
+  return kray::app::run_status(s, f.d.deps);
+}
+
+}  // namespace
+
+// Issue 12, items 3, 4, 6 and 7: the exit status of `status`, Serve
+// applications that failed, facts that went stale, names as kubectl users
+// write them. The operator is not simulated: statuses are written by hand.
+TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[status][http]") {
+  Fixture f;
+  const nlohmann::json cluster_spec = nlohmann::json::parse(R"({"headGroupSpec":{
+    "rayStartParams":{},"template":{"spec":{"containers":[{"name":"ray-head","image":"r"}]}}}})");
+  const nlohmann::json job_spec = {{"entrypoint", "python x.py"}, {"rayClusterSpec", cluster_spec}};
+  SECTION("a RayJob that failed: exit 1 in every view; one that succeeded: 0") {
+    put(f, "rayjobs", "bad", job_spec,
+        {{"jobDeploymentStatus", "Failed"}, {"jobStatus", "FAILED"}, {"reason", "AppFailed"},
+         {"message", "Job failed\nTraceback (most recent call last):\nValueError: bad lr"}});
+    for (const std::string output : {"table", "json", "yaml"}) {
+      for (const std::vector<std::string>& t :
+           {std::vector<std::string>{"rayjob/bad"}, std::vector<std::string>{"rayjob.ray.io/bad"},
+            std::vector<std::string>{"rayjobs", "bad"}, std::vector<std::string>{}}) {
+        auto r = status_of(f, t, output);
+        INFO(output << " " << (t.empty() ? "" : t.front()));
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == ErrorCode::workload_failed);
+        CHECK(f.d.console.out_text.find("AppFailed: Job failed ... ValueError: bad lr") !=
+              std::string::npos);
+      }
+    }
+    put(f, "rayjobs", "good", job_spec,
+        {{"jobDeploymentStatus", "Complete"}, {"jobStatus", "SUCCEEDED"}});
+    CHECK(status_of(f, {"rayjob/good"}));
+    CHECK_FALSE(status_of(f, {}));  // the table holds the failed one too
+    CHECK(status_of(f, {"rayjob", "good"}));
+  }
+  SECTION("a RayJob STOPPED ends Complete, and is not a success") {
+    put(f, "rayjobs", "stopped", job_spec,
+        {{"jobDeploymentStatus", "Complete"}, {"jobStatus", "STOPPED"}});
+    auto r = status_of(f, {"rayjob/stopped"});
+    REQUIRE_FALSE(r);
+    CHECK(f.d.console.out_text.find("the Ray job is STOPPED") != std::string::npos);
+  }
+  SECTION("a finished RayJob whose cluster is gone shows no workers and no dashboard") {
+    put(f, "rayjobs", "done", job_spec,
+        {{"jobDeploymentStatus", "Complete"},
+         {"jobStatus", "SUCCEEDED"},
+         {"rayClusterName", "done-abcde"},
+         {"rayClusterStatus", {{"desiredWorkerReplicas", 4}, {"readyWorkerReplicas", 4}}}});
+    REQUIRE(status_of(f, {}));
+    CHECK(f.d.console.out_text.find("rayjob/done   Complete   -") != std::string::npos);
+    REQUIRE(status_of(f, {"rayjob/done"}));
+    CHECK(f.d.console.out_text.find("4/4") == std::string::npos);
+    CHECK(f.d.console.out_text.find("the cluster was deleted") != std::string::npos);
+    CHECK(f.d.console.out_text.find("port-forward") == std::string::npos);
+    // While the cluster exists, its workers and the dashboard are shown.
+    put(f, "rayclusters", "done-abcde", cluster_spec,
+        {{"state", "ready"}, {"desiredWorkerReplicas", 4}, {"readyWorkerReplicas", 4}});
+    REQUIRE(status_of(f, {"rayjob/done"}));
+    CHECK(f.d.console.out_text.find("Complete   4/4") != std::string::npos);
+    CHECK(f.d.console.out_text.find("port-forward svc/done-abcde-head-svc") != std::string::npos);
+  }
+  SECTION("a RayService whose Serve application failed names it, its status and message") {
+    const nlohmann::json failed_app = {
+        {"applicationStatuses",
+         {{"llm",
+           {{"status", "DEPLOY_FAILED"},
+            {"message", "Deploying app 'llm' failed:\nRuntimeError: CUDA out of memory"}}}}}};
+    put(f, "rayservices", "svc", {{"rayClusterConfig", cluster_spec}},
+        {{"conditions",
+          {{{"type", "Ready"}, {"status", "False"}, {"reason", "Initializing"}}}},
+         {"pendingServiceStatus", failed_app}});
+    auto r = status_of(f, {"rayservice/svc"});
+    REQUIRE_FALSE(r);
+    CHECK(f.d.console.out_text.find("application llm: DEPLOY_FAILED: Deploying app 'llm' "
+                                    "failed: ... RuntimeError: CUDA out of memory") !=
+          std::string::npos);
+    // Serving from the active cluster while an upgrade fails: up, and said.
+    put(f, "rayservices", "up", {{"rayClusterConfig", cluster_spec}},
+        {{"conditions", {{{"type", "Ready"}, {"status", "True"}}}},
+         {"activeServiceStatus",
+          {{"applicationStatuses", {{"llm", {{"status", "RUNNING"}}}}}}},
+         {"pendingServiceStatus", failed_app}});
+    REQUIRE(status_of(f, {"rayservice/up"}));
+    CHECK(f.d.console.out_text.find("upgrade: application llm: DEPLOY_FAILED") !=
+          std::string::npos);
+    // UNHEALTHY on the active cluster: failed.
+    put(f, "rayservices", "sick", {{"rayClusterConfig", cluster_spec}},
+        {{"conditions", {{{"type", "Ready"}, {"status", "True"}}}},
+         {"activeServiceStatus",
+          {{"applicationStatuses",
+            {{"app1",
+              {{"status", "UNHEALTHY"},
+               {"serveDeploymentStatuses",
+                {{"Model", {{"status", "UNHEALTHY"}, {"message", "replica crashed"}}}}}}}}}}}});
+    REQUIRE_FALSE(status_of(f, {"rayservice/sick"}));
+    CHECK(f.d.console.out_text.find("application app1: UNHEALTHY: deployment Model: replica "
+                                    "crashed") != std::string::npos);
+  }
+  SECTION("Events of an earlier object of the same name are not shown") {
+    put(f, "rayclusters", "rc2", cluster_spec, {{"state", "ready"}});
+    const auto now = f.server.get("ray.io/v1", "rayclusters", "default", "rc2");
+    REQUIRE(now);
+    const std::string uid = (*now)["metadata"]["uid"];
+    for (const auto& [name, event_uid, reason] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"e-old", "0000-old", "OldObjectsEvent"}, {"e-new", uid, "CreatedHeadPod"}}) {
+      REQUIRE(f.server.create(
+          "v1", "events", "default",
+          {{"apiVersion", "v1"},
+           {"kind", "Event"},
+           {"metadata", {{"name", name}}},
+           {"involvedObject",
+            {{"kind", "RayCluster"}, {"name", "rc2"}, {"namespace", "default"}, {"uid", event_uid}}},
+           {"reason", reason},
+           {"message", "m"},
+           {"type", "Normal"}}));
+    }
+    REQUIRE(status_of(f, {"raycluster/rc2"}));
+    CHECK(f.d.console.out_text.find("CreatedHeadPod") != std::string::npos);
+    CHECK(f.d.console.out_text.find("OldObjectsEvent") == std::string::npos);
+  }
+  SECTION("names kubectl users write; others refused with the closest") {
+    put(f, "rayclusters", "rc3", cluster_spec, {{"state", "ready"}});
+    for (const std::vector<std::string>& t :
+         {std::vector<std::string>{"raycluster/rc3"}, {"RayCluster/rc3"}, {"rayclusters/rc3"},
+          {"raycluster.ray.io/rc3"}, {"rayclusters.v1.ray.io/rc3"}, {"raycluster", "rc3"}}) {
+      INFO(t.front());
+      REQUIRE(status_of(f, t));
+      CHECK(f.d.console.out_text.find("raycluster/rc3   provisioning") != std::string::npos);
+    }
+    auto r = status_of(f, {"raycluser/rc3"});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::usage);
+    CHECK(r.error().message == "unknown resource type 'raycluser'; did you mean 'raycluster'?");
+    r = status_of(f, {"pod/x"});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::usage);
+    REQUIRE(status_of(f, {"rayclusters"}));  // a kind alone: its rows
+    CHECK(f.d.console.out_text.find("raycluster/rc3") != std::string::npos);
+  }
 }
 
 namespace {
@@ -494,17 +686,32 @@ struct Watching {
   Fixture& f;
   std::atomic<bool> stop{false};
   kray::Result<void> result;
+  std::atomic<bool> done{false};
   std::thread thread;
 
-  Watching(Fixture& fixture, const std::string& output = "table") : f(fixture) {
+  Watching(Fixture& fixture,
+           const std::string& output = "table",
+           std::vector<std::string> targets = {})
+      : f(fixture) {
     kray::app::StatusOptions s;
     s.kubeconfig.kubeconfig = "/k/config";
     s.watch = true;
     s.output = output;
+    s.targets = std::move(targets);
     s.stop = &stop;
-    thread = std::thread([this, s] { result = kray::app::run_status(s, f.d.deps); });
+    thread = std::thread([this, s] {
+      result = kray::app::run_status(s, f.d.deps);
+      done = true;
+    });
   }
   ~Watching() { finish(); }
+  // Waits (bounded, real time) until the watch ended by itself.
+  bool ends() {
+    for (int i = 0; i < 1000 && !done; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done;
+  }
   void finish() {
     stop = true;
     if (thread.joinable()) {
@@ -627,5 +834,41 @@ TEST_CASE("app::run_status --watch -o json: one object per change; a terminal re
     const std::string out = f.d.console.out_now();
     CHECK(out.rfind("\x1b[H\x1b[2J", 0) == 0);
     CHECK(out.find("(watching; Ctrl-C to stop)") != std::string::npos);
+  }
+}
+
+// Issue 12, items 3 and 19: following one RayJob ends when it finishes, with
+// the exit status `status` gives; lines to a pipe carry the time.
+TEST_CASE("app::run_status --watch KIND/NAME: ends when the RayJob finishes", "[status][watch][http]") {
+  Fixture f;
+  const nlohmann::json spec = nlohmann::json::parse(R"({"entrypoint":"python x.py",
+    "rayClusterSpec":{"headGroupSpec":{"rayStartParams":{},"template":{"spec":{"containers":[
+    {"name":"ray-head","image":"r"}]}}}}})");
+  for (const std::string end : {"SUCCEEDED", "FAILED"}) {
+    INFO(end);
+    f.d.console.out_text.clear();
+    const std::string name = end == "FAILED" ? "bad" : "good";
+    put(f, "rayjobs", name, spec, {{"jobDeploymentStatus", "Running"}, {"jobStatus", "RUNNING"}});
+    put(f, "rayjobs", name + "-other", spec, {{"jobDeploymentStatus", "Running"}});
+    Watching w(f, "table", {"rayjob/" + name});
+    REQUIRE(w.shows({"rayjob/" + name, "Running", "RUNNING"}));
+    CHECK(w.lines_with({name + "-other"}) == 0);  // one object followed
+    CHECK_FALSE(w.done);
+    auto job = f.server.get("ray.io/v1", "rayjobs", "default", name);
+    REQUIRE(job);
+    (*job)["status"]["jobStatus"] = end;
+    (*job)["status"]["jobDeploymentStatus"] = end == "FAILED" ? "Failed" : "Complete";
+    REQUIRE(f.server.update_status("ray.io/v1", "rayjobs", "default", *job));
+    REQUIRE(w.ends());
+    if (end == "FAILED") {
+      REQUIRE_FALSE(w.result);
+      CHECK(w.result.error().code == ErrorCode::workload_failed);
+    } else {
+      CHECK(w.result);
+    }
+    // A pipe: a TIME column, every line stamped.
+    const std::string out = f.d.console.out_now();
+    CHECK(out.rfind("TIME ", 0) == 0);
+    CHECK(w.lines_with({"Z  rayjob/" + name, end == "FAILED" ? "Failed" : "Complete"}) == 1);
   }
 }

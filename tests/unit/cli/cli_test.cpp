@@ -50,6 +50,20 @@ TEST_CASE_METHOD(CliFixture, "cli::run", "[cli]") {
           0);
     CHECK(console.out_text.find("maxReplicas: 3") != std::string::npos);
   }
+  SECTION("--timeout 0 is no limit; nccl-check needs one; a negative one is refused") {
+    // Past the flags, delete needs a kubeconfig (none here: exit 4).
+    CHECK(run({"delete", "rayjob/x", "--wait", "--timeout", "0"}) == kray::cli::k_exit_cluster);
+    CHECK(run({"delete", "rayjob/x", "--wait", "--timeout", "-1s"}) == kray::cli::k_exit_usage);
+    console.err_text.clear();
+    CHECK(run({"nccl-check", "--cluster", "c", "--group", "g", "--timeout", "0"}) ==
+          kray::cli::k_exit_usage);
+    CHECK(console.err_text.find("nccl-check needs a limit") != std::string::npos);
+  }
+  SECTION("an unknown resource type gets the closest, before any kubeconfig is read") {
+    CHECK(run({"delete", "rayjb/x"}) == kray::cli::k_exit_usage);
+    CHECK(console.err_text.find("unknown resource type 'rayjb'; did you mean 'rayjob'?") !=
+          std::string::npos);
+  }
   SECTION("version") {
     CHECK(run({"version", "-o", "json"}) == 0);
     CHECK(console.out_text.find("\"kuberay\": \"v1.6.2\"") != std::string::npos);
