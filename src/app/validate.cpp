@@ -236,7 +236,7 @@ std::string format_sarif(const ValidationReport& report) {
     rules.push_back(
         {{"id", r.id},
          {"shortDescription", {{"text", r.summary}}},
-         {"help", {{"text", "docs/validation.md in the krayctl sources"}}},
+         {"help", {{"text", std::string(KRAYCTL_DOC_DIR) + "/validation.md"}}},
          {"defaultConfiguration", {{"level", r.id == "krayctl" ? "warning" : "error"}}}});
   }
   for (const auto& l : core::lint_catalog()) {
@@ -244,7 +244,7 @@ std::string format_sarif(const ValidationReport& report) {
     rules.push_back(
         {{"id", l.id},
          {"shortDescription", {{"text", l.summary}}},
-         {"help", {{"text", "docs/lints/" + std::string(l.id) + ".md in the krayctl sources"}}},
+         {"help", {{"text", std::string(KRAYCTL_DOC_DIR) + "/lints/" + std::string(l.id) + ".md"}}},
          {"defaultConfiguration", {{"level", severity_name(l.severity)}}}});
   }
   Json results = Json::array();
@@ -294,7 +294,7 @@ Result<std::set<std::string, std::less<>>> parse_lint_ids(const std::vector<std:
       }
       if (core::find_lint(id) == nullptr) {
         return make_error(ErrorCode::usage, "--disable: " + core::unknown_lint_message(id) +
-                                                " (docs/lints/README.md lists them)");
+                                                " (" KRAYCTL_DOC_DIR "/lints/README.md lists them)");
       }
       out.insert(id);
     }

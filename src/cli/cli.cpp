@@ -6,22 +6,71 @@
 #include <krayctl/cli/exit_codes.hpp>
 #include <krayctl/core/quantity.hpp>
 #include <krayctl/io/console.hpp>
+#include <krayctl/util/strings.hpp>
 
 #include <fmt/format.h>
+
+#include <map>
 
 namespace kray::cli {
 namespace {
 
-constexpr const char* k_footer = R"(Exit codes:
-  0    success
-  1    the workload failed (job FAILED or STOPPED, service unhealthy)
-  2    usage or validation error (nothing was sent to the cluster)
-  3    timed out
-  4    cluster or API error (auth, network, refused)
-  70   internal error in krayctl
-  130  interrupted
+constexpr const char* k_footer =
+    "Exit codes:\n"
+    "  0    success\n"
+    "  1    the workload failed (job FAILED or STOPPED, service unhealthy)\n"
+    "  2    usage or validation error (nothing was sent to the cluster)\n"
+    "  3    timed out\n"
+    "  4    cluster or API error (auth, network, refused)\n"
+    "  70   internal error in krayctl\n"
+    "  130  interrupted\n"
+    "\n"
+    "Docs: " KRAYCTL_DOC_DIR " (installed with krayctl): spec.md (the compact spec),\n"
+    "commands.md, validation.md, lints/, nccl-check.md. Fields: krayctl explain RayJob.spec.";
 
-Docs: docs/spec.md (the compact spec), docs/commands.md.)";
+// The global flags that mean something to each command, shown on its help
+// page (CLI11 lists only a command's own options there).
+const std::map<std::string, std::vector<std::string>, std::less<>>& globals_of_commands() {
+  static const std::vector<std::string> cluster = {"--kubeconfig", "--context", "--cluster",
+                                                   "--user",       "-n",        "-v"};
+  static const auto with = [](std::vector<std::string> base, std::vector<std::string> more) {
+    base.insert(base.end(), more.begin(), more.end());
+    return base;
+  };
+  static const std::map<std::string, std::vector<std::string>, std::less<>> k = {
+      {"render", {"-n", "--templates"}},
+      {"validate", {"--templates"}},
+      {"apply", cluster},
+      {"delete", with(cluster, {"--timeout"})},
+      {"status", with(cluster, {"-A", "--timeout"})},
+      {"nccl-check", with(cluster, {"--timeout"})},
+      {"config", {"--kubeconfig", "--context", "--cluster", "--user", "-n"}},
+  };
+  return k;
+}
+
+// A command's footer: its global flags, and where the exit codes are.
+std::string command_footer(const CLI::App& root, const std::string& command) {
+  std::string out;
+  const auto& all = globals_of_commands();
+  if (auto it = all.find(command); it != all.end()) {
+    out += "Global options:\n";
+    for (const auto& flag : it->second) {
+      const CLI::Option* o = root.get_option_no_throw(flag);
+      if (o == nullptr) {
+        continue;
+      }
+      std::string names = o->get_name(false, true);
+      if (o->get_type_size() != 0) {
+        names += " " + o->get_type_name();
+      }
+      out += fmt::format("  {:<28}{}\n", names, o->get_description());
+    }
+    out += "\n";
+  }
+  return out + "Exit codes: 0 success, 1 workload failed, 2 usage or invalid input, 3 timed out,\n"
+               "4 cluster or API error, 130 interrupted (krayctl --help says more).";
+}
 
 void add_global_options(CLI::App& app, GlobalOptions& g, CompletionChoices& choices) {
   app.add_option("--kubeconfig", g.kubeconfig, "Path to the kubeconfig file")
@@ -44,8 +93,8 @@ void add_global_options(CLI::App& app, GlobalOptions& g, CompletionChoices& choi
   app.add_flag("-v,--verbose", g.verbosity, "More detail on stderr; repeat for more")
       ->group("Global options");
   app.add_option("--controller", g.controller,
-                 "Who reconciles: operator (KubeRay in the cluster), local (krayctl creates the "
-                 "pods), auto")
+                 "Who reconciles: operator (KubeRay in the cluster), auto; local (krayctl creates "
+                 "the pods) is not built yet")
       ->check(CLI::IsMember({"operator", "local", "auto"}))
       ->capture_default_str()
       ->group("Global options");
@@ -63,6 +112,50 @@ std::string program_name(const char* argv0) {
   }
   // Run by kubectl as a plugin: show the command the user typed.
   return name == "kubectl-kray" ? "kubectl kray" : "krayctl";
+}
+
+// `krayctl get`: the first word that is no command, said as kubectl says
+// it, with the closest command and what krayctl has instead. "" when the
+// arguments hold no such word.
+std::string unknown_command(const CLI::App& app) {
+  std::string word;
+  for (const auto& arg : app.remaining()) {
+    if (!arg.empty() && arg.front() != '-') {
+      word = arg;
+      break;
+    }
+  }
+  if (word.empty()) {
+    return "";
+  }
+  // kubectl habits, and what to use.
+  static const std::map<std::string, std::string, std::less<>> k_instead = {
+      {"get", "use 'status' for RayClusters, RayJobs and RayServices (kubectl get for the rest)"},
+      {"describe", "use 'status KIND/NAME' for one object in detail"},
+      {"logs", "krayctl logs is not built yet: use kubectl logs"},
+      {"create", "use 'apply'"},
+      {"run", "use 'apply' (submit is not built yet)"},
+      {"submit", "krayctl submit is not built yet: use 'apply', then 'status --watch KIND/NAME'"},
+      {"wait", "krayctl wait is not built yet: use 'status --watch KIND/NAME --timeout D'"},
+      {"edit", "change the file and 'apply' it again"},
+      {"remove", "use 'delete'"},
+      {"rm", "use 'delete'"},
+      {"check", "use 'validate' for files, 'nccl-check' for a GPU node"},
+      {"lint", "use 'validate'"},
+      {"template", "use 'render'"},
+  };
+  std::string message = "unknown command " + fmt::format("\"{}\"", word) + " for \"krayctl\"";
+  if (auto it = k_instead.find(word); it != k_instead.end()) {
+    return message + ": " + it->second;
+  }
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands({})) {
+    names.push_back(sub->get_name());
+  }
+  if (const std::string best = util::closest_match(word, names); !best.empty()) {
+    message += "; did you mean \"" + best + "\"?";
+  }
+  return message;
 }
 
 }  // namespace
@@ -107,6 +200,9 @@ int run(int argc, const char* const* argv, const app::Deps& deps) {
   add_version_command(ctx);
   add_config_command(ctx);
   add_completion_command(ctx);
+  for (auto* sub : app.get_subcommands({})) {
+    sub->footer(command_footer(app, sub->get_name()));
+  }
 
   try {
     app.parse(argc, argv);
@@ -129,11 +225,25 @@ int run(int argc, const char* const* argv, const app::Deps& deps) {
       deps.console.out(app.help());
       return k_exit_ok;
     }
+    if (app.get_subcommands().empty()) {
+      if (auto unknown = unknown_command(app); !unknown.empty()) {
+        deps.console.err(fmt::format("{}: {}\nRun '{} --help' for usage.\n", name, unknown, name));
+        return k_exit_usage;
+      }
+    }
     deps.console.err(fmt::format("{}: {}\nRun '{} --help' for usage.\n", name, e.what(), name));
     return k_exit_usage;
   }
   if (!action) {
     deps.console.err(name + ": no command given\n");
+    return k_exit_usage;
+  }
+  if (globals.controller == "local") {
+    // Accepting it and doing nothing would be a lie: refuse until it exists.
+    deps.console.err(name +
+                     ": error: --controller=local (krayctl creating the Pods itself, with no "
+                     "KubeRay operator) is not built yet: install the KubeRay operator and use "
+                     "--controller=operator (or auto)\n");
     return k_exit_usage;
   }
   auto result = action();

@@ -40,7 +40,7 @@ void add_validate_command(CommandContext& ctx) {
   CLI::App* cmd = ctx.root.add_subcommand(
       "validate",
       "Validate compact specs and KubeRay manifests offline: the CRD schema as the API server\n"
-      "checks it, the KubeRay operator's rules, and lints (docs/validation.md).\n"
+      "checks it, the KubeRay operator's rules, and lints (" KRAYCTL_DOC_DIR "/validation.md).\n"
       "  krayctl validate job.yaml manifests/ -o sarif > krayctl.sarif");
   cmd->add_option("inputs", opts->inputs,
                   "Files, directories (every *.yaml and *.yml below) or - for stdin")
@@ -50,7 +50,7 @@ void add_validate_command(CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_flag("--strict", opts->strict, "Fail (exit 2) on warnings too");
   cmd->add_option("--disable", opts->disable,
-                  "Lint IDs to skip, comma-separated or repeated (docs/lints/)")
+                  "Lint IDs to skip, comma-separated or repeated (" KRAYCTL_DOC_DIR "/lints/)")
       ->expected(1)
       ->allow_extra_args(false)  // one value per flag: `--disable x a.yaml b.yaml`
       ->take_all();

@@ -9,6 +9,11 @@ using core::Json;
 
 namespace {
 
+// What to do without the CRDs. Local mode (krayctl creating the Pods, no
+// operator) is not built yet, so it is not offered.
+constexpr const char* k_install_operator =
+    "install the KubeRay operator (Helm chart kuberay-operator 1.6.2)";
+
 bool retriable(long status) {
   return status == 429 || status >= 500;
 }
@@ -51,10 +56,8 @@ Error api_error(const HttpResponse& r, const HttpRequest& request) {
       // A missing group answers the generic text with no details.name.
       const bool ray = request.path.rfind("/apis/ray.io/", 0) == 0;
       if (ray && !details.contains("name")) {
-        message =
-            "the KubeRay CRDs are not installed (the API server does not serve ray.io/v1): "
-            "install the KubeRay operator (Helm chart kuberay-operator 1.6.2) or use "
-            "--controller=local";
+        message = "the KubeRay CRDs are not installed (the API server does not serve ray.io/v1): " +
+                  std::string(k_install_operator);
       }
       break;
     }
@@ -212,10 +215,8 @@ Error Client::not_found_error(const HttpResponse& response, const HttpRequest& r
   }
   e.code = ErrorCode::not_found;
   if (gv.rfind("ray.io/", 0) == 0) {
-    e.message =
-        "the KubeRay CRDs are not installed (the API server does not serve " + resource + " in " +
-        gv + "): install the KubeRay operator (Helm chart kuberay-operator 1.6.2) or use "
-        "--controller=local";
+    e.message = "the KubeRay CRDs are not installed (the API server does not serve " + resource +
+                " in " + gv + "): " + k_install_operator;
   } else {
     e.message = "the API server does not serve " + resource + " in " + gv +
                 " (a CRD or an API that is not installed)";

@@ -29,6 +29,20 @@ TEST_CASE_METHOD(CliFixture, "cli::run", "[cli]") {
   SECTION("a command's --help") {
     CHECK(run({"render", "--help"}) == 0);
     CHECK(console.out_text.find("--set") != std::string::npos);
+    // The global flags that apply to it; the exit codes in one line; no
+    // path into the sources (issue 12, item 12).
+    console.out_text.clear();
+    CHECK(run({"status", "--help"}) == 0);
+    for (const char* flag : {"Global options:", "-n,--namespace", "-A,--all-namespaces",
+                             "--kubeconfig", "--context", "--timeout"}) {
+      CHECK(console.out_text.find(flag) != std::string::npos);
+    }
+    CHECK(console.out_text.find("130  interrupted") == std::string::npos);
+    CHECK(console.out_text.find("Exit codes: 0 success, 1 workload failed") != std::string::npos);
+    console.out_text.clear();
+    CHECK(run({"--help"}) == 0);
+    CHECK(console.out_text.find("docs/spec.md") == std::string::npos);
+    CHECK(console.out_text.find("/doc/krayctl") != std::string::npos);
   }
   SECTION("an unknown flag") {
     CHECK(run({"render", "--nope", "x.yaml"}) == kray::cli::k_exit_usage);
@@ -63,6 +77,24 @@ TEST_CASE_METHOD(CliFixture, "cli::run", "[cli]") {
     CHECK(run({"delete", "rayjb/x"}) == kray::cli::k_exit_usage);
     CHECK(console.err_text.find("unknown resource type 'rayjb'; did you mean 'rayjob'?") !=
           std::string::npos);
+  }
+  SECTION("--controller local is refused until it exists") {
+    fs.with_file("ok.yaml", "name: x\n");
+    CHECK(run({"render", "ok.yaml", "--controller", "local"}) == kray::cli::k_exit_usage);
+    CHECK(console.out_text.empty());
+    CHECK(console.err_text.find("--controller=local (krayctl creating the Pods itself") !=
+          std::string::npos);
+    CHECK(run({"render", "ok.yaml", "--controller", "operator"}) == 0);
+  }
+  SECTION("an unknown command is named, with the closest or what to use instead") {
+    CHECK(run({"-n", "ml", "get", "pods"}) == kray::cli::k_exit_usage);
+    CHECK(console.err_text.find("unknown command \"get\" for \"krayctl\": use 'status'") !=
+          std::string::npos);
+    console.err_text.clear();
+    CHECK(run({"statsu"}) == kray::cli::k_exit_usage);
+    CHECK(console.err_text.find("unknown command \"statsu\" for \"krayctl\"; did you mean "
+                                "\"status\"?") != std::string::npos);
+    CHECK(console.err_text.find("A subcommand is required") == std::string::npos);
   }
   SECTION("version") {
     CHECK(run({"version", "-o", "json"}) == 0);
