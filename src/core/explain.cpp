@@ -71,6 +71,20 @@ struct Explainer {
     return v.is_string() ? v.get<std::string>() : v.dump();
   }
 
+  // "Default, Aggressive, Conservative": the values a field allows; "" when
+  // any.
+  static std::string enum_text(const SchemaJson& field) {
+    auto e = field.find("enum");
+    if (e == field.end() || !e->is_array()) {
+      return "";
+    }
+    std::vector<std::string> values;
+    for (const auto& v : *e) {
+      values.push_back(scalar_text(v));
+    }
+    return util::join(values, ", ");
+  }
+
   // One line per field of `schema` (indented by `indent`), with its
   // default and enum on following lines; recursing when asked.
   void fields(
@@ -93,12 +107,8 @@ struct Explainer {
         if (auto d = field.find("default"); d != field.end()) {
           out += pad + "  default: " + scalar_text(*d) + "\n";
         }
-        if (auto e = field.find("enum"); e != field.end() && e->is_array()) {
-          std::vector<std::string> values;
-          for (const auto& v : *e) {
-            values.push_back(scalar_text(v));
-          }
-          out += pad + "  enum: " + util::join(values, ", ") + "\n";
+        if (const std::string values = enum_text(field); !values.empty()) {
+          out += pad + "  enum: " + values + "\n";
         }
       } else if (depth < 24) {
         fields(it.value(), indent + 2, true, depth + 1, out);
@@ -173,6 +183,9 @@ Result<std::string> explain(std::string_view path, bool recursive) {
     const SchemaJson& field = ex.deref(*node);
     if (auto d = field.find("default"); d != field.end()) {
       out += "DEFAULT: " + Explainer::scalar_text(*d) + "\n";
+    }
+    if (const std::string values = Explainer::enum_text(field); !values.empty()) {
+      out += "ENUM:    " + values + "\n";
     }
     out += "\n";
   }

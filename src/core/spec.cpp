@@ -522,6 +522,12 @@ SpecResult parse_spec(const Document& doc) {
     return m != nullptr ? m->raw : std::string();
   });
   for (auto& v : violations) {
+    // `Y: 1` is an unknown key "true" too: the quoting message below says
+    // it once, with the fix.
+    if (const auto* m = doc.mark(v.pointer);
+        v.kind == ViolationKind::unknown_key && m != nullptr && !m->key_raw.empty()) {
+      continue;
+    }
     const bool at_key = v.kind == ViolationKind::unknown_key || v.kind == ViolationKind::required;
     result.diagnostics.push_back(make_diagnostic(doc, v.pointer, std::move(v.message), at_key));
   }

@@ -27,6 +27,15 @@ TEST_CASE("core::explain", "[explain]") {
     REQUIRE(limits);
     CHECK(limits->find("  limits\t<map[string]Quantity>\n") != std::string::npos);
   }
+  SECTION("a field with an enum says it, as its parent's listing does (issue 12, item 9)") {
+    auto text = explain("RayJob.spec.rayClusterSpec.autoscalerOptions.upscalingMode", false);
+    REQUIRE(text);
+    CHECK(text->find("FIELD: upscalingMode <string>\nENUM:    Default, Aggressive, "
+                     "Conservative\n") != std::string::npos);
+    auto with_default = explain("RayCluster.spec.workerGroupSpecs.maxReplicas", false);
+    REQUIRE(with_default);
+    CHECK(with_default->find("DEFAULT: 2147483647\n") != std::string::npos);
+  }
   SECTION("recursive shows the tree") {
     auto text = explain("RayJob.spec.deletionStrategy.deletionRules", true);
     REQUIRE(text);
