@@ -97,6 +97,9 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
   ValidateOptions vo;
   vo.inputs = options.inputs;
   vo.namespace_ = options.kubeconfig.overrides.namespace_;  // only an explicit -n
+  vo.sets = options.sets;
+  vo.set_strings = options.set_strings;
+  vo.disable = options.disable;
   KRAY_TRY_ASSIGN(auto report, validate_inputs(vo, deps));
   std::size_t errors = 0;
   for (const auto& d : report.diagnostics) {

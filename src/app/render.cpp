@@ -202,15 +202,22 @@ std::optional<Json> render_document(Document& doc,
     }
     return diags.size() == before ? std::optional<Json>(std::move(manifest)) : std::nullopt;
   }
-  for (const auto& set : options.sets) {
-    if (auto r = core::apply_set(doc, set); !r) {
-      Diagnostic d;
-      d.message = r.error().message;
-      d.where = r.error().where.value_or(SourceLocation{"--set", 0, 0});
-      d.source = std::make_shared<core::SourceFile>(core::SourceFile{"--set", set});
-      diags.push_back(std::move(d));
-      return std::nullopt;
+  const auto set_all = [&](const std::vector<std::string>& sets, bool as_string) {
+    for (const auto& set : sets) {
+      if (auto r = core::apply_set(doc, set, as_string); !r) {
+        const std::string flag = as_string ? "--set-string" : "--set";
+        Diagnostic d;
+        d.message = r.error().message;
+        d.where = r.error().where.value_or(SourceLocation{flag, 0, 0});
+        d.source = std::make_shared<core::SourceFile>(core::SourceFile{flag, set});
+        diags.push_back(std::move(d));
+        return false;
+      }
     }
+    return true;
+  };
+  if (!set_all(options.sets, false) || !set_all(options.set_strings, true)) {
+    return std::nullopt;
   }
   core::SpecResult parsed = core::parse_spec(doc);
   if (!parsed.spec) {

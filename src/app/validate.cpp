@@ -106,6 +106,7 @@ void validate_document(Document& doc,
     RenderOptions render_options;
     render_options.namespace_ = app_options.namespace_;
     render_options.sets = app_options.sets;
+    render_options.set_strings = app_options.set_strings;
     auto manifest =
         detail::render_document(doc, render_options, *templates, deps, report.diagnostics);
     if (!manifest) {

@@ -21,6 +21,7 @@ void add_apply_command(CommandContext& ctx) {
                   "nothing")
       ->check(CLI::IsMember({"none", "client", "server"}))
       ->capture_default_str();
+  add_spec_overrides(*cmd, opts->sets, opts->set_strings, opts->disable);
   cmd->add_flag("--force-conflicts", opts->force_conflicts,
                 "Take over fields another field manager owns (server-side apply force)");
   ctx.choices["apply"]["--dry-run"] = {"none", "client", "server"};

@@ -8,6 +8,29 @@
 
 namespace kray::cli {
 
+void add_spec_overrides(CLI::App& cmd,
+                        std::vector<std::string>& sets,
+                        std::vector<std::string>& set_strings,
+                        std::vector<std::string>& disable) {
+  // One value per flag: `--disable x a.yaml b.yaml` leaves the files alone.
+  cmd.add_option("--set", sets,
+                 "Set a spec value before rendering: PATH=VALUE, such as workers[0].gpus=4; "
+                 "PATH=null deletes the key (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->take_all();
+  cmd.add_option("--set-string", set_strings,
+                 "As --set, the value a string as written: ray.version=2.50 (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->take_all();
+  cmd.add_option("--disable", disable,
+                 "Lint IDs not to warn about, comma-separated or repeated")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->take_all();
+}
+
 void add_render_command(CommandContext& ctx) {
   auto opts = std::make_shared<app::RenderOptions>();
   auto output = std::make_shared<std::string>("yaml");
@@ -19,18 +42,8 @@ void add_render_command(CommandContext& ctx) {
   cmd->add_option("-o,--output", *output, "Output format")
       ->check(CLI::IsMember({"yaml", "json"}))
       ->capture_default_str();
-  cmd->add_option("--set", opts->sets,
-                  "Set a spec value before rendering: PATH=VALUE, such as workers[0].gpus=4 "
-                  "(repeatable)")
-      ->expected(1)
-      ->allow_extra_args(false)  // one value per flag: `--disable x a.yaml b.yaml`
-      ->take_all();
   auto disable = std::make_shared<std::vector<std::string>>();
-  cmd->add_option("--disable", *disable,
-                  "Lint IDs not to warn about in the output, comma-separated or repeated")
-      ->expected(1)
-      ->allow_extra_args(false)  // one value per flag: `--disable x a.yaml b.yaml`
-      ->take_all();
+  add_spec_overrides(*cmd, opts->sets, opts->set_strings, *disable);
   ctx.choices["render"]["--output"] = {"yaml", "json"};
   ctx.choices["render"]["-o"] = {"yaml", "json"};
 

@@ -48,6 +48,12 @@ struct CommandContext {
 };
 
 void add_render_command(CommandContext& ctx);
+
+// --set, --set-string and --disable, as render and apply both take them.
+void add_spec_overrides(CLI::App& cmd,
+                        std::vector<std::string>& sets,
+                        std::vector<std::string>& set_strings,
+                        std::vector<std::string>& disable);
 void add_validate_command(CommandContext& ctx);
 void add_explain_command(CommandContext& ctx);
 

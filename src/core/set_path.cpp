@@ -77,30 +77,35 @@ void mark_tree(Document& doc, const Json& value, const std::string& pointer, con
 
 }  // namespace
 
-Result<void> apply_set(Document& doc, const std::string& assignment) {
-  auto source = std::make_shared<SourceFile>(SourceFile{"--set", assignment});
+Result<void> apply_set(Document& doc, const std::string& assignment, bool as_string) {
+  const std::string flag = as_string ? "--set-string" : "--set";
+  auto source = std::make_shared<SourceFile>(SourceFile{flag, assignment});
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
     return make_error(
         ErrorCode::usage,
-        "invalid --set '" + assignment + "': expected PATH=VALUE, such as workers[0].gpus=4",
-        SourceLocation{"--set", 1, 1});
+        "invalid " + flag + " '" + assignment + "': expected PATH=VALUE, such as workers[0].gpus=4",
+        SourceLocation{flag, 1, 1});
   }
   KRAY_TRY_ASSIGN(auto path,
-                  parse_path(std::string_view(assignment).substr(0, eq), {"--set", 1, 1}));
+                  parse_path(std::string_view(assignment).substr(0, eq), {flag, 1, 1}));
   const int value_column = static_cast<int>(eq) + 2;
   const std::string value_text = assignment.substr(eq + 1);
-  Json value = nullptr;
-  if (!value_text.empty()) {
-    auto parsed = parse_documents(std::make_shared<SourceFile>(SourceFile{"--set", value_text}));
+  Json value = "";
+  std::string raw;  // the text of a scalar YAML read as a number, boolean or null
+  if (!as_string && !value_text.empty()) {
+    auto parsed = parse_documents(std::make_shared<SourceFile>(SourceFile{flag, value_text}));
     if (!parsed) {
       return make_error(ErrorCode::usage,
                         "invalid --set value '" + value_text + "': " + parsed.error().message,
-                        SourceLocation{"--set", 1, value_column});
+                        SourceLocation{flag, 1, value_column});
     }
-    if (!parsed->empty()) {
-      value = std::move(parsed->front().root);
+    value = parsed->empty() ? Json(nullptr) : std::move(parsed->front().root);
+    if (!value.is_string() && !value.is_structured()) {
+      raw = value_text;
     }
+  } else if (as_string) {
+    value = value_text;
   }
 
   Json* cur = &doc.root;
@@ -113,9 +118,18 @@ Result<void> apply_set(Document& doc, const std::string& assignment) {
       }
       if (!cur->is_object()) {
         return make_error(ErrorCode::usage,
-                          "--set " + assignment.substr(0, eq) + ": " + pointer_to_path(pointer) +
+                          flag + " " + assignment.substr(0, eq) + ": " + pointer_to_path(pointer) +
                               " is not a mapping",
-                          SourceLocation{"--set", 1, 1});
+                          SourceLocation{flag, 1, 1});
+      }
+      if (last && value.is_null()) {
+        // null deletes the key, and what the file said under it.
+        const std::string gone = pointer_append(pointer, *key);
+        cur->erase(*key);
+        std::erase_if(doc.marks, [&](const auto& m) {
+          return m.first == gone || m.first.rfind(gone + "/", 0) == 0;
+        });
+        return {};
       }
       pointer = pointer_append(pointer, *key);
       cur = &(*cur)[*key];
@@ -127,10 +141,10 @@ Result<void> apply_set(Document& doc, const std::string& assignment) {
       if (!cur->is_array() || index > cur->size()) {
         return make_error(
             ErrorCode::usage,
-            "--set " + assignment.substr(0, eq) + ": " + pointer_to_path(pointer) +
+            flag + " " + assignment.substr(0, eq) + ": " + pointer_to_path(pointer) +
                 (cur->is_array() ? " has only " + std::to_string(cur->size()) + " items"
                                  : " is not a list"),
-            SourceLocation{"--set", 1, 1});
+            SourceLocation{flag, 1, 1});
       }
       if (index == cur->size()) {
         cur->push_back(nullptr);
@@ -146,6 +160,7 @@ Result<void> apply_set(Document& doc, const std::string& assignment) {
   mark.line = 1;
   mark.column = value_column;
   mark.source = source;
+  mark.raw = raw;
   mark_tree(doc, value, pointer, mark);
   return {};
 }

@@ -529,6 +529,17 @@ SpecResult parse_spec(const Document& doc) {
       continue;
     }
     const bool at_key = v.kind == ViolationKind::unknown_key || v.kind == ViolationKind::required;
+    // A value from `--set` is quoted past the shell, or given as a string.
+    if (const auto* m = doc.mark(v.pointer);
+        m != nullptr && m->source && m->source->name == "--set" && !m->raw.empty()) {
+      const std::string hint = "; write \"" + m->raw + "\" to keep it a string)";
+      if (const auto at = v.message.find(hint); at != std::string::npos) {
+        const std::string& set = m->source->text;
+        const std::string path = set.substr(0, set.find('='));
+        v.message = v.message.substr(0, at) + "; pass --set-string " + path + "=" + m->raw +
+                    ", or --set '" + path + "=\"" + m->raw + "\"')";
+      }
+    }
     result.diagnostics.push_back(make_diagnostic(doc, v.pointer, std::move(v.message), at_key));
   }
   // A key such as `Y:` or `on:` reaches Kubernetes as "true": in a spec it

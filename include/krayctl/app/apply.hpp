@@ -20,6 +20,9 @@ enum class DryRun { none, client, server };
 
 struct ApplyOptions {
   std::vector<std::string> inputs;
+  std::vector<std::string> sets;         // --set PATH=VALUE on every compact spec, as render
+  std::vector<std::string> set_strings;  // --set-string PATH=VALUE
+  std::vector<std::string> disable;      // lint IDs not to warn about
   DryRun dry_run = DryRun::none;
   bool force_conflicts = false;
   KubeconfigOptions kubeconfig;

@@ -16,7 +16,8 @@ enum class OutputFormat { yaml, json };
 struct RenderOptions {
   std::vector<std::string> inputs;  // spec files; "-" reads stdin
   OutputFormat output = OutputFormat::yaml;
-  std::vector<std::string> sets;     // --set PATH=VALUE, applied to every spec
+  std::vector<std::string> sets;         // --set PATH=VALUE, applied to every spec
+  std::vector<std::string> set_strings;  // --set-string PATH=VALUE, after the --sets
   std::string templates_dir;         // --templates: overrides the built-in templates
   std::string namespace_;            // -n: the namespace of specs that name none
   core::ValidateOptions validation;  // lints to disable in the output check

@@ -22,7 +22,8 @@ struct ValidateOptions {
   core::FeatureGates gates;
   // What apply and delete -f add (validate itself leaves them empty):
   std::string namespace_;         // an explicit -n: set where absent, refused where different
-  std::vector<std::string> sets;  // --set PATH=VALUE on every compact spec
+  std::vector<std::string> sets;         // --set PATH=VALUE on every compact spec
+  std::vector<std::string> set_strings;  // --set-string PATH=VALUE, after them
 };
 
 // Reads --disable values (IDs, each possibly "a,b") into a set; an unknown

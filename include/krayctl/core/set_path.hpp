@@ -14,9 +14,14 @@ namespace kray::core {
 //   head.podLabels.team=ml       missing mappings are created
 //   labels.app\.kubernetes\.io/name=x   `\.` is a literal dot
 //   workers[1].name=extra        an index one past the end appends
-// The new nodes are marked as coming from the `--set` text, so that a bad
-// value is reported there. Fails (ErrorCode::usage) on a malformed path or
-// value, or a path through a scalar or past the end of a list.
-[[nodiscard]] Result<void> apply_set(Document& doc, const std::string& assignment);
+//   head.shm=null                null deletes the key (helm's rule)
+//   head.serviceAccount=         an empty value is the empty string
+// With `as_string` (`--set-string`), VALUE is a string as written. The new
+// nodes are marked as coming from the `--set` text, so that a bad value is
+// reported there. Fails (ErrorCode::usage) on a malformed path or value, or
+// a path through a scalar or past the end of a list.
+[[nodiscard]] Result<void> apply_set(Document& doc,
+                                     const std::string& assignment,
+                                     bool as_string = false);
 
 }  // namespace kray::core

@@ -153,6 +153,29 @@ TEST_CASE("app::run_apply: unchanged and configured, with status written in betw
   }
 }
 
+TEST_CASE("app::run_apply: --set, --set-string and --disable, as render takes them",
+          "[apply][http]") {
+  Fixture f;
+  f.d.fs.with_file("/w/spec.yaml", "name: sc\nhead: {cpu: 1, memory: 2Gi}\n");
+  ApplyOptions o;
+  o.inputs = {"/w/spec.yaml"};
+  o.kubeconfig.kubeconfig = "/k/config";
+  o.sets = {"head.cpu=2"};
+  o.set_strings = {"ray.version=2.46.0"};
+  o.disable = {"no-gcs-ft"};
+  REQUIRE(kray::app::run_apply(o, f.d.deps));
+  CHECK(f.d.console.err_text.find("no-gcs-ft") == std::string::npos);
+  auto rc = f.server.get("ray.io/v1", "rayclusters", "default", "sc");
+  REQUIRE(rc);
+  CHECK((*rc)["spec"]["rayVersion"] == "2.46.0");
+  CHECK((*rc)["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["resources"]
+            ["requests"]["cpu"] == "2");
+  o.disable = {"no-such-lint"};
+  auto r = kray::app::run_apply(o, f.d.deps);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::usage);
+}
+
 TEST_CASE("app::run_apply: a conflict names the other manager; --force-conflicts takes over",
           "[apply][http]") {
   Fixture f;

@@ -81,6 +81,32 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
           " 1 | workers[0].gpus=lots\n"
           "   |                 ^\n");
   }
+  SECTION("--set null deletes a key; --set-string keeps a string; a number for a string says how") {
+    // Issue 12, item 15: helm's rules, and the hint the file error carries.
+    RenderOptions o = opts({"good.yaml"});
+    o.sets = {"annotations=null"};
+    REQUIRE(render(o));
+    CHECK(console.out_text.find("krayctl.io/disable-lints") == std::string::npos);
+    console.out_text.clear();
+    console.err_text.clear();
+    o.sets = {};
+    o.set_strings = {"ray.version=2.46"};
+    REQUIRE(render(o));
+    CHECK(console.out_text.find("rayVersion: \"2.46\"") != std::string::npos);
+    console.err_text.clear();
+    o.set_strings = {};
+    o.sets = {"ray.version=2.46"};
+    REQUIRE_FALSE(render(o));
+    CHECK(console.err_text.find(
+              "--set:1:13: error: expected a string, got number (YAML reads the unquoted '2.46' "
+              "as number; pass --set-string ray.version=2.46, or --set "
+              "'ray.version=\"2.46\"') (ray.version)") == 0);
+    console.err_text.clear();
+    o.sets = {"workers[0].name="};  // empty: the empty string, not null
+    REQUIRE_FALSE(render(o));
+    CHECK(console.err_text.find("workers[0].name") != std::string::npos);
+    CHECK(console.err_text.find("got null") == std::string::npos);
+  }
   SECTION("--set through a scalar") {
     RenderOptions o = opts({"good.yaml"});
     o.sets = {"name.x=1"};
