@@ -221,7 +221,12 @@ Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
   if (facts.nccl_lines > 0 || !input.tests) {
     input.log = std::move(facts);
   }
-  return show(core::evaluate_nccl(input), input.source, options, deps);
+  core::NcclReport report = core::evaluate_nccl(input);
+  if (input.log && input.tests && !options.min_busbw) {
+    core::log_busbw_check(*input.log, *input.tests, report);
+    core::summarize(report);
+  }
+  return show(report, input.source, options, deps);
 }
 
 }  // namespace kray::app

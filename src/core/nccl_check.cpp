@@ -216,9 +216,48 @@ void log_checks(const NcclLogFacts& f, const std::string& source, NcclReport& re
              ", the first " + quote(other.front()),
          "", other.front().line});
   }
-  if (!f.errors.empty()) {
-    add({"errors", CheckStatus::fail, "NCCL failed (" + quote(f.errors.front()) + ")",
-         "the warnings and the checks above usually name the cause", f.errors.front().line});
+  // A network plugin asked for by NCCL_NET that did not load.
+  const auto requested = f.env.find("NCCL_NET");
+  const bool plugin_missing = requested != f.env.end() && requested->second != "IB" &&
+                              requested->second != "Socket" && f.net_plugin_error &&
+                              f.network != requested->second;
+  if (plugin_missing) {
+    add({"net-plugin", CheckStatus::fail,
+         "NCCL_NET=" + requested->second + " asks for a network plugin that did not load (" +
+             quote(*f.net_plugin_error) + ")",
+         "put the plugin (libnccl-net.so, or the name NCCL_NET_PLUGIN gives) and its libraries "
+         "in the image, on LD_LIBRARY_PATH; or unset NCCL_NET to use NCCL's own IB transport",
+         f.net_plugin_error->line});
+  }
+  // A call that failed: NCCL's return-code traces ("init.cc:321 -> 5") or
+  // the error a framework raised. The communicator was not made, whatever
+  // else the log shows; the warning written just before is the cause.
+  if (f.first_trace || !f.errors.empty()) {
+    std::string what;
+    int line = 0;
+    if (f.first_trace) {
+      const std::string name = nccl_result_name(f.first_trace_code);
+      what = "a call failed: " + quote(*f.first_trace) + (name.empty() ? "" : " (" + name + ")");
+      if (f.traces > 1) {
+        what += ", " + std::to_string(f.traces) + " traces up the stack";
+      }
+      line = f.first_trace->line;
+    } else {
+      what = quote(f.errors.front());
+      line = f.errors.front().line;
+    }
+    std::string cause;
+    if (plugin_missing) {
+      cause = "; the likely cause: the network plugin did not load (above)";
+    } else if (f.trace_cause) {
+      cause = "; the cause NCCL gave just before: " + quote(*f.trace_cause);
+      line = f.trace_cause->line;
+    } else if (!f.warnings.empty()) {
+      cause = "; the first warning: " + quote(f.warnings.front());
+    }
+    add({"errors", CheckStatus::fail, "NCCL failed, " + what + cause,
+         "the checks above usually name the fix; NCCL_DEBUG_SUBSYS=INIT,NET,ENV shows more",
+         line});
   }
   if (f.init_start > f.init_complete) {
     add({"init", CheckStatus::fail,
@@ -316,6 +355,49 @@ void tests_checks(const NcclTestsResult& t,
 }
 
 }  // namespace
+
+void log_busbw_check(const NcclLogFacts& log, const NcclTestsResult& tests, NcclReport& report) {
+  if (tests.rows.empty()) {
+    return;
+  }
+  auto count = [&log](Transport t) {
+    auto it = log.channels.find(t);
+    return it == log.channels.end() ? 0 : it->second;
+  };
+  if (count(Transport::net_ib) + count(Transport::net_plugin) == 0) {
+    return;  // within a node, or the log lacks channel lines: nothing to set it against
+  }
+  std::vector<std::string> nics;
+  for (const auto& d : log.ib_devices) {
+    if (std::find(nics.begin(), nics.end(), d.name) == nics.end()) {
+      nics.push_back(d.name);
+    }
+  }
+  if (nics.empty()) {
+    return;
+  }
+  const NcclTestRow& big = *std::max_element(
+      tests.rows.begin(), tests.rows.end(), [](const auto& a, const auto& b) { return a.size < b.size; });
+  const double busbw = std::max(big.oop_busbw, big.ip_busbw);
+  const double n = static_cast<double>(nics.size());
+  const double per_nic = busbw / n;
+  // Achievable busbw per NIC on a rail-optimised ring with GDR (reference
+  // figures from nccl-tests issues #290 and #119): NDR 46-48, HDR ~24,
+  // 100G ~12 GB/s.
+  const std::string msg = fmt::format(
+      "busbw {} at {} through {} NIC{} ({}) is {} per NIC; {} NDR 400G links would carry about "
+      "{:.0f} GB/s, HDR 200G {:.0f}, 100G {:.0f}",
+      gbps(busbw), bytes(big.size), nics.size(), nics.size() == 1 ? "" : "s", name_range(nics),
+      gbps(per_nic), nics.size(), n * 46, n * 24, n * 12);
+  const bool too_slow = per_nic < 0.8 * 12;
+  report.checks.push_back(
+      {"expected-busbw", too_slow ? CheckStatus::fail : CheckStatus::warn,
+       msg + (too_slow ? ": below what even 100G links give" : ""),
+       "the log does not give the link speed: pass --min-busbw (about NICs x the per-NIC "
+       "figure of your links, 80% of it as a floor), or run nccl-check --run on a node, which "
+       "reads the link rate",
+       big.line});
+}
 
 bool NcclReport::failed() const {
   return std::any_of(checks.begin(), checks.end(),

@@ -115,7 +115,82 @@ std::vector<NcclNetDevice> net_devices(std::string_view list) {
   return out;
 }
 
+bool is_digit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
+
+// "2026-11-26T10:00:00.123456789Z " or "...+02:00 ": its length, else 0.
+std::size_t timestamp_prefix(std::string_view s) {
+  if (s.size() < 21 || !is_digit(s[0]) || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+      s[13] != ':' || s[16] != ':') {
+    return 0;
+  }
+  std::size_t i = 19;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && is_digit(s[i])) {
+      ++i;
+    }
+  }
+  if (i < s.size() && s[i] == 'Z') {
+    ++i;
+  } else if (i + 6 <= s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+    i += 6;
+  } else {
+    return 0;
+  }
+  return i < s.size() && s[i] == ' ' ? i + 1 : 0;
+}
+
 }  // namespace
+
+std::string_view strip_log_prefixes(std::string_view line) {
+  for (;;) {
+    const std::size_t before = line.size();
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+      line.remove_prefix(1);
+    }
+    // ANSI colour codes, which Ray puts around its prefix.
+    while (line.size() > 2 && line[0] == '\x1b' && line[1] == '[') {
+      const auto m = line.find('m');
+      if (m == std::string_view::npos || m > 12) {
+        break;
+      }
+      line.remove_prefix(m + 1);
+    }
+    if (const auto n = timestamp_prefix(line); n > 0) {
+      line.remove_prefix(n);
+    }
+    // mpirun --tag-output: [1,0]<stdout>:
+    if (line.size() > 5 && line[0] == '[' && is_digit(line[1])) {
+      const auto close = line.find("]<");
+      const auto end = line.find(">:");
+      if (close != std::string_view::npos && end != std::string_view::npos && close < end &&
+          end < 24) {
+        line.remove_prefix(end + 2);
+      }
+    }
+    // Ray: (RayTrainWorker pid=1234, ip=10.0.0.1) or (pid=1234)
+    if (!line.empty() && line[0] == '(') {
+      const auto close = line.find(')');
+      if (close != std::string_view::npos && line.substr(0, close).find("pid=") != std::string_view::npos) {
+        line.remove_prefix(close + 1);
+      }
+    }
+    if (line.size() == before) {
+      return line;
+    }
+  }
+}
+
+std::string nccl_result_name(int code) {
+  // ncclResult_t in nccl.h: ncclSuccess = 0 ... ncclInProgress = 7.
+  static const char* const k_names[] = {"ncclSuccess",         "ncclUnhandledCudaError",
+                                        "ncclSystemError",     "ncclInternalError",
+                                        "ncclInvalidArgument", "ncclInvalidUsage",
+                                        "ncclRemoteError",     "ncclInProgress"};
+  return code >= 0 && code < 8 ? k_names[code] : "";
+}
 
 Transport classify_transport(std::string_view via) {
   if (starts_with(via, "P2P/")) {
@@ -148,6 +223,8 @@ NcclLogFacts parse_nccl_log(std::string_view text) {
   static const std::regex env_re(R"(^(NCCL_[A-Z0-9_]+) set (?:by environment )?to (.*)$)");
   static const std::regex nvls_re(R"((\d+) nvls channels)");
   static const std::regex total_re(R"(total ([0-9.]+))");
+  // "init.cc:321 -> 5", "transport/net_ib.cc:1066 -> 2 (...)".
+  static const std::regex trace_re(R"(^[\w./-]+\.(?:cc|cu|cpp|h):\d+ -> (\d+)\b)");
   NcclLogFacts f;
   std::size_t start = 0;
   int n = 0;
@@ -171,10 +248,11 @@ NcclLogFacts parse_nccl_log(std::string_view text) {
     if (m.level.empty()) {
       // Lines NCCL did not write through its logger: the bare version line
       // (before 2.23), the errors PyTorch raises.
-      const std::string l(line);
-      if (contains(l, "NCCL error in:") || contains(l, "ncclSystemError") ||
+      const std::string l(strip_log_prefixes(line));
+      if (contains(l, "NCCL error") || contains(l, "ncclSystemError") ||
           contains(l, "ncclInternalError") || contains(l, "ncclUnhandledCudaError") ||
-          contains(l, "ncclRemoteError") || contains(l, "ncclInvalidUsage")) {
+          contains(l, "ncclRemoteError") || contains(l, "ncclInvalidUsage") ||
+          contains(l, "unhandled system error") || contains(l, "unhandled cuda error")) {
         f.errors.push_back({n, trim(l)});
       } else if (starts_with(trim(l), "NCCL version ") && std::regex_search(l, match, version_re)) {
         ++f.nccl_lines;
@@ -192,7 +270,23 @@ NcclLogFacts parse_nccl_log(std::string_view text) {
       }
       continue;
     }
-    if (starts_with(msg, "NCCL version ") && std::regex_search(msg, match, version_re)) {
+    if (std::regex_search(msg, match, trace_re)) {
+      // NCCLCHECK's trace of a failed call: the first one is where it began.
+      ++f.traces;
+      if (!f.first_trace) {
+        f.first_trace = LogLine{n, msg};
+        f.first_trace_code = std::atoi(match[1].str().c_str());
+        if (!f.warnings.empty()) {
+          f.trace_cause = f.warnings.back();
+        }
+      }
+    } else if (starts_with(msg, "NET/Plugin") &&
+               (contains(msg, "Plugin load returned") || contains(msg, "Failed to load") ||
+                contains(msg, "failed to load"))) {
+      if (!f.net_plugin_error) {
+        f.net_plugin_error = LogLine{n, msg};
+      }
+    } else if (starts_with(msg, "NCCL version ") && std::regex_search(msg, match, version_re)) {
       f.version = match[1];
       f.cuda = match[2];
     } else if (starts_with(msg, "cudaDriverVersion ")) {
@@ -285,10 +379,10 @@ std::optional<NcclTestsResult> parse_nccl_tests(std::string_view text) {
     if (nl == std::string_view::npos) {
       nl = text.size();
     }
-    const std::string line(text.substr(start, nl - start));
+    const std::string_view raw = text.substr(start, nl - start);
     start = nl + 1;
     ++n;
-    const std::string t = trim(line);
+    const std::string t = trim(strip_log_prefixes(raw));
     std::smatch match;
     if (starts_with(t, "#")) {
       if (std::regex_search(t, match, threads_re)) {

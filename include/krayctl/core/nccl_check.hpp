@@ -41,6 +41,14 @@ struct NcclReport {
 
 NcclReport evaluate_nccl(const NcclCheckInput& input);
 
+// A run across nodes judged from its log alone (`--log` without
+// --min-busbw): the busbw at the largest size per NIC that the log names
+// (`NET/IB : Using [0]mlx5_0:1/IB ...`). The log does not carry link
+// speeds, so it is set beside what NDR (400G), HDR (200G) and 100G links
+// carry (about 46, 24 and 12 GB/s per NIC: NCCL maintainers' figures), a
+// WARN that asks for --min-busbw; a FAIL below 80% of even a 100G link.
+void log_busbw_check(const NcclLogFacts& log, const NcclTestsResult& tests, NcclReport& report);
+
 // Sets `report.summary` from its checks (after checks were added).
 void summarize(NcclReport& report);
 

@@ -63,7 +63,26 @@ struct NcclLogFacts {
   std::map<std::string, std::string> env;  // NCCL_X set (by environment) to V
   std::vector<LogLine> warnings;           // NCCL WARN messages
   std::vector<LogLine> errors;  // "NCCL error in:", ncclSystemError, ncclInternalError, ...
+  // NCCL's return-code traces, "init.cc:321 -> 5": a call failed with that
+  // ncclResult_t and the error went up the stack (NCCLCHECK's INFO line).
+  std::optional<LogLine> first_trace;
+  int first_trace_code = 0;
+  int traces = 0;
+  // The warning NCCL wrote last before its first trace: the cause.
+  std::optional<LogLine> trace_cause;
+  // "NET/Plugin: Plugin load returned 2 : ... cannot open shared object
+  // file ...": a network plugin that did not load.
+  std::optional<LogLine> net_plugin_error;
 };
+
+// `line` without the prefixes that wrappers put before what NCCL and
+// nccl-tests print: kubectl --timestamps (RFC 3339), mpirun --tag-output
+// (`[1,0]<stdout>:`), Ray's `(RayTrainWorker pid=.., ip=..)` (coloured or
+// not), in any order and number.
+std::string_view strip_log_prefixes(std::string_view line);
+
+// The name of an ncclResult_t: 2 -> "ncclSystemError"; "" when unknown.
+std::string nccl_result_name(int code);
 
 NcclLogFacts parse_nccl_log(std::string_view text);
 

@@ -239,6 +239,94 @@ TEST_CASE("nccl-check verdicts on whole logs", "[nccl]") {
   CHECK(find(empty, "nccl-log")->status == CheckStatus::fail);
 }
 
+// Issue 12, item 20: a communicator that was never made is not "OK with
+// warnings". The lines are in the forms of logs published in NCCL's issue
+// threads (a duplicate GPU, a missing network plugin), host names made up.
+TEST_CASE("nccl-check: a failed init fails, naming the warning before the traces", "[nccl]") {
+  const std::string duplicate_gpu =
+      "node-0:212:212 [1] NCCL INFO NCCL version 2.21.5+cuda12.4\n"
+      "node-0:212:212 [1] NCCL INFO Bootstrap : Using eth0:10.0.0.5<0>\n"
+      "node-0:212:212 [1] init.cc:871 NCCL WARN Duplicate GPU detected : rank 1 and rank 0 both "
+      "on CUDA device 1a000\n"
+      "node-0:212:212 [1] NCCL INFO init.cc:1501 -> 5\n"
+      "node-0:212:212 [1] NCCL INFO init.cc:1746 -> 5\n"
+      "node-0:212:212 [1] NCCL INFO init.cc:1784 -> 5\n";
+  auto r = check(duplicate_gpu);
+  REQUIRE(r.failed());
+  const CheckResult* e = find(r, "errors");
+  REQUIRE(e != nullptr);
+  CHECK(e->status == CheckStatus::fail);
+  CHECK(e->message.find("\"init.cc:1501 -> 5\" (ncclInvalidUsage), 3 traces") !=
+        std::string::npos);
+  CHECK(e->message.find("the cause NCCL gave just before: line 3: \"Duplicate GPU detected") !=
+        std::string::npos);
+  CHECK(r.summary.rfind("FAIL: NCCL failed", 0) == 0);
+
+  const std::string plugin =
+      "node-0:7:7 [0] NCCL INFO NCCL version 2.23.4+cuda12.6\n"
+      "node-0:7:7 [0] NCCL INFO NCCL_NET set by environment to AWS Libfabric\n"
+      "node-0:7:7 [0] NCCL INFO NET/Plugin: Plugin load returned 2 : libnccl-net.so: cannot open "
+      "shared object file: No such file or directory : when loading libnccl-net.so\n"
+      "node-0:7:7 [0] NCCL INFO NET/Plugin: Using internal network plugin.\n"
+      "node-0:7:7 [0] net.cc:621 NCCL WARN Error: network AWS Libfabric not found.\n"
+      "node-0:7:7 [0] NCCL INFO init.cc:1401 -> 2\n";
+  r = check(plugin);
+  REQUIRE(r.failed());
+  const CheckResult* p = find(r, "net-plugin");
+  REQUIRE(p != nullptr);
+  CHECK(p->message.find("NCCL_NET=AWS Libfabric asks for a network plugin that did not load "
+                        "(line 3:") != std::string::npos);
+  e = find(r, "errors");
+  REQUIRE(e != nullptr);
+  CHECK(e->message.find("the likely cause: the network plugin did not load") != std::string::npos);
+
+  // A framework's error line, with no trace.
+  r = check("node-0:1:1 [0] NCCL INFO NCCL version 2.18.1+cuda12.1\n"
+            "torch.distributed.DistBackendError: NCCL error in: ProcessGroupNCCL.cpp:1275, "
+            "unhandled system error (run with NCCL_DEBUG=INFO for details), NCCL version 2.18.1\n");
+  CHECK(r.failed());
+  // No trace, no error: a warning stays a warning.
+  r = check("node-0:1:1 [0] NCCL INFO NCCL version 2.18.1+cuda12.1\n"
+            "node-0:1:1 [0] misc/nvmlwrap.cc:183 NCCL WARN nvmlDeviceGetNvLinkRemoteDeviceType() "
+            "failed: Not Supported\n");
+  CHECK_FALSE(r.failed());
+}
+
+// Issue 12, item 21: tables and the version line behind wrappers' prefixes.
+TEST_CASE("nccl-tests tables behind mpirun, Ray and kubectl prefixes", "[nccl]") {
+  const std::string table =
+      "#       size         count      type   redop    root     time   algbw   busbw #wrong     "
+      "time   algbw   busbw #wrong\n"
+      "#        (B)    (elements)                               (us)  (GB/s)  (GB/s)            "
+      "(us)  (GB/s)  (GB/s)\n"
+      "  4294967296    1073741824     float     sum      -1  23851  180.08  337.64      0  23790  "
+      "180.54  338.51      0\n"
+      "  8589934592    2147483648     float     sum      -1  47521  180.76  338.93      0  47480  "
+      "180.92  339.22      0\n"
+      "# Out of bounds values : 0 OK\n"
+      "# Avg bus bandwidth    : 338.57 \n";
+  for (const std::string prefix :
+       {"[1,0]<stdout>:", "2026-11-26T10:00:00.123456789Z ",
+        "(RayTrainWorker pid=4242, ip=10.0.0.7) ", "\x1b[36m(pid=4242)\x1b[0m ",
+        "2026-11-26T10:00:00Z [1,0]<stdout>:"}) {
+    INFO(prefix);
+    std::string prefixed;
+    std::istringstream in(table);
+    for (std::string line; std::getline(in, line);) {
+      prefixed += prefix + line + "\n";
+    }
+    auto t = parse_nccl_tests(prefixed);
+    REQUIRE(t);
+    CHECK(t->rows.size() == 2);
+    REQUIRE(t->avg_busbw);
+    CHECK(*t->avg_busbw == Approx(338.57));
+    CHECK(t->out_of_bounds == 0L);
+    auto f = parse_nccl_log(prefix + "NCCL version 2.21.5+cuda12.4\n");
+    CHECK(f.version == "2.21.5");
+    CHECK(f.cuda == "12.4");
+  }
+}
+
 TEST_CASE("nccl-check: device ranges and the JSON report", "[nccl]") {
   CHECK(name_range({"mlx5_0", "mlx5_1", "mlx5_2"}) == "mlx5_0..2");
   CHECK(name_range({"mlx5_0", "mlx5_2"}) == "mlx5_0,mlx5_2");
