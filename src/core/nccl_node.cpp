@@ -65,8 +65,19 @@ void gpu_check(const NodeFacts& f, const NodeExpectations& e, NcclReport& r) {
 // mounted; NVIDIA_VISIBLE_DEVICES is the runtime's and says nothing about
 // the count ("void" is normal with CDI, reference §4.5).
 void visible_devices_check(const NodeFacts& f, NcclReport& r) {
-  const std::string cuda = env_of(f, "CUDA_VISIBLE_DEVICES");
-  if (cuda.empty() || f.gpu_devices == 0) {
+  const auto set = f.env.find("CUDA_VISIBLE_DEVICES");
+  if (set == f.env.end() || f.gpu_devices == 0) {
+    return;
+  }
+  const std::string cuda = set->second;
+  if (cuda.empty()) {
+    // Ray sets it empty for actors that asked for no GPU.
+    r.checks.push_back({"cuda-visible", CheckStatus::fail,
+                        "CUDA_VISIBLE_DEVICES is set but empty: CUDA (and NCCL) sees none of the " +
+                            std::to_string(f.gpu_devices) + " GPUs in the pod",
+                        "in Ray, give the task or actor num_gpus; elsewhere unset it or list the "
+                        "GPUs",
+                        0});
     return;
   }
   const auto n = 1 + std::count(cuda.begin(), cuda.end(), ',');
@@ -82,6 +93,30 @@ void visible_devices_check(const NodeFacts& f, NcclReport& r) {
 std::vector<std::string> selected_devices(const NodeFacts& f) {
   const std::string hca = env_of(f, "NCCL_IB_HCA");
   return hca.empty() ? f.rdma_devices : filter_select(parse_device_filter(hca), f.rdma_devices);
+}
+
+// Whether NCCL would use `port` of a selected device: a selecting entry
+// that names the device with a port (`mlx5_0:1`) takes that port alone.
+bool port_selected(const NodeFacts& f, const RdmaPort& port) {
+  const std::string hca = env_of(f, "NCCL_IB_HCA");
+  if (hca.empty()) {
+    return true;
+  }
+  const DeviceFilter filter = parse_device_filter(hca);
+  if (filter.exclude) {
+    for (const auto& e : filter.entries) {
+      if (filter_matches(filter, e, port.device) && (e.port < 0 || e.port == port.port)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  for (const auto& e : filter.entries) {
+    if (filter_matches(filter, e, port.device) && (e.port < 0 || e.port == port.port)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 void rdma_checks(const NodeFacts& f, NcclReport& r) {
@@ -110,7 +145,7 @@ void rdma_checks(const NodeFacts& f, NcclReport& r) {
   std::set<std::string> layers;
   int checked = 0;
   for (const auto& p : f.ports) {
-    if (std::find(used.begin(), used.end(), p.device) == used.end()) {
+    if (std::find(used.begin(), used.end(), p.device) == used.end() || !port_selected(f, p)) {
       continue;  // not one NCCL will use
     }
     ++checked;
@@ -121,7 +156,7 @@ void rdma_checks(const NodeFacts& f, NcclReport& r) {
     } else if (!p.phys_state.empty() && p.phys_state != "5: LinkUp") {
       bad.push_back(where + " link is " + p.phys_state);
     } else {
-      by_rate[p.rate].push_back(p.device);
+      by_rate[p.rate.empty() ? "an unknown rate (empty rate file)" : p.rate].push_back(p.device);
       layers.insert(p.link_layer);
     }
   }
@@ -135,6 +170,10 @@ void rdma_checks(const NodeFacts& f, NcclReport& r) {
     return;
   }
   if (checked == 0) {
+    r.checks.push_back({"rdma-ports", CheckStatus::info,
+                        f.ports.empty() ? "skipped: no port under /sys/class/infiniband/*/ports"
+                                        : "skipped: no port of the devices NCCL_IB_HCA selects",
+                        "", 0});
     return;
   }
   std::string layer = layers.size() == 1 ? *layers.begin() : join({layers.begin(), layers.end()});
@@ -215,31 +254,51 @@ void shm_check(const NodeFacts& f, NcclReport& r) {
   }
 }
 
+// The kernel pins RDMA memory (ib_umem_get, drivers/infiniband/core/umem.c)
+// against RLIMIT_MEMLOCK only when the process lacks CAP_IPC_LOCK: with the
+// capability effective, the limit does not matter. Since Linux 5.16 the
+// default limit is 8 MiB.
 void memlock_check(const NodeFacts& f, NcclReport& r) {
-  if (!f.memlock_known || f.rdma_devices.empty()) {
+  if (f.rdma_devices.empty()) {
     return;
   }
-  const std::string cap =
-      f.ipc_lock ? (*f.ipc_lock ? ", with IPC_LOCK" : ", and the container lacks IPC_LOCK") : "";
+  if (!f.memlock_known) {
+    r.checks.push_back({"memlock", CheckStatus::info,
+                        "skipped: no \"Max locked memory\" in /proc/self/limits", "", 0});
+    return;
+  }
   if (!f.memlock_bytes) {
-    r.checks.push_back({"memlock", CheckStatus::pass, "locked memory: unlimited" + cap, "", 0});
+    r.checks.push_back({"memlock", CheckStatus::pass, "locked memory: unlimited", "", 0});
     return;
   }
-  const std::string fix =
-      "add the IPC_LOCK capability to the container and raise the runtime's memlock ulimit "
-      "(unlimited)";
   const long long b = *f.memlock_bytes;
+  const std::string limit = b < (1LL << 20) ? std::to_string(b / 1024) + " KiB" : size_text(b);
+  if (f.ipc_lock.value_or(false)) {
+    r.checks.push_back({"memlock", CheckStatus::pass,
+                        "locked memory is limited to " + limit +
+                            ", but IPC_LOCK is effective: the kernel does not apply the limit "
+                            "to RDMA registrations",
+                        "", 0});
+    return;
+  }
+  const std::string cap = f.ipc_lock ? "IPC_LOCK is not effective (CapEff)"
+                                     : "IPC_LOCK could not be read (/proc/self/status)";
+  const std::string fix =
+      "add the IPC_LOCK capability to the container (it must be effective for the user NCCL "
+      "runs as: root, or file or ambient capabilities), or raise the memlock ulimit to "
+      "unlimited";
   if (b < 1LL << 30) {
     r.checks.push_back({"memlock", CheckStatus::fail,
-                        "locked memory is limited to " +
-                            (b < (1LL << 20) ? std::to_string(b / 1024) + " KiB" : size_text(b)) +
-                            cap +
+                        "locked memory is limited to " + limit + " and " + cap +
                             ": RDMA registration of NCCL's buffers will fail (\"Cannot "
                             "allocate memory\")",
                         fix, 0});
   } else {
     r.checks.push_back({"memlock", CheckStatus::warn,
-                        "locked memory is limited to " + size_text(b) + cap, fix, 0});
+                        "locked memory is limited to " + limit + " and " + cap +
+                            ": enough for a few communicators; NCCL's registrations grow with "
+                            "channels and peers",
+                        fix, 0});
   }
 }
 
@@ -260,7 +319,13 @@ void filter_check(const std::string& var,
       }
     }
     if (hits.empty()) {
-      fails.push_back(var + " names " + e.name + ", which matches nothing here (" + have + ")");
+      if (!filter.exclude) {  // excluding what is not there is harmless
+        const bool spaced = e.name.find(' ') != std::string::npos;
+        fails.push_back(var + " names " + (spaced ? "'" + e.name + "'" : e.name) +
+                        ", which matches nothing here (" + have + ")" +
+                        (spaced ? ": NCCL keeps the spaces around a comma as part of the name"
+                                : ""));
+      }
       continue;
     }
     if (e.port >= 0) {
@@ -367,8 +432,8 @@ DeviceFilter parse_device_filter(const std::string& value) {
     std::string item =
         v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     start = comma == std::string::npos ? v.size() + 1 : comma + 1;
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
+    // As NCCL's parseStringList (src/misc/utils.cc): the text between
+    // commas as it is, spaces included, so "=a, b" names "a" and " b".
     if (item.empty()) {
       continue;
     }

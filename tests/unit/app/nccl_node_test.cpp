@@ -129,7 +129,7 @@ TEST_CASE("nccl-check node: a healthy 8 x NDR node passes every check", "[nccl][
         "InfiniBand, GPUDirect RDMA via nvidia_peermem (/sys/module/nvidia_peermem/version)");
   CHECK(get(r, "rdma-devices").message == "8 RDMA devices (mlx5_0..7), 8 uverbs");
   CHECK(get(r, "shm").message == "/dev/shm is 16.0 GiB");
-  CHECK(get(r, "memlock").message == "locked memory: unlimited, with IPC_LOCK");
+  CHECK(get(r, "memlock").message == "locked memory: unlimited");
 }
 
 TEST_CASE("nccl-check node: one fault at a time", "[nccl][node]") {
@@ -210,9 +210,58 @@ TEST_CASE("nccl-check node: one fault at a time", "[nccl][node]") {
     n.file("/proc/self/status", "CapEff:\t00000000a80425fb\n");  // bit 14 clear
     const auto r = n.run();
     CHECK(get(r, "memlock").status == CheckStatus::fail);
-    CHECK_THAT(
-        get(r, "memlock").message,
-        Catch::StartsWith("locked memory is limited to 8 MiB, and the container lacks IPC_LOCK"));
+    CHECK_THAT(get(r, "memlock").message,
+               Catch::StartsWith(
+                   "locked memory is limited to 8 MiB and IPC_LOCK is not effective (CapEff)"));
+  }
+  // Issue 12, item 24a: judged as the kernel judges, lists read as NCCL reads them.
+  SECTION("memlock limited, with IPC_LOCK effective: the kernel ignores the limit") {
+    Node n;
+    for (const char* limit : {"8388608", "65536"}) {
+      n.file("/proc/self/limits", std::string("Max locked memory         ") + limit +
+                                      "              " + limit + "              bytes\n");
+      const auto r = n.run();
+      INFO(limit);
+      CHECK(get(r, "memlock").status == CheckStatus::pass);
+      CHECK_THAT(get(r, "memlock").message, Catch::Contains("but IPC_LOCK is effective"));
+      CHECK_THAT(get(r, "memlock").message, !Catch::Contains("add the IPC_LOCK"));
+    }
+  }
+  SECTION("an exclusion list naming what is absent is harmless") {
+    Node n;
+    n.d.env.vars["NCCL_IB_HCA"] = "^mlx5_8,mlx5_9";
+    n.d.env.vars["NCCL_SOCKET_IFNAME"] = "^docker0,lo";
+    const auto r = n.run();
+    CHECK(get(r, "nccl-env").status == CheckStatus::pass);
+  }
+  SECTION("spaces after commas are kept, as NCCL keeps them") {
+    Node n;
+    n.d.env.vars["NCCL_IB_HCA"] = "=mlx5_0, mlx5_1, mlx5_2";
+    const auto r = n.run();
+    CHECK(get(r, "nccl-env").status == CheckStatus::fail);
+    CHECK_THAT(get(r, "nccl-env").message,
+               Catch::Contains("NCCL_IB_HCA names ' mlx5_1', which matches nothing here") &&
+                   Catch::Contains("NCCL keeps the spaces"));
+    CHECK_THAT(get(r, "rdma-ports").message, Catch::StartsWith("1 port ACTIVE"));
+  }
+  SECTION("a port qualifier selects that port alone") {
+    Node n(1);
+    const std::string p = "/sys/class/infiniband/mlx5_0/ports/2/";
+    n.file(p + "state", "1: DOWN\n");
+    n.file(p + "phys_state", "2: Polling\n");
+    n.file(p + "rate", "400 Gb/sec (4X NDR)\n");
+    n.file(p + "link_layer", "InfiniBand\n");
+    CHECK(get(n.run(), "rdma-ports").status == CheckStatus::fail);  // both ports used
+    n.d.env.vars["NCCL_IB_HCA"] = "mlx5_0:1";
+    CHECK(get(n.run(), "rdma-ports").status == CheckStatus::pass);
+  }
+  SECTION("CUDA_VISIBLE_DEVICES set empty hides every GPU; an empty rate is said") {
+    Node n(1);
+    n.d.env.vars["CUDA_VISIBLE_DEVICES"] = "";
+    n.port("mlx5_0", "4: ACTIVE", "5: LinkUp", "");
+    const auto r = n.run();
+    CHECK(get(r, "cuda-visible").status == CheckStatus::fail);
+    CHECK_THAT(get(r, "rdma-ports").message, Catch::Contains("an unknown rate (empty rate file)"));
   }
   SECTION("fewer GPUs than requested") {
     Node n;
@@ -299,10 +348,14 @@ TEST_CASE("NCCL_IB_HCA syntax: ^, =, :port, prefixes", "[nccl][node]") {
   CHECK(f.exact);
   REQUIRE(f.entries.size() == 2);
   CHECK(filter_select(f, hcas) == std::vector<std::string>{"mlx5_0", "mlx5_10"});
-  f = parse_device_filter("mlx5_1:1, mlx5_2:1");
+  f = parse_device_filter("mlx5_1:1,mlx5_2:1");
   CHECK_FALSE(f.exclude);
   CHECK(f.entries[0].port == 1);
   CHECK(filter_select(f, hcas) == std::vector<std::string>{"mlx5_1", "mlx5_10", "mlx5_2"});
+  // NCCL's parseStringList keeps the space after a comma: " mlx5_2" names nothing.
+  f = parse_device_filter("mlx5_1:1, mlx5_2:1");
+  CHECK(f.entries[1].name == " mlx5_2");
+  CHECK(filter_select(f, hcas) == std::vector<std::string>{"mlx5_1", "mlx5_10"});
   CHECK(filter_select(parse_device_filter("^mlx5_1"), hcas) ==
         std::vector<std::string>{"mlx5_0", "mlx5_2"});
   CHECK(filter_select(parse_device_filter("mlx5"), hcas) == hcas);
