@@ -16,25 +16,29 @@ namespace kray::core {
 
 namespace {
 
-constexpr std::array<LintInfo, 24> k_lints = {{
+constexpr std::array<LintInfo, 26> k_lints = {{
     {"autoscaler-v2-old-ray", Severity::warning, "autoscaler v2 needs Ray 2.10 or later"},
     {"autoscaler-v2-restart-policy", Severity::warning,
      "autoscaler v2 (enabled by env var) with a restartPolicy other than Never"},
     {"autoscaling-no-limits", Severity::warning,
-     "an autoscaled worker group without cpu and memory limits"},
+     "an autoscaled worker group that states no cpu or memory (limit, request or rayStartParams)"},
     {"entrypoint-resources", Severity::warning,
      "entrypointResources is not a JSON object of numbers"},
-    {"gpu-without-shm", Severity::warning, "a GPU pod without a memory-backed /dev/shm volume"},
+    {"gpu-without-shm", Severity::warning,
+     "a GPU pod whose /dev/shm is not memory-backed (the operator adds one unless told not to)"},
     {"head-no-dashboard-port", Severity::warning,
      "head container ports without one named 'dashboard'"},
-    {"image-mismatch", Severity::warning, "worker and head images differ"},
+    {"image-invalid-reference", Severity::warning,
+     "an image that is no valid reference (a placeholder left in)"},
+    {"image-mismatch", Severity::warning,
+     "worker and head images carry different Ray or Python versions"},
     {"image-tag-latest", Severity::warning, "an image with the tag 'latest' or no tag"},
     {"job-metadata-ray-version", Severity::warning,
      "RayJob metadata in K8sJobMode needs rayVersion 2.6.0 or later"},
     {"kueue-autoscaling", Severity::warning, "a Kueue queue label with in-tree autoscaling"},
     {"nccl-ib-without-rdma", Severity::warning, "NCCL InfiniBand env without an RDMA resource"},
     {"no-gcs-ft", Severity::warning,
-     "a long-lived RayCluster or RayService without GCS fault tolerance"},
+     "a RayService or GPU RayCluster without GCS fault tolerance"},
     {"num-gpus-mismatch", Severity::warning,
      "rayStartParams num-gpus differs from the container's GPU limit"},
     {"plasma-directory", Severity::warning,
@@ -44,16 +48,18 @@ constexpr std::array<LintInfo, 24> k_lints = {{
     {"raycronjob-name", Severity::warning,
      "a RayCronJob name that makes every RayJob it creates invalid"},
     {"rayjob-no-shutdown", Severity::warning,
-     "a RayJob without shutdownAfterJobFinishes leaves its cluster running"},
+     "a RayJob that does not say shutdownAfterJobFinishes leaves its cluster running"},
     {"rdma-without-ipc-lock", Severity::warning,
      "an RDMA resource without the IPC_LOCK capability"},
     {"rdma-without-nccl-env", Severity::warning, "an RDMA resource without NCCL InfiniBand env"},
     {"replicas-not-min", Severity::warning,
-     "replicas differs from minReplicas with autoscaling on"},
+     "replicas outside minReplicas..maxReplicas: the operator starts another number"},
     {"resource-requests-limits", Severity::error,
      "extended resource (GPU, RDMA) requests differ from limits"},
     {"serve-port-missing", Severity::warning,
      "RayService head container ports without one named 'serve'"},
+    {"shm-over-memory", Severity::warning,
+     "a memory-backed /dev/shm larger than the container's memory"},
     {"submitter-restart-policy", Severity::warning,
      "a submitter pod template with restartPolicy other than Never or OnFailure"},
 }};
@@ -196,6 +202,19 @@ std::string format_amount(double v) {
   return Json(v).dump();
 }
 
+// "64Gi", "512Mi", "1.5Gi": bytes as a Kubernetes user writes them.
+std::string bytes_text(double b) {
+  const char* units[] = {"", "Ki", "Mi", "Gi", "Ti"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  std::string n = b == std::floor(b) ? format_amount(b) : Json(std::round(b * 10) / 10).dump();
+  return n + units[u];
+}
+
+
 // The Ray version in an image tag: "rayproject/ray:2.46.0-py311-gpu" ->
 // 2.46.0. nullopt for tags without one (a digest, "nightly", "latest").
 std::optional<Version> image_ray_version(const std::string& image) {
@@ -249,6 +268,84 @@ std::string unpinned_tag(const std::string& image) {
   return "";
 }
 
+// The repository of an image reference, without registry, tag or digest:
+// "docker.io/rayproject/ray:2.9.0" -> "rayproject/ray".
+std::string image_repository(const std::string& image) {
+  std::string ref = image.substr(0, image.find('@'));
+  const auto slash = ref.rfind('/');
+  const auto colon = ref.rfind(':');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+    ref.erase(colon);
+  }
+  const auto first = ref.find('/');
+  if (first != std::string::npos) {
+    const std::string host = ref.substr(0, first);
+    if (host.find('.') != std::string::npos || host.find(':') != std::string::npos ||
+        host == "localhost") {
+      ref.erase(0, first + 1);
+    }
+  }
+  return ref;
+}
+
+// Whether an image's tag names the Ray it carries: Ray's own images
+// (rayproject/ray, ray-ml, ray-llm; anyscale/*), or an image named for Ray
+// whose tag reads as a Ray release (1.x or 2.x). An application's own
+// tag ("dogbooth:0.0.1-gpu") says nothing about Ray.
+std::optional<Version> known_ray_version(const std::string& image) {
+  const auto v = image_ray_version(image);
+  if (!v) {
+    return std::nullopt;
+  }
+  const std::string repo = util::to_lower(image_repository(image));
+  const std::string name = repo.substr(repo.rfind('/') + 1);
+  const bool ray_project = repo.rfind("rayproject/", 0) == 0 || repo.rfind("anyscale/", 0) == 0;
+  const bool ray_name = name == "ray" || name == "ray-ml" || name == "ray-llm";
+  const bool named_for_ray = name.find("ray") != std::string::npos && (v->major == 1 || v->major == 2);
+  return ray_project || ray_name || named_for_ray ? v : std::nullopt;
+}
+
+// The Python of Ray's image tags: "-py311" -> "3.11"; "" when not said.
+std::string image_python(const std::string& image) {
+  const std::string ref = image.substr(0, image.find('@'));
+  const auto colon = ref.rfind(':');
+  if (colon == std::string::npos || ref.find('/', colon) != std::string::npos) {
+    return "";
+  }
+  const std::string tag = ref.substr(colon + 1);
+  for (std::size_t at = tag.find("py"); at != std::string::npos; at = tag.find("py", at + 2)) {
+    std::size_t end = at + 2;
+    while (end < tag.size() && std::isdigit(static_cast<unsigned char>(tag[end])) != 0) {
+      ++end;
+    }
+    const bool bounded = (at == 0 || tag[at - 1] == '-' || tag[at - 1] == '.') &&
+                         (end == tag.size() || tag[end] == '-' || tag[end] == '.');
+    if (bounded && end - at - 2 >= 2) {
+      return tag.substr(at + 2, 1) + "." + tag.substr(at + 3, end - at - 3);
+    }
+  }
+  return "";
+}
+
+// Why `image` is no valid reference, "" when it is one: placeholders such
+// as "$VLLM_IMAGE" or "<your image>" that were never filled in. The kubelet
+// refuses them (InvalidImageName).
+std::string invalid_reference(const std::string& image) {
+  if (image.empty()) {
+    return "";
+  }
+  for (const char c : image) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+                    std::string_view("._-/:@").find(c) != std::string_view::npos;
+    if (!ok) {
+      return "holds " + util::quote(std::string(1, c)) +
+             ", which no image reference may: a placeholder left in? (the kubelet fails the "
+             "Pod with InvalidImageName)";
+    }
+  }
+  return "";
+}
+
 bool autoscaler_v2(const Json* spec, const Json* head_container) {
   return string_of(child(child(spec, "autoscalerOptions"), "version")) == "v2" || [&] {
     const std::string v = env_value(head_container, "RAY_enable_autoscaler_v2");
@@ -262,8 +359,11 @@ void lint_image_tags(Checker& c, const Json* pod, const std::string& pointer) {
   for (std::size_t i = 0; i < array_size(containers); ++i) {
     const Json* image = child(child(containers, i), "image");
     const std::string text = string_of(image);
-    if (auto why = unpinned_tag(text); !why.empty() && image != nullptr) {
-      c.lint("image-tag-latest", pointer + "/spec/containers/" + std::to_string(i) + "/image",
+    const std::string at = pointer + "/spec/containers/" + std::to_string(i) + "/image";
+    if (auto bad = invalid_reference(text); !bad.empty()) {
+      c.lint("image-invalid-reference", at, "image " + util::quote(text) + " " + bad);
+    } else if (auto why = unpinned_tag(text); !why.empty() && image != nullptr) {
+      c.lint("image-tag-latest", at,
              "image " + util::quote(text) + " " + why +
                  ": pin a version so every node runs the same Ray");
     }
@@ -276,19 +376,36 @@ void lint_images(Checker& c, const ClusterSpec& cs, const std::vector<PodTemplat
   const std::string head_image = pods.empty() || !pods.front().is_head
                                      ? ""
                                      : string_of(child(pods.front().container(), "image"));
+  const auto head_ray = known_ray_version(head_image);
+  const std::string head_python = image_python(head_image);
   for (const auto& p : pods) {
     lint_image_tags(c, p.pod, p.pointer + "/template");
     const std::string image = string_of(child(p.container(), "image"));
     const std::string ip = p.container_ptr() + "/image";
-    if (auto tagged = image_ray_version(image); tagged && wanted && *tagged != *wanted) {
+    const auto tagged = known_ray_version(image);
+    if (tagged && wanted && *tagged != *wanted) {
       c.lint("ray-version-mismatch", ip,
              "image " + util::quote(image) + " carries Ray " + version_string(*tagged) +
                  " but rayVersion is " + ray_version);
     }
-    if (!p.is_head && !head_image.empty() && !image.empty() && image != head_image) {
+    if (p.is_head || head_image.empty() || image.empty() || image == head_image) {
+      continue;
+    }
+    // Ray's docs pair a CPU head (2.37.0) with GPU workers (2.37.0-gpu):
+    // what must agree is Ray's version and Python's, not the whole tag.
+    const std::string python = image_python(image);
+    std::string differs;
+    if (tagged && head_ray && *tagged != *head_ray) {
+      differs = "Ray " + version_string(*tagged) + " against the head's " +
+                version_string(*head_ray);
+    } else if (!python.empty() && !head_python.empty() && python != head_python) {
+      differs = "Python " + python + " against the head's " + head_python;
+    }
+    if (!differs.empty()) {
       c.lint("image-mismatch", ip,
              p.what + " runs " + util::quote(image) + " but the head runs " +
-                 util::quote(head_image) + ": Ray needs the same version and Python everywhere");
+                 util::quote(head_image) + " (" + differs +
+                 "): Ray needs the same Ray and Python versions everywhere");
     }
   }
 }
@@ -320,39 +437,60 @@ void lint_autoscaler(Checker& c, const ClusterSpec& cs, const std::vector<PodTem
       }
     }
   }
-  if (!autoscaling) {
-    return;
-  }
   for (const auto& p : pods) {
     if (p.is_head) {
       continue;
     }
-    // `replicas` defaults to 0 in the CRD: only a value the user wrote counts.
+    // The operator runs clamp(replicas, minReplicas, maxReplicas): a value
+    // outside is not what starts. Within the bounds (a warm start above
+    // the minimum) it is what the user meant. `replicas` defaults to 0 in
+    // the CRD: only a value the user wrote counts.
     const auto replicas = integer_of(child(p.original_group, "replicas"));
     const auto min = integer_of(child(p.group, "minReplicas"));
-    if (replicas && min && *replicas != *min) {
+    const auto max = integer_of(child(p.group, "maxReplicas"));
+    if (replicas && min && *replicas < *min) {
       c.lint("replicas-not-min", p.pointer + "/replicas",
-             p.what + " starts with replicas " + std::to_string(*replicas) +
-                 " but minReplicas is " + std::to_string(*min) +
-                 "; with autoscaling, start at minReplicas");
+             p.what + " asks for replicas " + std::to_string(*replicas) +
+                 " below minReplicas " + std::to_string(*min) + ": the operator starts " +
+                 std::to_string(*min));
+    } else if (replicas && max && *replicas > *max) {
+      c.lint("replicas-not-min", p.pointer + "/replicas",
+             p.what + " asks for replicas " + std::to_string(*replicas) +
+                 " above maxReplicas " + std::to_string(*max) + ": the operator starts " +
+                 std::to_string(*max));
     }
+    if (!autoscaling) {
+      continue;
+    }
+    // Ray's autoscaler reads a node type's CPU and memory from
+    // rayStartParams, else the container's limits, else its requests.
     const Json* limits = resources_of(p.container(), "limits");
+    const Json* requests = resources_of(p.container(), "requests");
     const Json* params = child(p.group, "rayStartParams");
-    const bool cpu = child(limits, "cpu") != nullptr || child(params, "num-cpus") != nullptr;
-    const bool memory = child(limits, "memory") != nullptr || child(params, "memory") != nullptr;
+    const bool cpu = child(limits, "cpu") != nullptr || child(requests, "cpu") != nullptr ||
+                     child(params, "num-cpus") != nullptr;
+    const bool memory = child(limits, "memory") != nullptr ||
+                        child(requests, "memory") != nullptr || child(params, "memory") != nullptr;
     if ((!cpu || !memory) && p.container() != nullptr) {
       c.lint("autoscaling-no-limits", p.container_ptr(),
-             p.what + " has no " +
+             p.what + " states no " +
                  std::string(!cpu && !memory ? "cpu or memory"
                              : !cpu          ? "cpu"
                                              : "memory") +
-                 " limit: the autoscaler sizes a node type from its limits");
+                 " (limit, request or rayStartParams): the autoscaler cannot size its node type");
     }
   }
 }
 
-// A volume mounted at /dev/shm that is an emptyDir in memory.
-const Json* shm_volume_of(const Json* pod_spec, const Json* container) {
+ShmSetup shm_of(const Json* pod_spec, const Json* container, const Json* params) {
+  ShmSetup out;
+  auto memory = quantity_of(container, "limits", "memory");
+  if (!memory) {
+    memory = quantity_of(container, "requests", "memory");
+  }
+  if (memory) {
+    out.memory = memory->value;
+  }
   const Json* volumes = child(pod_spec, "volumes");
   const Json* mounts = child(container, "volumeMounts");
   for (std::size_t i = 0; i < array_size(mounts); ++i) {
@@ -360,20 +498,41 @@ const Json* shm_volume_of(const Json* pod_spec, const Json* container) {
     if (string_of(child(m, "mountPath")) != "/dev/shm") {
       continue;
     }
+    out.kind = ShmSetup::Kind::not_memory;
     const std::string name = string_of(child(m, "name"));
     for (std::size_t j = 0; j < array_size(volumes); ++j) {
       const Json* v = child(volumes, j);
-      if (string_of(child(v, "name")) == name &&
-          string_of(child(child(v, "emptyDir"), "medium")) == "Memory") {
-        return v;
+      if (string_of(child(v, "name")) != name) {
+        continue;
+      }
+      out.volume = v;
+      if (string_of(child(child(v, "emptyDir"), "medium")) == "Memory") {
+        out.kind = ShmSetup::Kind::memory;
+        if (const Json* limit = child(child(v, "emptyDir"), "sizeLimit")) {
+          if (auto q = parse_quantity_value(*limit)) {
+            out.size = q->value;
+          }
+        }
       }
     }
+    return out;
   }
-  return nullptr;
+  out.kind = child(params, "plasma-directory") != nullptr ? ShmSetup::Kind::none
+                                                          : ShmSetup::Kind::operator_adds;
+  return out;
 }
 
-bool has_memory_shm(const PodTemplate& p) {
-  return shm_volume_of(p.pod_spec(), p.container()) != nullptr;
+// What a volume at /dev/shm is, for messages: "emptyDir on disk", "hostPath".
+std::string volume_source(const Json* volume) {
+  if (volume == nullptr || !volume->is_object()) {
+    return "a volume that is not in the Pod";
+  }
+  for (auto it = volume->begin(); it != volume->end(); ++it) {
+    if (it.key() != "name") {
+      return it.key() == "emptyDir" ? "an emptyDir on disk (no medium: Memory)" : "a " + it.key();
+    }
+  }
+  return "a volume without a source";
 }
 
 void lint_resources(Checker& c, const std::vector<PodTemplate>& pods) {
@@ -414,11 +573,30 @@ void lint_resources(Checker& c, const std::vector<PodTemplate>& pods) {
              "plasma-directory moves Ray's object store off /dev/shm onto slower storage; mount "
              "a memory-backed /dev/shm instead");
     }
-    if (gpus > 0 && !has_memory_shm(p)) {
+    const ShmSetup shm = shm_of(p.pod_spec(), container, params);
+    if (gpus > 0 && shm.kind == ShmSetup::Kind::not_memory) {
       c.lint("gpu-without-shm", p.pointer + "/template/spec",
+             p.what + " uses GPUs and mounts " + volume_source(shm.volume) +
+                 " at /dev/shm, so the operator adds none: NCCL's shared-memory segments and "
+                 "the object store go to disk");
+    } else if (gpus > 0 && shm.kind == ShmSetup::Kind::none) {
+      c.lint("gpu-without-shm", p.pointer + "/rayStartParams/plasma-directory",
              p.what +
-                 " uses GPUs but mounts no memory-backed /dev/shm: NCCL and the object store "
-                 "get the container's 64 MiB default");
+                 " uses GPUs and sets plasma-directory, so the operator adds no /dev/shm: NCCL "
+                 "gets the container runtime's 64 MiB");
+    } else if (gpus > 0 && shm.kind == ShmSetup::Kind::memory && shm.size &&
+               *shm.size < 256.0 * 1024 * 1024) {
+      c.lint("gpu-without-shm", p.pointer + "/template/spec",
+             p.what + " uses GPUs with a " + bytes_text(*shm.size) +
+                 " /dev/shm: NCCL's segments (6-10 MiB each, many per GPU) will not fit");
+    }
+    if (shm.kind == ShmSetup::Kind::memory && shm.size && shm.memory &&
+        *shm.size > *shm.memory) {
+      c.lint("shm-over-memory", p.pointer + "/template/spec",
+             p.what + " mounts a memory-backed /dev/shm of " + bytes_text(*shm.size) +
+                 " with a memory limit of " + bytes_text(*shm.memory) +
+                 ": what is written there counts against the limit, so the Pod is OOM-killed "
+                 "before /dev/shm fills; keep the size below the memory limit");
     }
   }
 }
@@ -530,21 +708,37 @@ void lint_cluster(Checker& c, const ClusterSpec& cs) {
   lint_rdma(c, pods);
   lint_ports(c, cs, pods);
   const bool autoscaling = is_true(child(cs.spec, "enableInTreeAutoscaling"));
-  if (autoscaling && !string_of(child(c.labels(), "kueue.x-k8s.io/queue-name")).empty()) {
+  // Kueue's elastic jobs (KEP-77, feature gate ElasticJobsViaWorkloadSlices)
+  // admit a RayCluster that grows and shrinks when it carries this
+  // annotation.
+  const bool elastic =
+      util::to_lower(string_of(child(c.annotations(), "kueue.x-k8s.io/elastic-job"))) == "true";
+  if (autoscaling && !elastic &&
+      !string_of(child(c.labels(), "kueue.x-k8s.io/queue-name")).empty()) {
     c.lint("kueue-autoscaling", cs.pointer + "/enableInTreeAutoscaling",
            "Kueue admits a fixed size (label kueue.x-k8s.io/queue-name) but in-tree autoscaling "
            "is on: Pods beyond the admitted quota stay Pending");
   }
-  // A RayJob's cluster is short-lived by design.
-  if (c.kind() == RayKind::ray_cluster || c.kind() == RayKind::ray_service) {
+  // Where losing the head is costly: a RayService (a Serve application
+  // down until the head is back), or a RayCluster holding GPUs (long-lived
+  // by nature, its work expensive to redo). A RayJob's cluster is
+  // short-lived by design; a CPU scratch cluster is cheap to start again.
+  const bool gpu_cluster = std::any_of(pods.begin(), pods.end(), [](const PodTemplate& p) {
+    return gpus_of(p.container()) > 0;
+  });
+  if (c.kind() == RayKind::ray_service || (c.kind() == RayKind::ray_cluster && gpu_cluster)) {
     const bool ft =
         child(cs.spec, "gcsFaultToleranceOptions") != nullptr ||
         util::to_lower(string_of(child(c.annotations(), "ray.io/ft-enabled"))) == "true";
     const std::string origin = string_of(child(c.labels(), "ray.io/originated-from-crd"));
     if (!ft && origin.empty()) {
       c.lint("no-gcs-ft", cs.pointer,
-             "no GCS fault tolerance: a head Pod restart loses every actor, job and Serve "
-             "application; set gcsFaultToleranceOptions with a Redis address");
+             std::string(c.kind() == RayKind::ray_service
+                             ? "a RayService without GCS fault tolerance: a head Pod restart "
+                               "takes the Serve applications down until they are deployed again"
+                             : "a GPU RayCluster without GCS fault tolerance: a head Pod restart "
+                               "loses every actor and job on its GPUs") +
+                 "; set gcsFaultToleranceOptions with a Redis address");
     }
   }
 }
@@ -571,11 +765,14 @@ void lint_job_spec(Checker& c, const Json* spec, const std::string& base) {
   }
   const bool own_cluster =
       child(spec, "rayClusterSpec") != nullptr && child(spec, "clusterSelector") == nullptr;
-  if (own_cluster && !is_true(child(spec, "shutdownAfterJobFinishes")) &&
+  // Silent when the user said so either way: `shutdownAfterJobFinishes:
+  // false` keeps the cluster on purpose (the CRD has no default, so a
+  // value present was written).
+  if (own_cluster && child(spec, "shutdownAfterJobFinishes") == nullptr &&
       child(spec, "deletionStrategy") == nullptr) {
     c.lint("rayjob-no-shutdown", base,
-           "shutdownAfterJobFinishes is not true: the RayCluster (and its GPUs) keeps running "
-           "after the job ends");
+           "shutdownAfterJobFinishes is not set: the RayCluster (and its GPUs) keeps running "
+           "after the job ends; set it to true, or to false to keep the cluster on purpose");
   }
   const std::string mode = string_of(child(spec, "submissionMode"));
   lint_image_tags(c, child(spec, "submitterPodTemplate"), base + "/submitterPodTemplate");
@@ -632,8 +829,12 @@ bool has_ipc_lock(const Json* container) {
   return ipc_lock_of(container);
 }
 
-const Json* memory_shm_volume(const Json* pod_spec, const Json* container) {
-  return shm_volume_of(pod_spec, container);
+std::string format_bytes(double bytes) {
+  return bytes_text(bytes);
+}
+
+ShmSetup shm_setup(const Json* pod_spec, const Json* container, const Json* ray_start_params) {
+  return shm_of(pod_spec, container, ray_start_params);
 }
 
 bool sets_nccl_rdma_env(const Json* container) {

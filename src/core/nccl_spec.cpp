@@ -131,28 +131,47 @@ Result<void> evaluate_group(const Json& manifest,
          "(`rdma:` in a krayctl spec adds it)",
          0});
   }
-  if (const Json* shm = memory_shm_volume(pod_spec, container)) {
-    const Json* limit = child(child(shm, "emptyDir"), "sizeLimit");
-    std::string msg = "/dev/shm: a memory-backed emptyDir";
-    CheckStatus status = CheckStatus::pass;
-    if (limit != nullptr) {
-      msg += " of " + amount(limit);
-      auto q = parse_quantity_value(*limit);
-      if (q && q->value < 256.0 * 1024 * 1024) {
-        status = CheckStatus::fail;
-        msg += ": too small for NCCL's segments";
+  // /dev/shm by the lints' model: the operator adds a memory emptyDir
+  // unless the group mounts its own or sets plasma-directory.
+  const ShmSetup shm = shm_setup(pod_spec, container, child(g, "rayStartParams"));
+  const std::string fix = "mount an emptyDir {medium: Memory, sizeLimit: 16Gi} at /dev/shm (`shm:` "
+                          "in a krayctl spec), or leave /dev/shm to the operator";
+  switch (shm.kind) {
+    case ShmSetup::Kind::operator_adds:
+      r.checks.push_back({"shm", CheckStatus::pass,
+                          "/dev/shm: the KubeRay operator adds a memory-backed emptyDir" +
+                              (shm.memory ? " of " + format_bytes(*shm.memory) + " (the memory "
+                                                                                 "limit)"
+                                          : std::string(" without a size (no memory limit)")),
+                          "", 0});
+      break;
+    case ShmSetup::Kind::memory: {
+      std::string msg = "/dev/shm: a memory-backed emptyDir";
+      CheckStatus status = CheckStatus::pass;
+      if (shm.size) {
+        msg += " of " + format_bytes(*shm.size);
+        if (*shm.size < 256.0 * 1024 * 1024) {
+          status = CheckStatus::fail;
+          msg += ": too small for NCCL's segments";
+        }
       }
+      r.checks.push_back(
+          {"shm", status, msg,
+           status == CheckStatus::fail ? "raise sizeLimit to a few GiB (16Gi is usual)" : "", 0});
+      break;
     }
-    r.checks.push_back(
-        {"shm", status, msg,
-         status == CheckStatus::fail ? "raise sizeLimit to a few GiB (16Gi is usual)" : "", 0});
-  } else {
-    r.checks.push_back(
-        {"shm", CheckStatus::fail,
-         what + " mounts no memory-backed /dev/shm: NCCL gets the container's 64 MiB",
-         "mount an emptyDir {medium: Memory, sizeLimit: 16Gi} at /dev/shm (`shm:` in "
-         "a krayctl spec)",
-         0});
+    case ShmSetup::Kind::not_memory:
+      r.checks.push_back({"shm", CheckStatus::fail,
+                          what + " mounts its own /dev/shm, not memory-backed, so the operator "
+                                 "adds none: NCCL's segments go to disk",
+                          fix, 0});
+      break;
+    case ShmSetup::Kind::none:
+      r.checks.push_back({"shm", CheckStatus::fail,
+                          what + " sets plasma-directory, so the operator adds no /dev/shm: NCCL "
+                                 "gets the container runtime's 64 MiB",
+                          fix, 0});
+      break;
   }
   std::map<std::string, std::string> env;
   const Json* entries = child(container, "env");

@@ -120,8 +120,25 @@ std::vector<std::string> rdma_resources(const Json* container);
 bool requests_rdma(const Json* container);
 // The IPC_LOCK capability (or privileged, or ALL).
 bool has_ipc_lock(const Json* container);
-// The memory-backed emptyDir volume the container mounts at /dev/shm, or null.
-const Json* memory_shm_volume(const Json* pod_spec, const Json* container);
+// What /dev/shm a Ray container gets under the KubeRay v1.6.2 operator
+// (reference §C.10, pod.go): unless rayStartParams holds plasma-directory
+// or the container mounts /dev/shm itself, the operator adds a memory
+// emptyDir sized to the container's memory limit (else request).
+struct ShmSetup {
+  enum class Kind {
+    operator_adds,  // no mount of its own: the operator's memory emptyDir
+    memory,         // its own memory-backed emptyDir
+    not_memory,     // its own mount, on disk (emptyDir without Memory, hostPath, a PVC ...)
+    none,           // plasma-directory set: the operator adds nothing, 64 MiB runtime default
+  };
+  Kind kind = Kind::operator_adds;
+  const Json* volume = nullptr;     // the volume mounted at /dev/shm, when its own
+  std::optional<double> size;       // its sizeLimit in bytes (memory), when set
+  std::optional<double> memory;     // the container's memory limit, else request
+};
+ShmSetup shm_setup(const Json* pod_spec, const Json* container, const Json* ray_start_params);
+// "64Gi", "512Mi": bytes as a Kubernetes user writes them.
+std::string format_bytes(double bytes);
 // NCCL_IB_* (other than NCCL_IB_DISABLE) or NCCL_NET_GDR_LEVEL set.
 bool sets_nccl_rdma_env(const Json* container);
 
