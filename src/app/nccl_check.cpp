@@ -32,15 +32,9 @@ Result<void> show(const core::NcclReport& report,
   return {};
 }
 
-// --spec FILE --group NAME: the group's Pod template, rendered and
-// validated as `apply` would send it.
+// --spec FILE [--group NAME]: the group's Pod template (without --group,
+// the one group with GPUs), rendered and validated as `apply` would send it.
 Result<void> check_spec(const NcclCheckOptions& options, const Deps& deps) {
-  if (options.spec.empty() || options.group.empty()) {
-    return make_error(ErrorCode::usage, "--spec and --group go together: --spec FILE --group NAME");
-  }
-  if (!options.log.empty()) {
-    return make_error(ErrorCode::usage, "--spec checks a manifest, --log a run: give one");
-  }
   ValidateOptions vo;
   vo.inputs = {options.spec};
   KRAY_TRY_ASSIGN(auto validated, validate_inputs(vo, deps));
@@ -55,11 +49,16 @@ Result<void> check_spec(const NcclCheckOptions& options, const Deps& deps) {
   }
   std::optional<Error> first;
   for (const auto& m : validated.manifests) {
+    // Without --group: the one group that asks for GPUs.
+    std::string group = options.group;
+    if (group.empty()) {
+      KRAY_TRY_ASSIGN(group, core::only_gpu_group(m, options.spec));
+    }
     core::NcclReport report;
-    auto done = core::evaluate_group(m, options.group, options.spec, report);
+    auto done = core::evaluate_group(m, group, options.spec, report);
     if (done) {
       core::summarize(report);
-      return show(report, options.spec + " group " + options.group, options, deps);
+      return show(report, options.spec + " group " + group, options, deps);
     }
     if (!first) {
       first = std::move(done).error();
@@ -107,9 +106,6 @@ std::vector<std::pair<std::string, std::string>> run_environment(const NcclCheck
 // --run: all_reduce_perf over this pod's GPUs, its output judged with the
 // node's facts.
 Result<void> run_tests(const NcclCheckOptions& options, const Deps& deps) {
-  if (!options.log.empty() || !options.spec.empty()) {
-    return make_error(ErrorCode::usage, "--run makes its own log: leave out --log and --spec");
-  }
   const core::NodeFacts facts = detail::probe_node(deps, options.root);
   std::string command = "all_reduce_perf";
   if (!options.nccl_tests.empty()) {
@@ -170,30 +166,87 @@ Result<void> run_tests(const NcclCheckOptions& options, const Deps& deps) {
 
 }  // namespace
 
+namespace {
+
+// What nccl-check was asked to do, once, with the flags that mean nothing
+// to it refused rather than ignored.
+enum class Mode { node, log, run, spec, cluster };
+
+Result<Mode> resolve_mode(const NcclCheckOptions& o) {
+  const int modes = (o.log.empty() ? 0 : 1) + (o.spec.empty() ? 0 : 1) + (o.cluster.empty() ? 0 : 1) +
+                    (o.run && o.cluster.empty() ? 1 : 0);
+  if (modes > 1) {
+    return make_error(ErrorCode::usage,
+                      "give one of --log (a run's output), --spec (a manifest), --run (run "
+                      "nccl-tests here) and --cluster (a Pod of a RayCluster's group); --run "
+                      "goes with --cluster only to run nccl-tests in that Pod");
+  }
+  const Mode mode = !o.cluster.empty() ? Mode::cluster
+                    : o.run            ? Mode::run
+                    : !o.log.empty()   ? Mode::log
+                    : !o.spec.empty()  ? Mode::spec
+                                       : Mode::node;
+  const char* name = mode == Mode::cluster ? "--cluster"
+                     : mode == Mode::run   ? "--run"
+                     : mode == Mode::log   ? "--log"
+                     : mode == Mode::spec  ? "--spec"
+                                           : "a check of this node";
+  const auto refuse = [&](bool given, const char* flag, const char* why) -> Result<void> {
+    if (given) {
+      return make_error(ErrorCode::usage, std::string(flag) + " means nothing to " + name + ": " +
+                                              why);
+    }
+    return {};
+  };
+  const bool with_run = mode == Mode::run || (mode == Mode::cluster && o.run);
+  KRAY_TRY(refuse(!o.group.empty() && mode != Mode::spec && mode != Mode::cluster, "--group",
+                  "it names the group of --spec or --cluster"));
+  KRAY_TRY(refuse(!o.nccl_tests.empty() && !with_run, "--nccl-tests", "it is what --run runs"));
+  KRAY_TRY(refuse(o.intra_node && !with_run, "--intra-node", "it changes how --run runs"));
+  KRAY_TRY(refuse(o.min_busbw.has_value() && mode != Mode::log && !with_run, "--min-busbw",
+                  "it judges nccl-tests output (--log, --run)"));
+  KRAY_TRY(refuse(o.keep && mode != Mode::cluster, "--keep", "it keeps --cluster's Job"));
+  KRAY_TRY(refuse(!o.save.empty() && mode != Mode::run && mode != Mode::cluster, "--save",
+                  "it keeps the output of --run or --cluster"));
+  KRAY_TRY(refuse(o.root != "/" && mode != Mode::node && mode != Mode::run, "--root",
+                  "it points the node checks at a copy of a node"));
+  KRAY_TRY(refuse(o.gpus.has_value() && (mode == Mode::spec || mode == Mode::cluster), "--gpus",
+                  "the group's own GPU request is used"));
+  if (mode == Mode::cluster && o.group.empty()) {
+    return make_error(ErrorCode::usage,
+                      "--cluster NAME needs --group: the worker group (or head) whose Pod "
+                      "template the check runs in");
+  }
+  return mode;
+}
+
+}  // namespace
+
 Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
+  KRAY_TRY_ASSIGN(const Mode mode, resolve_mode(options));
   if (options.min_busbw && *options.min_busbw <= 0) {
     return make_error(ErrorCode::usage, "--min-busbw: a bandwidth in GB/s above 0, such as 40");
   }
   if (options.gpus && *options.gpus < 0) {
     return make_error(ErrorCode::usage, "--gpus: a GPU count, 0 or more");
   }
-  if (!options.save.empty() && !options.run && options.cluster.empty()) {
-    return make_error(ErrorCode::usage,
-                      "--save keeps the output of --run or --cluster: give one of them");
-  }
-  if (!options.cluster.empty()) {
+  if (mode == Mode::cluster) {
+    NcclCheckOptions o = options;
+    if (o.run && o.nccl_tests.empty()) {
+      o.nccl_tests = "all_reduce_perf";  // on the Pod image's PATH
+    }
     return detail::run_cluster_check(
-        options, deps, [&](const core::NcclReport& report, const std::string& source) {
+        o, deps, [&](const core::NcclReport& report, const std::string& source) {
           return show(report, source, options, deps);
         });
   }
-  if (options.run) {
+  if (mode == Mode::run) {
     return run_tests(options, deps);
   }
-  if (!options.spec.empty() || !options.group.empty()) {
+  if (mode == Mode::spec) {
     return check_spec(options, deps);
   }
-  if (options.log.empty()) {
+  if (mode == Mode::node) {
     if (!deps.fs.is_directory(options.root)) {
       return make_error(ErrorCode::usage, "--root " + options.root + ": not a directory");
     }

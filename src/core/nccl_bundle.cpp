@@ -38,12 +38,19 @@ std::string node_bundle_script(const std::string& nccl_tests, int gpus, bool thr
       "echo \"$m env\"\n"
       "env | grep -E '^(NCCL_|NVIDIA_VISIBLE_DEVICES=|CUDA_VISIBLE_DEVICES=)'\n";
   if (!nccl_tests.empty()) {
+    // The program, or the nccl-tests build directory that holds it, in the
+    // Pod's image; single quotes kept literal.
+    std::string quoted;
+    for (const char c : nccl_tests) {
+      quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    s += "t='" + quoted + "'; [ -d \"$t\" ] && t=\"$t/all_reduce_perf\"\n";
     s += "echo \"$m run\"\n";
     s += "NCCL_DEBUG=INFO NCCL_DEBUG_SUBSYS=${NCCL_DEBUG_SUBSYS:-INIT,NET,ENV} ";
     if (through_nic) {
       s += "NCCL_P2P_DISABLE=1 NCCL_SHM_DISABLE=1 NCCL_NVLS_ENABLE=0 ";
     }
-    s += "'" + nccl_tests + "' -b 1G -e 8G -f 2 -g " + std::to_string(gpus) + " 2>&1\n";
+    s += "\"$t\" -b 1G -e 8G -f 2 -g " + std::to_string(gpus) + " 2>&1\n";
     s += "echo \"$m exit $?\"\n";
   }
   s += "echo \"$m end\"\n";

@@ -76,6 +76,42 @@ Result<const Json*> group_of(const Json& manifest,
   return g;
 }
 
+Result<std::string> only_gpu_group(const Json& manifest, const std::string& source) {
+  const std::string kind = string_of(child(&manifest, "kind"));
+  const Json* spec = child(&manifest, "spec");
+  if (kind == "RayJob") {
+    spec = child(spec, "rayClusterSpec");
+  } else if (kind == "RayService") {
+    spec = child(spec, "rayClusterConfig");
+  }
+  std::vector<std::string> gpu_groups;
+  std::vector<std::string> all = {"head"};
+  if (const Json* head = child(spec, "headGroupSpec"); head != nullptr && group_gpus(*head) > 0) {
+    gpu_groups.emplace_back("head");
+  }
+  const Json* groups = child(spec, "workerGroupSpecs");
+  for (std::size_t i = 0; i < array_size(groups); ++i) {
+    const Json* g = child(groups, i);
+    const std::string name = string_of(child(g, "groupName"));
+    all.push_back(name);
+    if (group_gpus(*g) > 0) {
+      gpu_groups.push_back(name);
+    }
+  }
+  if (gpu_groups.size() == 1) {
+    return gpu_groups.front();
+  }
+  std::string list;
+  for (const auto& n : gpu_groups.empty() ? all : gpu_groups) {
+    list += (list.empty() ? "" : ", ") + n;
+  }
+  return make_error(ErrorCode::usage,
+                    source + ": " +
+                        (gpu_groups.empty() ? "no group asks for GPUs; give --group (its groups: "
+                                            : "several groups ask for GPUs; give --group (") +
+                        list + ")");
+}
+
 int group_gpus(const Json& group_spec) {
   return static_cast<int>(gpu_limit(ray_container(child(&group_spec, "template"))));
 }
@@ -101,7 +137,14 @@ Result<void> evaluate_group(const Json& manifest,
                         "set gpus: in the group (nvidia.com/gpu in the container's limits)", 0});
   }
   const auto rdma = rdma_resources(container);
-  if (rdma.empty()) {
+  const bool serving = string_of(child(&manifest, "kind")) == "RayService";
+  if (rdma.empty() && serving && gpus <= 1) {
+    // A replica on one GPU shards nothing across Pods: NCCL stays inside
+    // the Pod, if it runs at all.
+    r.checks.push_back({"rdma-resource", CheckStatus::info,
+                        what + " serves on one GPU per Pod: no inter-node fabric is needed",
+                        "", 0});
+  } else if (rdma.empty()) {
     r.checks.push_back({"rdma-resource", CheckStatus::fail,
                         what + " requests no RDMA device: NCCL will find none and fall back to TCP "
                                "sockets",

@@ -94,7 +94,17 @@ expect_contains "$tmp/out" "OK: worker group gpu-workers: 8 GPUs, requests rdma/
 expect_rc 1 "--spec: the head has no GPU nor RDMA" "$KRAYCTL" nccl-check --spec examples/rl-train.yaml --group head
 expect_rc 2 "--spec: a group that is not there" "$KRAYCTL" nccl-check --spec examples/rl-train.yaml --group gpu
 expect_contains "$tmp/err" 'has no group "gpu" (its groups: head, gpu-workers)' "lists the groups"
-expect_rc 2 "--spec without --group" "$KRAYCTL" nccl-check --spec examples/rl-train.yaml
+# Without --group: the one group with GPUs (issue 12, item 23).
+expect_rc 0 "--spec without --group" "$KRAYCTL" nccl-check --spec examples/rl-train.yaml
+expect_contains "$tmp/out" "group gpu-workers" "the GPU group chosen"
+# Flags that mean nothing to the chosen check are refused, not ignored.
+expect_rc 2 "--cluster with --log" "$KRAYCTL" nccl-check --cluster c --group g --log "$d/ib-gdr-healthy.log"
+expect_contains "$tmp/err" "give one of --log" "one check at a time"
+expect_rc 2 "--log with --group" "$KRAYCTL" nccl-check --log "$d/ib-gdr-healthy.log" --group g
+expect_contains "$tmp/err" "--group means nothing to --log" "names the flag"
+expect_rc 2 "--keep alone" "$KRAYCTL" nccl-check --keep
+expect_rc 2 "--intra-node without --run" "$KRAYCTL" nccl-check --log "$d/ib-gdr-healthy.log" --intra-node
+expect_rc 2 "--cluster without --group" "$KRAYCTL" nccl-check --cluster c
 printf 'name: bad\nhead: {cpu: 1, memry: 2Gi}\n' >"$tmp/bad.yaml"
 expect_rc 2 "--spec that does not validate" "$KRAYCTL" nccl-check --spec "$tmp/bad.yaml" --group head
 expect_contains "$tmp/err" "bad.yaml:2:" "the validation error with its place"

@@ -88,6 +88,11 @@ void nccl_env_checks(const std::map<std::string, std::string>& env,
 // The GPUs the group's Ray container asks for (any GPU resource).
 int group_gpus(const Json& group_spec);
 
+// The name of the one group ("head" or a worker group) whose Ray container
+// asks for GPUs, for `--spec` without `--group`; a usage Error naming the
+// candidates when there are none or several.
+[[nodiscard]] Result<std::string> only_gpu_group(const Json& manifest, const std::string& source);
+
 // The Job `nccl-check --cluster` creates in `ns`: the group's own Pod
 // template (resources, env, capabilities, volumes, scheduling,
 // annotations such as Multus networks) with the Ray container alone, its

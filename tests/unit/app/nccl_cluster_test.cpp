@@ -8,6 +8,10 @@
 #include <krayctl/core/nccl_node.hpp>
 
 #include "../../support/catch.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
 #include "../../support/fakekube/server.hpp"
 #include "../../support/fakekube/sim.hpp"
 #include "../../support/fakes.hpp"
@@ -250,7 +254,40 @@ TEST_CASE("the node bundle script runs under /bin/sh and parses back", "[nccl]")
   CHECK_FALSE(b.run_output);
   const std::string with_run = kray::core::node_bundle_script("/opt/nt/all_reduce_perf", 8, true);
   CHECK_THAT(with_run, Catch::Contains("NCCL_P2P_DISABLE=1"));
-  CHECK_THAT(with_run, Catch::Contains("'/opt/nt/all_reduce_perf' -b 1G -e 8G -f 2 -g 8"));
+  CHECK_THAT(with_run, Catch::Contains("t='/opt/nt/all_reduce_perf'"));
+  CHECK_THAT(with_run, Catch::Contains("\"$t\" -b 1G -e 8G -f 2 -g 8"));
+  {
+    // A build directory (what --nccl-tests usually names), with a quote in
+    // its path: the script finds all_reduce_perf in it.
+    char dir_template[] = "/tmp/krayctl-nt-XXXXXX";
+    REQUIRE(mkdtemp(dir_template) != nullptr);
+    const std::string dir = std::string(dir_template) + "/it's";
+    REQUIRE(std::system(("mkdir -p \"" + dir + "\"").c_str()) == 0);
+    {
+      std::FILE* f = std::fopen((dir + "/all_reduce_perf").c_str(), "w");
+      REQUIRE(f != nullptr);
+      std::fputs("#!/bin/sh\necho \"ran with $*\"\n", f);
+      std::fclose(f);
+    }
+    REQUIRE(std::system(("chmod +x \"" + dir + "/all_reduce_perf\"").c_str()) == 0);
+    const std::string s2 = kray::core::node_bundle_script(dir, 2, false);
+    std::string q;
+    for (char ch : s2) {
+      q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+    }
+    FILE* p2 = popen(("/bin/sh -c '" + q + "'").c_str(), "r");
+    REQUIRE(p2 != nullptr);
+    std::string out2;
+    for (std::size_t n; (n = fread(buf, 1, sizeof buf, p2)) > 0;) {
+      out2.append(buf, n);
+    }
+    pclose(p2);
+    (void)std::system(("rm -rf " + std::string(dir_template)).c_str());
+    const auto ran = kray::core::parse_node_bundle(out2);
+    REQUIRE(ran.run_output);
+    CHECK(*ran.run_output == "ran with -b 1G -e 8G -f 2 -g 2\n");
+    CHECK(ran.run_exit == 0);
+  }
   const auto parsed = kray::core::parse_node_bundle(
       "=== krayctl begin 1\n=== krayctl run\nline 1\n=== krayctl exit 3\n=== krayctl end\n");
   REQUIRE(parsed.run_output);

@@ -395,6 +395,37 @@ TEST_CASE("nccl-check --spec: a group's Pod template, by the lints' rules", "[nc
   m["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0].erase(
       "env");
   CHECK(find(run(m), "nccl-env")->status == CheckStatus::warn);  // as rdma-without-nccl-env
+  // No /dev/shm of its own: the operator adds one (issue 12, item 25).
+  m = base;
+  {
+    Json& pod = m["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["template"]["spec"];
+    pod.erase("volumes");
+    pod["containers"][0].erase("volumeMounts");
+  }
+  CHECK(find(run(m), "shm")->status == CheckStatus::pass);
+  CHECK_THAT(find(run(m), "shm")->message, Catch::Contains("the KubeRay operator adds"));
+  // A RayService replica on one GPU needs no fabric; a RayJob's does
+  // (issue 12, item 23). Without --group, the one GPU group is found.
+  Json serve = base;
+  serve["kind"] = "RayService";
+  serve["spec"] = {{"rayClusterConfig", base["spec"]["rayClusterSpec"]}};
+  Json& sc = serve["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["template"]["spec"]
+                  ["containers"][0];
+  sc["resources"] = {{"limits", {{"nvidia.com/gpu", 1}}}, {"requests", {{"nvidia.com/gpu", 1}}}};
+  CHECK(find(run(serve), "rdma-resource")->status == CheckStatus::info);
+  Json one_gpu_job = base;
+  one_gpu_job["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0]
+             ["resources"] = sc["resources"];
+  CHECK(find(run(one_gpu_job), "rdma-resource")->status == CheckStatus::fail);
+  CHECK(kray::core::only_gpu_group(base, "job.yaml") == std::string("gpu"));
+  Json two = base;
+  two["spec"]["rayClusterSpec"]["workerGroupSpecs"].push_back(
+      base["spec"]["rayClusterSpec"]["workerGroupSpecs"][0]);
+  two["spec"]["rayClusterSpec"]["workerGroupSpecs"][1]["groupName"] = "gpu2";
+  auto ambiguous = kray::core::only_gpu_group(two, "job.yaml");
+  REQUIRE_FALSE(ambiguous);
+  CHECK_THAT(ambiguous.error().message, Catch::Contains("several groups ask for GPUs") &&
+                                            Catch::Contains("gpu, gpu2"));
 
   NcclReport r;
   auto missing = evaluate_group(base, "cpu", "job.yaml", r);
