@@ -19,7 +19,7 @@ namespace {
 constexpr std::array<LintInfo, 26> k_lints = {{
     {"autoscaler-v2-old-ray", Severity::warning, "autoscaler v2 needs Ray 2.10 or later"},
     {"autoscaler-v2-restart-policy", Severity::warning,
-     "autoscaler v2 (enabled by env var) with a restartPolicy other than Never"},
+     "autoscaler v2 (enabled by env var) with a restartPolicy other than Never, unset included"},
     {"autoscaling-no-limits", Severity::warning,
      "an autoscaled worker group that states no cpu or memory (limit, request or rayStartParams)"},
     {"entrypoint-resources", Severity::warning,
@@ -36,9 +36,9 @@ constexpr std::array<LintInfo, 26> k_lints = {{
     {"job-metadata-ray-version", Severity::warning,
      "RayJob metadata in K8sJobMode needs rayVersion 2.6.0 or later"},
     {"kueue-autoscaling", Severity::warning, "a Kueue queue label with in-tree autoscaling"},
-    {"nccl-ib-without-rdma", Severity::warning, "NCCL InfiniBand env without an RDMA resource"},
-    {"no-gcs-ft", Severity::warning,
-     "a RayService or GPU RayCluster without GCS fault tolerance"},
+    {"nccl-ib-without-rdma", Severity::warning,
+     "NCCL InfiniBand env on a GPU container without an RDMA resource"},
+    {"no-gcs-ft", Severity::warning, "a RayService without GCS fault tolerance"},
     {"num-gpus-mismatch", Severity::warning,
      "rayStartParams num-gpus differs from the container's GPU limit"},
     {"plasma-directory", Severity::warning,
@@ -289,9 +289,9 @@ std::string image_repository(const std::string& image) {
 }
 
 // Whether an image's tag names the Ray it carries: Ray's own images
-// (rayproject/ray, ray-ml, ray-llm; anyscale/*), or an image named for Ray
-// whose tag reads as a Ray release (1.x or 2.x). An application's own
-// tag ("dogbooth:0.0.1-gpu") says nothing about Ray.
+// (rayproject/*, anyscale/*), or a repository named ray, ray-ml or ray-llm
+// (a mirror in another registry). An application's own tag says nothing
+// about Ray: "dogbooth:0.0.1-gpu", "ray-preproc:1.3.0" built on Ray 2.46.
 std::optional<Version> known_ray_version(const std::string& image) {
   const auto v = image_ray_version(image);
   if (!v) {
@@ -301,8 +301,7 @@ std::optional<Version> known_ray_version(const std::string& image) {
   const std::string name = repo.substr(repo.rfind('/') + 1);
   const bool ray_project = repo.rfind("rayproject/", 0) == 0 || repo.rfind("anyscale/", 0) == 0;
   const bool ray_name = name == "ray" || name == "ray-ml" || name == "ray-llm";
-  const bool named_for_ray = name.find("ray") != std::string::npos && (v->major == 1 || v->major == 2);
-  return ray_project || ray_name || named_for_ray ? v : std::nullopt;
+  return ray_project || ray_name ? v : std::nullopt;
 }
 
 // The Python of Ray's image tags: "-py311" -> "3.11"; "" when not said.
@@ -365,7 +364,8 @@ void lint_image_tags(Checker& c, const Json* pod, const std::string& pointer) {
     } else if (auto why = unpinned_tag(text); !why.empty() && image != nullptr) {
       c.lint("image-tag-latest", at,
              "image " + util::quote(text) + " " + why +
-                 ": pin a version so every node runs the same Ray");
+                 (i == 0 ? ": pin a version so every node runs the same Ray"
+                         : ": pin a version so every Pod runs the same image"));
     }
   }
 }
@@ -428,11 +428,14 @@ void lint_autoscaler(Checker& c, const ClusterSpec& cs, const std::vector<PodTem
     // policies (an error); with only the env var it does not look.
     if (string_of(child(child(cs.spec, "autoscalerOptions"), "version")) != "v2") {
       for (const auto& p : pods) {
-        const std::string policy = string_of(child(p.pod_spec(), "restartPolicy"));
-        if (!policy.empty() && policy != "Never") {
-          c.lint("autoscaler-v2-restart-policy", p.pointer + "/template/spec/restartPolicy",
+        // Unset is Kubernetes' default, Always.
+        const Json* set = child(p.pod_spec(), "restartPolicy");
+        const std::string policy = set != nullptr ? string_of(set) : "Always";
+        if (policy != "Never") {
+          c.lint("autoscaler-v2-restart-policy",
+                 p.pointer + (set != nullptr ? "/template/spec/restartPolicy" : "/template/spec"),
                  "autoscaler v2 replaces failed Pods itself; restartPolicy of " + p.what +
-                     " should be Never, got " + policy);
+                     " should be Never, got " + policy + (set != nullptr ? "" : " (the default)"));
         }
       }
     }
@@ -651,7 +654,10 @@ void lint_rdma(Checker& c, const std::vector<PodTemplate>& pods) {
                  " requests an RDMA device without the IPC_LOCK capability: registering "
                  "memory with the NIC fails");
     }
-    if (!rdma && sets_nccl_ib(container) && env_value(container, "NCCL_IB_DISABLE") != "1") {
+    // Only where NCCL runs: a container with GPUs (a CPU-only head that
+    // shares the workers' env block runs no collective).
+    if (!rdma && gpus_of(container) > 0 && sets_nccl_ib(container) &&
+        env_value(container, "NCCL_IB_DISABLE") != "1") {
       c.lint("nccl-ib-without-rdma", p.container_ptr() + "/env",
              p.what +
                  " sets NCCL_IB_* but requests no RDMA device: there is no InfiniBand in the "
@@ -719,26 +725,19 @@ void lint_cluster(Checker& c, const ClusterSpec& cs) {
            "Kueue admits a fixed size (label kueue.x-k8s.io/queue-name) but in-tree autoscaling "
            "is on: Pods beyond the admitted quota stay Pending");
   }
-  // Where losing the head is costly: a RayService (a Serve application
-  // down until the head is back), or a RayCluster holding GPUs (long-lived
-  // by nature, its work expensive to redo). A RayJob's cluster is
-  // short-lived by design; a CPU scratch cluster is cheap to start again.
-  const bool gpu_cluster = std::any_of(pods.begin(), pods.end(), [](const PodTemplate& p) {
-    return gpus_of(p.container()) > 0;
-  });
-  if (c.kind() == RayKind::ray_service || (c.kind() == RayKind::ray_cluster && gpu_cluster)) {
+  // A RayService only: Ray's guide ("GCS fault tolerance in KubeRay", use
+  // cases) recommends GCS FT for Ray Serve and says that for other
+  // workloads it is not recommended and compatibility is not guaranteed.
+  // A RayJob's cluster is short-lived by design.
+  if (c.kind() == RayKind::ray_service) {
     const bool ft =
         child(cs.spec, "gcsFaultToleranceOptions") != nullptr ||
         util::to_lower(string_of(child(c.annotations(), "ray.io/ft-enabled"))) == "true";
-    const std::string origin = string_of(child(c.labels(), "ray.io/originated-from-crd"));
-    if (!ft && origin.empty()) {
+    if (!ft) {
       c.lint("no-gcs-ft", cs.pointer,
-             std::string(c.kind() == RayKind::ray_service
-                             ? "a RayService without GCS fault tolerance: a head Pod restart "
-                               "takes the Serve applications down until they are deployed again"
-                             : "a GPU RayCluster without GCS fault tolerance: a head Pod restart "
-                               "loses every actor and job on its GPUs") +
-                 "; set gcsFaultToleranceOptions with a Redis address");
+             "a RayService without GCS fault tolerance: a head Pod restart takes the Serve "
+             "applications down until they are deployed again; set gcsFaultToleranceOptions "
+             "with a Redis address");
     }
   }
 }
@@ -768,8 +767,10 @@ void lint_job_spec(Checker& c, const Json* spec, const std::string& base) {
   // Silent when the user said so either way: `shutdownAfterJobFinishes:
   // false` keeps the cluster on purpose (the CRD has no default, so a
   // value present was written).
+  // A TTL without it is the operator's error, reported as such.
+  const bool ttl = integer_of(child(spec, "ttlSecondsAfterFinished")).value_or(0) > 0;
   if (own_cluster && child(spec, "shutdownAfterJobFinishes") == nullptr &&
-      child(spec, "deletionStrategy") == nullptr) {
+      child(spec, "deletionStrategy") == nullptr && !ttl) {
     c.lint("rayjob-no-shutdown", base,
            "shutdownAfterJobFinishes is not set: the RayCluster (and its GPUs) keeps running "
            "after the job ends; set it to true, or to false to keep the cluster on purpose");

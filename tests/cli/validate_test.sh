@@ -70,22 +70,22 @@ metadata: {name: not-ray}
 YAML
 expect_rc 2 "errors exit 2" "$KRAYCTL" validate "$tmp/bad.yaml"
 expect_contains "$tmp/out" "bad.yaml:16:20: error[kuberay]: worker group gpu has minReplicas 4 greater than maxReplicas 2 (spec.workerGroupSpecs[0].minReplicas)" "text line"
-expect_contains "$tmp/out" "warning[no-gcs-ft]" "lint"
+expect_contains "$tmp/out" "error[resource-requests-limits]" "lint"
 expect_contains "$tmp/out" "error[resource-requests-limits]" "error lint"
-expect_contains "$tmp/out" "1 KubeRay object in 1 file (1 document skipped: not KubeRay): 2 errors, " "summary"
+expect_contains "$tmp/out" "1 KubeRay object in 1 file (1 document skipped: not KubeRay): 2 errors" "summary"
 expect_empty "$tmp/err" "errors: stderr"
 
 # A clean file exits 0; --strict fails on its warnings; --disable silences.
 cat >"$tmp/warn.yaml" <<'YAML'
 apiVersion: ray.io/v1
-kind: RayCluster
+kind: RayService
 metadata: {name: demo}
 spec:
-  headGroupSpec:
-    template:
-      spec:
-        containers: [{name: ray-head, image: "rayproject/ray:2.55.1",
-                      resources: {limits: {nvidia.com/gpu: 1}}}]
+  rayClusterConfig:
+    headGroupSpec:
+      template:
+        spec:
+          containers: [{name: ray-head, image: "rayproject/ray:2.55.1"}]
 YAML
 expect_rc 0 "warnings only" "$KRAYCTL" validate "$tmp/warn.yaml"
 expect_contains "$tmp/out" "warning[no-gcs-ft]" "warning shown"
@@ -97,7 +97,7 @@ expect_contains "$tmp/err" "unknown lint 'no-gcs-fft'; did you mean 'no-gcs-ft'?
 
 # stdin, and the compact spec format.
 expect_rc 0 "stdin" "$KRAYCTL" validate - <"$tmp/warn.yaml"
-expect_contains "$tmp/out" "<stdin>:4:1: warning[no-gcs-ft]" "stdin name"
+expect_contains "$tmp/out" "<stdin>:5:3: warning[no-gcs-ft]" "stdin name"
 expect_rc 0 "compact spec" "$KRAYCTL" validate examples/rl-train.yaml
 expect_contains "$tmp/out" "1 KubeRay object in 1 file: no problems" "compact spec summary"
 

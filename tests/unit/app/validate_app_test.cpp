@@ -11,9 +11,9 @@ using kray::core::Json;
 namespace {
 
 const char* const k_cluster =
-    "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: c}\n"
-    "spec: {headGroupSpec: {template: {spec: {containers: [{name: h, image: "
-    "'rayproject/ray:2.55.1', resources: {limits: {nvidia.com/gpu: 1}}}]}}}}\n";
+    "apiVersion: ray.io/v1\nkind: RayService\nmetadata: {name: c}\n"
+    "spec: {rayClusterConfig: {headGroupSpec: {template: {spec: {containers: [{name: h, image: "
+    "'rayproject/ray:2.55.1'}]}}}}}\n";
 
 struct ValidateFixture : kray::test::FakeDeps {
   kray::Result<kray::app::ValidationReport> run(std::vector<std::string> inputs) {
@@ -39,7 +39,7 @@ TEST_CASE_METHOD(ValidateFixture, "app::validate_inputs", "[app]") {
     CHECK(r->documents == 3);
     CHECK(r->objects == 2);
     CHECK(r->skipped == 1);
-    REQUIRE(r->diagnostics.size() == 2);  // no-gcs-ft (a GPU cluster), once per cluster
+    REQUIRE(r->diagnostics.size() == 2);  // no-gcs-ft (a RayService), once per object
     CHECK(r->diagnostics[0].where.file == "repo/b.yaml");
     CHECK(r->diagnostics[1].where.file == "repo/sub/a.yml");
     CHECK(fs.reads == std::vector<std::string>{"repo/b.yaml", "repo/sub/a.yml"});

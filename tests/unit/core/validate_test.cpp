@@ -654,7 +654,10 @@ std::vector<LintCase> lint_cases() {
       {"autoscaler-v2-restart-policy",
        cluster_with("            env: [{name: RAY_enable_autoscaler_v2, value: '1'}]\n"
                     "        restartPolicy: Always\n",
-                    "  enableInTreeAutoscaling: true\n")},
+                    "  enableInTreeAutoscaling: true\n"),
+       {cluster_with("            env: [{name: RAY_enable_autoscaler_v2, value: '1'}]\n"
+                     "        restartPolicy: Never\n",
+                     "  enableInTreeAutoscaling: true\n")}},
       {"autoscaling-no-limits",
        autoscaled_group("", ""),
        // Ray's autoscaler falls back to requests, and to rayStartParams.
@@ -693,13 +696,18 @@ std::vector<LintCase> lint_cases() {
                  "{krayctl.io/disable-lints: no-gcs-ft, kueue.x-k8s.io/elastic-job: 'true'}\n"
                  "  labels: {kueue.x-k8s.io/queue-name: q}")}},
       {"nccl-ib-without-rdma",
-       cluster_with("            env: [{name: NCCL_IB_HCA, value: mlx5}]\n")},
-      {"no-gcs-ft",
-       replaced(cluster_with("") + k_gpu_group, "no-gcs-ft", "plasma-directory"),
-       // A CPU scratch cluster is cheap to start again; a RayJob's cluster
-       // is short-lived.
-       {replaced(cluster_with(""), "no-gcs-ft", "plasma-directory"),
-        replaced(job_with(""), "rayVersion", "workerGroupSpecs: []\n    rayVersion")}},
+       cluster_with("            env: [{name: NCCL_IB_HCA, value: mlx5}]\n"
+                    "            resources: {limits: {nvidia.com/gpu: 1}}\n"),
+       // A CPU-only head sharing the workers' env runs no NCCL.
+       {cluster_with("            env: [{name: NCCL_IB_HCA, value: mlx5}]\n")}},
+      {"no-gcs-ft", k_service,
+       // Ray recommends GCS FT for Serve only: not for a RayCluster, GPU or
+       // not; a RayJob's cluster is short-lived.
+       {replaced(cluster_with("") + k_gpu_group, "no-gcs-ft", "plasma-directory"),
+        replaced(cluster_with(""), "no-gcs-ft", "plasma-directory"),
+        replaced(job_with(""), "rayVersion", "workerGroupSpecs: []\n    rayVersion"),
+        replaced(k_service, "    headGroupSpec",
+                 "    gcsFaultToleranceOptions: {redisAddress: 'redis:6379'}\n    headGroupSpec")}},
       {"num-gpus-mismatch",
        cluster_with("") + k_gpu_group + "      rayStartParams: {num-gpus: '4'}\n"},
       {"plasma-directory", replaced(cluster_with(""), "    template:",
@@ -707,12 +715,16 @@ std::vector<LintCase> lint_cases() {
       {"quoted-entrypoint", job_with("  entrypoint: '\"python train.py\"'\n")},
       {"ray-version-mismatch", cluster_with("", "", "rayproject/ray:2.46.0-py311"),
        // An application's own tag says nothing about Ray.
-       {cluster_with("", "", "dogbooth:0.0.1-gpu"), cluster_with("", "", "myorg/serve:2.1.0")}},
+       {cluster_with("", "", "dogbooth:0.0.1-gpu"), cluster_with("", "", "myorg/serve:2.1.0"),
+        cluster_with("", "", "registry.example.com/ml/ray-preproc:1.3.0")}},
       {"raycronjob-name", replaced(sample("ray-cronjob.sample.yaml"), "  name: raycronjob-sample",
                                    "  name: raycronjob-sample-with-a-name-that-is-too-long")},
       {"rayjob-no-shutdown", replaced(job_with(""), "  shutdownAfterJobFinishes: true\n", ""),
        // Written false: kept on purpose.
-       {replaced(job_with(""), "shutdownAfterJobFinishes: true", "shutdownAfterJobFinishes: false")}},
+       {replaced(job_with(""), "shutdownAfterJobFinishes: true", "shutdownAfterJobFinishes: false"),
+        // With a TTL it is the operator's error (reported as kuberay), not this.
+        replaced(job_with(""), "  shutdownAfterJobFinishes: true\n",
+                 "  ttlSecondsAfterFinished: 60\n")}},
       {"rdma-without-ipc-lock",
        cluster_with("            env: [{name: NCCL_IB_HCA, value: mlx5}]\n"
                     "            resources: {limits: {rdma/rdma_shared_device_a: 1}}\n")},
