@@ -31,6 +31,11 @@ Result<std::vector<Planned>> plan(const std::vector<Json>& manifests, const std:
     const std::string kind = string_at(m, "kind");
     const std::string name = string_at(m, "metadata", "name");
     auto ref = kube::known_resource(api, kind);
+    if (!ref && api == "ray.io/v1alpha1") {
+      return make_error(ErrorCode::usage, name + ": krayctl applies ray.io/v1 only: change "
+                                                 "apiVersion to ray.io/v1 (v1alpha1 is "
+                                                 "deprecated); nothing was sent");
+    }
     if (!ref) {
       return make_error(ErrorCode::usage, "krayctl does not apply " + kind + " (" + api +
                                               "): apply it with kubectl; nothing was sent");

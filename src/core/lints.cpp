@@ -16,12 +16,14 @@ namespace kray::core {
 
 namespace {
 
-constexpr std::array<LintInfo, 26> k_lints = {{
+constexpr std::array<LintInfo, 27> k_lints = {{
     {"autoscaler-v2-old-ray", Severity::warning, "autoscaler v2 needs Ray 2.10 or later"},
     {"autoscaler-v2-restart-policy", Severity::warning,
      "autoscaler v2 (enabled by env var) with a restartPolicy other than Never, unset included"},
     {"autoscaling-no-limits", Severity::warning,
      "an autoscaled worker group that states no cpu or memory (limit, request or rayStartParams)"},
+    {"deprecated-v1alpha1", Severity::warning,
+     "a ray.io/v1alpha1 object: still served by KubeRay v1.6.2, deprecated"},
     {"entrypoint-resources", Severity::warning,
      "entrypointResources is not a JSON object of numbers"},
     {"gpu-without-shm", Severity::warning,
@@ -843,6 +845,16 @@ bool sets_nccl_rdma_env(const Json* container) {
 }
 
 void run_lints(Checker& c) {
+  if (is_v1alpha1(c.object())) {
+    std::string msg =
+        "ray.io/v1alpha1 is deprecated: KubeRay v1.6.2 still serves it but stores ray.io/v1; "
+        "change apiVersion to ray.io/v1 (which accepts these fields, and no longer requires "
+        "rayStartParams)";
+    if (c.kind() == RayKind::ray_service) {
+      msg += " (a RayService's Serve config goes in serveConfigV2, as a YAML string, in both)";
+    }
+    c.lint("deprecated-v1alpha1", "/apiVersion", msg);
+  }
   for (const auto& cs : c.cluster_specs()) {
     if (cs.spec != nullptr && cs.spec->is_object()) {
       lint_cluster(c, cs);

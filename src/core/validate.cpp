@@ -264,13 +264,15 @@ struct KindInfo {
   RayKind kind;
   std::string_view name;
   std::string_view schema_file;
+  std::string_view v1alpha1_schema_file;  // "" when v1alpha1 is not served
 };
 
+// The served versions of the KubeRay v1.6.2 CRDs (spec.versions[].served).
 constexpr std::array<KindInfo, 4> k_kinds = {{
-    {RayKind::ray_cluster, "RayCluster", "raycluster.json"},
-    {RayKind::ray_job, "RayJob", "rayjob.json"},
-    {RayKind::ray_service, "RayService", "rayservice.json"},
-    {RayKind::ray_cron_job, "RayCronJob", "raycronjob.json"},
+    {RayKind::ray_cluster, "RayCluster", "raycluster.json", "raycluster-v1alpha1.json"},
+    {RayKind::ray_job, "RayJob", "rayjob.json", "rayjob-v1alpha1.json"},
+    {RayKind::ray_service, "RayService", "rayservice.json", "rayservice-v1alpha1.json"},
+    {RayKind::ray_cron_job, "RayCronJob", "raycronjob.json", ""},
 }};
 
 const KindInfo& info_of(RayKind kind) {
@@ -330,13 +332,14 @@ std::optional<std::string> check_date_time(const Json& v) {
   return "must be an RFC 3339 date-time such as 2026-11-26T08:00:00Z, got " + util::quote(s);
 }
 
-const SchemaValidator& validator_for(RayKind kind) {
-  // One per kind, built on first use and kept for the process (the schema
-  // JSON behind it lives as long).
-  static std::array<std::unique_ptr<SchemaValidator>, k_kinds.size()> validators;
-  auto& slot = validators[static_cast<std::size_t>(kind)];
+const SchemaValidator& validator_for(RayKind kind, bool v1alpha1) {
+  // One per kind and version, built on first use and kept for the process
+  // (the schema JSON behind it lives as long).
+  static std::array<std::unique_ptr<SchemaValidator>, 2 * k_kinds.size()> validators;
+  auto& slot = validators[static_cast<std::size_t>(kind) * 2 + (v1alpha1 ? 1 : 0)];
   if (!slot) {
-    slot = std::make_unique<SchemaValidator>(crd_schema(kind), SchemaDialect::kubernetes);
+    slot = std::make_unique<SchemaValidator>(crd_schema(kind, v1alpha1),
+                                             SchemaDialect::kubernetes);
     // The operator decodes these fields into Go int32/int64: a larger
     // number passes the API server (which checks no integer formats) and
     // then breaks every reconcile of the object.
@@ -593,16 +596,20 @@ std::optional<RayKind> ray_kind_of(const Json& object) {
     return std::nullopt;
   }
   const std::string api = string_of(child(&object, "apiVersion"));
-  if (api != "ray.io/v1") {
+  if (api != "ray.io/v1" && api != "ray.io/v1alpha1") {
     return std::nullopt;
   }
   const std::string kind = string_of(child(&object, "kind"));
   for (const auto& k : k_kinds) {
-    if (k.name == kind) {
+    if (k.name == kind && (api == "ray.io/v1" || !k.v1alpha1_schema_file.empty())) {
       return k.kind;
     }
   }
   return std::nullopt;
+}
+
+bool is_v1alpha1(const Json& object) {
+  return object.is_object() && string_of(child(&object, "apiVersion")) == "ray.io/v1alpha1";
 }
 
 std::string unknown_lint_message(std::string_view id) {
@@ -625,11 +632,14 @@ std::string_view ray_kind_name(RayKind kind) {
   return info_of(kind).name;
 }
 
-const SchemaJson& crd_schema(RayKind kind) {
-  static std::array<std::unique_ptr<SchemaJson>, k_kinds.size()> schemas;
-  auto& slot = schemas[static_cast<std::size_t>(kind)];
+const SchemaJson& crd_schema(RayKind kind, bool v1alpha1) {
+  static std::array<std::unique_ptr<SchemaJson>, 2 * k_kinds.size()> schemas;
+  auto& slot = schemas[static_cast<std::size_t>(kind) * 2 + (v1alpha1 ? 1 : 0)];
   if (!slot) {
-    auto text = find_embedded(embedded_schemas::files(), info_of(kind).schema_file);
+    const KindInfo& info = info_of(kind);
+    KRAY_ASSERT(!v1alpha1 || !info.v1alpha1_schema_file.empty());
+    auto text = find_embedded(embedded_schemas::files(),
+                              v1alpha1 ? info.v1alpha1_schema_file : info.schema_file);
     KRAY_ASSERT(text.has_value());
     slot = std::make_unique<SchemaJson>(SchemaJson::parse(*text));
   }
@@ -652,7 +662,8 @@ void validate_object(const Document& doc,
   // operator's rules see this object (maxReplicas defaulted, for one).
   Json object = *node;
   normalize_object_meta(object);
-  const SchemaValidator& validator = validator_for(*kind);
+  const bool alpha = is_v1alpha1(*node);
+  const SchemaValidator& validator = validator_for(*kind, alpha);
   validator.default_and_prune(object);
 
   detail::Checker checker(doc, pointer, *node, object, *kind, options, out);
@@ -667,7 +678,7 @@ void validate_object(const Document& doc,
     const bool at_key = v.kind == ViolationKind::unknown_key || v.kind == ViolationKind::required;
     checker.error(k_rule_schema, v.pointer, std::move(v.message), at_key);
   }
-  CelWalker(crd_schema(*kind), checker).walk(crd_schema(*kind), object, "");
+  CelWalker(crd_schema(*kind, alpha), checker).walk(crd_schema(*kind, alpha), object, "");
   detail::check_operator_rules(checker);
   detail::run_lints(checker);
 }

@@ -10,7 +10,7 @@ crds=${KRAYCTL_KUBERAY_DIR:-../shared/kuberay/v1.6.2}/crds
 mkdir "$tmp/out.d"
 "$CRD_COMPACT" "$tmp/out.d" "$crds"/ray.io_{rayclusters,rayjobs,rayservices,raycronjobs}.yaml \
   >/dev/null || fail "crd_compact failed"
-for f in raycluster rayjob rayservice raycronjob; do
+for f in raycluster rayjob rayservice raycronjob raycluster-v1alpha1 rayjob-v1alpha1 rayservice-v1alpha1; do
   cmp -s "$tmp/out.d/$f.json" "schemas/crds/$f.json" ||
     fail "schemas/crds/$f.json is stale: cmake --build build --target update-crd-schemas"
 done

@@ -18,8 +18,12 @@ namespace kray::core {
 enum class RayKind { ray_cluster, ray_job, ray_service, ray_cron_job };
 
 // Returns the kind of a KubeRay object (`apiVersion: ray.io/v1` and one of
-// the four kinds), or nullopt for anything else.
+// the four kinds, or `ray.io/v1alpha1`, which KubeRay v1.6.2 still serves
+// for RayCluster, RayJob and RayService), or nullopt for anything else.
 std::optional<RayKind> ray_kind_of(const Json& object);
+
+// Whether `object` is a ray.io/v1alpha1 object (deprecated, still served).
+bool is_v1alpha1(const Json& object);
 
 std::string_view ray_kind_name(RayKind kind);  // "RayCluster" ...
 
@@ -85,6 +89,6 @@ bool is_known_cel_rule(std::string_view rule);
 
 // The CRD schema of `kind` in its compiled-in compact form (schemas/crds/),
 // parsed on first use; only the kinds a run needs are ever parsed.
-const SchemaJson& crd_schema(RayKind kind);
+const SchemaJson& crd_schema(RayKind kind, bool v1alpha1 = false);
 
 }  // namespace kray::core

@@ -238,6 +238,22 @@ TEST_CASE("app::run_apply: one invalid document and nothing is sent", "[apply][h
   CHECK_FALSE(f.server.get("ray.io/v1", "rayclusters", "default", "rc"));
 }
 
+TEST_CASE("app::run_apply: a ray.io/v1alpha1 object is validated, then refused with the fix",
+          "[apply][http]") {
+  Fixture f;
+  std::string old = k_cluster;
+  old.replace(old.find("ray.io/v1"), 9, "ray.io/v1alpha1");
+  f.d.fs.with_file("/w/old.yaml", old);
+  auto r = f.apply({"/w/old.yaml"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::usage);
+  CHECK(r.error().message ==
+        "rc: krayctl applies ray.io/v1 only: change apiVersion to ray.io/v1 (v1alpha1 is "
+        "deprecated); nothing was sent");
+  CHECK(f.d.console.err_text.find("warning[deprecated-v1alpha1]") != std::string::npos);
+  CHECK(f.server.requests().empty());
+}
+
 TEST_CASE("app::run_apply: without the KubeRay CRDs, the message says what to do",
           "[apply][http]") {
   fakekube::ServerOptions o;

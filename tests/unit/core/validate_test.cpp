@@ -663,6 +663,10 @@ std::vector<LintCase> lint_cases() {
        // Ray's autoscaler falls back to requests, and to rayStartParams.
        {autoscaled_group("", ", resources: {requests: {cpu: 4, memory: 16Gi}}"),
         autoscaled_group("      rayStartParams: {num-cpus: '4', memory: '1000000000'}\n", "")}},
+      {"deprecated-v1alpha1",
+       replaced(replaced(cluster_with(""), "ray.io/v1", "ray.io/v1alpha1"), "    template:",
+                "    rayStartParams: {}\n    template:"),
+       {cluster_with("")}},
       {"entrypoint-resources", job_with("  entrypointResources: '[1, 2]'\n")},
       {"gpu-without-shm",
        cluster_with("") + gpu_shm("emptyDir: {}"),
@@ -801,4 +805,33 @@ TEST_CASE("validate: the silencing annotation", "[validate]") {
   const Checked c = validate(y);
   REQUIRE(c.lines("krayctl").size() == 1);
   CHECK(c.lines("krayctl")[0].find("did you mean 'image-tag-latest'?") != std::string::npos);
+}
+
+// Issue 12, item 24: the v1.6.2 CRDs still serve ray.io/v1alpha1 for
+// RayCluster, RayJob and RayService: such objects are validated against
+// their own version's schema and the operator's rules, not skipped.
+TEST_CASE("validate: ray.io/v1alpha1 objects are checked against their own schema", "[validate]") {
+  const std::string service =
+      "apiVersion: ray.io/v1alpha1\nkind: RayService\nmetadata: {name: s}\nspec:\n"
+      "  serveConfig: {importPath: fruit.deployment_graph}\n"
+      "  rayClusterConfig:\n    headGroupSpec:\n      rayStartParams: {}\n      template:\n"
+      "        spec:\n          containers: [{name: h, image: 'rayproject/ray:2.9.0'}]\n";
+  Checked c = validate(service);
+  INFO(Catch::Detail::stringify(c.lines()));
+  REQUIRE(c.lines(kray::core::k_rule_schema).size() == 1);
+  CHECK(c.lines(kray::core::k_rule_schema)[0].find("unknown field 'serveConfig'; did you mean "
+                                                   "'serveConfigV2'?") != std::string::npos);
+  CHECK(c.lines("deprecated-v1alpha1").size() == 1);
+  const std::string cluster =
+      "apiVersion: ray.io/v1alpha1\nkind: RayCluster\nmetadata: {name: c}\nspec:\n"
+      "  headGroupSpec:\n    rayStartParams: {}\n    template:\n      spec:\n        containers:\n"
+      "          - name: h\n            image: 'rayproject/ray:2.9.0'\n"
+      "            resources: {requests: {nvidia.com/gpu: 2}, limits: {nvidia.com/gpu: 3}}\n";
+  c = validate(cluster);
+  INFO(Catch::Detail::stringify(c.lines()));
+  CHECK(c.lines("resource-requests-limits").size() == 1);
+  CHECK(c.lines(kray::core::k_rule_schema).empty());
+  // RayCronJob has no v1alpha1: not KubeRay's, as kubectl would say.
+  CHECK_FALSE(kray::core::ray_kind_of(
+      nlohmann::json{{"apiVersion", "ray.io/v1alpha1"}, {"kind", "RayCronJob"}}));
 }
