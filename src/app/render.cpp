@@ -151,7 +151,13 @@ core::Document rendered_document(const Document& spec, Json manifest) {
   // Parts of the manifest that a spec key produced are located at that key
   // (the key's own line, where "unknown key"-style carets go); the rest at
   // the nearest such part, or the spec's first line.
-  for (const auto& [manifest_ptr, spec_ptr] : core::spec_origins(doc.root)) {
+  auto origins = core::spec_origins(doc.root);
+  if (const Json* patch = core::find_pointer(spec.root, "/patch"); patch != nullptr) {
+    // Last: a patch's own entries are more precise than the keys above.
+    auto from_patch = core::patch_origins(doc.root, *patch);
+    origins.insert(origins.end(), from_patch.begin(), from_patch.end());
+  }
+  for (const auto& [manifest_ptr, spec_ptr] : origins) {
     if (const auto* mark = spec.mark(spec_ptr)) {
       core::NodeMark at = *mark;
       if (at.key_line > 0) {

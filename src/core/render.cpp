@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/core/render.hpp>
 
+#include <optional>
+
 #include <krayctl/core/document.hpp>
 #include <krayctl/core/embedded.hpp>
 #include <krayctl/core/merge.hpp>
@@ -470,6 +472,67 @@ std::vector<std::pair<std::string, std::string>> spec_origins(const Json& manife
   for (std::size_t i = 0; groups != nullptr && groups->is_array() && i < groups->size(); ++i) {
     out.emplace_back(pointer_append(cluster + "/workerGroupSpecs", i),
                      pointer_append("/workers", i));
+  }
+  return out;
+}
+
+namespace {
+
+void walk_patch(const Json& manifest,
+                const std::string& m,
+                const Json& patch,
+                const std::string& p,
+                std::vector<std::pair<std::string, std::string>>& out) {
+  out.emplace_back(m, p);
+  if (patch.is_object() && manifest.is_object()) {
+    for (auto it = patch.begin(); it != patch.end(); ++it) {
+      if (auto found = manifest.find(it.key()); found != manifest.end()) {
+        walk_patch(*found, pointer_append(m, it.key()), it.value(), pointer_append(p, it.key()),
+                   out);
+      }
+    }
+    return;
+  }
+  if (!patch.is_array() || !manifest.is_array()) {
+    return;
+  }
+  for (std::size_t i = 0; i < patch.size(); ++i) {
+    const Json& item = patch[i];
+    // A named item merged into the list by its name; otherwise the list
+    // was replaced, item for item.
+    std::optional<std::size_t> at;
+    for (const char* key : {"name", "groupName"}) {
+      if (at || !item.is_object() || !item.contains(key) || !item[key].is_string()) {
+        continue;
+      }
+      for (std::size_t j = 0; j < manifest.size(); ++j) {
+        if (manifest[j].is_object() && manifest[j].value(key, Json()) == item[key]) {
+          at = j;
+          break;
+        }
+      }
+    }
+    if (!at && i < manifest.size()) {
+      at = i;
+    }
+    if (at) {
+      walk_patch(manifest[*at], pointer_append(m, *at), item, pointer_append(p, i), out);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> patch_origins(const Json& manifest,
+                                                               const Json& patch) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (patch.is_object()) {
+    for (auto it = patch.begin(); it != patch.end(); ++it) {
+      if (auto found = manifest.find(it.key()); found != manifest.end()) {
+        walk_patch(*found, pointer_append("", it.key()), it.value(),
+                   pointer_append("/patch", it.key()), out);
+      }
+    }
   }
   return out;
 }

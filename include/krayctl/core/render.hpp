@@ -50,4 +50,12 @@ inline constexpr const char* k_template_files[] = {"raycluster.yaml", "workergro
 // that worker in the spec.
 std::vector<std::pair<std::string, std::string>> spec_origins(const Json& manifest);
 
+// Where the parts of a rendered manifest come from in the spec's `patch`:
+// pairs of (manifest pointer, spec pointer under "/patch") for every node
+// the patch wrote, found in `manifest` as merge_into placed them (named
+// list items by their name, other lists by index). A typo or a bad value
+// in a patch is then reported at its own line, not at the group's.
+std::vector<std::pair<std::string, std::string>> patch_origins(const Json& manifest,
+                                                               const Json& patch);
+
 }  // namespace kray::core
