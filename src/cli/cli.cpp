@@ -150,7 +150,9 @@ std::string unknown_command(const CLI::App& app) {
   }
   std::vector<std::string> names;
   for (const auto* sub : app.get_subcommands({})) {
-    names.push_back(sub->get_name());
+    if (!sub->get_group().empty()) {  // a visible command
+      names.push_back(sub->get_name());
+    }
   }
   if (const std::string best = util::closest_match(word, names); !best.empty()) {
     message += "; did you mean \"" + best + "\"?";
@@ -178,6 +180,16 @@ Result<std::chrono::milliseconds> timeout_of(const GlobalOptions& g) {
 }
 
 int run(int argc, const char* const* argv, const app::Deps& deps) {
+  // kubectl completes a plugin's arguments by running
+  // kubectl_complete-<plugin> with them: that is `krayctl __complete`.
+  std::vector<const char*> completing;
+  if (argc > 0 && argv[0] != nullptr &&
+      std::string_view(argv[0]).ends_with("kubectl_complete-kray")) {
+    completing = {"kubectl-kray", "__complete"};
+    completing.insert(completing.end(), argv + 1, argv + argc);
+    argc = static_cast<int>(completing.size());
+    argv = completing.data();
+  }
   const std::string name = program_name(argc > 0 ? argv[0] : nullptr);
   CLI::App app{"Render, validate and run Ray workloads on Kubernetes (KubeRay v1.6.2).", name};
   app.footer(k_footer);
@@ -204,6 +216,10 @@ int run(int argc, const char* const* argv, const app::Deps& deps) {
     sub->footer(command_footer(app, sub->get_name()));
   }
 
+  if (argc > 1 && std::string_view(argv[1]) == "__complete") {
+    print_completions(app, choices, std::vector<std::string>(argv + 2, argv + argc), deps);
+    return k_exit_ok;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -3,6 +3,8 @@
 // tree itself, so that they list exactly the commands and flags that exist.
 #include "commands.hpp"
 
+#include <krayctl/app/complete.hpp>
+#include <krayctl/app/targets.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/util/strings.hpp>
 
@@ -65,14 +67,25 @@ std::string shell_quote(std::string_view s) {
   return out + "'";
 }
 
+// The commands users see (not the hidden __complete).
+std::vector<const CLI::App*> visible_commands(const CLI::App& root) {
+  std::vector<const CLI::App*> out;
+  for (const auto* sub : root.get_subcommands({})) {
+    if (!sub->get_group().empty()) {
+      out.push_back(sub);
+    }
+  }
+  return out;
+}
+
 std::string bash_script(const CLI::App& root, const CompletionChoices& choices) {
   std::vector<std::string> commands;
-  for (const auto* sub : root.get_subcommands({})) {
+  for (const auto* sub : visible_commands(root)) {
     commands.push_back(sub->get_name());
   }
   const auto global_flags = flags_of(root);
   std::string cases;
-  for (const auto* sub : root.get_subcommands({})) {
+  for (const auto* sub : visible_commands(root)) {
     cases += fmt::format("    {}) opts=\"{} {}\" ;;\n", sub->get_name(), words(flags_of(*sub)),
                          words(global_flags));
   }
@@ -102,18 +115,28 @@ _krayctl() {{
     COMPREPLY=($(compgen -W "operator local auto" -- "$cur")); return
   fi
   local opts
+  if [[ "$prev" != -n && "$prev" != --namespace ]]; then
   case "$cmd" in
 {cases}    *) COMPREPLY=($(compgen -W "{commands} {globals}" -- "$cur")); return ;;
   esac
-  if [[ "$cur" == -* ]]; then
+  fi
+  if [[ "$cur" == -* && "$prev" != -n && "$prev" != --namespace ]]; then
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
-  elif [[ "$cmd" == completion ]]; then
-    COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur"))
-  else
+    return
+  fi
+  # Positionals and -n: krayctl itself answers (cobra's __complete
+  # protocol): kinds, object and namespace names from the cluster (one
+  # short request; nothing when offline), then ":4" for no file names.
+  local line directive=0
+  COMPREPLY=()
+  while IFS= read -r line; do
+    if [[ "$line" == :* ]]; then directive=${{line#:}}; else COMPREPLY+=("$line"); fi
+  done < <("${{COMP_WORDS[0]}}" __complete "${{COMP_WORDS[@]:1:COMP_CWORD}}" 2>/dev/null)
+  if [[ ${{#COMPREPLY[@]}} -eq 0 && "$directive" != 4 ]]; then
     COMPREPLY=($(compgen -f -- "$cur"))
   fi
 }}
-complete -o default -F _krayctl krayctl kubectl-kray
+complete -F _krayctl krayctl kubectl-kray
 )",
                      fmt::arg("commands_alt", util::join(commands, "|")),
                      fmt::arg("value_cases", value_cases), fmt::arg("cases", cases),
@@ -151,18 +174,175 @@ std::string fish_script(const CLI::App& root, const CompletionChoices& choices) 
   for (const auto& f : flags_of(root)) {
     out += flag_line("", f, "");
   }
-  for (const auto* sub : root.get_subcommands({})) {
+  for (const auto* sub : visible_commands(root)) {
     out += fmt::format("complete -c krayctl -n '__fish_use_subcommand' -a {} -d {}\n",
                        sub->get_name(), shell_quote(sub->get_description()));
     const std::string cond = "__fish_seen_subcommand_from " + sub->get_name();
     for (const auto& f : flags_of(*sub)) {
       out += flag_line(cond, f, sub->get_name());
     }
-    if (sub->get_name() == "completion") {
-      out += "complete -c krayctl -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'\n";
-    } else if (sub->get_name() == "render") {
-      out += "complete -c krayctl -n '__fish_seen_subcommand_from render' -F\n";
+    const std::string n = sub->get_name();
+    if (n == "render" || n == "validate" || n == "apply") {
+      out += "complete -c krayctl -n '" + cond + "' -F\n";
+    } else {
+      // krayctl answers itself: kinds, names from the cluster, view, shells.
+      out += "complete -c krayctl -n '" + cond +
+             "' -a '(krayctl __complete (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null "
+             "| string match -v -r \"^:\")'\n";
     }
+  }
+  return out;
+}
+
+// What the word being typed can become: candidates, and whether the shell
+// should fall back to file names.
+struct Completion {
+  std::vector<std::string> words;
+  bool files = false;
+};
+
+const CLI::Option* option_named(const CLI::App* app, const std::string& word) {
+  if (app == nullptr || word.size() < 2 || word[0] != '-') {
+    return nullptr;
+  }
+  return app->get_option_no_throw(word.substr(0, word.find('=')));
+}
+
+// Flags whose value is a file or directory.
+bool takes_path(const std::string& flag) {
+  static const std::vector<std::string> k = {"--kubeconfig", "--log",  "--spec",       "--save",
+                                             "-f",           "--filename", "--templates", "--root",
+                                             "--nccl-tests"};
+  return std::find(k.begin(), k.end(), flag) != k.end();
+}
+
+Completion complete(const CLI::App& root,
+                    const CompletionChoices& choices,
+                    const std::vector<std::string>& args,
+                    const app::Deps& deps) {
+  Completion out;
+  const std::string cur = args.empty() ? "" : args.back();
+  const CLI::App* cmd = nullptr;
+  std::vector<std::string> positionals;
+  app::KubeconfigOptions kubeconfig;
+  std::string prev_flag;  // a flag still waiting for its value
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    const std::string& w = args[i];
+    if (!prev_flag.empty()) {
+      if (prev_flag == "--kubeconfig") {
+        kubeconfig.kubeconfig = w;
+      } else if (prev_flag == "--context") {
+        kubeconfig.overrides.context = w;
+      } else if (prev_flag == "-n" || prev_flag == "--namespace") {
+        kubeconfig.overrides.namespace_ = w;
+      }
+      prev_flag.clear();
+      continue;
+    }
+    const CLI::Option* opt = option_named(cmd, w);
+    if (opt == nullptr) {
+      opt = option_named(&root, w);
+    }
+    if (opt != nullptr) {
+      if (opt->get_type_size() != 0 && w.find('=') == std::string::npos) {
+        prev_flag = w;
+      }
+      continue;
+    }
+    if (cmd == nullptr && w.front() != '-') {
+      for (const auto* sub : root.get_subcommands({})) {
+        if (sub->get_name() == w) {
+          cmd = sub;
+        }
+      }
+      continue;
+    }
+    if (w.front() != '-') {
+      positionals.push_back(w);
+    }
+  }
+  const std::string name = cmd != nullptr ? cmd->get_name() : "";
+  auto offer = [&](const std::vector<std::string>& words) {
+    for (const auto& w : words) {
+      if (w.rfind(cur, 0) == 0) {
+        out.words.push_back(w);
+      }
+    }
+  };
+  if (!prev_flag.empty()) {
+    for (const std::string& scope : {name, std::string()}) {
+      if (auto c = choices.find(scope); c != choices.end()) {
+        if (auto v = c->second.find(prev_flag); v != c->second.end()) {
+          offer(v->second);
+          return out;
+        }
+      }
+    }
+    if (prev_flag == "-n" || prev_flag == "--namespace") {
+      offer(app::complete_namespaces(kubeconfig, deps));
+    } else {
+      out.files = takes_path(prev_flag);
+    }
+    return out;
+  }
+  if (!cur.empty() && cur.front() == '-') {
+    std::vector<std::string> flags;
+    for (const CLI::App* app : {cmd, &root}) {
+      if (app == nullptr) {
+        continue;
+      }
+      for (const auto& f : flags_of(*app)) {
+        if (!f.long_name.empty()) {
+          flags.push_back("--" + f.long_name);
+        }
+        if (!f.short_name.empty()) {
+          flags.push_back("-" + f.short_name);
+        }
+      }
+    }
+    offer(flags);
+    return out;
+  }
+  if (cmd == nullptr) {
+    std::vector<std::string> names;
+    for (const auto* sub : root.get_subcommands({})) {
+      if (!sub->get_group().empty()) {  // hidden ones have no group
+        names.push_back(sub->get_name());
+      }
+    }
+    offer(names);
+    return out;
+  }
+  if (name == "completion") {
+    offer({"bash", "fish", "zsh"});
+  } else if (name == "config") {
+    offer(positionals.empty() ? std::vector<std::string>{"view"} : std::vector<std::string>{});
+  } else if (name == "explain") {
+    offer({"RayCluster", "RayJob", "RayService", "RayCronJob"});
+  } else if (name == "status" || name == "delete") {
+    const auto slash = cur.find('/');
+    if (slash != std::string::npos) {
+      const std::string type = cur.substr(0, slash);
+      std::vector<std::string> full;
+      for (const auto& n : app::complete_names(type, kubeconfig, deps)) {
+        full.push_back(type + "/" + n);
+      }
+      offer(full);
+    } else if (!positionals.empty() && positionals.back().find('/') == std::string::npos &&
+               app::resource_for_type(positionals.front())) {
+      offer(app::complete_names(positionals.front(), kubeconfig, deps));  // `rayjob NAME`
+    } else if (positionals.empty()) {
+      std::vector<std::string> types = {"raycluster", "rayjob", "rayservice"};
+      if (name == "delete") {
+        for (const char* t : {"raycronjob", "pod", "service", "configmap", "secret", "job",
+                              "deployment"}) {
+          types.emplace_back(t);
+        }
+      }
+      offer(types);
+    }
+  } else if (name == "render" || name == "validate" || name == "apply") {
+    out.files = true;
   }
   return out;
 }
@@ -184,6 +364,18 @@ std::string completion_script(const CLI::App& root,
            bash_script(root, choices);
   }
   return bash_script(root, choices);
+}
+
+void print_completions(const CLI::App& root,
+                       const CompletionChoices& choices,
+                       const std::vector<std::string>& args,
+                       const app::Deps& deps) {
+  const Completion c = complete(root, choices, args, deps);
+  std::string text;
+  for (const auto& w : c.words) {
+    text += w + "\n";
+  }
+  deps.console.out(text + (c.files ? ":0\n" : ":4\n"));
 }
 
 void add_completion_command(CommandContext& ctx) {

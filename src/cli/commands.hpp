@@ -72,6 +72,14 @@ void add_delete_command(CommandContext& ctx);
 void add_status_command(CommandContext& ctx);
 void add_nccl_check_command(CommandContext& ctx);
 void add_completion_command(CommandContext& ctx);
+// `krayctl __complete WORD...` (hidden; cobra's protocol, which kubectl
+// speaks to plugins through kubectl_complete-kray): the candidates for the
+// last word, one per line, then ":N", N a directive (4: no file names;
+// 0: the shell's default).
+void print_completions(const CLI::App& root,
+                       const CompletionChoices& choices,
+                       const std::vector<std::string>& args,
+                       const app::Deps& deps);
 
 // Returns the completion script for `shell` ("bash", "zsh", "fish").
 std::string completion_script(const CLI::App& root,

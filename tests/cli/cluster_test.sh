@@ -60,6 +60,12 @@ expect_contains "$tmp/out" '"type":"ADDED"' "a JSON line per object"
 run 2 "status --watch -o yaml" status --watch -o yaml
 expect_contains "$tmp/err" "-o yaml cannot be streamed" "yaml with --watch"
 
+# Completion of names from the cluster, as kubectl completes them.
+"$KRAYCTL" __complete status raycluster/ >"$tmp/complete" 2>&1
+expect_contains "$tmp/complete" "raycluster/raycluster-quickstart" "names completed from the cluster"
+"$KRAYCTL" __complete delete raycluster "" >"$tmp/complete" 2>&1
+expect_contains "$tmp/complete" "raycluster-quickstart" "names after a type word"
+
 # delete: only what krayctl manages; --wait until gone.
 run 0 "delete --wait" delete raycluster/raycluster-quickstart --wait --timeout 30s
 expect_contains "$tmp/out" "raycluster.ray.io/raycluster-quickstart deleted" "delete output"
