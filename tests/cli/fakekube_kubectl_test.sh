@@ -74,13 +74,18 @@ kind: Pod
 metadata: {name: watched}
 spec: {containers: [{name: main, image: busybox}]}
 YAML
-timeout 8 kubectl get pods --watch --output-watch-events -o json >"$tmp/watch.out" 2>"$tmp/watch.err" &
+# Bounded waits on what the watch printed, not sleeps: under a sanitizer
+# kubectl may take seconds to start (a one-second sleep flaked there).
+timeout 60 kubectl get pods --watch --output-watch-events -o json >"$tmp/watch.out" 2>"$tmp/watch.err" &
 watch_pid=$!
-sleep 1
+for _ in $(seq 200); do grep -q '"ADDED"' "$tmp/watch.out" && break; sleep 0.1; done  # the head's Pod
 expect_rc 0 "create a pod" k create -f "$tmp/pod.yaml"
 expect_rc 0 "label it" k label pod watched stage=one
 expect_rc 0 "delete it" k delete pod watched --wait=false
-sleep 1
+for _ in $(seq 200); do
+  grep -q '"DELETED"' "$tmp/watch.out" && grep -qE '"stage": ?"one"' "$tmp/watch.out" && break
+  sleep 0.1
+done
 kill "$watch_pid" 2>/dev/null
 wait "$watch_pid" 2>/dev/null
 python3 - "$tmp/watch.out" <<'PY' || fail "watch events: $(head -c 600 "$tmp/watch.out")"
@@ -92,7 +97,8 @@ while i < len(text):
         i += 1
         continue
     obj, i = dec.raw_decode(text, i)
-    types.append(obj["type"])
+    if obj["object"]["metadata"]["name"] == "watched":  # not the cluster's own Pods
+        types.append(obj["type"])
 # ADDED, then changes (the label, the scheduler, the kubelet), then DELETED.
 sys.exit(0 if types[0] == "ADDED" and types[-1] == "DELETED" and "MODIFIED" in types else 1)
 PY
