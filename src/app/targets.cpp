@@ -3,68 +3,41 @@
 
 #include <krayctl/util/strings.hpp>
 
-#include <array>
 
 namespace kray::app {
 
 namespace {
 
-struct TypeNames {
-  const char* api_version;
-  const char* kind;
-  const char* plural;
-  std::array<const char*, 2> short_names;  // what the API server's discovery declares
-};
-
-// The kinds krayctl reads and deletes. Short names as Kubernetes declares
-// them (kubectl api-resources); KubeRay's CRDs (ray.io_*.yaml at v1.6.2)
-// declare none, so there is no `rj`.
-constexpr std::array<TypeNames, 10> k_types = {{
-    {"ray.io/v1", "RayCluster", "rayclusters", {nullptr, nullptr}},
-    {"ray.io/v1", "RayJob", "rayjobs", {nullptr, nullptr}},
-    {"ray.io/v1", "RayService", "rayservices", {nullptr, nullptr}},
-    {"ray.io/v1", "RayCronJob", "raycronjobs", {nullptr, nullptr}},
-    {"v1", "Pod", "pods", {"po", nullptr}},
-    {"v1", "Service", "services", {"svc", nullptr}},
-    {"v1", "ConfigMap", "configmaps", {"cm", nullptr}},
-    {"v1", "Secret", "secrets", {nullptr, nullptr}},
-    {"batch/v1", "Job", "jobs", {nullptr, nullptr}},
-    {"apps/v1", "Deployment", "deployments", {"deploy", nullptr}},
-}};
-
-std::vector<std::string> words_of(const TypeNames& t) {
-  const std::string api = t.api_version;
-  const auto slash = api.find('/');
-  const std::string group = slash == std::string::npos ? "" : api.substr(0, slash);
-  const std::string version = slash == std::string::npos ? api : api.substr(slash + 1);
-  const std::string kind = util::to_lower(t.kind);
-  std::vector<std::string> out = {kind, t.plural};
-  if (!group.empty()) {
-    for (const std::string& base : {kind, std::string(t.plural)}) {
-      out.push_back(base + "." + group);
-      out.push_back(base + "." + version + "." + group);
+// The words that name a resource: its kind, its plural, either with
+// `.group` or `.version.group`, and its short name.
+std::vector<std::string> words_of(const kube::KnownResource& r) {
+  const kube::ResourceRef& ref = r.ref;
+  const std::string kind = util::to_lower(ref.kind);
+  std::vector<std::string> out = {kind, ref.plural};
+  if (!ref.group.empty()) {
+    for (const std::string& base : {kind, ref.plural}) {
+      out.push_back(base + "." + ref.group);
+      out.push_back(base + "." + ref.version + "." + ref.group);
     }
   }
-  for (const char* s : t.short_names) {
-    if (s != nullptr) {
-      out.emplace_back(s);
-    }
+  if (!r.short_name.empty()) {
+    out.push_back(r.short_name);
   }
   return out;
 }
 
 Error unknown_type(const std::string& word) {
   std::vector<std::string> all;
-  for (const auto& t : k_types) {
-    const auto words = words_of(t);
+  for (const auto& r : kube::known_resources()) {
+    const auto words = words_of(r);
     all.insert(all.end(), words.begin(), words.end());
   }
   std::string message = "unknown resource type " + util::quote(word);
   if (const std::string best = util::closest_match(util::to_lower(word), all); !best.empty()) {
     message += "; did you mean " + util::quote(best) + "?";
   } else {
-    message += " (krayctl knows raycluster, rayjob, rayservice, raycronjob, pod, service, "
-               "configmap, secret, job, deployment)";
+    message += " (krayctl knows raycluster, rayjob, rayservice, raycronjob and the core kinds it "
+               "applies: pod, service, configmap, secret, job, deployment ...)";
   }
   return Error{ErrorCode::usage, message, std::nullopt, {}, false};
 }
@@ -73,10 +46,10 @@ Error unknown_type(const std::string& word) {
 
 std::optional<kube::ResourceRef> resource_for_type(const std::string& word) {
   const std::string w = util::to_lower(word);
-  for (const auto& t : k_types) {
-    for (const auto& candidate : words_of(t)) {
+  for (const auto& r : kube::known_resources()) {
+    for (const auto& candidate : words_of(r)) {
       if (candidate == w) {
-        return kube::known_resource(t.api_version, t.kind);
+        return r.ref;
       }
     }
   }

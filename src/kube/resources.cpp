@@ -14,24 +14,27 @@ struct Known {
   const char* plural;
   const char* kind;
   bool namespaced;
+  const char* short_name;  // as the API server's discovery declares it; nullptr for none
 };
 
+// Short names as Kubernetes declares them (kubectl api-resources); the
+// KubeRay v1.6.2 CRDs declare none.
 constexpr std::array<Known, 15> k_known = {{
-    {"", "pods", "Pod", true},
-    {"", "services", "Service", true},
-    {"", "configmaps", "ConfigMap", true},
-    {"", "secrets", "Secret", true},
-    {"", "serviceaccounts", "ServiceAccount", true},
-    {"", "persistentvolumeclaims", "PersistentVolumeClaim", true},
-    {"", "events", "Event", true},
-    {"", "namespaces", "Namespace", false},
-    {"", "nodes", "Node", false},
-    {"batch", "jobs", "Job", true},
-    {"apps", "deployments", "Deployment", true},
-    {"ray.io", "rayclusters", "RayCluster", true},
-    {"ray.io", "rayjobs", "RayJob", true},
-    {"ray.io", "rayservices", "RayService", true},
-    {"ray.io", "raycronjobs", "RayCronJob", true},
+    {"", "pods", "Pod", true, "po"},
+    {"", "services", "Service", true, "svc"},
+    {"", "configmaps", "ConfigMap", true, "cm"},
+    {"", "secrets", "Secret", true, nullptr},
+    {"", "serviceaccounts", "ServiceAccount", true, "sa"},
+    {"", "persistentvolumeclaims", "PersistentVolumeClaim", true, "pvc"},
+    {"", "events", "Event", true, "ev"},
+    {"", "namespaces", "Namespace", false, "ns"},
+    {"", "nodes", "Node", false, "no"},
+    {"batch", "jobs", "Job", true, nullptr},
+    {"apps", "deployments", "Deployment", true, "deploy"},
+    {"ray.io", "rayclusters", "RayCluster", true, nullptr},
+    {"ray.io", "rayjobs", "RayJob", true, nullptr},
+    {"ray.io", "rayservices", "RayService", true, nullptr},
+    {"ray.io", "raycronjobs", "RayCronJob", true, nullptr},
 }};
 
 }  // namespace
@@ -63,6 +66,16 @@ std::string resource_path(const ResourceRef& ref, const std::string& ns, const s
     path += "/" + name;
   }
   return path;
+}
+
+std::vector<KnownResource> known_resources() {
+  std::vector<KnownResource> out;
+  for (const auto& k : k_known) {
+    const std::string group = k.group;
+    out.push_back({ResourceRef{group, "v1", k.plural, k.kind, k.namespaced},
+                   k.short_name != nullptr ? k.short_name : ""});
+  }
+  return out;
 }
 
 std::string display_name(const ResourceRef& ref, const std::string& name) {

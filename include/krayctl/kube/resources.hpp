@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kray::kube {
 
@@ -19,6 +20,14 @@ struct ResourceRef {
 // The resource of `kind` in `api_version`, or nullopt when krayctl does not
 // know it.
 std::optional<ResourceRef> known_resource(const std::string& api_version, const std::string& kind);
+
+// Every resource known_resource knows, with its short name ("po"; "" for
+// none), for the names users type.
+struct KnownResource {
+  ResourceRef ref;
+  std::string short_name;
+};
+std::vector<KnownResource> known_resources();
 
 // "/apis/ray.io/v1/namespaces/ml/rayclusters[/name]", "/api/v1/nodes[/name]".
 std::string resource_path(const ResourceRef& ref,
