@@ -33,8 +33,11 @@ want = sorted([("rayjob-rl-train.yaml", "rdma-without-ipc-lock"),
                ("rayservice-qwen3-serve.yaml", "no-gcs-ft")])
 assert found == want, found
 PY
-expect_rc 0 "seed specs" "$KRAYCTL" validate --strict --disable no-gcs-ft examples/rl-train.yaml examples/qwen3-serve.yaml
+expect_rc 0 "seed specs" "$KRAYCTL" validate --strict examples/rl-train.yaml examples/qwen3-serve.yaml
 expect_contains "$tmp/out" "2 KubeRay objects in 2 files: no problems" "seed specs are clean"
+# Every example passes --strict: what the project shows is what it asks for.
+expect_rc 0 "examples --strict" "$KRAYCTL" validate --strict examples
+expect_contains "$tmp/out" ": no problems" "examples are clean"
 
 # Text: one line per problem, a summary; exit 2 on errors, nothing sent.
 cat >"$tmp/bad.yaml" <<'YAML'
