@@ -138,14 +138,27 @@ void validate_document(Document& doc,
       kind != nullptr && *kind == "List" ? core::find_pointer(doc.root, "/items") : nullptr;
   if (items != nullptr && items->is_array()) {
     for (std::size_t i = 0; i < items->size(); ++i) {
+      const std::string at = core::pointer_append("/items", i);
       if (core::ray_kind_of((*items)[i])) {
         ++report.objects;
-        core::validate_object(doc, core::pointer_append("/items", i), options, report.diagnostics);
+        core::validate_object(doc, at, options, report.diagnostics);
+      } else if (const auto bad = core::unserved_ray_kind((*items)[i])) {
+        Diagnostic d = core::make_diagnostic(doc, at + bad->pointer, bad->message);
+        d.rule = core::k_rule_schema;
+        report.diagnostics.push_back(std::move(d));
       } else {
         ++report.skipped;
       }
       add_manifest(core::pointer_append("/items", i), (*items)[i]);
     }
+    return;
+  }
+  // In the ray.io group but no kind and version KubeRay serves: the API
+  // server refuses it, so must we (a typo must not pass as "not KubeRay").
+  if (const auto bad = core::unserved_ray_kind(doc.root)) {
+    Diagnostic d = core::make_diagnostic(doc, bad->pointer, bad->message);
+    d.rule = core::k_rule_schema;
+    report.diagnostics.push_back(std::move(d));
     return;
   }
   ++report.skipped;

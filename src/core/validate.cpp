@@ -608,6 +608,50 @@ std::optional<RayKind> ray_kind_of(const Json& object) {
   return std::nullopt;
 }
 
+std::optional<Misplaced> unserved_ray_kind(const Json& object) {
+  if (!object.is_object() || ray_kind_of(object)) {
+    return std::nullopt;
+  }
+  const std::string api = string_of(child(&object, "apiVersion"));
+  const auto slash = api.find('/');
+  if (slash == std::string::npos || util::to_lower(api.substr(0, slash)) != "ray.io") {
+    return std::nullopt;
+  }
+  const std::string version = api.substr(slash + 1);
+  const std::string kind = string_of(child(&object, "kind"));
+  // The API server's words, as kubectl prints them.
+  const std::string refused =
+      "no matches for kind " + util::quote(kind) + " in version " + util::quote(api);
+  if (api.substr(0, slash) != "ray.io" || (version != "v1" && version != "v1alpha1")) {
+    std::string message = refused + ": the KubeRay v1.6.2 CRDs serve ray.io/v1 (and the "
+                                    "deprecated ray.io/v1alpha1 for RayCluster, RayJob and "
+                                    "RayService)";
+    if (const std::string best = util::closest_match(api, {"ray.io/v1", "ray.io/v1alpha1"});
+        !best.empty()) {
+      message += "; did you mean " + util::quote(best) + "?";
+    }
+    return Misplaced{"/apiVersion", message};
+  }
+  std::vector<std::string> kinds;
+  for (const auto& k : k_kinds) {
+    if (version == "v1" || !k.v1alpha1_schema_file.empty()) {
+      kinds.emplace_back(k.name);
+    }
+  }
+  std::string message = refused;
+  std::string best = util::closest_match(kind, kinds);
+  if (best.empty()) {  // `raycluster`: the case is wrong
+    for (const auto& k : kinds) {
+      if (util::to_lower(k) == util::to_lower(kind)) {
+        best = k;
+      }
+    }
+  }
+  message += best.empty() ? " (served: " + util::join(kinds, ", ") + ")"
+                          : "; did you mean " + util::quote(best) + "?";
+  return Misplaced{"/kind", message};
+}
+
 bool is_v1alpha1(const Json& object) {
   return object.is_object() && string_of(child(&object, "apiVersion")) == "ray.io/v1alpha1";
 }

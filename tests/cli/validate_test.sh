@@ -78,6 +78,19 @@ expect_contains "$tmp/out" "error[resource-requests-limits]" "error lint"
 expect_contains "$tmp/out" "1 KubeRay object in 1 file (1 document skipped: not KubeRay): 2 errors" "summary"
 expect_empty "$tmp/err" "errors: stderr"
 
+# A typo in a ray.io kind or version is what the API server refuses ("no
+# matches for kind"), not "not KubeRay" (issue 13, item 1).
+for bad in "ray.io/v1 RayClusterr RayCluster" "ray.io/v1 raycluster RayCluster" \
+           "ray.io/V1 RayCluster ray.io/v1" "ray.io/v2 RayJob ray.io/v1"; do
+  set -- $bad
+  printf 'apiVersion: %s\nkind: %s\nmetadata: {name: x}\n' "$1" "$2" >"$tmp/kind.yaml"
+  expect_rc 2 "$1 $2" "$KRAYCTL" validate "$tmp/kind.yaml"
+  expect_contains "$tmp/out" "error[schema]: no matches for kind '$2' in version '$1'" "$1 $2 refused"
+  expect_contains "$tmp/out" "did you mean '$3'?" "$1 $2: the closest"
+done
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n' >"$tmp/cm.yaml"
+expect_rc 0 "another group is skipped" "$KRAYCTL" validate --strict "$tmp/cm.yaml"
+
 # A clean file exits 0; --strict fails on its warnings; --disable silences.
 cat >"$tmp/warn.yaml" <<'YAML'
 apiVersion: ray.io/v1

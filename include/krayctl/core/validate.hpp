@@ -25,6 +25,16 @@ std::optional<RayKind> ray_kind_of(const Json& object);
 // Whether `object` is a ray.io/v1alpha1 object (deprecated, still served).
 bool is_v1alpha1(const Json& object);
 
+// For an object in the ray.io group (any case) that is no kind and version
+// the KubeRay v1.6.2 CRDs serve: where (a pointer relative to the object,
+// "/kind" or "/apiVersion") and kubectl's refusal with the closest match;
+// nullopt otherwise (a served kind, or another group).
+struct Misplaced {
+  std::string pointer;
+  std::string message;
+};
+std::optional<Misplaced> unserved_ray_kind(const Json& object);
+
 std::string_view ray_kind_name(RayKind kind);  // "RayCluster" ...
 
 // The `rule` of diagnostics that are not lints: the CRD's structural schema
