@@ -17,10 +17,13 @@
 namespace kray::app::detail {
 
 // Reads and parses `input` ("-" is stdin). On failure (unreadable, not
-// YAML, no document at all) appends one diagnostic and returns nullopt.
+// YAML, and, unless `empty_ok`, no document at all) appends one diagnostic
+// and returns nullopt. With `empty_ok` a file with no document (empty,
+// comments, `---` alone) gives an empty list, as kubectl skips it.
 std::optional<std::vector<core::Document>> load_input(const std::string& input,
                                                       const Deps& deps,
-                                                      std::vector<core::Diagnostic>& diags);
+                                                      std::vector<core::Diagnostic>& diags,
+                                                      bool empty_ok = false);
 
 // Returns the manifest of `doc`: a compact spec rendered, or the document
 // itself when it is already a manifest (with -n applied). On problems,

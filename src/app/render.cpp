@@ -112,7 +112,8 @@ void apply_namespace(const Document& doc,
 
 std::optional<std::vector<Document>> load_input(const std::string& input,
                                                 const Deps& deps,
-                                                std::vector<Diagnostic>& diags) {
+                                                std::vector<Diagnostic>& diags,
+                                                bool empty_ok) {
   auto source = read_input(input, deps);
   if (!source) {
     Diagnostic d;
@@ -130,7 +131,7 @@ std::optional<std::vector<Document>> load_input(const std::string& input,
     diags.push_back(std::move(d));
     return std::nullopt;
   }
-  if (docs->empty()) {
+  if (docs->empty() && !empty_ok) {
     Diagnostic d;
     d.message = "empty file: no YAML document in it";
     d.where = SourceLocation{(*source)->name, 1, 1};

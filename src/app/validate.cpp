@@ -192,6 +192,9 @@ std::string format_text(const ValidationReport& report, bool color) {
   if (report.skipped > 0) {
     summary += fmt::format(" ({} skipped: not KubeRay)", plural(report.skipped, "document"));
   }
+  if (report.empty_files > 0) {
+    summary += fmt::format(" ({} without a document)", plural(report.empty_files, "file"));
+  }
   const std::string counts = core::summarize_diagnostics(report.diagnostics);
   summary += ": " + (counts.empty() ? std::string("no problems") : counts);
   return out + summary + "\n";
@@ -217,6 +220,7 @@ std::string format_json(const ValidationReport& report) {
   j["objects"] = report.objects;
   j["specs"] = report.specs;
   j["skipped"] = report.skipped;
+  j["emptyFiles"] = report.empty_files;
   j["errors"] = count(report, core::Severity::error);
   j["warnings"] = count(report, core::Severity::warning);
   j["diagnostics"] = Json::array();
@@ -325,9 +329,14 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
   ValidationReport report;
   for (const auto& input : expand_inputs(options.inputs, deps, report.diagnostics)) {
     ++report.files;
-    auto docs = detail::load_input(input.path, deps, report.diagnostics);
+    // A file with no document (empty, comments only, `---` alone) is
+    // skipped, as kubectl and kubeconform skip it.
+    auto docs = detail::load_input(input.path, deps, report.diagnostics, true);
     if (!docs) {
       continue;
+    }
+    if (docs->empty()) {
+      ++report.empty_files;
     }
     for (auto& doc : *docs) {
       validate_document(doc, input.found_in_directory, options, core_opts, templates, deps,

@@ -91,6 +91,13 @@ done
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n' >"$tmp/cm.yaml"
 expect_rc 0 "another group is skipped" "$KRAYCTL" validate --strict "$tmp/cm.yaml"
 
+# Files with no document are skipped, as kubectl skips them (issue 13, item 3).
+: >"$tmp/empty.yaml"
+printf '# only a comment\n' >"$tmp/comment.yaml"
+printf -- '---\n---\n' >"$tmp/dashes.yaml"
+expect_rc 0 "files without a document" "$KRAYCTL" validate --strict "$tmp/empty.yaml" "$tmp/comment.yaml" "$tmp/dashes.yaml"
+expect_contains "$tmp/out" "0 KubeRay objects in 3 files (3 files without a document): no problems" "counted, not errors"
+
 # A clean file exits 0; --strict fails on its warnings; --disable silences.
 cat >"$tmp/warn.yaml" <<'YAML'
 apiVersion: ray.io/v1
