@@ -44,6 +44,13 @@ void apply_namespace(const core::Document& doc,
                      const std::string& ns,
                      std::vector<core::Diagnostic>& diags);
 
+// --set/--set-string given for a manifest document: a diagnostic at the
+// document, true (nothing is rendered from it). False when none is given.
+bool set_on_manifest(const core::Document& doc,
+                     const std::vector<std::string>& sets,
+                     const std::vector<std::string>& set_strings,
+                     std::vector<core::Diagnostic>& diags);
+
 // A document holding `manifest`, rendered from the compact spec `spec`:
 // problems found in it are reported at the spec (its file, its first
 // line), with the manifest's path in the message.

@@ -66,6 +66,23 @@ Result<core::Templates> templates_for(const RenderOptions& options, const Deps& 
 
 namespace detail {
 
+bool set_on_manifest(const Document& doc,
+                     const std::vector<std::string>& sets,
+                     const std::vector<std::string>& set_strings,
+                     std::vector<Diagnostic>& diags) {
+  if (sets.empty() && set_strings.empty()) {
+    return false;
+  }
+  // Its paths are a spec's (workers[0].gpus): on a manifest they would
+  // write keys the API server refuses, or silently nothing.
+  diags.push_back(core::make_diagnostic(
+      doc, "",
+      std::string(sets.empty() ? "--set-string" : "--set") +
+          " changes compact specs, and this document is a manifest (it has apiVersion): "
+          "edit it, or give the change in a spec's patch"));
+  return true;
+}
+
 void apply_namespace(const Document& doc,
                      const std::string& base,
                      Json& manifest,
@@ -203,6 +220,9 @@ std::optional<Json> render_document(Document& doc,
                                     std::vector<Diagnostic>& diags) {
   const std::size_t before = diags.size();
   if (!core::is_compact_spec(doc)) {
+    if (set_on_manifest(doc, options.sets, options.set_strings, diags)) {
+      return std::nullopt;
+    }
     Json manifest = doc.root;
     if (manifest.is_object() && manifest.contains("metadata")) {
       apply_namespace(doc, "", manifest, options.namespace_, diags);

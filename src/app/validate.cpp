@@ -125,6 +125,11 @@ void validate_document(Document& doc,
     }
     report.manifests.push_back(std::move(manifest));
   };
+  if (!found_in_directory &&
+      detail::set_on_manifest(doc, app_options.sets, app_options.set_strings,
+                              report.diagnostics)) {
+    return;
+  }
   if (core::ray_kind_of(doc.root)) {
     ++report.objects;
     core::validate_object(doc, "", options, report.diagnostics);

@@ -107,6 +107,15 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     CHECK(console.err_text.find("workers[0].name") != std::string::npos);
     CHECK(console.err_text.find("got null") == std::string::npos);
   }
+  SECTION("--set on a manifest is refused, not ignored (issue 13, item 7)") {
+    fs.with_file("m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+    RenderOptions o = opts({"good.yaml", "m.yaml"});
+    o.sets = {"head.cpu=2"};
+    REQUIRE_FALSE(render(o));
+    CHECK(console.out_text.empty());
+    CHECK(console.err_text.find("m.yaml:1:1: error: --set changes compact specs, and this "
+                                "document is a manifest") != std::string::npos);
+  }
   SECTION("--set through a scalar") {
     RenderOptions o = opts({"good.yaml"});
     o.sets = {"name.x=1"};
