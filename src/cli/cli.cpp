@@ -23,6 +23,7 @@ constexpr const char* k_footer =
     "  3    timed out\n"
     "  4    cluster or API error (auth, network, refused)\n"
     "  70   internal error in krayctl\n"
+    "  74   the output could not be written (a full disk, a closed pipe)\n"
     "  130  interrupted\n"
     "\n"
     "Docs: " KRAYCTL_DOC_DIR " (installed with krayctl): spec.md (the compact spec),\n"
@@ -98,6 +99,12 @@ void add_global_options(CLI::App& app, GlobalOptions& g, CompletionChoices& choi
       ->check(CLI::IsMember({"operator", "local", "auto"}))
       ->capture_default_str()
       ->group("Global options");
+  app.add_option("--color", g.color,
+                 "Colour: auto (when the stream is a terminal, NO_COLOR unset), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str()
+      ->group("Global options");
+  choices[""]["--color"] = {"auto", "always", "never"};
   app.add_option("--templates", g.templates,
                  "Directory of base templates that replace the built-in ones")
       ->check(CLI::ExistingDirectory)
@@ -262,7 +269,16 @@ int run(int argc, const char* const* argv, const app::Deps& deps) {
                      "--controller=operator (or auto)\n");
     return k_exit_usage;
   }
+  deps.console.set_color_mode(globals.color == "always"  ? io::Console::ColorMode::always
+                              : globals.color == "never" ? io::Console::ColorMode::never
+                                                         : io::Console::ColorMode::automatic);
   auto result = action();
+  // Output that did not arrive is a failure, whatever the command thought
+  // (`krayctl render spec.yaml > /dev/full`).
+  if (const std::string lost = deps.console.out_error(); !lost.empty()) {
+    deps.console.err(fmt::format("{}: error: writing to stdout: {}\n", name, lost));
+    return k_exit_io;
+  }
   if (!result) {
     const Error& e = result.error();
     if (!e.reported) {

@@ -31,6 +31,7 @@ struct GlobalOptions {
   int verbosity = 0;
   std::string controller = "auto";
   std::string templates;
+  std::string color = "auto";  // --color auto|always|never
 };
 
 // Values an option accepts, for shell completion: command -> option -> values.

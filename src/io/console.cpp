@@ -2,8 +2,10 @@
 #include <krayctl/io/console.hpp>
 
 #include <unistd.h>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace kray::io {
 
@@ -24,7 +26,28 @@ void RealConsole::flush() {
 }
 
 void RealConsole::out(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() && m_out_errno == 0) {
+    m_out_errno = errno != 0 ? errno : EIO;
+  }
+}
+
+void RealConsole::set_color_mode(ColorMode mode) {
+  if (mode == ColorMode::always) {
+    m_err_color = m_out_color = true;
+  } else if (mode == ColorMode::never) {
+    m_err_color = m_out_color = false;
+  }
+}
+
+std::string RealConsole::out_error() {
+  errno = 0;
+  if (std::fflush(stdout) != 0 && m_out_errno == 0) {
+    m_out_errno = errno != 0 ? errno : EIO;
+  }
+  if (m_out_errno == 0 && std::ferror(stdout) != 0) {
+    m_out_errno = EIO;
+  }
+  return m_out_errno == 0 ? "" : std::strerror(m_out_errno);
 }
 
 void RealConsole::err(std::string_view text) {

@@ -43,6 +43,13 @@ class FakeConsole final : public io::Console {
   }
   bool err_color() const override { return color; }
   bool out_color() const override { return color; }
+  void set_color_mode(ColorMode mode) override {
+    if (mode != ColorMode::automatic) {
+      color = mode == ColorMode::always;
+    }
+  }
+  std::string write_failure;  // what out_error() reports (a full disk, in a test)
+  std::string out_error() override { return write_failure; }
   bool read_stdin(std::string& into) override {
     into += stdin_text;
     return true;

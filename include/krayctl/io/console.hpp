@@ -28,6 +28,13 @@ class Console {
   virtual bool out_terminal() const { return false; }
   // Pushes what was written to stdout out now (a line of a watch, piped).
   virtual void flush() {}
+  // --color: auto follows the stream (a terminal, no NO_COLOR, not
+  // TERM=dumb); always and never override it.
+  enum class ColorMode { automatic, always, never };
+  virtual void set_color_mode(ColorMode mode) { (void)mode; }
+  // After the last write: why stdout could not take everything (a full
+  // disk, a closed pipe); "" when it did.
+  virtual std::string out_error() { return ""; }
 };
 
 // The process's real streams.
@@ -41,11 +48,14 @@ class RealConsole final : public Console {
   bool read_stdin(std::string& into) override;
   bool out_terminal() const override { return m_out_terminal; }
   void flush() override;
+  void set_color_mode(ColorMode mode) override;
+  std::string out_error() override;
 
  private:
   bool m_err_color = false;
   bool m_out_color = false;
   bool m_out_terminal = false;
+  int m_out_errno = 0;  // the first failed write's
 };
 
 }  // namespace kray::io

@@ -96,6 +96,19 @@ TEST_CASE_METHOD(CliFixture, "cli::run", "[cli]") {
                                 "\"status\"?") != std::string::npos);
     CHECK(console.err_text.find("A subcommand is required") == std::string::npos);
   }
+  SECTION("a failed write to stdout is an error; --color overrides the terminal (issue 13)") {
+    fs.with_file("ok.yaml", "name: x\n");
+    console.write_failure = "No space left on device";
+    CHECK(run({"render", "ok.yaml"}) == kray::cli::k_exit_io);
+    CHECK(console.err_text.find("error: writing to stdout: No space left on device") !=
+          std::string::npos);
+    console.write_failure.clear();
+    CHECK(run({"render", "ok.yaml", "--color", "always"}) == 0);
+    CHECK(console.color);
+    CHECK(run({"render", "ok.yaml", "--color=never"}) == 0);
+    CHECK_FALSE(console.color);
+    CHECK(run({"render", "ok.yaml", "--color", "sometimes"}) == kray::cli::k_exit_usage);
+  }
   SECTION("version") {
     CHECK(run({"version", "-o", "json"}) == 0);
     CHECK(console.out_text.find("\"kuberay\": \"v1.6.2\"") != std::string::npos);
