@@ -36,6 +36,14 @@ Result<std::shared_ptr<const core::SourceFile>> read_input(const std::string& in
     source->name = input;
     KRAY_TRY_ASSIGN(source->text, deps.fs.read_file(input));
   }
+  // Old Mac line endings (a lone CR): YAML reads CR as a line break, the
+  // parser does not; as LF, every line keeps its number.
+  std::string& t = source->text;
+  for (std::size_t i = t.find('\r'); i != std::string::npos; i = t.find('\r', i + 1)) {
+    if (i + 1 >= t.size() || t[i + 1] != '\n') {
+      t[i] = '\n';
+    }
+  }
   return source;
 }
 

@@ -53,7 +53,16 @@ std::string format_diagnostic(const Diagnostic& d, bool color) {
   }
   out += '\n';
   if (d.source && d.where.line > 0) {
-    const std::string_view line = d.source->line_text(d.where.line);
+    // A control character of the file (ESC, NUL, a CR left inside a line)
+    // must not reach the terminal or the log raw: each becomes one '?',
+    // so that the caret still lines up; tabs stay.
+    std::string line(d.source->line_text(d.where.line));
+    for (char& c : line) {
+      const auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t') || u == 0x7F) {
+        c = '?';
+      }
+    }
     if (!line.empty()) {
       const std::string number = std::to_string(d.where.line);
       out += fmt::format(" {} | {}\n", number, line);

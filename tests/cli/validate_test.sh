@@ -98,6 +98,16 @@ printf -- '---\n---\n' >"$tmp/dashes.yaml"
 expect_rc 0 "files without a document" "$KRAYCTL" validate --strict "$tmp/empty.yaml" "$tmp/comment.yaml" "$tmp/dashes.yaml"
 expect_contains "$tmp/out" "0 KubeRay objects in 3 files (3 files without a document): no problems" "counted, not errors"
 
+# CR-only line endings are line breaks, as YAML says (issue 13, item 8);
+# control characters of a quoted line never reach the terminal raw (item 10).
+printf 'name: x\rhead: {cpuu: 1}\r' >"$tmp/cr.yaml"
+expect_rc 2 "CR line endings" "$KRAYCTL" validate "$tmp/cr.yaml"
+expect_contains "$tmp/out" "cr.yaml:2:8: error: unknown key 'cpuu'" "read line by line"
+printf 'name: x\nhead: {cpuu: "\033[2J\001"}\n' >"$tmp/esc.yaml"
+expect_rc 2 "control characters" "$KRAYCTL" validate "$tmp/esc.yaml"
+if grep -q "$(printf '\033')" "$tmp/out"; then fail "an ESC reached the output"; fi
+expect_contains "$tmp/out" '"?[2J?"' "escaped, one ? each"
+
 # A clean file exits 0; --strict fails on its warnings; --disable silences.
 cat >"$tmp/warn.yaml" <<'YAML'
 apiVersion: ray.io/v1
