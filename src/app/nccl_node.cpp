@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The node as the pod sees it, read through io::FileSystem under a root
-// ("/", or a fixture tree in tests): ../shared/reference/nccl.md §4.
+// ("/", or a fixture tree in tests): the RDMA sysfs files of Linux's
+// drivers/infiniband/core/sysfs.c, the GPUDirect RDMA paths that NCCL's
+// src/transport/net_ib/gdr.cc probes, and the NVIDIA driver's /proc files.
 #include "nccl_node.hpp"
 
 #include <krayctl/io/environment.hpp>

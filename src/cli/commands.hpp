@@ -17,7 +17,7 @@
 
 namespace kray::cli {
 
-// The global flags (DESIGN §1), parsed before any command runs. Commands
+// The global flags (docs/commands.md), parsed before any command runs. Commands
 // that do not talk to a cluster ignore the connection flags.
 struct GlobalOptions {
   std::string kubeconfig;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The check Pod of `nccl-check --cluster` runs a POSIX sh script in the
 // group's own image (no krayctl needed there) that prints the files the
-// node checks read (../shared/reference/nccl.md §4) between markers;
+// node checks read (RDMA sysfs, the GPUDirect RDMA paths NCCL's
+// src/transport/net_ib/gdr.cc probes, /proc/driver/nvidia) between markers;
 // krayctl rebuilds the tree from its log and judges it here.
 #include <krayctl/core/nccl_node.hpp>
 

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Signatures and fixes from ../shared/reference/nccl.md: §2.4 (fallback to
-// sockets and its causes in containers), §2.5 and §3.5 (GDR), §2.8 (shm,
-// memlock, GID, retry exceeded), §3.2 (#wrong, out of bounds), §5 (debug
-// variables that should not stay set).
+// Signatures and fixes from NCCL logs quoted in public NVIDIA/nccl and
+// NVIDIA/nccl-tests issues: fallback to sockets and its causes in
+// containers (nccl#1126, nccl-tests#166), GDR disabled (nccl#1537,
+// nccl#1676), /dev/shm (nccl-tests#166), memlock (nccl-tests#206), GID and
+// retry exceeded (nccl-tests#185, nccl#1814; NCCL's own hints in
+// src/misc/ibvwrap.cc); #wrong and out of bounds from nccl-tests'
+// src/util.cu; debug variables that should not stay set from NCCL's docs,
+// https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/env.html.
 #include <krayctl/core/nccl_check.hpp>
 
 #include <fmt/format.h>

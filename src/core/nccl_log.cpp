@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Formats from ../shared/reference/nccl.md §1.3 (NCCL's src/init.cc,
+// Formats from NCCL's source (src/debug.cc, src/init.cc,
 // src/transport/net_ib/init.cc, src/transport/net.cc, src/graph/topo.cc)
-// and the nccl-tests table of §3.2 (src/util.cu).
+// and the table of NVIDIA/nccl-tests (src/util.cu).
 #include <krayctl/core/nccl_log.hpp>
 
 #include <algorithm>

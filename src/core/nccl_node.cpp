@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Node checks from ../shared/reference/nccl.md §4 (sysfs values, GDR
-// paths, /dev/shm, memlock) and §5 (NCCL_IB_HCA and NCCL_SOCKET_IFNAME
-// syntax, src/misc/utils.cc matchIf: a prefix compare unless `=`).
+// Node checks: sysfs values (Linux's drivers/infiniband/core/sysfs.c),
+// GDR paths (NCCL's src/transport/net_ib/gdr.cc), /dev/shm, memlock; and
+// the NCCL_IB_HCA and NCCL_SOCKET_IFNAME syntax (NCCL's env.html docs and
+// src/misc/utils.cc matchIf: a prefix compare unless `=`).
 #include <krayctl/core/nccl_node.hpp>
 
 #include <fmt/format.h>
@@ -63,7 +64,8 @@ void gpu_check(const NodeFacts& f, const NodeExpectations& e, NcclReport& r) {
 
 // CUDA_VISIBLE_DEVICES narrows what CUDA (and so NCCL) sees of the GPUs
 // mounted; NVIDIA_VISIBLE_DEVICES is the runtime's and says nothing about
-// the count ("void" is normal with CDI, reference §4.5).
+// the count ("void" is normal with the CDI strategies of NVIDIA's
+// k8s-device-plugin, --device-list-strategy).
 void visible_devices_check(const NodeFacts& f, NcclReport& r) {
   const auto set = f.env.find("CUDA_VISIBLE_DEVICES");
   if (set == f.env.end() || f.gpu_devices == 0) {

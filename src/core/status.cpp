@@ -173,7 +173,8 @@ WorkloadStatus workload_status(const Json& object) {
     w.job_status = str(st, "jobStatus");
     w.cluster = str(st, "rayClusterName");
     cluster_part(st.value("rayClusterStatus", Json::object()));
-    // Terminal states and success (reference: IsJobDeploymentTerminal;
+    // Terminal states and success (KubeRay's IsJobDeploymentTerminal, in
+    // ray-operator/apis/ray/v1/rayjob_types.go;
     // ValidationFailed is requeued forever, so final too; STOPPED ends in
     // Complete but is not a success).
     w.finished = w.state == "Complete" || w.state == "Failed" || w.state == "ValidationFailed";

@@ -106,7 +106,8 @@ class Checker {
   std::vector<Diagnostic>& m_out;
 };
 
-// The KubeRay operator's validation (reference §B), webhook rules included.
+// The KubeRay operator's validation, webhook rules included (KubeRay's
+// ray-operator/controllers/ray/utils/validation.go, ray-operator/pkg/webhooks/v1/).
 void check_operator_rules(Checker& c);
 // The lints of lint_catalog().
 void run_lints(Checker& c);
@@ -121,9 +122,10 @@ bool requests_rdma(const Json* container);
 // The IPC_LOCK capability (or privileged, or ALL).
 bool has_ipc_lock(const Json* container);
 // What /dev/shm a Ray container gets under the KubeRay v1.6.2 operator
-// (reference §C.10, pod.go): unless rayStartParams holds plasma-directory
-// or the container mounts /dev/shm itself, the operator adds a memory
-// emptyDir sized to the container's memory limit (else request).
+// (ray-operator/controllers/ray/common/pod.go): unless rayStartParams holds
+// plasma-directory or the container mounts /dev/shm itself, the operator
+// adds a memory emptyDir sized to the container's memory limit (else
+// request).
 struct ShmSetup {
   enum class Kind {
     operator_adds,  // no mount of its own: the operator's memory emptyDir

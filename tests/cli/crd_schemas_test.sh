@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # schemas/crds/*.json are generated from KubeRay's CRDs by tools/crd_compact
 # and committed; regenerating them from the CRDs must give the same bytes.
-# Skipped where the CRDs are not at hand (KRAYCTL_KUBERAY_DIR).
+# Skipped where the CRDs are not at hand: $KRAYCTL_KUBERAY_DIR/crds, by
+# default an optional local copy of KubeRay v1.6.2's
+# ray-operator/config/crd/bases (github.com/ray-project/kuberay, tag v1.6.2).
 source "$(dirname "$0")/lib.sh"
 : "${CRD_COMPACT:?set CRD_COMPACT to the crd_compact binary}"
 crds=${KRAYCTL_KUBERAY_DIR:-../shared/kuberay/v1.6.2}/crds

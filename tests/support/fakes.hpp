@@ -119,7 +119,7 @@ struct FakeDeps {
   app::Deps deps{fs, console, env, processes};
 };
 
-// The source tree's root (for test data such as examples/ and ../shared).
+// The source tree's root (for test data such as examples/ and tests/data/).
 std::string source_dir();
 
 // Reads a file of the source tree; fails the test when it cannot.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `krayctl delete`: deletes what krayctl manages, nothing else unless
-// --force (DESIGN: "nothing krayctl did not create is ever deleted").
+// --force: nothing krayctl did not create is ever deleted.
 #pragma once
 
 #include <krayctl/app/apply.hpp>

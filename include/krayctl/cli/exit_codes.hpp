@@ -5,7 +5,7 @@
 
 namespace kray::cli {
 
-// The exit codes of krayctl (DESIGN §6; docs/commands.md).
+// The exit codes of krayctl (docs/commands.md).
 inline constexpr int k_exit_ok = 0;
 inline constexpr int k_exit_workload_failed = 1;
 inline constexpr int k_exit_usage = 2;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The verdict of `krayctl nccl-check`: checks, each pass, warn, fail (or
 // info, not counted) with its reason and its fix, from what an NCCL log and
-// nccl-tests output say (../shared/reference/nccl.md §3.5, §6). Node facts
+// nccl-tests output say (signatures seen in public NVIDIA/nccl and
+// NVIDIA/nccl-tests issues, e.g. nccl#1676, nccl-tests#178). Node facts
 // (issue 6, part 2) add their checks to the same report. Pure.
 #pragma once
 
@@ -55,7 +56,7 @@ void summarize(NcclReport& report);
 // Shared with the node checks (nccl_node.cpp).
 // The fix for a pod without RDMA devices.
 const char* rdma_fix();
-// NCCL variables its docs call workarounds or debugging aids (§5).
+// NCCL variables its docs (env.html) call workarounds or debugging aids.
 bool is_debug_variable(const std::string& name);
 
 // "mlx5_0..7" for consecutive names with one prefix, else "a,b,c".

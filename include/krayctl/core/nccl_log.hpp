@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// What an NCCL_DEBUG=INFO log says (../shared/reference/nccl.md §1, §2):
+// What an NCCL_DEBUG=INFO log says (formats of NCCL's src/debug.cc,
+// src/init.cc and transports; lines seen in public NVIDIA/nccl issues):
 // version, the network chosen, RDMA devices, GPUDirect RDMA per HCA, the
 // transport of every channel, warnings, errors, init time, and the NCCL_*
 // settings NCCL echoed. Lines are matched unanchored, so that Ray's
@@ -89,9 +90,9 @@ NcclLogFacts parse_nccl_log(std::string_view text);
 // The transport of the text after "via " ("NET/IB/3/GDRDMA", "P2P/CUMEM").
 Transport classify_transport(std::string_view via);
 
-// nccl-tests output (all_reduce_perf and friends; ../shared/reference/nccl.md
-// §3.2): the rows of the table, old (`error` column) and new (`#wrong`,
-// `root`) formats, and the footer.
+// nccl-tests output (all_reduce_perf and friends; NVIDIA/nccl-tests'
+// src/util.cu): the rows of the table, old (`error` column) and new
+// (`#wrong`, `root`) formats, and the footer.
 struct NcclTestRow {
   int line = 0;
   double size = 0;  // bytes

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // What a GPU pod can see of its node, and whether NCCL can use RDMA there
-// (../shared/reference/nccl.md §4, §5): GPUs, RDMA devices and their ports,
-// GPUDirect RDMA support, /dev/shm, the locked-memory limit and IPC_LOCK,
-// and the NCCL_* settings matched against the devices and interfaces
-// present. The facts are gathered by app/ (files under a root); the
-// verdicts here are pure.
+// (Linux's drivers/infiniband/core/sysfs.c; NCCL's src/transport/net_ib/
+// and its env.html docs): GPUs, RDMA devices and their ports, GPUDirect
+// RDMA support, /dev/shm, the locked-memory limit and IPC_LOCK, and the
+// NCCL_* settings matched against the devices and interfaces present. The
+// facts are gathered by app/ (files under a root); the verdicts here are
+// pure.
 #pragma once
 
 #include <krayctl/core/json.hpp>
@@ -121,9 +122,10 @@ std::optional<LinkRate> parse_link_rate(const std::string& rate);
 
 // nccl-tests' busbw at the largest size against one link's line rate (the
 // active ports NCCL used), when the run went through the NICs: a ring
-// through the NICs is bounded by one link per hop (reference §3.3-§3.4:
-// 46-48 GB/s on NDR 400G, 92-96% of its 50 GB/s). Pass from 80%, warn from
-// 60%, fail below. When the NICs were not used, an INFO saying so.
+// through the NICs is bounded by one link per hop (nccl-tests'
+// doc/PERFORMANCE.md; 46-48 GB/s on NDR 400G, 92-96% of its 50 GB/s, per
+// NVIDIA/nccl-tests#290). Pass from 80%, warn from 60%, fail below. When
+// the NICs were not used, an INFO saying so.
 void expected_busbw_check(const NodeFacts& node,
                           const NcclLogFacts& log,
                           const NcclTestsResult& tests,
@@ -148,8 +150,9 @@ NodeBundle parse_node_bundle(std::string_view text);
 // through the NICs when `through_nic`.
 std::string node_bundle_script(const std::string& nccl_tests, int gpus, bool through_nic);
 
-// NCCL_IB_HCA / NCCL_SOCKET_IFNAME syntax (§5): a comma list of name
-// prefixes, `^` excludes, `=` exact names, `:port` a port (IB only).
+// NCCL_IB_HCA / NCCL_SOCKET_IFNAME syntax (NCCL's env.html docs): a comma
+// list of name prefixes, `^` excludes, `=` exact names, `:port` a port (IB
+// only).
 struct DeviceFilter {
   bool exclude = false;
   bool exact = false;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// One status model for RayCluster, RayJob and RayService objects
-// (../shared/reference/kuberay-v1.6.2.md §D): what `status` prints and
-// what waits will evaluate. Pure: objects in, rows out.
+// One status model for RayCluster, RayJob and RayService objects, as
+// KubeRay v1.6.2 writes them (raycluster_types.go, rayjob_types.go and
+// rayservice_types.go in ray-operator/apis/ray/v1/; the controllers in
+// ray-operator/controllers/ray/): what `status` prints and what waits will
+// evaluate. Pure: objects in, rows out.
 #pragma once
 
 #include <krayctl/core/json.hpp>

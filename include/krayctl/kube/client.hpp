@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Requests to the API server with a good client's manners
-// (../shared/reference/kubernetes-api.md §2.4, §7): a Status becomes one
+// Requests to the API server with a good client's manners (the Status of
+// apimachinery's pkg/apis/meta/v1/types.go and pkg/api/errors/errors.go;
+// client-go's rest/request.go and rest/with_retry.go): a Status becomes one
 // Error with its cause, 429 and 5xx are retried with backoff and jitter
 // (any verb when the server sent Retry-After, as the request was not
 // processed; reads only otherwise), Warning headers are shown once each.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Kubeconfig as kubectl reads it (../shared/reference/kubernetes-api.md §1,
-// client-go tools/clientcmd): the files to read, one file parsed with
+// Kubeconfig as kubectl reads it (client-go's tools/clientcmd: loader.go,
+// client_config.go, validation.go): the files to read, one file parsed with
 // positions, several merged ("the first file to set a key wins"), and one
 // context resolved with --context/--cluster/--user/-n overrides. Pure
 // functions of data: reading files, environment variables and running exec

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The REST paths of the kinds krayctl writes, without a discovery round
-// trip (reference §2.2: hard-code the handful a CLI needs).
+// trip (a CLI needs only a handful, so they are hard-coded).
 #pragma once
 
 #include <optional>

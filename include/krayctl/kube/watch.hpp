@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// List, then watch, one collection and keep it current
-// (../shared/reference/kubernetes-api.md §5; client-go's reflector without
-// its queue): the watch resumes from the last resourceVersion seen (events
-// and BOOKMARKs move it), a 410 Gone (as the HTTP status or as an ERROR
-// event) lists again, and a list after a break is compared with what was
+// List, then watch, one collection and keep it current (Kubernetes API
+// Concepts, https://kubernetes.io/docs/reference/using-api/api-concepts/;
+// client-go's tools/cache/reflector.go without its queue): the watch
+// resumes from the last resourceVersion seen (events and BOOKMARKs move
+// it), a 410 Gone (as the HTTP status or as an ERROR event) lists again,
+// and a list after a break is compared with what was
 // known, so that the caller gets every change once: nothing repeated
 // (same resourceVersion: no event) and nothing lost (a deletion missed
 // while disconnected comes as DELETED).

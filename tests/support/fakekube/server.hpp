@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // fakekube's API server: the Store behind HTTPS on 127.0.0.1, as a
-// Kubernetes API server answers (../shared/reference/kubernetes-api.md §8.1):
+// Kubernetes API server answers (Kubernetes API Concepts docs, apimachinery's
+// Status errors, the apiserver's endpoint handlers):
 // TLS with client certificates and bearer tokens, RBAC-style 401/403,
 // discovery, CRUD for the core, batch and ray.io resources, the four patch
 // types with field managers, /status, deletion with finalizers, propagation

@@ -258,7 +258,8 @@ std::string head_service_name(const Json& cluster) {
   return name_of(cluster) + "-head-svc";
 }
 
-// The Ray container's ports as the head Service exposes them (§C.6).
+// The Ray container's ports as the head Service exposes them (KubeRay's
+// common/service.go, BuildServiceForHeadPod).
 Json head_service_ports(const Json& cluster) {
   Json ports = Json::array();
   const Json containers = containers_of(at(cluster, {"spec", "headGroupSpec", "template"}));
@@ -1369,7 +1370,8 @@ struct Simulation::Impl {
       st["state"] = "suspended";
     }
     const bool provisioned = condition_true(cluster, "RayClusterProvisioned") || all_ready;
-    // HeadPodReady mirrors the head Pod's Ready condition (§D.1): its
+    // HeadPodReady mirrors the head Pod's Ready condition (KubeRay's
+    // raycluster_controller.go, calculateStatus): its
     // reason, ContainersNotReady replaced by the first waiting or
     // terminated container's reason; Unknown without a Ready condition.
     std::string head_reason = "HeadPodNotFound";
@@ -1689,8 +1691,9 @@ struct Simulation::Impl {
     set_job_status(job, st);
   }
 
-  // The transition to Failed (§D.2): failed+1, then, within backoffLimit
-  // and not for a deadline, Retrying instead, in the same status write.
+  // The transition to Failed (KubeRay's rayjob_controller.go): failed+1,
+  // then, within backoffLimit and not for a deadline, Retrying instead, in
+  // the same status write.
   static void fail_job(const Json& job, Json& st, const std::string& reason) {
     const Json& spec = job["spec"];
     st["failed"] = st.value("failed", 0) + 1;

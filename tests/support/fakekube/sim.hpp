@@ -2,8 +2,9 @@
 // fakekube's simulations, each switchable: a scheduler and kubelet that
 // bind and run Pods (or leave them Unschedulable, fail image pulls, crash,
 // get OOMKilled, finish), a Job controller, a KubeRay v1.6.2 operator
-// (RayCluster, RayJob, RayService, as ../shared/reference/kuberay-v1.6.2.md
-// §C-§E describe it) and a Ray dashboard behind the service proxy (§F). They
+// (RayCluster, RayJob, RayService, after ray-operator/controllers/ray/ of
+// KubeRay v1.6.2) and a Ray dashboard behind the service proxy (as the
+// operator's utils/dashboardclient/dashboard_httpclient.go calls it). They
 // run on one thread against the ApiServer's public API, so they are clients
 // like any other; time is the server's (fast) clock.
 #pragma once

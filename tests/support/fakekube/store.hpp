@@ -5,7 +5,7 @@
 // namespaced names, the status subresource, paginated lists and a bounded
 // history of watch events (410 Expired when a watcher falls behind it).
 // Errors are Kubernetes Status objects, shaped as the real server shapes them
-// (../shared/reference/kubernetes-api.md §2.4).
+// (apimachinery's pkg/apis/meta/v1/types.go and pkg/api/errors/errors.go).
 //
 // An independent implementation on purpose: nothing here uses krayctl's own
 // code (no <krayctl/...> include), so tests compare two readings of the same

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// NCCL log and nccl-tests parsing and the nccl-check verdicts, on the
-// verbatim lines of ../shared/reference/nccl.md §2 and on whole-log
-// fixtures (tests/data/nccl/, sources in its README).
+// NCCL log and nccl-tests parsing and the nccl-check verdicts, on log lines
+// quoted verbatim in public issues (NVIDIA/nccl, NVIDIA/nccl-tests, and
+// PyTorch, Ray, vLLM, OneFlow ones) and on whole-log fixtures
+// (tests/data/nccl/, sources in its README).
 #include <krayctl/core/nccl_check.hpp>
 #include <krayctl/core/nccl_log.hpp>
 #include <krayctl/core/nccl_node.hpp>
@@ -45,7 +46,7 @@ const CheckResult* find(const NcclReport& r, const std::string& id) {
 }  // namespace
 
 TEST_CASE("nccl log: every verbatim line of the reference is read as NCCL's", "[nccl]") {
-  // §2, one per wording: prefixes of hosts, Ray, timestamps, WARN file:line,
+  // One per wording: prefixes of hosts, Ray, timestamps, WARN file:line,
   // reporters' stripped prefixes.
   const std::vector<std::string> lines = {
       "dgxh100-4:460770:460770 [0] NCCL INFO cudaDriverVersion 12000",
@@ -93,8 +94,8 @@ TEST_CASE("nccl log: every verbatim line of the reference is read as NCCL's", "[
     INFO(l);
     CHECK(parse_nccl_log(l).nccl_lines == 1);
   }
-  // Wrappers' prefixes (synthetic, in the forms of reference §1.2): mpirun
-  // --tag-output, a kubectl --timestamps prefix.
+  // Wrappers' prefixes (synthetic): mpirun --tag-output, a kubectl
+  // --timestamps prefix.
   CHECK(parse_nccl_log("[1,0]<stdout>:node-0:4242:4260 [0] NCCL INFO Using network IB").network ==
         "IB");
   CHECK(parse_nccl_log("2026-11-26T10:00:00.000000000Z node-0:4242:4260 [0] NCCL INFO Using "

@@ -84,7 +84,7 @@ const Json& worker_container(const Json& cluster_spec, std::size_t group = 0) {
 
 TEST_CASE("core::render reproduces the seed's manifests", "[render]") {
   // The examples must render to manifests containing every field and value
-  // of the seed's own (tests/data/seed, from ../shared/reference).
+  // of the seed's own (tests/data/seed: the source document's two manifests).
   for (const auto& [example, seed] :
        {std::pair{"examples/rl-train.yaml", "tests/data/seed/rayjob-rl-train.yaml"},
         std::pair{"examples/qwen3-serve.yaml", "tests/data/seed/rayservice-qwen3-serve.yaml"}}) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The status model (core/status.hpp) on status objects shaped as KubeRay
-// v1.6.2 writes them (../shared/reference/kuberay-v1.6.2.md §D).
+// v1.6.2 writes them (raycluster_types.go, rayjob_types.go and
+// rayservice_types.go in ray-operator/apis/ray/v1/, and the controllers in
+// ray-operator/controllers/ray/).
 #include <krayctl/core/status.hpp>
 
 #include "../../support/catch.hpp"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// fakekube's API server through HTTPS with libcurl: what
-// ../shared/reference/kubernetes-api.md §8.1 asks of an honest fake. Each
+// fakekube's API server through HTTPS with libcurl: what an honest fake
+// must answer as kube-apiserver does (Kubernetes API Concepts docs,
+// apimachinery's Status errors, the apiserver's endpoint handlers). Each
 // test starts its own server on 127.0.0.1 and a free port.
 #include "../../support/fakekube/server.hpp"
 #include "../../support/fakekube/yaml_json.hpp"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The object store of the simulated API server (tests/support/fakekube):
-// the conventions of ../shared/reference/kubernetes-api.md §2-4 that it must
-// keep, Status objects included.
+// the conventions of the Kubernetes API Concepts and Server-Side Apply docs
+// and of apimachinery's pkg/apis/meta/v1/types.go that it must keep, Status
+// objects (pkg/api/errors/errors.go) included.
 #include "../../support/fakekube/store.hpp"
 
 #include "../../support/catch.hpp"

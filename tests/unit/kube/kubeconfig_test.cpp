@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Kubeconfig reading, merging and resolution (kube/kubeconfig.hpp,
-// app/kubeconfig.hpp) against ../shared/reference/kubernetes-api.md §1 and
-// client-go's own examples. cli.kubeconfig_like_kubectl compares the
-// results with kubectl itself.
+// app/kubeconfig.hpp) against client-go's tools/clientcmd (loader.go,
+// client_config.go, validation.go) and its own examples (loader_test.go).
+// cli.kubeconfig_like_kubectl compares the results with kubectl itself.
 #include <krayctl/app/kubeconfig.hpp>
 #include <krayctl/kube/kubeconfig.hpp>
 
