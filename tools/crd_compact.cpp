@@ -226,8 +226,8 @@ int main(int argc, char** argv) {
       }
       root["definitions"] = dedup.definitions();
 
-      const std::string out_path = out_dir + "/" + kray::util::to_lower(kind) +
-                                   (name == "v1" ? "" : "-" + name) + ".json";
+      const std::string out_path =
+          out_dir + "/" + kray::util::to_lower(kind) + (name == "v1" ? "" : "-" + name) + ".json";
       std::ofstream out(out_path, std::ios::binary);
       out << root.dump() << "\n";
       if (!out) {

@@ -9,7 +9,6 @@
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/resources.hpp>
 
-
 namespace kray::app {
 
 namespace {
@@ -32,9 +31,10 @@ Result<std::vector<Planned>> plan(const std::vector<Json>& manifests, const std:
     const std::string name = string_at(m, "metadata", "name");
     auto ref = kube::known_resource(api, kind);
     if (!ref && api == "ray.io/v1alpha1") {
-      return make_error(ErrorCode::usage, name + ": krayctl applies ray.io/v1 only: change "
-                                                 "apiVersion to ray.io/v1 (v1alpha1 is "
-                                                 "deprecated); nothing was sent");
+      return make_error(ErrorCode::usage, name +
+                                              ": krayctl applies ray.io/v1 only: change "
+                                              "apiVersion to ray.io/v1 (v1alpha1 is "
+                                              "deprecated); nothing was sent");
     }
     if (!ref) {
       return make_error(ErrorCode::usage, "krayctl does not apply " + kind + " (" + api +
@@ -74,7 +74,7 @@ bool apply_changed(const Json& before, const Json& after) {
   const auto meta_of = [](const Json& o) -> const Json& {
     static const Json empty = Json::object();
     return o.is_object() && o.contains("metadata") && o["metadata"].is_object() ? o["metadata"]
-                                                                                 : empty;
+                                                                                : empty;
   };
   const Json& b = meta_of(before);
   const Json& a = meta_of(after);
@@ -143,7 +143,8 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
     }
     return {};
   }
-  KRAY_TRY_ASSIGN(auto session, open_session(deps, *resolved, options.transport, options.kubeconfig.verbosity));
+  KRAY_TRY_ASSIGN(auto session,
+                  open_session(deps, *resolved, options.transport, options.kubeconfig.verbosity));
   kube::Client& client = *session.client;
   for (const auto& p : planned) {
     const std::string path = kube::resource_path(p.ref, p.ns, p.name);

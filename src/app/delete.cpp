@@ -143,7 +143,8 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
           {*ref, ref->namespaced ? (ns.empty() ? resolved.namespace_ : ns) : "", name});
     }
   }
-  KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport, options.kubeconfig.verbosity));
+  KRAY_TRY_ASSIGN(auto session,
+                  open_session(deps, resolved, options.transport, options.kubeconfig.verbosity));
   kube::Client& client = *session.client;
   kube::Transport& transport = *session.transport;
   // First every check, then every delete: a refusal deletes nothing.

@@ -173,8 +173,8 @@ namespace {
 enum class Mode { node, log, run, spec, cluster };
 
 Result<Mode> resolve_mode(const NcclCheckOptions& o) {
-  const int modes = (o.log.empty() ? 0 : 1) + (o.spec.empty() ? 0 : 1) + (o.cluster.empty() ? 0 : 1) +
-                    (o.run && o.cluster.empty() ? 1 : 0);
+  const int modes = (o.log.empty() ? 0 : 1) + (o.spec.empty() ? 0 : 1) +
+                    (o.cluster.empty() ? 0 : 1) + (o.run && o.cluster.empty() ? 1 : 0);
   if (modes > 1) {
     return make_error(ErrorCode::usage,
                       "give one of --log (a run's output), --spec (a manifest), --run (run "
@@ -193,8 +193,8 @@ Result<Mode> resolve_mode(const NcclCheckOptions& o) {
                                            : "a check of this node";
   const auto refuse = [&](bool given, const char* flag, const char* why) -> Result<void> {
     if (given) {
-      return make_error(ErrorCode::usage, std::string(flag) + " means nothing to " + name + ": " +
-                                              why);
+      return make_error(ErrorCode::usage,
+                        std::string(flag) + " means nothing to " + name + ": " + why);
     }
     return {};
   };

@@ -206,8 +206,9 @@ Result<void> show_one(kube::Client& client,
   std::vector<Json> pods;
   WorkerReasons reasons;
   if (cluster_exists && !cluster.empty()) {
-    KRAY_TRY_ASSIGN(pods, list_all(client, "/api/v1/namespaces/" + ns +
-                                               "/pods?labelSelector=ray.io%2Fcluster%3D" + cluster));
+    KRAY_TRY_ASSIGN(pods,
+                    list_all(client, "/api/v1/namespaces/" + ns +
+                                         "/pods?labelSelector=ray.io%2Fcluster%3D" + cluster));
     for (const auto& p : pods) {
       note_worker(reasons, p);
     }

@@ -73,8 +73,7 @@ Result<void> watch_status(const StatusOptions& options,
   // One object is followed in its namespace. Every kind is watched even
   // then: the rows are computed as the table computes them (a RayJob's
   // reason from its cluster and that cluster's Pods), then filtered.
-  const std::string ns =
-      options.all_namespaces && filter.name.empty() ? "" : resolved.namespace_;
+  const std::string ns = options.all_namespaces && filter.name.empty() ? "" : resolved.namespace_;
   std::vector<Feed> feeds;
   for (const auto& [kind, word] : ray_kinds()) {
     Feed f{kind, {}};

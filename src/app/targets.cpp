@@ -3,7 +3,6 @@
 
 #include <krayctl/util/strings.hpp>
 
-
 namespace kray::app {
 
 namespace {
@@ -36,8 +35,9 @@ Error unknown_type(const std::string& word) {
   if (const std::string best = util::closest_match(util::to_lower(word), all); !best.empty()) {
     message += "; did you mean " + util::quote(best) + "?";
   } else {
-    message += " (krayctl knows raycluster, rayjob, rayservice, raycronjob and the core kinds it "
-               "applies: pod, service, configmap, secret, job, deployment ...)";
+    message +=
+        " (krayctl knows raycluster, rayjob, rayservice, raycronjob and the core kinds it "
+        "applies: pod, service, configmap, secret, job, deployment ...)";
   }
   return Error{ErrorCode::usage, message, std::nullopt, {}, false};
 }

@@ -126,8 +126,7 @@ void validate_document(Document& doc,
     report.manifests.push_back(std::move(manifest));
   };
   if (!found_in_directory &&
-      detail::set_on_manifest(doc, app_options.sets, app_options.set_strings,
-                              report.diagnostics)) {
+      detail::set_on_manifest(doc, app_options.sets, app_options.set_strings, report.diagnostics)) {
     return;
   }
   if (core::ray_kind_of(doc.root)) {
@@ -317,7 +316,8 @@ Result<std::set<std::string, std::less<>>> parse_lint_ids(const std::vector<std:
       }
       if (core::find_lint(id) == nullptr) {
         return make_error(ErrorCode::usage, "--disable: " + core::unknown_lint_message(id) +
-                                                " (" KRAYCTL_DOC_DIR "/lints/README.md lists them)");
+                                                " (" KRAYCTL_DOC_DIR
+                                                "/lints/README.md lists them)");
       }
       out.insert(id);
     }
@@ -344,8 +344,7 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
       ++report.empty_files;
     }
     for (auto& doc : *docs) {
-      validate_document(doc, input.found_in_directory, options, core_opts, templates, deps,
-                        report);
+      validate_document(doc, input.found_in_directory, options, core_opts, templates, deps, report);
     }
   }
   core::sort_diagnostics(report.diagnostics);

@@ -26,7 +26,8 @@ constexpr const char* k_footer =
     "  74   the output could not be written (a full disk, a closed pipe)\n"
     "  130  interrupted\n"
     "\n"
-    "Docs: " KRAYCTL_DOC_DIR " (installed with krayctl): spec.md (the compact spec),\n"
+    "Docs: " KRAYCTL_DOC_DIR
+    " (installed with krayctl): spec.md (the compact spec),\n"
     "commands.md, validation.md, lints/, nccl-check.md. Fields: krayctl explain RayJob.spec.";
 
 // The global flags that mean something to each command, shown on its help
@@ -69,8 +70,9 @@ std::string command_footer(const CLI::App& root, const std::string& command) {
     }
     out += "\n";
   }
-  return out + "Exit codes: 0 success, 1 workload failed, 2 usage or invalid input, 3 timed out,\n"
-               "4 cluster or API error, 130 interrupted (krayctl --help says more).";
+  return out +
+         "Exit codes: 0 success, 1 workload failed, 2 usage or invalid input, 3 timed out,\n"
+         "4 cluster or API error, 130 interrupted (krayctl --help says more).";
 }
 
 void add_global_options(CLI::App& app, GlobalOptions& g, CompletionChoices& choices) {
@@ -85,9 +87,10 @@ void add_global_options(CLI::App& app, GlobalOptions& g, CompletionChoices& choi
       ->group("Global options");
   app.add_flag("-A,--all-namespaces", g.all_namespaces, "Across all namespaces (status)")
       ->group("Global options");
-  app.add_option("--timeout", g.timeout,
-                 "How long waits may take, such as 90s, 10m; 0 for no limit (status --watch: how long "
-                 "to watch)")
+  app.add_option(
+         "--timeout", g.timeout,
+         "How long waits may take, such as 90s, 10m; 0 for no limit (status --watch: how long "
+         "to watch)")
       ->capture_default_str()
       ->each([&g](const std::string&) { g.timeout_given = true; })
       ->group("Global options");

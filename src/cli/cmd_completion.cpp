@@ -210,9 +210,9 @@ const CLI::Option* option_named(const CLI::App* app, const std::string& word) {
 
 // Flags whose value is a file or directory.
 bool takes_path(const std::string& flag) {
-  static const std::vector<std::string> k = {"--kubeconfig", "--log",  "--spec",       "--save",
-                                             "-f",           "--filename", "--templates", "--root",
-                                             "--nccl-tests"};
+  static const std::vector<std::string> k = {"--kubeconfig", "--log",  "--spec",
+                                             "--save",       "-f",     "--filename",
+                                             "--templates",  "--root", "--nccl-tests"};
   return std::find(k.begin(), k.end(), flag) != k.end();
 }
 
@@ -334,8 +334,8 @@ Completion complete(const CLI::App& root,
     } else if (positionals.empty()) {
       std::vector<std::string> types = {"raycluster", "rayjob", "rayservice"};
       if (name == "delete") {
-        for (const char* t : {"raycronjob", "pod", "service", "configmap", "secret", "job",
-                              "deployment"}) {
+        for (const char* t :
+             {"raycronjob", "pod", "service", "configmap", "secret", "job", "deployment"}) {
           types.emplace_back(t);
         }
       }

@@ -24,8 +24,7 @@ void add_spec_overrides(CLI::App& cmd,
       ->expected(1)
       ->allow_extra_args(false)
       ->take_all();
-  cmd.add_option("--disable", disable,
-                 "Lint IDs not to warn about, comma-separated or repeated")
+  cmd.add_option("--disable", disable, "Lint IDs not to warn about, comma-separated or repeated")
       ->expected(1)
       ->allow_extra_args(false)
       ->take_all();

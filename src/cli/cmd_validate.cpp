@@ -40,7 +40,8 @@ void add_validate_command(CommandContext& ctx) {
   CLI::App* cmd = ctx.root.add_subcommand(
       "validate",
       "Validate compact specs and KubeRay manifests offline: the CRD schema as the API server\n"
-      "checks it, the KubeRay operator's rules, and lints (" KRAYCTL_DOC_DIR "/validation.md).\n"
+      "checks it, the KubeRay operator's rules, and lints (" KRAYCTL_DOC_DIR
+      "/validation.md).\n"
       "  krayctl validate job.yaml manifests/ -o sarif > krayctl.sarif");
   cmd->add_option("inputs", opts->inputs,
                   "Files, directories (every *.yaml and *.yml below) or - for stdin")

@@ -216,7 +216,6 @@ std::string bytes_text(double b) {
   return n + units[u];
 }
 
-
 // The Ray version in an image tag: "rayproject/ray:2.46.0-py311-gpu" ->
 // 2.46.0. nullopt for tags without one (a digest, "nightly", "latest").
 std::optional<Version> image_ray_version(const std::string& image) {
@@ -398,8 +397,8 @@ void lint_images(Checker& c, const ClusterSpec& cs, const std::vector<PodTemplat
     const std::string python = image_python(image);
     std::string differs;
     if (tagged && head_ray && *tagged != *head_ray) {
-      differs = "Ray " + version_string(*tagged) + " against the head's " +
-                version_string(*head_ray);
+      differs =
+          "Ray " + version_string(*tagged) + " against the head's " + version_string(*head_ray);
     } else if (!python.empty() && !head_python.empty() && python != head_python) {
       differs = "Python " + python + " against the head's " + head_python;
     }
@@ -455,14 +454,12 @@ void lint_autoscaler(Checker& c, const ClusterSpec& cs, const std::vector<PodTem
     const auto max = integer_of(child(p.group, "maxReplicas"));
     if (replicas && min && *replicas < *min) {
       c.lint("replicas-not-min", p.pointer + "/replicas",
-             p.what + " asks for replicas " + std::to_string(*replicas) +
-                 " below minReplicas " + std::to_string(*min) + ": the operator starts " +
-                 std::to_string(*min));
+             p.what + " asks for replicas " + std::to_string(*replicas) + " below minReplicas " +
+                 std::to_string(*min) + ": the operator starts " + std::to_string(*min));
     } else if (replicas && max && *replicas > *max) {
       c.lint("replicas-not-min", p.pointer + "/replicas",
-             p.what + " asks for replicas " + std::to_string(*replicas) +
-                 " above maxReplicas " + std::to_string(*max) + ": the operator starts " +
-                 std::to_string(*max));
+             p.what + " asks for replicas " + std::to_string(*replicas) + " above maxReplicas " +
+                 std::to_string(*max) + ": the operator starts " + std::to_string(*max));
     }
     if (!autoscaling) {
       continue;
@@ -595,8 +592,7 @@ void lint_resources(Checker& c, const std::vector<PodTemplate>& pods) {
              p.what + " uses GPUs with a " + bytes_text(*shm.size) +
                  " /dev/shm: NCCL's segments (6-10 MiB each, many per GPU) will not fit");
     }
-    if (shm.kind == ShmSetup::Kind::memory && shm.size && shm.memory &&
-        *shm.size > *shm.memory) {
+    if (shm.kind == ShmSetup::Kind::memory && shm.size && shm.memory && *shm.size > *shm.memory) {
       c.lint("shm-over-memory", p.pointer + "/template/spec",
              p.what + " mounts a memory-backed /dev/shm of " + bytes_text(*shm.size) +
                  " with a memory limit of " + bytes_text(*shm.memory) +

@@ -260,8 +260,7 @@ void log_checks(const NcclLogFacts& f, const std::string& source, NcclReport& re
       cause = "; the first warning: " + quote(f.warnings.front());
     }
     add({"errors", CheckStatus::fail, "NCCL failed, " + what + cause,
-         "the checks above usually name the fix; NCCL_DEBUG_SUBSYS=INIT,NET,ENV shows more",
-         line});
+         "the checks above usually name the fix; NCCL_DEBUG_SUBSYS=INIT,NET,ENV shows more", line});
   }
   if (f.init_start > f.init_complete) {
     add({"init", CheckStatus::fail,
@@ -380,8 +379,9 @@ void log_busbw_check(const NcclLogFacts& log, const NcclTestsResult& tests, Nccl
   if (nics.empty()) {
     return;
   }
-  const NcclTestRow& big = *std::max_element(
-      tests.rows.begin(), tests.rows.end(), [](const auto& a, const auto& b) { return a.size < b.size; });
+  const NcclTestRow& big =
+      *std::max_element(tests.rows.begin(), tests.rows.end(),
+                        [](const auto& a, const auto& b) { return a.size < b.size; });
   const double busbw = std::max(big.oop_busbw, big.ip_busbw);
   const double n = static_cast<double>(nics.size());
   const double per_nic = busbw / n;

@@ -173,7 +173,8 @@ std::string_view strip_log_prefixes(std::string_view line) {
     // Ray: (RayTrainWorker pid=1234, ip=10.0.0.1) or (pid=1234)
     if (!line.empty() && line[0] == '(') {
       const auto close = line.find(')');
-      if (close != std::string_view::npos && line.substr(0, close).find("pid=") != std::string_view::npos) {
+      if (close != std::string_view::npos &&
+          line.substr(0, close).find("pid=") != std::string_view::npos) {
         line.remove_prefix(close + 1);
       }
     }
@@ -185,10 +186,9 @@ std::string_view strip_log_prefixes(std::string_view line) {
 
 std::string nccl_result_name(int code) {
   // ncclResult_t in nccl.h: ncclSuccess = 0 ... ncclInProgress = 7.
-  static const char* const k_names[] = {"ncclSuccess",         "ncclUnhandledCudaError",
-                                        "ncclSystemError",     "ncclInternalError",
-                                        "ncclInvalidArgument", "ncclInvalidUsage",
-                                        "ncclRemoteError",     "ncclInProgress"};
+  static const char* const k_names[] = {
+      "ncclSuccess",         "ncclUnhandledCudaError", "ncclSystemError", "ncclInternalError",
+      "ncclInvalidArgument", "ncclInvalidUsage",       "ncclRemoteError", "ncclInProgress"};
   return code >= 0 && code < 8 ? k_names[code] : "";
 }
 

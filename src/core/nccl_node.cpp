@@ -323,10 +323,10 @@ void filter_check(const std::string& var,
     if (hits.empty()) {
       if (!filter.exclude) {  // excluding what is not there is harmless
         const bool spaced = e.name.find(' ') != std::string::npos;
-        fails.push_back(var + " names " + (spaced ? "'" + e.name + "'" : e.name) +
-                        ", which matches nothing here (" + have + ")" +
-                        (spaced ? ": NCCL keeps the spaces around a comma as part of the name"
-                                : ""));
+        fails.push_back(
+            var + " names " + (spaced ? "'" + e.name + "'" : e.name) +
+            ", which matches nothing here (" + have + ")" +
+            (spaced ? ": NCCL keeps the spaces around a comma as part of the name" : ""));
       }
       continue;
     }

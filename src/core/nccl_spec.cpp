@@ -142,8 +142,8 @@ Result<void> evaluate_group(const Json& manifest,
     // A replica on one GPU shards nothing across Pods: NCCL stays inside
     // the Pod, if it runs at all.
     r.checks.push_back({"rdma-resource", CheckStatus::info,
-                        what + " serves on one GPU per Pod: no inter-node fabric is needed",
-                        "", 0});
+                        what + " serves on one GPU per Pod: no inter-node fabric is needed", "",
+                        0});
   } else if (rdma.empty()) {
     r.checks.push_back({"rdma-resource", CheckStatus::fail,
                         what + " requests no RDMA device: NCCL will find none and fall back to TCP "
@@ -177,14 +177,16 @@ Result<void> evaluate_group(const Json& manifest,
   // /dev/shm by the lints' model: the operator adds a memory emptyDir
   // unless the group mounts its own or sets plasma-directory.
   const ShmSetup shm = shm_setup(pod_spec, container, child(g, "rayStartParams"));
-  const std::string fix = "mount an emptyDir {medium: Memory, sizeLimit: 16Gi} at /dev/shm (`shm:` "
-                          "in a krayctl spec), or leave /dev/shm to the operator";
+  const std::string fix =
+      "mount an emptyDir {medium: Memory, sizeLimit: 16Gi} at /dev/shm (`shm:` "
+      "in a krayctl spec), or leave /dev/shm to the operator";
   switch (shm.kind) {
     case ShmSetup::Kind::operator_adds:
       r.checks.push_back({"shm", CheckStatus::pass,
                           "/dev/shm: the KubeRay operator adds a memory-backed emptyDir" +
-                              (shm.memory ? " of " + format_bytes(*shm.memory) + " (the memory "
-                                                                                 "limit)"
+                              (shm.memory ? " of " + format_bytes(*shm.memory) +
+                                                " (the memory "
+                                                "limit)"
                                           : std::string(" without a size (no memory limit)")),
                           "", 0});
       break;

@@ -87,8 +87,7 @@ Result<void> apply_set(Document& doc, const std::string& assignment, bool as_str
         "invalid " + flag + " '" + assignment + "': expected PATH=VALUE, such as workers[0].gpus=4",
         SourceLocation{flag, 1, 1});
   }
-  KRAY_TRY_ASSIGN(auto path,
-                  parse_path(std::string_view(assignment).substr(0, eq), {flag, 1, 1}));
+  KRAY_TRY_ASSIGN(auto path, parse_path(std::string_view(assignment).substr(0, eq), {flag, 1, 1}));
   const int value_column = static_cast<int>(eq) + 2;
   const std::string value_text = assignment.substr(eq + 1);
   Json value = "";

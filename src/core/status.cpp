@@ -301,12 +301,8 @@ std::string format_status_table(const std::vector<WorkloadStatus>& rows,
 }
 
 Json to_json(const WorkloadStatus& s) {
-  Json j = {{"kind", s.kind},
-            {"namespace", s.ns},
-            {"name", s.name},
-            {"state", s.state},
-            {"healthy", s.healthy},
-            {"failed", s.failed}};
+  Json j = {{"kind", s.kind},   {"namespace", s.ns},    {"name", s.name},
+            {"state", s.state}, {"healthy", s.healthy}, {"failed", s.failed}};
   if (s.desired_workers >= 0) {
     j["workers"] = {{"ready", std::max(0, s.ready_workers)}, {"desired", s.desired_workers}};
   }

@@ -338,8 +338,7 @@ const SchemaValidator& validator_for(RayKind kind, bool v1alpha1) {
   static std::array<std::unique_ptr<SchemaValidator>, 2 * k_kinds.size()> validators;
   auto& slot = validators[static_cast<std::size_t>(kind) * 2 + (v1alpha1 ? 1 : 0)];
   if (!slot) {
-    slot = std::make_unique<SchemaValidator>(crd_schema(kind, v1alpha1),
-                                             SchemaDialect::kubernetes);
+    slot = std::make_unique<SchemaValidator>(crd_schema(kind, v1alpha1), SchemaDialect::kubernetes);
     // The operator decodes these fields into Go int32/int64: a larger
     // number passes the API server (which checks no integer formats) and
     // then breaks every reconcile of the object.
@@ -623,9 +622,10 @@ std::optional<Misplaced> unserved_ray_kind(const Json& object) {
   const std::string refused =
       "no matches for kind " + util::quote(kind) + " in version " + util::quote(api);
   if (api.substr(0, slash) != "ray.io" || (version != "v1" && version != "v1alpha1")) {
-    std::string message = refused + ": the KubeRay v1.6.2 CRDs serve ray.io/v1 (and the "
-                                    "deprecated ray.io/v1alpha1 for RayCluster, RayJob and "
-                                    "RayService)";
+    std::string message = refused +
+                          ": the KubeRay v1.6.2 CRDs serve ray.io/v1 (and the "
+                          "deprecated ray.io/v1alpha1 for RayCluster, RayJob and "
+                          "RayService)";
     if (const std::string best = util::closest_match(api, {"ray.io/v1", "ray.io/v1alpha1"});
         !best.empty()) {
       message += "; did you mean " + util::quote(best) + "?";

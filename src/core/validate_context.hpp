@@ -134,9 +134,9 @@ struct ShmSetup {
     none,           // plasma-directory set: the operator adds nothing, 64 MiB runtime default
   };
   Kind kind = Kind::operator_adds;
-  const Json* volume = nullptr;     // the volume mounted at /dev/shm, when its own
-  std::optional<double> size;       // its sizeLimit in bytes (memory), when set
-  std::optional<double> memory;     // the container's memory limit, else request
+  const Json* volume = nullptr;  // the volume mounted at /dev/shm, when its own
+  std::optional<double> size;    // its sizeLimit in bytes (memory), when set
+  std::optional<double> memory;  // the container's memory limit, else request
 };
 ShmSetup shm_setup(const Json* pod_spec, const Json* container, const Json* ray_start_params);
 // "64Gi", "512Mi": bytes as a Kubernetes user writes them.

@@ -18,9 +18,9 @@ struct RenderOptions {
   OutputFormat output = OutputFormat::yaml;
   std::vector<std::string> sets;         // --set PATH=VALUE, applied to every spec
   std::vector<std::string> set_strings;  // --set-string PATH=VALUE, after the --sets
-  std::string templates_dir;         // --templates: overrides the built-in templates
-  std::string namespace_;            // -n: the namespace of specs that name none
-  core::ValidateOptions validation;  // lints to disable in the output check
+  std::string templates_dir;             // --templates: overrides the built-in templates
+  std::string namespace_;                // -n: the namespace of specs that name none
+  core::ValidateOptions validation;      // lints to disable in the output check
 };
 
 // The manifests of a set of inputs, or every problem found in them.

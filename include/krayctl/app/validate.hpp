@@ -22,7 +22,7 @@ struct ValidateOptions {
   core::FeatureGates gates;
   // What apply and delete -f add (validate itself leaves them empty):
   std::string namespace_;         // an explicit -n: set where absent, refused where different
-  std::vector<std::string> sets;         // --set PATH=VALUE on every compact spec
+  std::vector<std::string> sets;  // --set PATH=VALUE on every compact spec
   std::vector<std::string> set_strings;  // --set-string PATH=VALUE, after them
 };
 
@@ -36,9 +36,9 @@ struct ValidationReport {
   std::vector<core::Diagnostic> diagnostics;  // sorted by position
   int files = 0;
   int documents = 0;
-  int objects = 0;  // KubeRay objects validated (from manifests and specs)
-  int specs = 0;    // of those, rendered from compact specs
-  int skipped = 0;  // documents that are neither (a Service, a ConfigMap)
+  int objects = 0;      // KubeRay objects validated (from manifests and specs)
+  int specs = 0;        // of those, rendered from compact specs
+  int skipped = 0;      // documents that are neither (a Service, a ConfigMap)
   int empty_files = 0;  // files with no document at all (skipped, as kubectl does)
   // What `apply` sends, in input order: each manifest (specs rendered) and
   // each other Kubernetes object given by file (not found by walking a

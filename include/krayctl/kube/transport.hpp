@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// HTTP to the API server, behind one interface: unit tests may script it; integration tests use the real
-// libcurl transport against the simulated API server.
+// HTTP to the API server, behind one interface: unit tests may script it; integration tests use the
+// real libcurl transport against the simulated API server.
 #pragma once
 
 #include <krayctl/util/error.hpp>

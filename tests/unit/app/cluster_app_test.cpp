@@ -168,8 +168,8 @@ TEST_CASE("app::run_apply: --set, --set-string and --disable, as render takes th
   auto rc = f.server.get("ray.io/v1", "rayclusters", "default", "sc");
   REQUIRE(rc);
   CHECK((*rc)["spec"]["rayVersion"] == "2.46.0");
-  CHECK((*rc)["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["resources"]
-            ["requests"]["cpu"] == "2");
+  CHECK((*rc)["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["resources"]["requests"]
+             ["cpu"] == "2");
   o.disable = {"no-such-lint"};
   auto r = kray::app::run_apply(o, f.d.deps);
   REQUIRE_FALSE(r);
@@ -531,7 +531,8 @@ spec:
   const std::string cluster = table.substr(at + 11, table.find(' ', at) - at - 11);
   const std::string why =
       "worker gpu: Unschedulable: 0/1 nodes are available: 1 Insufficient nvidia.com/gpu.";
-  for (const std::string& target : std::vector<std::string>{"rayjob/train", "raycluster/" + cluster}) {
+  for (const std::string& target :
+       std::vector<std::string>{"rayjob/train", "raycluster/" + cluster}) {
     INFO(target);
     s.targets = {target};
     s.output = "table";
@@ -552,7 +553,10 @@ spec:
 namespace {
 
 // A KubeRay object written as the operator would, status included.
-void put(Fixture& f, const std::string& resource, const std::string& name, const nlohmann::json& spec,
+void put(Fixture& f,
+         const std::string& resource,
+         const std::string& name,
+         const nlohmann::json& spec,
          const nlohmann::json& status) {
   const std::string kind = resource == "rayjobs"       ? "RayJob"
                            : resource == "rayservices" ? "RayService"
@@ -591,7 +595,9 @@ TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[
   const nlohmann::json job_spec = {{"entrypoint", "python x.py"}, {"rayClusterSpec", cluster_spec}};
   SECTION("a RayJob that failed: exit 1 in every view; one that succeeded: 0") {
     put(f, "rayjobs", "bad", job_spec,
-        {{"jobDeploymentStatus", "Failed"}, {"jobStatus", "FAILED"}, {"reason", "AppFailed"},
+        {{"jobDeploymentStatus", "Failed"},
+         {"jobStatus", "FAILED"},
+         {"reason", "AppFailed"},
          {"message", "Job failed\nTraceback (most recent call last):\nValueError: bad lr"}});
     for (const std::string output : {"table", "json", "yaml"}) {
       for (const std::vector<std::string>& t :
@@ -644,8 +650,7 @@ TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[
            {{"status", "DEPLOY_FAILED"},
             {"message", "Deploying app 'llm' failed:\nRuntimeError: CUDA out of memory"}}}}}};
     put(f, "rayservices", "svc", {{"rayClusterConfig", cluster_spec}},
-        {{"conditions",
-          {{{"type", "Ready"}, {"status", "False"}, {"reason", "Initializing"}}}},
+        {{"conditions", {{{"type", "Ready"}, {"status", "False"}, {"reason", "Initializing"}}}},
          {"pendingServiceStatus", failed_app}});
     auto r = status_of(f, {"rayservice/svc"});
     REQUIRE_FALSE(r);
@@ -655,8 +660,7 @@ TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[
     // Serving from the active cluster while an upgrade fails: up, and said.
     put(f, "rayservices", "up", {{"rayClusterConfig", cluster_spec}},
         {{"conditions", {{{"type", "Ready"}, {"status", "True"}}}},
-         {"activeServiceStatus",
-          {{"applicationStatuses", {{"llm", {{"status", "RUNNING"}}}}}}},
+         {"activeServiceStatus", {{"applicationStatuses", {{"llm", {{"status", "RUNNING"}}}}}}},
          {"pendingServiceStatus", failed_app}});
     REQUIRE(status_of(f, {"rayservice/up"}));
     CHECK(f.d.console.out_text.find("upgrade: application llm: DEPLOY_FAILED") !=
@@ -682,16 +686,18 @@ TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[
     for (const auto& [name, event_uid, reason] :
          std::vector<std::tuple<std::string, std::string, std::string>>{
              {"e-old", "0000-old", "OldObjectsEvent"}, {"e-new", uid, "CreatedHeadPod"}}) {
-      REQUIRE(f.server.create(
-          "v1", "events", "default",
-          {{"apiVersion", "v1"},
-           {"kind", "Event"},
-           {"metadata", {{"name", name}}},
-           {"involvedObject",
-            {{"kind", "RayCluster"}, {"name", "rc2"}, {"namespace", "default"}, {"uid", event_uid}}},
-           {"reason", reason},
-           {"message", "m"},
-           {"type", "Normal"}}));
+      REQUIRE(f.server.create("v1", "events", "default",
+                              {{"apiVersion", "v1"},
+                               {"kind", "Event"},
+                               {"metadata", {{"name", name}}},
+                               {"involvedObject",
+                                {{"kind", "RayCluster"},
+                                 {"name", "rc2"},
+                                 {"namespace", "default"},
+                                 {"uid", event_uid}}},
+                               {"reason", reason},
+                               {"message", "m"},
+                               {"type", "Normal"}}));
     }
     REQUIRE(status_of(f, {"raycluster/rc2"}));
     CHECK(f.d.console.out_text.find("CreatedHeadPod") != std::string::npos);
@@ -699,9 +705,12 @@ TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[
   }
   SECTION("names kubectl users write; others refused with the closest") {
     put(f, "rayclusters", "rc3", cluster_spec, {{"state", "ready"}});
-    for (const std::vector<std::string>& t :
-         {std::vector<std::string>{"raycluster/rc3"}, {"RayCluster/rc3"}, {"rayclusters/rc3"},
-          {"raycluster.ray.io/rc3"}, {"rayclusters.v1.ray.io/rc3"}, {"raycluster", "rc3"}}) {
+    for (const std::vector<std::string>& t : {std::vector<std::string>{"raycluster/rc3"},
+                                              {"RayCluster/rc3"},
+                                              {"rayclusters/rc3"},
+                                              {"raycluster.ray.io/rc3"},
+                                              {"rayclusters.v1.ray.io/rc3"},
+                                              {"raycluster", "rc3"}}) {
       INFO(t.front());
       REQUIRE(status_of(f, t));
       CHECK(f.d.console.out_text.find("raycluster/rc3   provisioning") != std::string::npos);
@@ -878,7 +887,8 @@ TEST_CASE("app::run_status --watch -o json: one object per change; a terminal re
 
 // Issue 12, items 3 and 19: following one RayJob ends when it finishes, with
 // the exit status `status` gives; lines to a pipe carry the time.
-TEST_CASE("app::run_status --watch KIND/NAME: ends when the RayJob finishes", "[status][watch][http]") {
+TEST_CASE("app::run_status --watch KIND/NAME: ends when the RayJob finishes",
+          "[status][watch][http]") {
   Fixture f;
   const nlohmann::json spec = nlohmann::json::parse(R"({"entrypoint":"python x.py",
     "rayClusterSpec":{"headGroupSpec":{"rayStartParams":{},"template":{"spec":{"containers":[

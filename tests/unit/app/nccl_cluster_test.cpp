@@ -9,9 +9,9 @@
 
 #include "../../support/catch.hpp"
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 #include "../../support/fakekube/server.hpp"
 #include "../../support/fakekube/sim.hpp"
 #include "../../support/fakes.hpp"

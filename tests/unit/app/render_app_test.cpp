@@ -136,7 +136,8 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
               "match --namespace 'team'") == 0);
   }
   SECTION("lint warnings go to stderr; the manifest is still rendered") {
-    fs.with_file("plain.yaml", "kind: RayService\nname: plain\nserve: {config: {applications: []}}\n");
+    fs.with_file("plain.yaml",
+                 "kind: RayService\nname: plain\nserve: {config: {applications: []}}\n");
     REQUIRE(render(opts({"plain.yaml"})));
     CHECK(console.out_text.find("kind: RayService") != std::string::npos);
     CHECK(console.err_text.rfind("plain.yaml:1:1: warning[no-gcs-ft]: in the rendered RayService: "
@@ -144,7 +145,8 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
                                  0) == 0);
   }
   SECTION("--disable silences a lint") {
-    fs.with_file("plain.yaml", "kind: RayService\nname: plain\nserve: {config: {applications: []}}\n");
+    fs.with_file("plain.yaml",
+                 "kind: RayService\nname: plain\nserve: {config: {applications: []}}\n");
     RenderOptions o = opts({"plain.yaml"});
     o.validation.disabled_lints.insert("no-gcs-ft");
     REQUIRE(render(o));

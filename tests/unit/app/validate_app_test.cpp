@@ -56,8 +56,8 @@ TEST_CASE_METHOD(ValidateFixture, "app::validate_inputs", "[app]") {
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code == kray::ErrorCode::usage);
     CHECK(bad.error().message.rfind(
-              "--disable: unknown lint 'imge-tag-latest'; did you mean 'image-tag-latest'? (",
-              0) == 0);
+              "--disable: unknown lint 'imge-tag-latest'; did you mean 'image-tag-latest'? (", 0) ==
+          0);
     CHECK(bad.error().message.ends_with("/lints/README.md lists them)"));
   }
   SECTION("the JSON report carries the counts and every diagnostic") {

@@ -257,8 +257,7 @@ TEST_CASE("nccl-check: a failed init fails, naming the warning before the traces
   const CheckResult* e = find(r, "errors");
   REQUIRE(e != nullptr);
   CHECK(e->status == CheckStatus::fail);
-  CHECK(e->message.find("\"init.cc:1501 -> 5\" (ncclInvalidUsage), 3 traces") !=
-        std::string::npos);
+  CHECK(e->message.find("\"init.cc:1501 -> 5\" (ncclInvalidUsage), 3 traces") != std::string::npos);
   CHECK(e->message.find("the cause NCCL gave just before: line 3: \"Duplicate GPU detected") !=
         std::string::npos);
   CHECK(r.summary.rfind("FAIL: NCCL failed", 0) == 0);
@@ -282,14 +281,16 @@ TEST_CASE("nccl-check: a failed init fails, naming the warning before the traces
   CHECK(e->message.find("the likely cause: the network plugin did not load") != std::string::npos);
 
   // A framework's error line, with no trace.
-  r = check("node-0:1:1 [0] NCCL INFO NCCL version 2.18.1+cuda12.1\n"
-            "torch.distributed.DistBackendError: NCCL error in: ProcessGroupNCCL.cpp:1275, "
-            "unhandled system error (run with NCCL_DEBUG=INFO for details), NCCL version 2.18.1\n");
+  r = check(
+      "node-0:1:1 [0] NCCL INFO NCCL version 2.18.1+cuda12.1\n"
+      "torch.distributed.DistBackendError: NCCL error in: ProcessGroupNCCL.cpp:1275, "
+      "unhandled system error (run with NCCL_DEBUG=INFO for details), NCCL version 2.18.1\n");
   CHECK(r.failed());
   // No trace, no error: a warning stays a warning.
-  r = check("node-0:1:1 [0] NCCL INFO NCCL version 2.18.1+cuda12.1\n"
-            "node-0:1:1 [0] misc/nvmlwrap.cc:183 NCCL WARN nvmlDeviceGetNvLinkRemoteDeviceType() "
-            "failed: Not Supported\n");
+  r = check(
+      "node-0:1:1 [0] NCCL INFO NCCL version 2.18.1+cuda12.1\n"
+      "node-0:1:1 [0] misc/nvmlwrap.cc:183 NCCL WARN nvmlDeviceGetNvLinkRemoteDeviceType() "
+      "failed: Not Supported\n");
   CHECK_FALSE(r.failed());
 }
 
@@ -410,8 +411,8 @@ TEST_CASE("nccl-check --spec: a group's Pod template, by the lints' rules", "[nc
   Json serve = base;
   serve["kind"] = "RayService";
   serve["spec"] = {{"rayClusterConfig", base["spec"]["rayClusterSpec"]}};
-  Json& sc = serve["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["template"]["spec"]
-                  ["containers"][0];
+  Json& sc =
+      serve["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0];
   sc["resources"] = {{"limits", {{"nvidia.com/gpu", 1}}}, {"requests", {{"nvidia.com/gpu", 1}}}};
   CHECK(find(run(serve), "rdma-resource")->status == CheckStatus::info);
   Json one_gpu_job = base;
@@ -425,8 +426,8 @@ TEST_CASE("nccl-check --spec: a group's Pod template, by the lints' rules", "[nc
   two["spec"]["rayClusterSpec"]["workerGroupSpecs"][1]["groupName"] = "gpu2";
   auto ambiguous = kray::core::only_gpu_group(two, "job.yaml");
   REQUIRE_FALSE(ambiguous);
-  CHECK_THAT(ambiguous.error().message, Catch::Contains("several groups ask for GPUs") &&
-                                            Catch::Contains("gpu, gpu2"));
+  CHECK_THAT(ambiguous.error().message,
+             Catch::Contains("several groups ask for GPUs") && Catch::Contains("gpu, gpu2"));
 
   NcclReport r;
   auto missing = evaluate_group(base, "cpu", "job.yaml", r);

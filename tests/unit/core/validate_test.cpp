@@ -615,7 +615,8 @@ std::string worker_image(const std::string& image) {
 // (memory limit `memory`).
 std::string gpu_shm(const std::string& volume, const std::string& memory = "64Gi") {
   return "  workerGroupSpecs:\n    - groupName: gpu\n      template:\n        spec:\n"
-         "          containers:\n            - name: w\n              image: rayproject/ray:2.55.1\n"
+         "          containers:\n            - name: w\n              image: "
+         "rayproject/ray:2.55.1\n"
          "              resources: {limits: {nvidia.com/gpu: 8, memory: " +
          memory +
          "}}\n              volumeMounts: [{name: shm, mountPath: /dev/shm}]\n"
@@ -664,8 +665,8 @@ std::vector<LintCase> lint_cases() {
        {autoscaled_group("", ", resources: {requests: {cpu: 4, memory: 16Gi}}"),
         autoscaled_group("      rayStartParams: {num-cpus: '4', memory: '1000000000'}\n", "")}},
       {"deprecated-v1alpha1",
-       replaced(replaced(cluster_with(""), "ray.io/v1", "ray.io/v1alpha1"), "    template:",
-                "    rayStartParams: {}\n    template:"),
+       replaced(replaced(cluster_with(""), "ray.io/v1", "ray.io/v1alpha1"),
+                "    template:", "    rayStartParams: {}\n    template:"),
        {cluster_with("")}},
       {"entrypoint-resources", job_with("  entrypointResources: '[1, 2]'\n")},
       {"gpu-without-shm",
@@ -689,7 +690,8 @@ std::vector<LintCase> lint_cases() {
         cluster_with("", "", "rayproject/ray:2.55.1-py310") +
             worker_image("rayproject/ray:2.55.1-py310-cu128"),
         cluster_with("", "", "myorg/app:1.0") + worker_image("myorg/app:1.1-gpu")}},
-      {"image-tag-latest", cluster_with("", "", "rayproject/ray:latest"),
+      {"image-tag-latest",
+       cluster_with("", "", "rayproject/ray:latest"),
        {cluster_with("", "", "<the image you built>")}},  // that one is no reference at all
       {"job-metadata-ray-version",
        replaced(job_with("  metadata: {owner: me}\n"), "\"2.55.1\"", "\"2.5.0\"")},
@@ -704,7 +706,8 @@ std::vector<LintCase> lint_cases() {
                     "            resources: {limits: {nvidia.com/gpu: 1}}\n"),
        // A CPU-only head sharing the workers' env runs no NCCL.
        {cluster_with("            env: [{name: NCCL_IB_HCA, value: mlx5}]\n")}},
-      {"no-gcs-ft", k_service,
+      {"no-gcs-ft",
+       k_service,
        // Ray recommends GCS FT for Serve only: not for a RayCluster, GPU or
        // not; a RayJob's cluster is short-lived.
        {replaced(cluster_with("") + k_gpu_group, "no-gcs-ft", "plasma-directory"),
@@ -717,13 +720,15 @@ std::vector<LintCase> lint_cases() {
       {"plasma-directory", replaced(cluster_with(""), "    template:",
                                     "    rayStartParams: {plasma-directory: /tmp}\n    template:")},
       {"quoted-entrypoint", job_with("  entrypoint: '\"python train.py\"'\n")},
-      {"ray-version-mismatch", cluster_with("", "", "rayproject/ray:2.46.0-py311"),
+      {"ray-version-mismatch",
+       cluster_with("", "", "rayproject/ray:2.46.0-py311"),
        // An application's own tag says nothing about Ray.
        {cluster_with("", "", "dogbooth:0.0.1-gpu"), cluster_with("", "", "myorg/serve:2.1.0"),
         cluster_with("", "", "registry.example.com/ml/ray-preproc:1.3.0")}},
       {"raycronjob-name", replaced(sample("ray-cronjob.sample.yaml"), "  name: raycronjob-sample",
                                    "  name: raycronjob-sample-with-a-name-that-is-too-long")},
-      {"rayjob-no-shutdown", replaced(job_with(""), "  shutdownAfterJobFinishes: true\n", ""),
+      {"rayjob-no-shutdown",
+       replaced(job_with(""), "  shutdownAfterJobFinishes: true\n", ""),
        // Written false: kept on purpose.
        {replaced(job_with(""), "shutdownAfterJobFinishes: true", "shutdownAfterJobFinishes: false"),
         // With a TTL it is the operator's error (reported as kuberay), not this.

@@ -292,8 +292,7 @@ TEST_CASE("kube client: retries honour Retry-After and never repeat an unsafe wr
 // A server that requests client certificates must allow that resumption
 // (issue 12, item 2: `delete a b --wait` failed on the second DELETE with
 // "tlsv1 alert internal error" from the simulated server).
-TEST_CASE("kube transport: a request right after a stopped watch, on one handle",
-          "[kube][http]") {
+TEST_CASE("kube transport: a request right after a stopped watch, on one handle", "[kube][http]") {
   Running r;
   Recorder rec;
   for (const char* identity : {"admin", "token"}) {
@@ -304,9 +303,9 @@ TEST_CASE("kube transport: a request right after a stopped watch, on one handle"
     const std::string path = "/api/v1/namespaces/default/configmaps";
     for (int round = 0; round < 3; ++round) {
       INFO("round " << round);
-      auto made = c.call(request("POST", path,
-                                 R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" +
-                                     name + R"("}})"));
+      auto made = c.call(request(
+          "POST", path,
+          R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"("}})"));
       REQUIRE(made);
       const auto version =
           nlohmann::json::parse(made->body)["metadata"]["resourceVersion"].get<std::string>();
@@ -327,9 +326,9 @@ TEST_CASE("kube transport: a request right after a stopped watch, on one handle"
       CHECK(deleted);
       // A write next, as in delete: a failed handshake is not retried.
       const auto retries = rec.sleeps.size();
-      auto next = c.call(request("POST", path,
-                                 R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" +
-                                     name + R"(-next"}})"));
+      auto next = c.call(request(
+          "POST", path,
+          R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"(-next"}})"));
       INFO((next ? "" : next.error().to_string()));
       REQUIRE(next);
       CHECK(next->status == 201);
