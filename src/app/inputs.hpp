@@ -16,6 +16,29 @@
 
 namespace kray::app::detail {
 
+// The files the inputs name: a directory gives its *.yaml and *.yml files
+// (recursively, sorted), except those under the templates/ folder of a
+// Helm chart (a folder with Chart.yaml: Go templates, not YAML, until
+// `helm template` renders them), which are counted; other inputs stay as
+// given. Stdin ("-") given twice, or a directory without YAML, is a
+// diagnostic.
+struct InputFile {
+  std::string path;
+  bool found_in_directory = false;
+};
+struct ExpandedInputs {
+  std::vector<InputFile> files;
+  int helm_templates = 0;
+};
+ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
+                             const Deps& deps,
+                             std::vector<core::Diagnostic>& diags);
+
+// A directory holds other YAML too (Helm values, CI files): there, a
+// document without apiVersion is taken for a compact spec only when it
+// looks like one (a `name`, and a Ray `kind` or none).
+bool looks_like_spec(const core::Json& root);
+
 // Reads and parses `input` ("-" is stdin). On failure (unreadable, not
 // YAML, and, unless `empty_ok`, no document at all) appends one diagnostic
 // and returns nullopt. With `empty_ok` a file with no document (empty,

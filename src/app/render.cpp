@@ -17,6 +17,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace kray::app {
 namespace {
 
@@ -73,6 +75,84 @@ Result<core::Templates> templates_for(const RenderOptions& options, const Deps& 
 }  // namespace
 
 namespace detail {
+
+namespace {
+
+bool is_yaml_file(const std::string& path) {
+  return path.ends_with(".yaml") || path.ends_with(".yml");
+}
+
+std::string parent_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+}  // namespace
+
+bool looks_like_spec(const Json& root) {
+  if (!root.is_object() || !root.contains("name")) {
+    return false;
+  }
+  const auto kind = root.find("kind");
+  return kind == root.end() || *kind == "RayCluster" || *kind == "RayJob" || *kind == "RayService";
+}
+
+ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
+                             const Deps& deps,
+                             std::vector<Diagnostic>& diags) {
+  ExpandedInputs out;
+  bool stdin_taken = false;
+  for (const auto& input : inputs) {
+    if (input == "-") {
+      if (stdin_taken) {
+        Diagnostic d;
+        d.message = "stdin ('-') is given twice: it can be read once";
+        d.where = SourceLocation{"<stdin>", 0, 0};
+        diags.push_back(std::move(d));
+        continue;
+      }
+      stdin_taken = true;
+    }
+    if (input == "-" || !deps.fs.is_directory(input)) {
+      out.files.push_back({input, false});
+      continue;
+    }
+    auto files = deps.fs.list_files(input);
+    if (!files) {
+      Diagnostic d;
+      d.message = files.error().message;
+      d.where = SourceLocation{input, 0, 0};
+      diags.push_back(std::move(d));
+      continue;
+    }
+    std::vector<std::string> charts;  // folders holding a Chart.yaml
+    for (const auto& f : *files) {
+      if (f.ends_with("/Chart.yaml")) {
+        charts.push_back(parent_of(f) + "/templates/");
+      }
+    }
+    std::size_t found = 0;
+    for (auto& f : *files) {
+      if (!is_yaml_file(f)) {
+        continue;
+      }
+      ++found;
+      if (std::any_of(charts.begin(), charts.end(),
+                      [&f](const std::string& t) { return f.rfind(t, 0) == 0; })) {
+        ++out.helm_templates;
+        continue;
+      }
+      out.files.push_back({std::move(f), true});
+    }
+    if (found == 0) {
+      Diagnostic d;
+      d.message = "no *.yaml or *.yml files in this directory";
+      d.where = SourceLocation{input, 0, 0};
+      diags.push_back(std::move(d));
+    }
+  }
+  return out;
+}
 
 bool set_on_manifest(const Document& doc,
                      const std::vector<std::string>& sets,
@@ -304,12 +384,19 @@ Result<Rendered> render_inputs(const RenderOptions& options, const Deps& deps) {
   std::vector<Diagnostic> diags;
   // Lint warnings about the output: shown, but they do not stop the render.
   std::vector<Diagnostic> warnings;
-  for (const auto& input : options.inputs) {
+  // Files and directories, as validate reads them; one stream out.
+  const auto expanded = detail::expand_inputs(options.inputs, deps, diags);
+  for (const auto& file : expanded.files) {
+    const std::string& input = file.path;
     auto docs = detail::load_input(input, deps, diags);
     if (!docs) {
       continue;
     }
     for (auto& doc : *docs) {
+      if (file.found_in_directory && core::is_compact_spec(doc) &&
+          !detail::looks_like_spec(doc.root)) {
+        continue;  // other YAML of the folder (values, CI configuration)
+      }
       auto manifest = detail::render_document(doc, options, templates, deps, diags);
       if (!manifest) {
         continue;

@@ -22,66 +22,11 @@ using core::Diagnostic;
 using core::Document;
 using core::Json;
 
-bool is_yaml_file(const std::string& path) {
-  return path.ends_with(".yaml") || path.ends_with(".yml");
-}
-
-struct Input {
-  std::string path;
-  bool found_in_directory = false;
-};
-
-// Expands directories into their YAML files; other inputs stay as given.
-std::vector<Input> expand_inputs(const std::vector<std::string>& inputs,
-                                 const Deps& deps,
-                                 std::vector<Diagnostic>& diags) {
-  std::vector<Input> out;
-  for (const auto& input : inputs) {
-    if (input == "-" || !deps.fs.is_directory(input)) {
-      out.push_back({input, false});
-      continue;
-    }
-    auto files = deps.fs.list_files(input);
-    if (!files) {
-      Diagnostic d;
-      d.message = files.error().message;
-      d.where = SourceLocation{input, 0, 0};
-      diags.push_back(std::move(d));
-      continue;
-    }
-    std::size_t found = 0;
-    for (auto& f : *files) {
-      if (is_yaml_file(f)) {
-        out.push_back({std::move(f), true});
-        ++found;
-      }
-    }
-    if (found == 0) {
-      Diagnostic d;
-      d.message = "no *.yaml or *.yml files in this directory";
-      d.where = SourceLocation{input, 0, 0};
-      diags.push_back(std::move(d));
-    }
-  }
-  return out;
-}
-
 Result<core::ValidateOptions> core_options(const ValidateOptions& options) {
   core::ValidateOptions out;
   out.gates = options.gates;
   KRAY_TRY_ASSIGN(out.disabled_lints, parse_lint_ids(options.disable));
   return out;
-}
-
-// A directory holds other YAML too (Helm values, CI files): there, a
-// document without apiVersion is taken for a compact spec only when it
-// looks like one (a `name`, and a Ray `kind` or none).
-bool looks_like_spec(const Json& root) {
-  if (!root.is_object() || !root.contains("name")) {
-    return false;
-  }
-  const auto kind = root.find("kind");
-  return kind == root.end() || *kind == "RayCluster" || *kind == "RayJob" || *kind == "RayService";
 }
 
 void validate_document(Document& doc,
@@ -93,7 +38,7 @@ void validate_document(Document& doc,
                        ValidationReport& report) {
   ++report.documents;
   if (core::is_compact_spec(doc)) {
-    if (found_in_directory && !looks_like_spec(doc.root)) {
+    if (found_in_directory && !detail::looks_like_spec(doc.root)) {
       ++report.skipped;
       return;
     }
@@ -199,6 +144,10 @@ std::string format_text(const ValidationReport& report, bool color) {
   if (report.empty_files > 0) {
     summary += fmt::format(" ({} without a document)", plural(report.empty_files, "file"));
   }
+  if (report.helm_templates > 0) {
+    summary += fmt::format(" ({} of Helm chart templates skipped: pipe `helm template` in)",
+                           plural(report.helm_templates, "file"));
+  }
   const std::string counts = core::summarize_diagnostics(report.diagnostics);
   summary += ": " + (counts.empty() ? std::string("no problems") : counts);
   return out + summary + "\n";
@@ -225,6 +174,7 @@ std::string format_json(const ValidationReport& report) {
   j["specs"] = report.specs;
   j["skipped"] = report.skipped;
   j["emptyFiles"] = report.empty_files;
+  j["helmTemplates"] = report.helm_templates;
   j["errors"] = count(report, core::Severity::error);
   j["warnings"] = count(report, core::Severity::warning);
   j["diagnostics"] = Json::array();
@@ -332,7 +282,9 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
   KRAY_TRY_ASSIGN(const auto core_opts, core_options(options));
   std::optional<core::Templates> templates;
   ValidationReport report;
-  for (const auto& input : expand_inputs(options.inputs, deps, report.diagnostics)) {
+  const auto expanded = detail::expand_inputs(options.inputs, deps, report.diagnostics);
+  report.helm_templates = expanded.helm_templates;
+  for (const auto& input : expanded.files) {
     ++report.files;
     // A file with no document (empty, comments only, `---` alone) is
     // skipped, as kubectl and kubeconform skip it.

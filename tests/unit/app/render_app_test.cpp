@@ -107,6 +107,18 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     CHECK(console.err_text.find("workers[0].name") != std::string::npos);
     CHECK(console.err_text.find("got null") == std::string::npos);
   }
+  SECTION("a directory renders its specs and manifests as one stream (issue 13, item 16)") {
+    fs.with_file("dir/a.yaml", "name: alpha\n")
+        .with_file("dir/sub/b.yaml", "name: beta\n")
+        .with_file("dir/values.yaml", "replicaCount: 2\n");  // not a spec: skipped
+    REQUIRE(render(opts({"dir"})));
+    const auto a = console.out_text.find("name: alpha");
+    const auto b = console.out_text.find("name: beta");
+    CHECK(a != std::string::npos);
+    CHECK(b != std::string::npos);
+    CHECK(a < b);
+    CHECK(console.out_text.find("\n---\n") != std::string::npos);
+  }
   SECTION("--set on a manifest is refused, not ignored (issue 13, item 7)") {
     fs.with_file("m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
     RenderOptions o = opts({"good.yaml", "m.yaml"});

@@ -44,6 +44,28 @@ TEST_CASE_METHOD(ValidateFixture, "app::validate_inputs", "[app]") {
     CHECK(r->diagnostics[1].where.file == "repo/sub/a.yml");
     CHECK(fs.reads == std::vector<std::string>{"repo/b.yaml", "repo/sub/a.yml"});
   }
+  SECTION("a Helm chart's templates are skipped and counted; stdin twice is refused (issue 13)") {
+    fs.with_file("repo/chart/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+        .with_file("repo/chart/values.yaml", "name: not-a-spec\nimage: {tag: x}\n")
+        .with_file("repo/chart/templates/rc.yaml",
+                   "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata:\n  name: {{ .Release.Name }}\n")
+        .with_file("repo/b.yaml", k_cluster);
+    auto r = run({"repo"});
+    REQUIRE(r);
+    CHECK(r->helm_templates == 1);
+    CHECK(r->objects == 1);
+    for (const auto& d : r->diagnostics) {
+      CHECK(d.where.file.find("templates") == std::string::npos);
+    }
+    CHECK(kray::app::format_report(*r, ReportFormat::text, false)
+              .find("(1 file of Helm chart templates skipped: pipe `helm template` in)") !=
+          std::string::npos);
+    console.stdin_text = k_cluster;
+    auto twice = run({"-", "-"});
+    REQUIRE(twice);
+    REQUIRE_FALSE(twice->diagnostics.empty());
+    CHECK(twice->diagnostics.front().message == "stdin ('-') is given twice: it can be read once");
+  }
   SECTION("stdin, and an unknown --disable ID is a usage error") {
     console.stdin_text = k_cluster;
     auto r = run({"-"});
