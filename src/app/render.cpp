@@ -78,6 +78,14 @@ namespace detail {
 
 namespace {
 
+// A problem with how the inputs are given (-n against the file, --set on a
+// manifest): rule "input".
+Diagnostic input_diagnostic(const Document& doc, const std::string& pointer, std::string message) {
+  Diagnostic d = core::make_diagnostic(doc, pointer, std::move(message));
+  d.rule = "input";
+  return d;
+}
+
 bool is_yaml_file(const std::string& path) {
   return path.ends_with(".yaml") || path.ends_with(".yml");
 }
@@ -106,6 +114,7 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
     if (input == "-") {
       if (stdin_taken) {
         Diagnostic d;
+        d.rule = "input";
         d.message = "stdin ('-') is given twice: it can be read once";
         d.where = SourceLocation{"<stdin>", 0, 0};
         diags.push_back(std::move(d));
@@ -120,6 +129,7 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
     auto files = deps.fs.list_files(input);
     if (!files) {
       Diagnostic d;
+      d.rule = "input";
       d.message = files.error().message;
       d.where = SourceLocation{input, 0, 0};
       diags.push_back(std::move(d));
@@ -146,6 +156,7 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
     }
     if (found == 0) {
       Diagnostic d;
+      d.rule = "input";
       d.message = "no *.yaml or *.yml files in this directory";
       d.where = SourceLocation{input, 0, 0};
       diags.push_back(std::move(d));
@@ -163,7 +174,7 @@ bool set_on_manifest(const Document& doc,
   }
   // Its paths are a spec's (workers[0].gpus): on a manifest they would
   // write keys the API server refuses, or silently nothing.
-  diags.push_back(core::make_diagnostic(
+  diags.push_back(input_diagnostic(
       doc, "",
       std::string(sets.empty() ? "--set-string" : "--set") +
           " changes compact specs, and this document is a manifest (it has apiVersion): "
@@ -181,7 +192,7 @@ void apply_namespace(const Document& doc,
   }
   Json& meta = manifest["metadata"];
   if (!meta.is_object()) {
-    diags.push_back(core::make_diagnostic(
+    diags.push_back(input_diagnostic(
         doc, base + "/metadata",
         "expected a mapping, got " + core::json_type_name(meta) + "; cannot set --namespace"));
     return;
@@ -192,7 +203,7 @@ void apply_namespace(const Document& doc,
     const std::string pointer =
         base.empty() && core::is_compact_spec(doc) ? "/namespace" : base + "/metadata/namespace";
     const std::string theirs = it->get<std::string>();
-    diags.push_back(core::make_diagnostic(
+    diags.push_back(input_diagnostic(
         doc, pointer,
         fmt::format("the namespace from the provided object {} does not match --namespace {}: "
                     "pass -n {} (or no -n), or change the file; nothing was sent",
@@ -222,6 +233,7 @@ std::optional<std::vector<Document>> load_input(const std::string& input,
   auto source = read_input(input, deps);
   if (!source) {
     Diagnostic d;
+    d.rule = "input";
     d.message = source.error().message;
     d.where = SourceLocation{input == "-" ? "<stdin>" : input, 0, 0};
     diags.push_back(std::move(d));
@@ -230,6 +242,7 @@ std::optional<std::vector<Document>> load_input(const std::string& input,
   auto docs = core::parse_documents(*source);
   if (!docs) {
     Diagnostic d;
+    d.rule = "yaml";
     d.message = docs.error().message;
     d.where = docs.error().where.value_or(SourceLocation{(*source)->name, 0, 0});
     d.source = *source;
@@ -238,6 +251,7 @@ std::optional<std::vector<Document>> load_input(const std::string& input,
   }
   if (docs->empty() && !empty_ok) {
     Diagnostic d;
+    d.rule = "yaml";
     d.message = "empty file: no YAML document in it";
     d.where = SourceLocation{(*source)->name, 1, 1};
     diags.push_back(std::move(d));
@@ -322,6 +336,7 @@ std::optional<Json> render_document(Document& doc,
       if (auto r = core::apply_set(doc, set, as_string); !r) {
         const std::string flag = as_string ? "--set-string" : "--set";
         Diagnostic d;
+        d.rule = "spec";
         d.message = r.error().message;
         d.where = r.error().where.value_or(SourceLocation{flag, 0, 0});
         d.source = std::make_shared<core::SourceFile>(core::SourceFile{flag, set});
@@ -336,7 +351,12 @@ std::optional<Json> render_document(Document& doc,
   }
   core::SpecResult parsed = core::parse_spec(doc);
   if (!parsed.spec) {
-    diags.insert(diags.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
+    for (auto& d : parsed.diagnostics) {
+      if (d.rule.empty()) {
+        d.rule = "spec";  // the compact spec's own rules (docs/spec.md)
+      }
+      diags.push_back(std::move(d));
+    }
     return std::nullopt;
   }
   core::Spec& spec = *parsed.spec;
@@ -344,8 +364,10 @@ std::optional<Json> render_document(Document& doc,
     const std::string path = io::resolve_relative(doc.source->name, *spec.serve->config_file);
     auto text = deps.fs.read_file(path);
     if (!text) {
-      diags.push_back(
-          core::make_diagnostic(doc, spec.serve->config_file_pointer, text.error().message));
+      Diagnostic d = core::make_diagnostic(doc, spec.serve->config_file_pointer,
+                                           text.error().message);
+      d.rule = "spec";
+      diags.push_back(std::move(d));
       return std::nullopt;
     }
     // KubeRay parses serveConfigV2 as a YAML mapping: check it here, with
@@ -354,6 +376,7 @@ std::optional<Json> render_document(Document& doc,
     auto docs = core::parse_documents(source);
     if (!docs || docs->size() != 1 || !docs->front().root.is_object()) {
       Diagnostic d;
+      d.rule = "yaml";
       d.message = !docs ? docs.error().message : "a Serve config must be one YAML mapping";
       d.where = !docs && docs.error().where ? *docs.error().where : SourceLocation{path, 1, 1};
       d.source = source;

@@ -168,6 +168,12 @@ Json diagnostic_json(const Diagnostic& d) {
 
 std::string format_json(const ValidationReport& report) {
   Json j = Json::object();
+  // The format's version (docs/validation.md, schemas/validate-report.schema.json),
+  // and whether the run passed as the exit status says (--strict included).
+  j["version"] = 1;
+  const auto errors = count(report, core::Severity::error);
+  const auto warnings = count(report, core::Severity::warning);
+  j["ok"] = errors == 0 && !(report.strict && warnings > 0);
   j["files"] = report.files;
   j["documents"] = report.documents;
   j["objects"] = report.objects;
@@ -175,8 +181,8 @@ std::string format_json(const ValidationReport& report) {
   j["skipped"] = report.skipped;
   j["emptyFiles"] = report.empty_files;
   j["helmTemplates"] = report.helm_templates;
-  j["errors"] = count(report, core::Severity::error);
-  j["warnings"] = count(report, core::Severity::warning);
+  j["errors"] = errors;
+  j["warnings"] = warnings;
   j["diagnostics"] = Json::array();
   for (const auto& d : report.diagnostics) {
     j["diagnostics"].push_back(diagnostic_json(d));
@@ -194,6 +200,10 @@ constexpr LayerRule k_layer_rules[] = {
     {core::k_rule_cel, "a CEL rule (x-kubernetes-validations) of the KubeRay CRD"},
     {core::k_rule_metadata, "the API server's ObjectMeta rules"},
     {core::k_rule_kuberay, "the KubeRay operator's validation (controller and webhook)"},
+    {"yaml", "the file is no valid YAML (or holds no document where one is needed)"},
+    {"input", "how the inputs are given: unreadable files, -n against a file's namespace, "
+              "--set on a manifest, stdin twice"},
+    {"spec", "the compact spec's own rules (docs/spec.md): keys, types, values"},
     {"krayctl", "krayctl's own checks of its inputs (a bad lint ID in the silencing annotation)"},
 };
 
@@ -300,6 +310,7 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
     }
   }
   core::sort_diagnostics(report.diagnostics);
+  report.strict = options.strict;
   return report;
 }
 

@@ -36,7 +36,7 @@ printf 'name: ok\n' >"$tmp/good.yaml"
 printf 'name: bad\nworkers: [{name: w, gpus: lots}]\n' >"$tmp/bad.yaml"
 expect_rc 2 "good + bad" "$KRAYCTL" render "$tmp/good.yaml" "$tmp/bad.yaml"
 expect_empty "$tmp/out" "good + bad: stdout"
-expect_contains "$tmp/err" "bad.yaml:2:27: error: expected an integer, got string 'lots'" "good + bad"
+expect_contains "$tmp/err" "bad.yaml:2:27: error[spec]: expected an integer, got string 'lots'" "good + bad"
 
 expect_rc 2 "missing file" "$KRAYCTL" render "$tmp/nope.yaml"
 expect_contains "$tmp/err" "No such file or directory" "missing file"

@@ -102,7 +102,7 @@ expect_contains "$tmp/out" "0 KubeRay objects in 3 files (3 files without a docu
 # control characters of a quoted line never reach the terminal raw (item 10).
 printf 'name: x\rhead: {cpuu: 1}\r' >"$tmp/cr.yaml"
 expect_rc 2 "CR line endings" "$KRAYCTL" validate "$tmp/cr.yaml"
-expect_contains "$tmp/out" "cr.yaml:2:8: error: unknown key 'cpuu'" "read line by line"
+expect_contains "$tmp/out" "cr.yaml:2:8: error[spec]: unknown key 'cpuu'" "read line by line"
 printf 'name: x\nhead: {cpuu: "\033[2J\001"}\n' >"$tmp/esc.yaml"
 expect_rc 2 "control characters" "$KRAYCTL" validate "$tmp/esc.yaml"
 if grep -q "$(printf '\033')" "$tmp/out"; then fail "an ESC reached the output"; fi
@@ -189,7 +189,7 @@ expect_contains "$tmp/out" "unknown key 'replicaCount'" "explicit file is a spec
 
 # Unreadable input and an empty directory are errors with a location.
 expect_rc 2 "missing file" "$KRAYCTL" validate "$tmp/nope.yaml"
-expect_contains "$tmp/out" "nope.yaml: error: cannot read" "missing file message"
+expect_contains "$tmp/out" "nope.yaml: error[input]: cannot read" "missing file message"
 mkdir "$tmp/empty"
 expect_rc 2 "empty dir" "$KRAYCTL" validate "$tmp/empty"
 expect_contains "$tmp/out" "no *.yaml or *.yml files" "empty dir message"

@@ -41,6 +41,7 @@ struct ValidationReport {
   int skipped = 0;      // documents that are neither (a Service, a ConfigMap)
   int empty_files = 0;  // files with no document at all (skipped, as kubectl does)
   int helm_templates = 0;  // files under a Helm chart's templates/ (not YAML until rendered)
+  bool strict = false;     // warnings fail too (the JSON report's `ok`)
   // What `apply` sends, in input order: each manifest (specs rendered) and
   // each other Kubernetes object given by file (not found by walking a
   // directory).

@@ -336,14 +336,14 @@ TEST_CASE("app::run_apply, run_delete -f: an explicit -n must match the file's n
     auto r = f.apply({"/w/named.yaml"}, DryRun::none, false, true, "research");
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::invalid_spec);
-    CHECK(f.d.console.err_text.find("/w/named.yaml:5:14: error: the namespace from the provided "
+    CHECK(f.d.console.err_text.find("/w/named.yaml:5:14: error[input]: the namespace from the provided "
                                     "object 'default' does not match --namespace 'research'") !=
           std::string::npos);
   }
   SECTION("apply, a compact spec") {
     auto r = f.apply({"/w/spec.yaml"}, DryRun::none, false, true, "research");
     REQUIRE_FALSE(r);
-    CHECK(f.d.console.err_text.find("/w/spec.yaml:2:12: error: the namespace from the provided") !=
+    CHECK(f.d.console.err_text.find("/w/spec.yaml:2:12: error[input]: the namespace from the provided") !=
           std::string::npos);
   }
   SECTION("delete -f") {

@@ -41,7 +41,7 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     CHECK(r.error().reported);
     CHECK(console.out_text.empty());
     CHECK(console.err_text ==
-          "bad.yaml:2:8: error: unknown key 'cpuu'; did you mean 'cpu'? (head.cpuu)\n"
+          "bad.yaml:2:8: error[spec]: unknown key 'cpuu'; did you mean 'cpu'? (head.cpuu)\n"
           " 2 | head: {cpuu: 1}\n"
           "   |        ^\n");
   }
@@ -58,12 +58,12 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
   SECTION("an empty file") {
     fs.with_file("empty.yaml", "# nothing\n");
     REQUIRE_FALSE(render(opts({"empty.yaml"})));
-    CHECK(console.err_text == "empty.yaml:1:1: error: empty file: no YAML document in it\n");
+    CHECK(console.err_text == "empty.yaml:1:1: error[yaml]: empty file: no YAML document in it\n");
   }
   SECTION("a missing file") {
     REQUIRE_FALSE(render(opts({"nope.yaml"})));
     CHECK(console.err_text ==
-          "nope.yaml: error: cannot read nope.yaml: No such file or directory\n");
+          "nope.yaml: error[input]: cannot read nope.yaml: No such file or directory\n");
   }
   SECTION("--set changes the spec before it is checked") {
     RenderOptions o = opts({"good.yaml"});
@@ -77,7 +77,7 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     o.sets = {"workers[0].gpus=lots"};
     REQUIRE_FALSE(render(o));
     CHECK(console.err_text ==
-          "--set:1:17: error: expected an integer, got string 'lots' (workers[0].gpus)\n"
+          "--set:1:17: error[spec]: expected an integer, got string 'lots' (workers[0].gpus)\n"
           " 1 | workers[0].gpus=lots\n"
           "   |                 ^\n");
   }
@@ -98,7 +98,7 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     o.sets = {"ray.version=2.46"};
     REQUIRE_FALSE(render(o));
     CHECK(console.err_text.find(
-              "--set:1:13: error: expected a string, got number (YAML reads the unquoted '2.46' "
+              "--set:1:13: error[spec]: expected a string, got number (YAML reads the unquoted '2.46' "
               "as number; pass --set-string ray.version=2.46, or --set "
               "'ray.version=\"2.46\"') (ray.version)") == 0);
     console.err_text.clear();
@@ -125,14 +125,14 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     o.sets = {"head.cpu=2"};
     REQUIRE_FALSE(render(o));
     CHECK(console.out_text.empty());
-    CHECK(console.err_text.find("m.yaml:1:1: error: --set changes compact specs, and this "
+    CHECK(console.err_text.find("m.yaml:1:1: error[input]: --set changes compact specs, and this "
                                 "document is a manifest") != std::string::npos);
   }
   SECTION("--set through a scalar") {
     RenderOptions o = opts({"good.yaml"});
     o.sets = {"name.x=1"};
     REQUIRE_FALSE(render(o));
-    CHECK(console.err_text.find("--set:1:1: error: --set name.x: name is not a mapping") == 0);
+    CHECK(console.err_text.find("--set:1:1: error[spec]: --set name.x: name is not a mapping") == 0);
   }
   SECTION("-n fills in the namespace; a different one is an error") {
     RenderOptions o = opts({"good.yaml"});
@@ -144,7 +144,7 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     o.inputs = {"ns.yaml"};
     REQUIRE_FALSE(render(o));
     CHECK(console.err_text.find(
-              "ns.yaml:2:12: error: the namespace from the provided object 'other' does not "
+              "ns.yaml:2:12: error[input]: the namespace from the provided object 'other' does not "
               "match --namespace 'team'") == 0);
   }
   SECTION("lint warnings go to stderr; the manifest is still rendered") {
@@ -182,7 +182,7 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     RenderOptions o = opts({"m.yaml"});
     o.namespace_ = "team";
     REQUIRE_FALSE(render(o));
-    CHECK(console.err_text.rfind("m.yaml:3:11: error: expected a mapping, got list", 0) == 0);
+    CHECK(console.err_text.rfind("m.yaml:3:11: error[input]: expected a mapping, got list", 0) == 0);
   }
   SECTION("manifests pass through") {
     fs.with_file("m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
@@ -199,12 +199,12 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     fs.with_file("svc.yaml", "kind: RayService\nname: s\nserve: {configFile: serve.yaml}\n")
         .with_file("serve.yaml", "applications:\n  - name: a\n   route_prefix: /\n");
     REQUIRE_FALSE(render(opts({"svc.yaml"})));
-    CHECK(console.err_text.find("serve.yaml:3:4: error: ") == 0);
+    CHECK(console.err_text.find("serve.yaml:3:4: error[yaml]: ") == 0);
   }
   SECTION("a missing serve configFile points at the key") {
     fs.with_file("svc.yaml", "kind: RayService\nname: s\nserve: {configFile: gone.yaml}\n");
     REQUIRE_FALSE(render(opts({"svc.yaml"})));
-    CHECK(console.err_text.find("svc.yaml:3:21: error: cannot read gone.yaml") == 0);
+    CHECK(console.err_text.find("svc.yaml:3:21: error[spec]: cannot read gone.yaml") == 0);
   }
   SECTION("JSON: one object, or a List") {
     RenderOptions o = opts({"good.yaml"});

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/app/validate.hpp>
+#include <krayctl/core/schema.hpp>
 
 #include "../../support/catch.hpp"
 #include "../../support/fakes.hpp"
+
+#include <set>
 
 using kray::app::ReportFormat;
 using kray::app::ValidateOptions;
@@ -94,4 +97,41 @@ TEST_CASE_METHOD(ValidateFixture, "app::validate_inputs", "[app]") {
     CHECK(j["diagnostics"][0]["file"] == "c.yaml");
     CHECK(j["diagnostics"][0]["line"] == 4);
   }
+}
+
+// Issue 13, item 13: the JSON report has a version, an `ok` that agrees with
+// the exit status under --strict, a rule on every diagnostic (parse errors
+// included), and the shape schemas/validate-report.schema.json documents.
+TEST_CASE_METHOD(ValidateFixture, "app::validate_inputs: the JSON report and its schema", "[app]") {
+  const kray::core::SchemaJson schema = kray::core::SchemaJson::parse(
+      kray::test::read_source_file("schemas/validate-report.schema.json"));
+  const kray::core::SchemaValidator validator(schema);
+  fs.with_file("c.yaml", k_cluster)                             // a warning (no-gcs-ft)
+      .with_file("broken.yaml", "name: [unclosed\n")             // a YAML error
+      .with_file("spec.yaml", "name: s\nhead: {cpuu: 1}\n")     // a spec error
+      .with_file("empty.yaml", "");
+  for (const bool strict : {false, true}) {
+    ValidateOptions o;
+    o.inputs = {"c.yaml"};
+    o.strict = strict;
+    auto r = kray::app::validate_inputs(o, deps);
+    REQUIRE(r);
+    const Json j = Json::parse(kray::app::format_report(*r, ReportFormat::json, false));
+    CHECK(j["version"] == 1);
+    CHECK(j["ok"] == !strict);  // one warning: fails only under --strict
+  }
+  auto r = run({"c.yaml", "broken.yaml", "spec.yaml", "empty.yaml"});
+  REQUIRE(r);
+  const Json j = Json::parse(kray::app::format_report(*r, ReportFormat::json, false));
+  std::vector<kray::core::SchemaViolation> violations;
+  validator.validate(j, violations);
+  for (const auto& v : violations) {
+    FAIL_CHECK(v.pointer << ": " << v.message);
+  }
+  CHECK(j["ok"] == false);
+  std::set<std::string> rules;
+  for (const auto& d : j["diagnostics"]) {
+    rules.insert(d["rule"].get<std::string>());
+  }
+  CHECK(rules == std::set<std::string>{"no-gcs-ft", "spec", "yaml"});
 }
