@@ -135,14 +135,22 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
       diags.push_back(std::move(d));
       continue;
     }
+    for (const auto& why : files->not_followed) {
+      Diagnostic d;
+      d.rule = "input";
+      d.severity = core::Severity::warning;
+      d.message = "not followed: " + why.substr(why.rfind(": ") + 2);
+      d.where = SourceLocation{why.substr(0, why.rfind(": ")), 0, 0};
+      diags.push_back(std::move(d));
+    }
     std::vector<std::string> charts;  // folders holding a Chart.yaml
-    for (const auto& f : *files) {
+    for (const auto& f : files->files) {
       if (f.ends_with("/Chart.yaml")) {
         charts.push_back(parent_of(f) + "/templates/");
       }
     }
     std::size_t found = 0;
-    for (auto& f : *files) {
+    for (auto& f : files->files) {
       if (!is_yaml_file(f)) {
         continue;
       }

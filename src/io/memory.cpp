@@ -46,11 +46,11 @@ Result<void> each_under(const std::map<std::string, std::string>& files,
 
 }  // namespace
 
-Result<std::vector<std::string>> MemoryFileSystem::list_files(const std::string& dir) {
-  std::vector<std::string> out;
+Result<FileSystem::Listing> MemoryFileSystem::list_files(const std::string& dir) {
+  Listing out;
   KRAY_TRY(each_under(files, dir, [&out](const std::string& path, const std::string& rest) {
     if (("/" + rest).find("/.") == std::string::npos) {
-      out.push_back(path);  // std::map: already sorted
+      out.files.push_back(path);  // std::map: already sorted
     }
   }));
   return out;

@@ -108,6 +108,22 @@ expect_rc 2 "control characters" "$KRAYCTL" validate "$tmp/esc.yaml"
 if grep -q "$(printf '\033')" "$tmp/out"; then fail "an ESC reached the output"; fi
 expect_contains "$tmp/out" '"?[2J?"' "escaped, one ? each"
 
+# Links in a walked folder (issue 13, item 4): reported under the path
+# walked, never the path resolved; a file reached twice validated once;
+# what is not followed said.
+mkdir -p "$tmp/links/repo/clusters" "$tmp/links/other"
+printf 'name: linked\nhead: {cpuu: 1}\n' >"$tmp/links/other/linked.yaml"
+ln -s ../../other/linked.yaml "$tmp/links/repo/clusters/link.yaml"
+ln -s ../other "$tmp/links/repo/otherdir"
+ln -s clusters "$tmp/links/repo/again"
+ln -s nowhere.yaml "$tmp/links/repo/dangling.yaml"
+(cd "$tmp/links" && "$KRAYCTL" validate repo >"$tmp/out" 2>"$tmp/err")
+expect_contains "$tmp/out" "repo/clusters/link.yaml:2:8: error[spec]: unknown key 'cpuu'" "the walked path"
+[ "$(grep -c "unknown key 'cpuu'" "$tmp/out")" = 1 ] || fail "a file reached three ways is validated once: $(cat "$tmp/out")"
+if grep -q '\.\./' "$tmp/out"; then fail "a resolved path leaked: $(grep '\.\./' "$tmp/out")"; fi
+expect_contains "$tmp/out" "repo/again: warning[input]: not followed: a link to a folder walked already" "a second link to a folder"
+expect_contains "$tmp/out" "repo/dangling.yaml: warning[input]: not followed: a link to nothing" "a dangling link"
+
 # A clean file exits 0; --strict fails on its warnings; --disable silences.
 cat >"$tmp/warn.yaml" <<'YAML'
 apiVersion: ray.io/v1

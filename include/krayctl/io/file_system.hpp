@@ -28,10 +28,17 @@ class FileSystem {
   // `path` made absolute against the current directory, normalized.
   virtual std::string absolute(const std::string& path) = 0;
 
-  // Returns the regular files under directory `dir`, recursively, as
-  // `dir/sub/name`, sorted (byte order) so that output does not depend on
-  // the directory's order. Hidden entries (".git") are skipped.
-  [[nodiscard]] virtual Result<std::vector<std::string>> list_files(const std::string& dir) = 0;
+  // The regular files under directory `dir`, recursively, as walked
+  // (`dir/sub/name`, a link's own path, never the path it resolves to),
+  // sorted (byte order) so that output does not depend on the directory's
+  // order. Hidden entries (".git") are skipped. Links to folders are
+  // followed; a file or folder reached twice (through links) is listed
+  // once; what was not followed is said in `not_followed` ("path: why").
+  struct Listing {
+    std::vector<std::string> files;
+    std::vector<std::string> not_followed;
+  };
+  [[nodiscard]] virtual Result<Listing> list_files(const std::string& dir) = 0;
 
   // The names of the entries of directory `dir` (files, directories, links,
   // devices), not recursive, sorted: for /sys and /dev, where recursion
@@ -50,7 +57,7 @@ class RealFileSystem final : public FileSystem {
   bool is_directory(const std::string& path) override;
   bool exists(const std::string& path) override;
   std::string absolute(const std::string& path) override;
-  Result<std::vector<std::string>> list_files(const std::string& dir) override;
+  Result<Listing> list_files(const std::string& dir) override;
   Result<std::vector<std::string>> list_dir(const std::string& dir) override;
   Result<void> write_file(const std::string& path, const std::string& text) override;
 };

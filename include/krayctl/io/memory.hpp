@@ -25,7 +25,7 @@ class MemoryFileSystem : public FileSystem {
   bool exists(const std::string& path) override;
   // The current directory is /work.
   std::string absolute(const std::string& path) override;
-  Result<std::vector<std::string>> list_files(const std::string& dir) override;
+  Result<Listing> list_files(const std::string& dir) override;
   Result<std::vector<std::string>> list_dir(const std::string& dir) override;
   Result<void> write_file(const std::string& path, const std::string& text) override;
 };
