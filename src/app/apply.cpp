@@ -102,6 +102,7 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
   ValidateOptions vo;
   vo.inputs = options.inputs;
   vo.namespace_ = options.kubeconfig.overrides.namespace_;  // only an explicit -n
+  vo.every_file_a_spec = true;
   vo.sets = options.sets;
   vo.set_strings = options.set_strings;
   vo.disable = options.disable;

@@ -112,6 +112,7 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
     ValidateOptions vo;
     vo.inputs = options.files;
     vo.namespace_ = options.kubeconfig.overrides.namespace_;  // only an explicit -n
+    vo.every_file_a_spec = true;
     KRAY_TRY_ASSIGN(auto report, validate_inputs(vo, deps));
     // The files must say exactly what they name: a file that does not read
     // or render, or names another namespace than -n, deletes nothing.

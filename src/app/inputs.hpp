@@ -34,10 +34,14 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
                              const Deps& deps,
                              std::vector<core::Diagnostic>& diags);
 
-// A directory holds other YAML too (Helm values, CI files): there, a
-// document without apiVersion is taken for a compact spec only when it
-// looks like one (a `name`, and a Ray `kind` or none).
-bool looks_like_spec(const core::Json& root);
+// A repository holds other YAML too (Helm values, CI workflows, Compose,
+// conda environments): a document without apiVersion is taken for a
+// compact spec by a positive signature: a Ray `kind`, or a key only a spec
+// has (head, workers, ray, job, serve, autoscaler, gcsFaultTolerance,
+// patch) or a near miss of one, and none of the keys of those other
+// formats (on, jobs, runs, services, channels, dependencies, steps,
+// stages). A file `named_explicitly` with only a `name` is a minimal spec.
+bool looks_like_spec(const core::Json& root, bool named_explicitly);
 
 // Reads and parses `input` ("-" is stdin). On failure (unreadable, not
 // YAML, and, unless `empty_ok`, no document at all) appends one diagnostic

@@ -13,6 +13,7 @@
 #include <krayctl/core/yaml_emit.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/file_system.hpp>
+#include <krayctl/util/edit_distance.hpp>
 #include <krayctl/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -97,12 +98,49 @@ std::string parent_of(const std::string& path) {
 
 }  // namespace
 
-bool looks_like_spec(const Json& root) {
-  if (!root.is_object() || !root.contains("name")) {
+bool looks_like_spec(const Json& root, bool named_explicitly) {
+  if (!root.is_object()) {
     return false;
   }
+  // Keys of the YAML a repository holds beside specs: GitHub workflows
+  // (`on:`, which YAML 1.1 reads as true, and `jobs`), actions (`runs`),
+  // Compose (`services`), conda environments (`channels`,
+  // `dependencies`), CI pipelines (`steps`, `stages`).
+  for (const char* other :
+       {"on", "true", "jobs", "runs", "services", "channels", "dependencies", "steps", "stages"}) {
+    if (root.contains(other)) {
+      return false;
+    }
+  }
+  // Keys only a spec has (docs/spec.md), and near misses of them, so that
+  // a spec with a typo (`wrokers`) is still read as one and its typo shown.
+  static const std::vector<std::string> k_spec_keys = {
+      "head", "workers", "ray", "job", "serve", "autoscaler", "gcsFaultTolerance", "patch"};
   const auto kind = root.find("kind");
-  return kind == root.end() || *kind == "RayCluster" || *kind == "RayJob" || *kind == "RayService";
+  if (kind != root.end()) {
+    return *kind == "RayCluster" || *kind == "RayJob" || *kind == "RayService";
+  }
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    for (const auto& key : k_spec_keys) {
+      if (it.key() == key || (it.key().size() > 3 && util::edit_distance(it.key(), key, 2) <= 2)) {
+        return true;
+      }
+    }
+  }
+  // Only `name` and the spec's metadata keys: a minimal spec when the file
+  // was named on the command line; other YAML (a key no spec has) is not.
+  static const std::vector<std::string> k_plain_keys = {
+      "name", "namespace", "labels", "annotations", "queue", "scheduler", "serviceAccount",
+      "defaults"};
+  if (!named_explicitly || !root.contains("name")) {
+    return false;
+  }
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    if (std::find(k_plain_keys.begin(), k_plain_keys.end(), it.key()) == k_plain_keys.end()) {
+      return false;
+    }
+  }
+  return true;
 }
 
 ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
@@ -425,7 +463,7 @@ Result<Rendered> render_inputs(const RenderOptions& options, const Deps& deps) {
     }
     for (auto& doc : *docs) {
       if (file.found_in_directory && core::is_compact_spec(doc) &&
-          !detail::looks_like_spec(doc.root)) {
+          !detail::looks_like_spec(doc.root, false)) {
         continue;  // other YAML of the folder (values, CI configuration)
       }
       auto manifest = detail::render_document(doc, options, templates, deps, diags);

@@ -38,8 +38,16 @@ void validate_document(Document& doc,
                        ValidationReport& report) {
   ++report.documents;
   if (core::is_compact_spec(doc)) {
-    if (found_in_directory && !detail::looks_like_spec(doc.root)) {
+    // Neither a manifest nor shaped like a spec: other YAML, skipped and
+    // counted (named on the command line too: `git diff --name-only |
+    // xargs krayctl validate` hands over CI files).
+    const bool shape_decides = found_in_directory || !app_options.every_file_a_spec;
+    if (shape_decides && !detail::looks_like_spec(doc.root, !found_in_directory)) {
       ++report.skipped;
+      if (!found_in_directory) {
+        report.notes.push_back(doc.source->name +
+                               ": skipped: neither a KubeRay manifest nor a compact spec");
+      }
       return;
     }
     ++report.specs;
@@ -132,6 +140,9 @@ std::string format_text(const ValidationReport& report, bool color) {
   std::string out;
   for (const auto& d : report.diagnostics) {
     out += core::format_diagnostic(d, color);
+  }
+  for (const auto& n : report.notes) {
+    out += n + "\n";
   }
   const auto plural = [](int n, const char* what) {
     return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");

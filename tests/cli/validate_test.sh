@@ -191,8 +191,10 @@ for res in run["results"]:
 assert any(r["ruleId"] == "kuberay" and r["locations"][0]["physicalLocation"]["region"]["startLine"] == 16 for r in run["results"])
 PY
 
-# In a directory, YAML that is neither a manifest nor spec-like (Helm
-# values, CI config) is skipped; the same file named explicitly is a spec.
+# YAML that is neither a manifest nor shaped like a spec (Helm values, CI
+# workflows, Compose, conda) is skipped, in a directory and named
+# explicitly (with a note), as `git diff --name-only | xargs krayctl
+# validate` hands such files over (issue 13, item 2).
 mkdir -p "$tmp/repo/charts" "$tmp/repo/.hidden"
 printf 'replicaCount: 2\nimage: {tag: x}\n' >"$tmp/repo/charts/values.yaml"
 cp examples/quickstart.yaml "$tmp/repo/cluster.yml"
@@ -200,8 +202,23 @@ cp "$tmp/bad.yaml" "$tmp/repo/.hidden/ignored.yaml"
 printf 'not yaml at all: [\n' >"$tmp/repo/notes.txt"
 expect_rc 0 "directory" "$KRAYCTL" validate "$tmp/repo"
 expect_contains "$tmp/out" "1 KubeRay object in 2 files (1 document skipped: not KubeRay)" "directory summary"
-expect_rc 2 "values.yaml named explicitly" "$KRAYCTL" validate "$tmp/repo/charts/values.yaml"
-expect_contains "$tmp/out" "unknown key 'replicaCount'" "explicit file is a spec"
+expect_rc 0 "values.yaml named explicitly" "$KRAYCTL" validate "$tmp/repo/charts/values.yaml"
+expect_contains "$tmp/out" "values.yaml: skipped: neither a KubeRay manifest nor a compact spec" "a note"
+mkdir -p "$tmp/other"
+printf 'name: env\nchannels: [conda-forge]\ndependencies: [python=3.11]\n' >"$tmp/other/environment.yml"
+printf 'name: CI\non: [push]\njobs: {build: {runs-on: ubuntu-latest}}\n' >"$tmp/other/ci.yml"
+printf 'name: Validate\ndescription: x\nruns: {using: node20}\n' >"$tmp/other/action.yml"
+printf 'name: app\nservices: {web: {image: nginx}}\n' >"$tmp/other/compose.yaml"
+printf 'name: myapp\nimage: {tag: "1"}\nserviceAccount: {create: true}\n' >"$tmp/other/values.yaml"
+for dir_or_files in "$tmp/other" "$tmp/other/environment.yml $tmp/other/ci.yml $tmp/other/action.yml $tmp/other/compose.yaml $tmp/other/values.yaml"; do
+  # shellcheck disable=SC2086
+  expect_rc 0 "other YAML: $dir_or_files" "$KRAYCTL" validate --strict $dir_or_files
+  expect_contains "$tmp/out" "0 KubeRay objects in 5 files (5 documents skipped: not KubeRay): no problems" "all skipped"
+done
+# A spec with a typo in a top-level key is still read as a spec.
+printf 'name: typo\nwrokers: [{name: w}]\n' >"$tmp/other/typo.yaml"
+expect_rc 2 "a spec with a typo, in a folder" "$KRAYCTL" validate "$tmp/other"
+expect_contains "$tmp/out" "unknown key 'wrokers'; did you mean 'workers'?" "the typo shown"
 
 # Unreadable input and an empty directory are errors with a location.
 expect_rc 2 "missing file" "$KRAYCTL" validate "$tmp/nope.yaml"

@@ -24,6 +24,11 @@ struct ValidateOptions {
   std::string namespace_;         // an explicit -n: set where absent, refused where different
   std::vector<std::string> sets;  // --set PATH=VALUE on every compact spec
   std::vector<std::string> set_strings;  // --set-string PATH=VALUE, after them
+  // apply and delete -f: a file named on the command line without
+  // apiVersion is a compact spec, shaped like one or not (it is meant to be
+  // applied). validate reads the shape (app/inputs.hpp: looks_like_spec)
+  // and skips other YAML; in a folder the shape decides for everyone.
+  bool every_file_a_spec = false;
 };
 
 // Reads --disable values (IDs, each possibly "a,b") into a set; an unknown
@@ -42,6 +47,9 @@ struct ValidationReport {
   int empty_files = 0;  // files with no document at all (skipped, as kubectl does)
   int helm_templates = 0;  // files under a Helm chart's templates/ (not YAML until rendered)
   bool strict = false;     // warnings fail too (the JSON report's `ok`)
+  // Said in the text report: files named on the command line that were
+  // skipped (neither a manifest nor shaped like a spec).
+  std::vector<std::string> notes;
   // What `apply` sends, in input order: each manifest (specs rendered) and
   // each other Kubernetes object given by file (not found by walking a
   // directory).

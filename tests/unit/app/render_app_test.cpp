@@ -108,8 +108,8 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     CHECK(console.err_text.find("got null") == std::string::npos);
   }
   SECTION("a directory renders its specs and manifests as one stream (issue 13, item 16)") {
-    fs.with_file("dir/a.yaml", "name: alpha\n")
-        .with_file("dir/sub/b.yaml", "name: beta\n")
+    fs.with_file("dir/a.yaml", "name: alpha\nhead: {cpu: 1}\n")
+        .with_file("dir/sub/b.yaml", "kind: RayCluster\nname: beta\n")
         .with_file("dir/values.yaml", "replicaCount: 2\n");  // not a spec: skipped
     REQUIRE(render(opts({"dir"})));
     const auto a = console.out_text.find("name: alpha");
