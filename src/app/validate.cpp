@@ -136,14 +136,8 @@ std::size_t count(const ValidationReport& report, core::Severity s) {
   return n;
 }
 
-std::string format_text(const ValidationReport& report, bool color) {
-  std::string out;
-  for (const auto& d : report.diagnostics) {
-    out += core::format_diagnostic(d, color);
-  }
-  for (const auto& n : report.notes) {
-    out += n + "\n";
-  }
+// "2 KubeRay objects in 3 files (1 document skipped: not KubeRay): 1 error".
+std::string summary_line(const ValidationReport& report) {
   const auto plural = [](int n, const char* what) {
     return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
   };
@@ -160,8 +154,21 @@ std::string format_text(const ValidationReport& report, bool color) {
                            plural(report.helm_templates, "file"));
   }
   const std::string counts = core::summarize_diagnostics(report.diagnostics);
-  summary += ": " + (counts.empty() ? std::string("no problems") : counts);
-  return out + summary + "\n";
+  return summary + ": " + (counts.empty() ? std::string("no problems") : counts) + "\n";
+}
+
+std::string format_text(const ValidationReport& report, bool color) {
+  std::string out;
+  for (const auto& d : report.diagnostics) {
+    out += core::format_diagnostic(d, color);
+  }
+  if (report.quiet) {
+    return out;  // -q: only the problems
+  }
+  for (const auto& n : report.notes) {
+    out += n + "\n";
+  }
+  return out + summary_line(report);
 }
 
 Json diagnostic_json(const Diagnostic& d) {
@@ -306,6 +313,7 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
   const auto expanded = detail::expand_inputs(options.inputs, deps, report.diagnostics);
   report.helm_templates = expanded.helm_templates;
   for (const auto& input : expanded.files) {
+    report.file_names.push_back(input.path == "-" ? "<stdin>" : input.path);
     ++report.files;
     // A file with no document (empty, comments only, `---` alone) is
     // skipped, as kubectl and kubeconform skip it.
@@ -322,8 +330,113 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
   }
   core::sort_diagnostics(report.diagnostics);
   report.strict = options.strict;
+  report.quiet = options.quiet;
   return report;
 }
+
+namespace {
+
+// GitHub Actions workflow commands
+// (docs.github.com/actions/reference/workflow-commands-for-github-actions):
+// `::error file=F,line=L,col=C,title=T::message`, with %, CR and LF escaped
+// in the message and also : and , in the properties.
+std::string github_escape(const std::string& s, bool property) {
+  std::string out;
+  for (const char c : s) {
+    switch (c) {
+      case '%': out += "%25"; break;
+      case '\r': out += "%0D"; break;
+      case '\n': out += "%0A"; break;
+      case ':': out += property ? "%3A" : ":"; break;
+      case ',': out += property ? "%2C" : ","; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string format_github(const ValidationReport& report) {
+  std::string out;
+  for (const auto& d : report.diagnostics) {
+    std::string props = "file=" + github_escape(d.where.file, true);
+    if (d.where.line > 0) {
+      props += ",line=" + std::to_string(d.where.line);
+    }
+    if (d.where.column > 0) {
+      props += ",col=" + std::to_string(d.where.column);
+    }
+    props += ",title=" + github_escape("krayctl " + (d.rule.empty() ? "error" : d.rule), true);
+    std::string message = d.message;
+    if (!d.pointer.empty()) {
+      message += " (" + core::pointer_to_path(d.pointer) + ")";
+    }
+    out += "::" + severity_name(d.severity) + " " + props + "::" + github_escape(message, false) +
+           "\n";
+  }
+  // The summary as a plain line for the log.
+  return out + summary_line(report);
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (const char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default:
+        // XML 1.0 has no place for other C0 controls: one '?' each.
+        out += (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') ? '?' : c;
+    }
+  }
+  return out;
+}
+
+// JUnit XML, as CI systems read it: one test case per file, a <failure>
+// per error (per warning too under --strict), warnings otherwise in the
+// case's system-out.
+std::string format_junit(const ValidationReport& report) {
+  std::map<std::string, std::vector<const Diagnostic*>> by_file;
+  std::vector<std::string> order = report.file_names;
+  for (const auto& d : report.diagnostics) {
+    if (by_file.count(d.where.file) == 0 &&
+        std::find(order.begin(), order.end(), d.where.file) == order.end()) {
+      order.push_back(d.where.file);
+    }
+    by_file[d.where.file].push_back(&d);
+  }
+  std::size_t failures = 0;
+  std::string cases;
+  for (const auto& file : order) {
+    std::string failed;
+    std::string notes;
+    for (const Diagnostic* d : by_file[file]) {
+      const bool fails = d->severity == core::Severity::error || report.strict;
+      const std::string where = file + ":" + std::to_string(d->where.line) + ":" +
+                                std::to_string(d->where.column);
+      const std::string line = where + ": " + severity_name(d->severity) +
+                               (d->rule.empty() ? "" : "[" + d->rule + "]") + ": " + d->message +
+                               (d->pointer.empty() ? "" : " (" + core::pointer_to_path(d->pointer) + ")");
+      if (fails) {
+        ++failures;
+        failed += "      <failure type=\"" + xml_escape(d->rule) + "\" message=\"" +
+                  xml_escape(d->message) + "\">" + xml_escape(line) + "</failure>\n";
+      } else {
+        notes += xml_escape(line) + "\n";
+      }
+    }
+    cases += "    <testcase classname=\"krayctl.validate\" name=\"" + xml_escape(file) + "\">\n" +
+             failed + (notes.empty() ? "" : "      <system-out>" + notes + "</system-out>\n") +
+             "    </testcase>\n";
+  }
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
+         "  <testsuite name=\"krayctl validate\" tests=\"" +
+         std::to_string(order.size()) + "\" failures=\"" + std::to_string(failures) +
+         "\" errors=\"0\">\n" + cases + "  </testsuite>\n</testsuites>\n";
+}
+
+}  // namespace
 
 std::string format_report(const ValidationReport& report, ReportFormat format, bool color) {
   switch (format) {
@@ -333,6 +446,10 @@ std::string format_report(const ValidationReport& report, ReportFormat format, b
       return format_json(report);
     case ReportFormat::sarif:
       return format_sarif(report);
+    case ReportFormat::github:
+      return format_github(report);
+    case ReportFormat::junit:
+      return format_junit(report);
   }
   return "";
 }

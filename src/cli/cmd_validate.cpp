@@ -46,10 +46,12 @@ void add_validate_command(CommandContext& ctx) {
   cmd->add_option("inputs", opts->inputs,
                   "Files, directories (every *.yaml and *.yml below) or - for stdin")
       ->required();
-  cmd->add_option("-o,--output", *output, "Report format")
-      ->check(CLI::IsMember({"text", "json", "sarif"}))
+  cmd->add_option("-o,--output", *output,
+                  "Report format: text, json, sarif, github (GitHub Actions annotations), junit")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github", "junit"}))
       ->capture_default_str();
   cmd->add_flag("--strict", opts->strict, "Fail (exit 2) on warnings too");
+  cmd->add_flag("-q,--quiet", opts->quiet, "Only the problems: no summary line (text)");
   cmd->add_option("--disable", opts->disable,
                   "Lint IDs to skip, comma-separated or repeated (" KRAYCTL_DOC_DIR "/lints/)")
       ->expected(1)
@@ -62,16 +64,18 @@ void add_validate_command(CommandContext& ctx) {
       ->expected(1)
       ->allow_extra_args(false)  // one value per flag, as --disable
       ->take_all();
-  ctx.choices["validate"]["--output"] = {"text", "json", "sarif"};
-  ctx.choices["validate"]["-o"] = {"text", "json", "sarif"};
+  ctx.choices["validate"]["--output"] = {"text", "json", "sarif", "github", "junit"};
+  ctx.choices["validate"]["-o"] = {"text", "json", "sarif", "github", "junit"};
 
   const app::Deps& deps = ctx.deps;
   Action& action = ctx.action;
   cmd->callback([opts, output, gates, &deps, &action] {
     action = [opts, output, gates, &deps]() -> Result<void> {
-      opts->output = *output == "json"    ? app::ReportFormat::json
-                     : *output == "sarif" ? app::ReportFormat::sarif
-                                          : app::ReportFormat::text;
+      opts->output = *output == "json"     ? app::ReportFormat::json
+                     : *output == "sarif"  ? app::ReportFormat::sarif
+                     : *output == "github" ? app::ReportFormat::github
+                     : *output == "junit"  ? app::ReportFormat::junit
+                                           : app::ReportFormat::text;
       KRAY_TRY(parse_feature_gates(*gates, opts->gates));
       return app::run_validate(*opts, deps);
     };

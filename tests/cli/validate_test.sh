@@ -124,6 +124,23 @@ if grep -q '\.\./' "$tmp/out"; then fail "a resolved path leaked: $(grep '\.\./'
 expect_contains "$tmp/out" "repo/again: warning[input]: not followed: a link to a folder walked already" "a second link to a folder"
 expect_contains "$tmp/out" "repo/dangling.yaml: warning[input]: not followed: a link to nothing" "a dangling link"
 
+# CI formats (issue 13, item 12): GitHub annotations, JUnit XML, -q.
+printf 'name: typo\nwrokers: [{name: w}]\n' >"$tmp/typo.yaml"
+expect_rc 2 "-o github" "$KRAYCTL" validate -o github "$tmp/typo.yaml" examples/quickstart.yaml
+expect_contains "$tmp/out" "::error file=$tmp/typo.yaml,line=2,col=1,title=krayctl spec::unknown key 'wrokers'" "an annotation"
+expect_rc 2 "-o junit" "$KRAYCTL" validate -o junit "$tmp/typo.yaml" examples/quickstart.yaml
+python3 - "$tmp/out" <<'PY' || fail "junit: $(head -c 400 "$tmp/out")"
+import sys, xml.etree.ElementTree as ET
+suite = ET.parse(sys.argv[1]).getroot().find("testsuite")
+assert suite.get("tests") == "2" and suite.get("failures") == "1", suite.attrib
+cases = {c.get("name"): c for c in suite.findall("testcase")}
+assert any(n.endswith("typo.yaml") and c.find("failure") is not None for n, c in cases.items())
+assert cases["examples/quickstart.yaml"].find("failure") is None
+PY
+expect_rc 0 "-q on a clean file" "$KRAYCTL" validate -q examples/quickstart.yaml
+expect_empty "$tmp/out" "-q prints nothing when there is nothing wrong"
+[ -f .pre-commit-hooks.yaml ] || fail "no .pre-commit-hooks.yaml"
+
 # A clean file exits 0; --strict fails on its warnings; --disable silences.
 cat >"$tmp/warn.yaml" <<'YAML'
 apiVersion: ray.io/v1

@@ -12,12 +12,13 @@
 
 namespace kray::app {
 
-enum class ReportFormat { text, json, sarif };
+enum class ReportFormat { text, json, sarif, github, junit };
 
 struct ValidateOptions {
   std::vector<std::string> inputs;  // files, directories (recursive *.yaml, *.yml), "-"
   ReportFormat output = ReportFormat::text;
   bool strict = false;               // warnings fail too
+  bool quiet = false;                // -q: only the problems, no summary
   std::vector<std::string> disable;  // lint IDs (each may be "a,b")
   core::FeatureGates gates;
   // What apply and delete -f add (validate itself leaves them empty):
@@ -50,6 +51,8 @@ struct ValidationReport {
   // Said in the text report: files named on the command line that were
   // skipped (neither a manifest nor shaped like a spec).
   std::vector<std::string> notes;
+  std::vector<std::string> file_names;  // every file read, in order (JUnit's test cases)
+  bool quiet = false;                   // -q: the text report without summary and notes
   // What `apply` sends, in input order: each manifest (specs rendered) and
   // each other Kubernetes object given by file (not found by walking a
   // directory).
