@@ -43,6 +43,13 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
 // stages). A file `named_explicitly` with only a `name` is a minimal spec.
 bool looks_like_spec(const core::Json& root, bool named_explicitly);
 
+// Whether `path` matches one of `globs` (--exclude): a shell glob (fnmatch;
+// `*` stays within a path segment, `**` crosses them) tried against every
+// run of whole segments of the path as walked, so `vendor` leaves out a
+// folder at any depth, `*.tmpl.yaml` a file name, and `charts/*/values.yaml`
+// works below any folder.
+bool excluded(const std::string& path, const std::vector<std::string>& globs);
+
 // Reads and parses `input` ("-" is stdin). On failure (unreadable, not
 // YAML, and, unless `empty_ok`, no document at all) appends one diagnostic
 // and returns nullopt. With `empty_ok` a file with no document (empty,

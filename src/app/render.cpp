@@ -20,6 +20,8 @@
 
 #include <algorithm>
 
+#include <fnmatch.h>
+
 namespace kray::app {
 namespace {
 
@@ -129,9 +131,9 @@ bool looks_like_spec(const Json& root, bool named_explicitly) {
   }
   // Only `name` and the spec's metadata keys: a minimal spec when the file
   // was named on the command line; other YAML (a key no spec has) is not.
-  static const std::vector<std::string> k_plain_keys = {
-      "name", "namespace", "labels", "annotations", "queue", "scheduler", "serviceAccount",
-      "defaults"};
+  static const std::vector<std::string> k_plain_keys = {"name",           "namespace", "labels",
+                                                        "annotations",    "queue",     "scheduler",
+                                                        "serviceAccount", "defaults"};
   if (!named_explicitly || !root.contains("name")) {
     return false;
   }
@@ -141,6 +143,51 @@ bool looks_like_spec(const Json& root, bool named_explicitly) {
     }
   }
   return true;
+}
+
+bool excluded(const std::string& path, const std::vector<std::string>& globs) {
+  if (globs.empty() || path == "-") {
+    return false;
+  }
+  std::string p = path;
+  while (p.rfind("./", 0) == 0) {
+    p.erase(0, 2);
+  }
+  // Where a path segment starts and where one ends: a glob is tried against
+  // every run of whole segments, so `vendor` leaves out a folder at any
+  // depth and `charts/*/values.yaml` matches below any folder.
+  std::vector<std::size_t> starts{0};
+  std::vector<std::size_t> ends;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '/') {
+      ends.push_back(i);
+      starts.push_back(i + 1);
+    }
+  }
+  ends.push_back(p.size());
+  for (const auto& glob : globs) {
+    // `**` is any run of segments; FNM_PATHNAME keeps a lone `*` in one.
+    std::string g = glob;
+    while (g.size() > 1 && g.back() == '/') {
+      g.pop_back();
+    }
+    int flags = FNM_PATHNAME;
+    for (auto at = g.find("**"); at != std::string::npos; at = g.find("**")) {
+      g.replace(at, 2, "*");
+      flags = 0;
+    }
+    for (const auto from : starts) {
+      for (const auto to : ends) {
+        if (to <= from) {
+          continue;
+        }
+        if (fnmatch(g.c_str(), p.substr(from, to - from).c_str(), flags) == 0) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
 }
 
 ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
@@ -410,8 +457,8 @@ std::optional<Json> render_document(Document& doc,
     const std::string path = io::resolve_relative(doc.source->name, *spec.serve->config_file);
     auto text = deps.fs.read_file(path);
     if (!text) {
-      Diagnostic d = core::make_diagnostic(doc, spec.serve->config_file_pointer,
-                                           text.error().message);
+      Diagnostic d =
+          core::make_diagnostic(doc, spec.serve->config_file_pointer, text.error().message);
       d.rule = "spec";
       diags.push_back(std::move(d));
       return std::nullopt;

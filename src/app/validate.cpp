@@ -149,6 +149,9 @@ std::string summary_line(const ValidationReport& report) {
   if (report.empty_files > 0) {
     summary += fmt::format(" ({} without a document)", plural(report.empty_files, "file"));
   }
+  if (report.excluded > 0) {
+    summary += fmt::format(" ({} excluded)", plural(report.excluded, "file"));
+  }
   if (report.helm_templates > 0) {
     summary += fmt::format(" ({} of Helm chart templates skipped: pipe `helm template` in)",
                            plural(report.helm_templates, "file"));
@@ -199,6 +202,7 @@ std::string format_json(const ValidationReport& report) {
   j["skipped"] = report.skipped;
   j["emptyFiles"] = report.empty_files;
   j["helmTemplates"] = report.helm_templates;
+  j["excluded"] = report.excluded;
   j["errors"] = errors;
   j["warnings"] = warnings;
   j["diagnostics"] = Json::array();
@@ -219,8 +223,9 @@ constexpr LayerRule k_layer_rules[] = {
     {core::k_rule_metadata, "the API server's ObjectMeta rules"},
     {core::k_rule_kuberay, "the KubeRay operator's validation (controller and webhook)"},
     {"yaml", "the file is no valid YAML (or holds no document where one is needed)"},
-    {"input", "how the inputs are given: unreadable files, -n against a file's namespace, "
-              "--set on a manifest, stdin twice"},
+    {"input",
+     "how the inputs are given: unreadable files, -n against a file's namespace, "
+     "--set on a manifest, stdin twice"},
     {"spec", "the compact spec's own rules (docs/spec.md): keys, types, values"},
     {"krayctl", "krayctl's own checks of its inputs (a bad lint ID in the silencing annotation)"},
 };
@@ -313,6 +318,10 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
   const auto expanded = detail::expand_inputs(options.inputs, deps, report.diagnostics);
   report.helm_templates = expanded.helm_templates;
   for (const auto& input : expanded.files) {
+    if (detail::excluded(input.path, options.exclude)) {
+      ++report.excluded;
+      continue;
+    }
     report.file_names.push_back(input.path == "-" ? "<stdin>" : input.path);
     ++report.files;
     // A file with no document (empty, comments only, `---` alone) is
@@ -344,12 +353,23 @@ std::string github_escape(const std::string& s, bool property) {
   std::string out;
   for (const char c : s) {
     switch (c) {
-      case '%': out += "%25"; break;
-      case '\r': out += "%0D"; break;
-      case '\n': out += "%0A"; break;
-      case ':': out += property ? "%3A" : ":"; break;
-      case ',': out += property ? "%2C" : ","; break;
-      default: out += c;
+      case '%':
+        out += "%25";
+        break;
+      case '\r':
+        out += "%0D";
+        break;
+      case '\n':
+        out += "%0A";
+        break;
+      case ':':
+        out += property ? "%3A" : ":";
+        break;
+      case ',':
+        out += property ? "%2C" : ",";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -381,10 +401,18 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (const char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
       default:
         // XML 1.0 has no place for other C0 controls: one '?' each.
         out += (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') ? '?' : c;
@@ -413,11 +441,12 @@ std::string format_junit(const ValidationReport& report) {
     std::string notes;
     for (const Diagnostic* d : by_file[file]) {
       const bool fails = d->severity == core::Severity::error || report.strict;
-      const std::string where = file + ":" + std::to_string(d->where.line) + ":" +
-                                std::to_string(d->where.column);
-      const std::string line = where + ": " + severity_name(d->severity) +
-                               (d->rule.empty() ? "" : "[" + d->rule + "]") + ": " + d->message +
-                               (d->pointer.empty() ? "" : " (" + core::pointer_to_path(d->pointer) + ")");
+      const std::string where =
+          file + ":" + std::to_string(d->where.line) + ":" + std::to_string(d->where.column);
+      const std::string line =
+          where + ": " + severity_name(d->severity) + (d->rule.empty() ? "" : "[" + d->rule + "]") +
+          ": " + d->message +
+          (d->pointer.empty() ? "" : " (" + core::pointer_to_path(d->pointer) + ")");
       if (fails) {
         ++failures;
         failed += "      <failure type=\"" + xml_escape(d->rule) + "\" message=\"" +

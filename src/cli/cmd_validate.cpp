@@ -52,6 +52,12 @@ void add_validate_command(CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_flag("--strict", opts->strict, "Fail (exit 2) on warnings too");
   cmd->add_flag("-q,--quiet", opts->quiet, "Only the problems: no summary line (text)");
+  cmd->add_option("--exclude", opts->exclude,
+                  "Leave out files whose path matches this glob (vendor/**, *.tmpl.yaml; "
+                  "repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->take_all();
   cmd->add_option("--disable", opts->disable,
                   "Lint IDs to skip, comma-separated or repeated (" KRAYCTL_DOC_DIR "/lints/)")
       ->expected(1)

@@ -237,6 +237,22 @@ printf 'name: typo\nwrokers: [{name: w}]\n' >"$tmp/other/typo.yaml"
 expect_rc 2 "a spec with a typo, in a folder" "$KRAYCTL" validate "$tmp/other"
 expect_contains "$tmp/out" "unknown key 'wrokers'; did you mean 'workers'?" "the typo shown"
 
+# --exclude (issue 13, item 11): a folder name at any depth, a file-name
+# glob, `**` across folders; what is left out is counted, never read.
+mkdir -p "$tmp/ex/vendor/deep" "$tmp/ex/charts/a"
+cp "$tmp/bad.yaml" "$tmp/ex/vendor/deep/bad.yaml"
+cp "$tmp/bad.yaml" "$tmp/ex/x.tmpl.yaml"
+cp "$tmp/bad.yaml" "$tmp/ex/charts/a/values.yaml"
+cp examples/quickstart.yaml "$tmp/ex/ok.yaml"
+expect_rc 2 "--exclude: nothing left out" "$KRAYCTL" validate "$tmp/ex"
+expect_rc 0 "--exclude" "$KRAYCTL" validate "$tmp/ex" --exclude vendor --exclude '*.tmpl.yaml' --exclude 'charts/*/values.yaml'
+expect_contains "$tmp/out" "(3 files excluded)" "counted"
+expect_rc 0 "--exclude **" "$KRAYCTL" validate "$tmp/ex" --exclude '**/deep/**' --exclude '*.tmpl.yaml' --exclude 'charts/**'
+expect_rc 2 "* stays in one folder" "$KRAYCTL" validate "$tmp/ex" --exclude 'vendor/*.yaml' --exclude '*.tmpl.yaml' --exclude 'charts/**'
+expect_contains "$tmp/out" "vendor/deep/bad.yaml" "vendor/*.yaml does not reach vendor/deep/"
+expect_rc 0 "--exclude -o json" "$KRAYCTL" validate -o json "$tmp/ex" --exclude vendor --exclude '*.tmpl.yaml' --exclude charts
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["excluded"]==3 and r["files"]==1, r' "$tmp/out" || fail "excluded in JSON: $(cat "$tmp/out")"
+
 # Unreadable input and an empty directory are errors with a location.
 expect_rc 2 "missing file" "$KRAYCTL" validate "$tmp/nope.yaml"
 expect_contains "$tmp/out" "nope.yaml: error[input]: cannot read" "missing file message"

@@ -19,6 +19,7 @@ struct ValidateOptions {
   ReportFormat output = ReportFormat::text;
   bool strict = false;               // warnings fail too
   bool quiet = false;                // -q: only the problems, no summary
+  std::vector<std::string> exclude;  // --exclude GLOB: files and folders left out
   std::vector<std::string> disable;  // lint IDs (each may be "a,b")
   core::FeatureGates gates;
   // What apply and delete -f add (validate itself leaves them empty):
@@ -42,11 +43,12 @@ struct ValidationReport {
   std::vector<core::Diagnostic> diagnostics;  // sorted by position
   int files = 0;
   int documents = 0;
-  int objects = 0;      // KubeRay objects validated (from manifests and specs)
-  int specs = 0;        // of those, rendered from compact specs
-  int skipped = 0;      // documents that are neither (a Service, a ConfigMap)
-  int empty_files = 0;  // files with no document at all (skipped, as kubectl does)
+  int objects = 0;         // KubeRay objects validated (from manifests and specs)
+  int specs = 0;           // of those, rendered from compact specs
+  int skipped = 0;         // documents that are neither (a Service, a ConfigMap)
+  int empty_files = 0;     // files with no document at all (skipped, as kubectl does)
   int helm_templates = 0;  // files under a Helm chart's templates/ (not YAML until rendered)
+  int excluded = 0;        // files left out by --exclude
   bool strict = false;     // warnings fail too (the JSON report's `ok`)
   // Said in the text report: files named on the command line that were
   // skipped (neither a manifest nor shaped like a spec).
