@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace kray::app {
 namespace {
 
@@ -486,10 +488,20 @@ std::string format_report(const ValidationReport& report, ReportFormat format, b
 Result<void> run_validate(const ValidateOptions& options, const Deps& deps) {
   KRAY_TRY_ASSIGN(const auto report, validate_inputs(options, deps));
   deps.console.out(format_report(report, options.output, deps.console.out_color()));
+  // As linters do: exit 2 when krayctl could not check what it was given
+  // (a path missing or unreadable, a folder without YAML, stdin twice: the
+  // `input` errors), 1 when it checked and found problems.
+  const bool could_not_run = std::any_of(
+      report.diagnostics.begin(), report.diagnostics.end(),
+      [](const auto& d) { return d.rule == "input" && d.severity == core::Severity::error; });
+  if (could_not_run) {
+    return tl::unexpected(
+        Error{ErrorCode::io, "some inputs could not be read", std::nullopt, {}, true});
+  }
   const std::size_t errors = count(report, core::Severity::error);
   const std::size_t warnings = count(report, core::Severity::warning);
-  if (errors > 0 || (options.strict && warnings > 0)) {
-    return tl::unexpected(Error{ErrorCode::invalid_spec,
+  if (errors > 0 || (report.strict && warnings > 0)) {
+    return tl::unexpected(Error{ErrorCode::check_failed,
                                 errors > 0 ? "validation failed" : "warnings under --strict",
                                 std::nullopt,
                                 {},

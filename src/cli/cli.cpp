@@ -51,7 +51,42 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& globals_of_c
   return k;
 }
 
-// A command's footer: its global flags, and where the exit codes are.
+// The exit codes a command can return besides 70 and 74 (every command),
+// as its help lists them (docs/commands.md says the same per command).
+std::string exit_codes_of(std::string_view command) {
+  static const std::map<std::string, std::vector<std::string>, std::less<>> k = {
+      {"render", {"0    written", "2    usage or invalid input (nothing written)"}},
+      {"validate",
+       {"0    no problems", "1    problems found (errors; warnings too with --strict)",
+        "2    could not run: a bad flag or config file, an input missing or unreadable"}},
+      {"explain", {"0    shown", "2    usage, or no such kind or field"}},
+      {"version", {"0    shown"}},
+      {"completion", {"0    written", "2    usage"}},
+      {"apply",
+       {"0    applied", "2    usage or invalid input (nothing sent)",
+        "4    cluster or API error (auth, network, refused)", "130  interrupted"}},
+      {"delete",
+       {"0    deleted", "2    usage or invalid input (nothing deleted)", "3    timed out (--wait)",
+        "4    cluster or API error (a missing object included)", "130  interrupted"}},
+      {"status",
+       {"0    nothing shown failed", "1    an object shown failed", "2    usage",
+        "4    cluster or API error (a missing object included)", "130  interrupted"}},
+      {"nccl-check",
+       {"0    no check failed (warnings allowed)", "1    a check failed",
+        "2    usage or invalid input", "3    timed out", "4    cluster or API error",
+        "130  interrupted"}},
+      {"config", {"0    shown", "2    usage", "4    the kubeconfig is unusable"}},
+  };
+  std::string out;
+  if (auto it = k.find(command); it != k.end()) {
+    for (const auto& line : it->second) {
+      out += "  " + line + "\n";
+    }
+  }
+  return out;
+}
+
+// A command's footer: its global flags, and its exit codes.
 std::string command_footer(const CLI::App& root, const std::string& command) {
   std::string out;
   const auto& all = globals_of_commands();
@@ -70,9 +105,8 @@ std::string command_footer(const CLI::App& root, const std::string& command) {
     }
     out += "\n";
   }
-  return out +
-         "Exit codes: 0 success, 1 workload failed, 2 usage or invalid input, 3 timed out,\n"
-         "4 cluster or API error, 130 interrupted (krayctl --help says more).";
+  return out + "Exit codes:\n" + exit_codes_of(command) +
+         "  70   internal error in krayctl; 74 the output could not be written\n";
 }
 
 void add_global_options(CLI::App& app, GlobalOptions& g, CompletionChoices& choices) {

@@ -50,7 +50,7 @@ void add_validate_command(CommandContext& ctx) {
                   "Report format: text, json, sarif, github (GitHub Actions annotations), junit")
       ->check(CLI::IsMember({"text", "json", "sarif", "github", "junit"}))
       ->capture_default_str();
-  cmd->add_flag("--strict", opts->strict, "Fail (exit 2) on warnings too");
+  cmd->add_flag("--strict", opts->strict, "Fail (exit 1) on warnings too");
   cmd->add_flag("-q,--quiet", opts->quiet, "Only the problems: no summary line (text)");
   cmd->add_option("--exclude", opts->exclude,
                   "Leave out files whose path matches this glob (vendor/**, *.tmpl.yaml; "

@@ -11,7 +11,7 @@ corpus=tests/data/lint-corpus
 # and one error-severity lint. Anything else (usage error, crash) is not.
 "$KRAYCTL" validate -o json "$corpus" >"$tmp/out" 2>"$tmp/err"
 rc=$?
-[ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || fail "validate: exit code $rc: $(head -c 400 "$tmp/err")"
+[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || fail "validate: exit code $rc: $(head -c 400 "$tmp/err")"
 
 python3 - "$tmp/out" "$corpus/expected.txt" "$tmp/found" "$tmp/want" <<'PY' || fail "report"
 import json, sys

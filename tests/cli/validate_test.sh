@@ -71,7 +71,7 @@ apiVersion: v1
 kind: Service
 metadata: {name: not-ray}
 YAML
-expect_rc 2 "errors exit 2" "$KRAYCTL" validate "$tmp/bad.yaml"
+expect_rc 1 "errors exit 1" "$KRAYCTL" validate "$tmp/bad.yaml"
 expect_contains "$tmp/out" "bad.yaml:16:20: error[kuberay]: worker group gpu has minReplicas 4 greater than maxReplicas 2 (spec.workerGroupSpecs[0].minReplicas)" "text line"
 expect_contains "$tmp/out" "error[resource-requests-limits]" "lint"
 expect_contains "$tmp/out" "error[resource-requests-limits]" "error lint"
@@ -84,7 +84,7 @@ for bad in "ray.io/v1 RayClusterr RayCluster" "ray.io/v1 raycluster RayCluster" 
            "ray.io/V1 RayCluster ray.io/v1" "ray.io/v2 RayJob ray.io/v1"; do
   set -- $bad
   printf 'apiVersion: %s\nkind: %s\nmetadata: {name: x}\n' "$1" "$2" >"$tmp/kind.yaml"
-  expect_rc 2 "$1 $2" "$KRAYCTL" validate "$tmp/kind.yaml"
+  expect_rc 1 "$1 $2" "$KRAYCTL" validate "$tmp/kind.yaml"
   expect_contains "$tmp/out" "error[schema]: no matches for kind '$2' in version '$1'" "$1 $2 refused"
   expect_contains "$tmp/out" "did you mean '$3'?" "$1 $2: the closest"
 done
@@ -101,10 +101,10 @@ expect_contains "$tmp/out" "0 KubeRay objects in 3 files (3 files without a docu
 # CR-only line endings are line breaks, as YAML says (issue 13, item 8);
 # control characters of a quoted line never reach the terminal raw (item 10).
 printf 'name: x\rhead: {cpuu: 1}\r' >"$tmp/cr.yaml"
-expect_rc 2 "CR line endings" "$KRAYCTL" validate "$tmp/cr.yaml"
+expect_rc 1 "CR line endings" "$KRAYCTL" validate "$tmp/cr.yaml"
 expect_contains "$tmp/out" "cr.yaml:2:8: error[spec]: unknown key 'cpuu'" "read line by line"
 printf 'name: x\nhead: {cpuu: "\033[2J\001"}\n' >"$tmp/esc.yaml"
-expect_rc 2 "control characters" "$KRAYCTL" validate "$tmp/esc.yaml"
+expect_rc 1 "control characters" "$KRAYCTL" validate "$tmp/esc.yaml"
 if grep -q "$(printf '\033')" "$tmp/out"; then fail "an ESC reached the output"; fi
 expect_contains "$tmp/out" '"?[2J?"' "escaped, one ? each"
 
@@ -126,9 +126,9 @@ expect_contains "$tmp/out" "repo/dangling.yaml: warning[input]: not followed: a 
 
 # CI formats (issue 13, item 12): GitHub annotations, JUnit XML, -q.
 printf 'name: typo\nwrokers: [{name: w}]\n' >"$tmp/typo.yaml"
-expect_rc 2 "-o github" "$KRAYCTL" validate -o github "$tmp/typo.yaml" examples/quickstart.yaml
+expect_rc 1 "-o github" "$KRAYCTL" validate -o github "$tmp/typo.yaml" examples/quickstart.yaml
 expect_contains "$tmp/out" "::error file=$tmp/typo.yaml,line=2,col=1,title=krayctl spec::unknown key 'wrokers'" "an annotation"
-expect_rc 2 "-o junit" "$KRAYCTL" validate -o junit "$tmp/typo.yaml" examples/quickstart.yaml
+expect_rc 1 "-o junit" "$KRAYCTL" validate -o junit "$tmp/typo.yaml" examples/quickstart.yaml
 python3 - "$tmp/out" <<'PY' || fail "junit: $(head -c 400 "$tmp/out")"
 import sys, xml.etree.ElementTree as ET
 suite = ET.parse(sys.argv[1]).getroot().find("testsuite")
@@ -155,7 +155,7 @@ spec:
 YAML
 expect_rc 0 "warnings only" "$KRAYCTL" validate "$tmp/warn.yaml"
 expect_contains "$tmp/out" "warning[no-gcs-ft]" "warning shown"
-expect_rc 2 "--strict" "$KRAYCTL" validate --strict "$tmp/warn.yaml"
+expect_rc 1 "--strict" "$KRAYCTL" validate --strict "$tmp/warn.yaml"
 expect_rc 0 "--disable" "$KRAYCTL" validate --strict --disable no-gcs-ft "$tmp/warn.yaml"
 expect_contains "$tmp/out" "no problems" "--disable: summary"
 expect_rc 2 "--disable typo" "$KRAYCTL" validate --disable no-gcs-fft "$tmp/warn.yaml"
@@ -190,7 +190,7 @@ expect_rc 0 "List" "$KRAYCTL" validate --disable no-gcs-ft "$tmp/list.json"
 expect_contains "$tmp/out" "2 KubeRay objects in 1 file: no problems" "List items validated"
 
 # SARIF 2.1.0: the shape code-scanning tools read.
-expect_rc 2 "sarif" "$KRAYCTL" validate -o sarif "$tmp/bad.yaml"
+expect_rc 1 "sarif" "$KRAYCTL" validate -o sarif "$tmp/bad.yaml"
 python3 - "$tmp/out" <<'PY' || fail "sarif shape"
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -234,7 +234,7 @@ for dir_or_files in "$tmp/other" "$tmp/other/environment.yml $tmp/other/ci.yml $
 done
 # A spec with a typo in a top-level key is still read as a spec.
 printf 'name: typo\nwrokers: [{name: w}]\n' >"$tmp/other/typo.yaml"
-expect_rc 2 "a spec with a typo, in a folder" "$KRAYCTL" validate "$tmp/other"
+expect_rc 1 "a spec with a typo, in a folder" "$KRAYCTL" validate "$tmp/other"
 expect_contains "$tmp/out" "unknown key 'wrokers'; did you mean 'workers'?" "the typo shown"
 
 # --exclude (issue 13, item 11): a folder name at any depth, a file-name
@@ -244,11 +244,11 @@ cp "$tmp/bad.yaml" "$tmp/ex/vendor/deep/bad.yaml"
 cp "$tmp/bad.yaml" "$tmp/ex/x.tmpl.yaml"
 cp "$tmp/bad.yaml" "$tmp/ex/charts/a/values.yaml"
 cp examples/quickstart.yaml "$tmp/ex/ok.yaml"
-expect_rc 2 "--exclude: nothing left out" "$KRAYCTL" validate "$tmp/ex"
+expect_rc 1 "--exclude: nothing left out" "$KRAYCTL" validate "$tmp/ex"
 expect_rc 0 "--exclude" "$KRAYCTL" validate "$tmp/ex" --exclude vendor --exclude '*.tmpl.yaml' --exclude 'charts/*/values.yaml'
 expect_contains "$tmp/out" "(3 files excluded)" "counted"
 expect_rc 0 "--exclude **" "$KRAYCTL" validate "$tmp/ex" --exclude '**/deep/**' --exclude '*.tmpl.yaml' --exclude 'charts/**'
-expect_rc 2 "* stays in one folder" "$KRAYCTL" validate "$tmp/ex" --exclude 'vendor/*.yaml' --exclude '*.tmpl.yaml' --exclude 'charts/**'
+expect_rc 1 "* stays in one folder" "$KRAYCTL" validate "$tmp/ex" --exclude 'vendor/*.yaml' --exclude '*.tmpl.yaml' --exclude 'charts/**'
 expect_contains "$tmp/out" "vendor/deep/bad.yaml" "vendor/*.yaml does not reach vendor/deep/"
 expect_rc 0 "--exclude -o json" "$KRAYCTL" validate -o json "$tmp/ex" --exclude vendor --exclude '*.tmpl.yaml' --exclude charts
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["excluded"]==3 and r["files"]==1, r' "$tmp/out" || fail "excluded in JSON: $(cat "$tmp/out")"
@@ -259,4 +259,11 @@ expect_contains "$tmp/out" "nope.yaml: error[input]: cannot read" "missing file 
 mkdir "$tmp/empty"
 expect_rc 2 "empty dir" "$KRAYCTL" validate "$tmp/empty"
 expect_contains "$tmp/out" "no *.yaml or *.yml files" "empty dir message"
+# Exit codes as linters have them (issue 13, item 14): 1 problems found, 2
+# could not run (an input missing beside a bad one; stdin twice; a bad flag).
+expect_rc 2 "a missing file beside a bad one" "$KRAYCTL" validate "$tmp/bad.yaml" "$tmp/nope.yaml"
+expect_contains "$tmp/out" "bad.yaml:" "the bad file is still reported"
+expect_rc 2 "stdin twice" "$KRAYCTL" validate - - </dev/null
+expect_rc 2 "a bad flag" "$KRAYCTL" validate --nope "$tmp/bad.yaml"
+expect_rc 2 "a bad format" "$KRAYCTL" validate -o xml "$tmp/bad.yaml"
 finish

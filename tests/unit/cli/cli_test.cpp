@@ -37,8 +37,16 @@ TEST_CASE_METHOD(CliFixture, "cli::run", "[cli]") {
                              "--kubeconfig", "--context", "--timeout"}) {
       CHECK(console.out_text.find(flag) != std::string::npos);
     }
+    // Only the exit codes this command can return (issue 13, item 14).
+    CHECK(console.out_text.find("1    an object shown failed") != std::string::npos);
+    CHECK(console.out_text.find("130  interrupted") != std::string::npos);
+    CHECK(console.out_text.find("3    timed out") == std::string::npos);
+    console.out_text.clear();
+    CHECK(run({"validate", "--help"}) == 0);
+    CHECK(console.out_text.find("1    problems found") != std::string::npos);
+    CHECK(console.out_text.find("2    could not run") != std::string::npos);
+    CHECK(console.out_text.find("4    cluster") == std::string::npos);
     CHECK(console.out_text.find("130  interrupted") == std::string::npos);
-    CHECK(console.out_text.find("Exit codes: 0 success, 1 workload failed") != std::string::npos);
     console.out_text.clear();
     CHECK(run({"--help"}) == 0);
     CHECK(console.out_text.find("docs/spec.md") == std::string::npos);
