@@ -2,8 +2,10 @@
 #include <krayctl/app/validate.hpp>
 
 #include "inputs.hpp"
+#include "sarif.hpp"
 
 #include <krayctl/app/connection.hpp>
+#include <krayctl/core/embedded.hpp>
 #include <krayctl/core/json.hpp>
 #include <krayctl/core/render.hpp>
 #include <krayctl/core/spec.hpp>
@@ -218,23 +220,56 @@ std::string format_json(const ValidationReport& report) {
 struct LayerRule {
   std::string_view id;
   std::string_view summary;
+  std::string_view page;  // in docs/
 };
 constexpr LayerRule k_layer_rules[] = {
-    {core::k_rule_schema, "the KubeRay CRD's structural schema (fieldValidation=Strict)"},
-    {core::k_rule_cel, "a CEL rule (x-kubernetes-validations) of the KubeRay CRD"},
-    {core::k_rule_metadata, "the API server's ObjectMeta rules"},
-    {core::k_rule_kuberay, "the KubeRay operator's validation (controller and webhook)"},
-    {"yaml", "the file is no valid YAML (or holds no document where one is needed)"},
+    {core::k_rule_schema, "the KubeRay CRD's structural schema (fieldValidation=Strict)",
+     "validation.md#22-structural-schema-rule-schema"},
+    {core::k_rule_cel, "a CEL rule (x-kubernetes-validations) of the KubeRay CRD",
+     "validation.md#23-cel-rules-rule-cel"},
+    {core::k_rule_metadata, "the API server's ObjectMeta rules",
+     "validation.md#21-objectmeta-rule-metadata"},
+    {core::k_rule_kuberay, "the KubeRay operator's validation (controller and webhook)",
+     "validation.md#24-operator-rules-rule-kuberay"},
+    {"yaml", "the file is no valid YAML (or holds no document where one is needed)",
+     "validation.md#6-output-formats"},
     {"input",
      "how the inputs are given: unreadable files, -n against a file's namespace, "
-     "--set on a manifest, stdin twice"},
-    {"spec", "the compact spec's own rules (docs/spec.md): keys, types, values"},
-    {"krayctl", "krayctl's own checks of its inputs (a bad lint ID in the silencing annotation)"},
+     "--set on a manifest, stdin twice",
+     "validation.md#6-output-formats"},
+    {"spec", "the compact spec's own rules: keys, types, values", "spec.md"},
+    {"krayctl", "krayctl's own checks of its inputs (a bad lint ID in the silencing annotation)",
+     "validation.md#25-lints-rule-the-lint-id-and-rule-krayctl"},
 };
 
 // SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/), as GitHub
 // code scanning reads it: one run, a rule table, one result per diagnostic
 // with its physical location.
+// Where a rule is documented: KRAYCTL_DOCS_URL (a build setting: where the
+// project publishes docs/) or the installed docs as a file:// URI.
+std::string help_uri(std::string_view page) {
+  std::string base = KRAYCTL_DOCS_URL;
+  if (base.empty()) {
+    base = "file://" + detail::uri_encode_path(KRAYCTL_DOC_DIR);
+  }
+  if (!base.ends_with('/')) {
+    base += '/';
+  }
+  return base + std::string(page);
+}
+
+// A lint's page (docs/lints/ID.md, compiled in): "What it checks", as
+// plain text for SARIF's help.text; the whole page is help.markdown.
+std::string what_it_checks(std::string_view page) {
+  const auto at = page.find("## What it checks");
+  if (at == std::string_view::npos) {
+    return "";
+  }
+  auto text = page.substr(page.find('\n', at) + 1);
+  text = text.substr(0, text.find("\n## "));
+  return std::string(util::trim(text));
+}
+
 std::string format_sarif(const ValidationReport& report) {
   Json rules = Json::array();
   std::map<std::string, std::size_t> index;
@@ -243,49 +278,82 @@ std::string format_sarif(const ValidationReport& report) {
     rules.push_back(
         {{"id", r.id},
          {"shortDescription", {{"text", r.summary}}},
-         {"help", {{"text", std::string(KRAYCTL_DOC_DIR) + "/validation.md"}}},
+         {"helpUri", help_uri(r.page)},
+         {"help", {{"text", std::string(r.summary) + ". See validation.md."}}},
          {"defaultConfiguration", {{"level", r.id == "krayctl" ? "warning" : "error"}}}});
   }
+  const auto docs = core::embedded_lint_docs::files();
   for (const auto& l : core::lint_catalog()) {
     index[std::string(l.id)] = rules.size();
-    rules.push_back(
-        {{"id", l.id},
-         {"shortDescription", {{"text", l.summary}}},
-         {"help", {{"text", std::string(KRAYCTL_DOC_DIR) + "/lints/" + std::string(l.id) + ".md"}}},
-         {"defaultConfiguration", {{"level", severity_name(l.severity)}}}});
+    const std::string page_name = std::string(l.id) + ".md";
+    Json help = {{"text", std::string(l.summary)}};
+    if (auto page = core::find_embedded(docs, page_name)) {
+      if (auto what = what_it_checks(*page); !what.empty()) {
+        help["text"] = what;
+      }
+      help["markdown"] = std::string(*page);
+    }
+    rules.push_back({{"id", l.id},
+                     {"shortDescription", {{"text", l.summary}}},
+                     {"helpUri", help_uri("lints/" + page_name)},
+                     {"help", help},
+                     {"defaultConfiguration", {{"level", severity_name(l.severity)}}}});
   }
   Json results = Json::array();
+  // Fingerprints: rule, file and field path, not the line, so that an
+  // edit elsewhere in the file keeps an alert the same alert; a count tells
+  // apart the same finding in two documents of one file.
+  std::map<std::string, int> seen;
   for (const auto& d : report.diagnostics) {
     const std::string rule = d.rule.empty() ? "krayctl" : d.rule;
     Json region = Json::object();
     region["startLine"] = std::max(d.where.line, 1);
     if (d.where.column > 0) {
-      region["startColumn"] = d.where.column;
+      const std::string_view line =
+          d.source != nullptr ? d.source->line_text(d.where.line) : std::string_view();
+      region["startColumn"] = detail::utf16_column(line, d.where.column);
     }
     std::string message = d.message;
     if (!d.pointer.empty()) {
       message += " (" + core::pointer_to_path(d.pointer) + ")";
     }
+    ArtifactUri uri{d.where.file, false};
+    if (auto it = report.sarif_uris.find(d.where.file); it != report.sarif_uris.end()) {
+      uri = it->second;
+    }
+    Json artifact = {{"uri", uri.uri}};
+    if (uri.relative) {
+      artifact["uriBaseId"] = "%SRCROOT%";
+    }
+    std::string key = rule + "\n" + uri.uri + "\n" + d.pointer;
+    key += "\n" + std::to_string(seen[key]++);
     Json result = {
         {"ruleId", rule},
         {"level", severity_name(d.severity)},
         {"message", {{"text", message}}},
-        {"locations",
-         Json::array({{{"physicalLocation",
-                        {{"artifactLocation", {{"uri", d.where.file}}}, {"region", region}}}}})}};
+        {"locations", Json::array({{{"physicalLocation",
+                                     {{"artifactLocation", artifact}, {"region", region}}}}})},
+        {"partialFingerprints", {{"krayctlFinding/v1", detail::fnv1a_hex(key)}}}};
     if (auto it = index.find(rule); it != index.end()) {
       result["ruleIndex"] = it->second;
     }
     results.push_back(std::move(result));
   }
-  Json sarif = {
-      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-      {"version", "2.1.0"},
-      {"runs",
-       Json::array(
-           {{{"tool",
-              {{"driver", {{"name", "krayctl"}, {"version", KRAYCTL_VERSION}, {"rules", rules}}}}},
-             {"results", results}}})}};
+  Json run = {{"tool",
+               {{"driver",
+                 {{"name", "krayctl"},
+                  {"version", KRAYCTL_VERSION},
+                  {"semanticVersion", KRAYCTL_VERSION},
+                  {"informationUri", help_uri("validation.md")},
+                  {"rules", rules}}}}},
+              {"columnKind", "utf16CodeUnits"},
+              {"results", results}};
+  if (!report.sarif_root_uri.empty()) {
+    run["originalUriBaseIds"] = {{"%SRCROOT%", {{"uri", report.sarif_root_uri}}}};
+  }
+  Json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+                {"version", "2.1.0"},
+                {"runs", Json::array({run})}};
   return sarif.dump(2) + "\n";
 }
 
@@ -339,7 +407,24 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
       validate_document(doc, input.found_in_directory, options, core_opts, templates, deps, report);
     }
   }
+  // --error / --warning / the config's severity: a lint's findings at the
+  // severity the team chose.
+  for (auto& d : report.diagnostics) {
+    if (auto it = options.severity.find(d.rule); it != options.severity.end()) {
+      d.severity = it->second;
+    }
+  }
   core::sort_diagnostics(report.diagnostics);
+  if (options.output == ReportFormat::sarif) {
+    const std::string root = detail::sarif_root(options.sarif_root, deps);
+    report.sarif_root_uri =
+        "file://" + detail::uri_encode_path(root) + (root.ends_with('/') ? "" : "/");
+    for (const auto& d : report.diagnostics) {
+      if (!report.sarif_uris.contains(d.where.file)) {
+        report.sarif_uris[d.where.file] = detail::sarif_uri(d.where.file, root, deps);
+      }
+    }
+  }
   report.strict = options.strict;
   report.quiet = options.quiet;
   return report;

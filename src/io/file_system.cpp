@@ -58,6 +58,12 @@ std::string RealFileSystem::absolute(const std::string& path) {
   return ec ? path : abs.lexically_normal().string();
 }
 
+std::string RealFileSystem::canonical(const std::string& path) {
+  std::error_code ec;
+  auto real = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+  return ec ? absolute(path) : real.string();
+}
+
 namespace {
 
 // Depth first, each folder's entries in a fixed order, so that which of

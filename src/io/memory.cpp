@@ -22,7 +22,14 @@ bool MemoryFileSystem::exists(const std::string& path) {
 }
 
 std::string MemoryFileSystem::absolute(const std::string& path) {
-  return !path.empty() && path.front() == '/' ? path : "/work/" + path;
+  if (path.empty() || path == ".") {
+    return "/work";
+  }
+  return path.front() == '/' ? path : "/work/" + path;
+}
+
+std::string MemoryFileSystem::canonical(const std::string& path) {
+  return absolute(path);
 }
 
 namespace {

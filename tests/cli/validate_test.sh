@@ -208,6 +208,65 @@ for res in run["results"]:
 assert any(r["ruleId"] == "kuberay" and r["locations"][0]["physicalLocation"]["region"]["startLine"] == 16 for r in run["results"])
 PY
 
+# SARIF for GitHub code scanning (issue 13, item 6), checked against what
+# GitHub documents ("SARIF support for code scanning"): a run in a subfolder
+# of a repository, a file reached through a link, a space, non-ASCII text
+# before the column, stdin.
+mkdir -p "$tmp/sarif/repo/.git" "$tmp/sarif/repo/clu sters/ñ" "$tmp/sarif/repo/sub"
+printf 'name: x\nhead: {image: "é😀x", cpuu: 1}\n' >"$tmp/sarif/repo/clu sters/ñ/a b.yaml"
+ln -s "../clu sters" "$tmp/sarif/repo/sub/link"
+root=$PWD
+cd "$tmp/sarif/repo/sub" && expect_rc 1 "sarif from a subfolder" "$KRAYCTL" validate -o sarif "../clu sters//ñ/../ñ/a b.yaml" link - <"$tmp/sarif/repo/clu sters/ñ/a b.yaml"; cd "$root"
+cp "$tmp/out" "$tmp/sarif/first.sarif"
+cp "$tmp/sarif/repo/clu sters/ñ/a b.yaml" "$tmp/sarif/before-edit.yaml"
+printf '# a comment above\n' | cat - "$tmp/sarif/repo/clu sters/ñ/a b.yaml" >"$tmp/sarif/x" && mv "$tmp/sarif/x" "$tmp/sarif/repo/clu sters/ñ/a b.yaml"
+cd "$tmp/sarif/repo/sub" && expect_rc 1 "sarif after an edit elsewhere" "$KRAYCTL" validate -o sarif "../clu sters/ñ/a b.yaml"; cd "$root"
+python3 - "$tmp/sarif/first.sarif" "$tmp/out" "$tmp/sarif/repo" "$tmp/sarif/before-edit.yaml" <<'PY' || fail "sarif for GitHub: $(head -c 600 "$tmp/sarif/first.sarif")"
+import json, os, sys, urllib.parse
+first, second, repo = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+assert first["version"] == "2.1.0" and first["$schema"].endswith("sarif-2.1.0.json")
+run = first["runs"][0]
+driver = run["tool"]["driver"]
+assert driver["name"] == "krayctl" and driver["semanticVersion"]
+for rule in driver["rules"]:
+    assert urllib.parse.urlparse(rule["helpUri"]).scheme, rule["id"]
+    assert rule["help"]["text"] and rule["shortDescription"]["text"], rule["id"]
+assert run.get("columnKind", "utf16CodeUnits") == "utf16CodeUnits"
+base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+assert base.startswith("file:///") and base.endswith("/"), base
+assert os.path.samefile(urllib.parse.unquote(base[len("file://"):]), repo), base
+uris = []
+for res in run["results"]:
+    assert res["ruleId"] and res["message"]["text"] and res["level"] in ("error", "warning", "note")
+    assert res["partialFingerprints"] and all(isinstance(v, str) and v for v in res["partialFingerprints"].values())
+    loc = res["locations"][0]["physicalLocation"]
+    uri, region = loc["artifactLocation"]["uri"], loc["region"]
+    assert region["startLine"] >= 1
+    uris.append(uri)
+    if uri == "stdin":
+        continue
+    # A repository-relative, normalised, percent-encoded URI of a file git has.
+    assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%", loc
+    assert urllib.parse.quote(urllib.parse.unquote(uri), safe="/~") == uri, uri
+    assert not uri.startswith(("/", "./")) and "//" not in uri and ".." not in uri.split("/"), uri
+    path = os.path.join(repo, urllib.parse.unquote(uri))
+    assert os.path.isfile(path) and not os.path.islink(os.path.dirname(path)), uri
+    # The column counts UTF-16 code units: it lands on the key.
+    line = open(sys.argv[4], encoding="utf-8").read().split("\n")[region["startLine"] - 1]
+    units = line.encode("utf-16-le")[: (region["startColumn"] - 1) * 2].decode("utf-16-le")
+    assert line[len(units):].startswith("cpuu"), (line, region)
+assert uris == ["clu%20sters/%C3%B1/a%20b.yaml", "stdin", "clu%20sters/%C3%B1/a%20b.yaml"], uris
+# Fingerprints: two findings at one place differ; an edit elsewhere in
+# the file moves the line, not the fingerprint.
+fps = [r["partialFingerprints"] for r in run["results"]]
+assert fps[0] != fps[2]
+after = second["runs"][0]["results"][0]
+assert after["partialFingerprints"] == fps[0]
+assert after["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+PY
+expect_rc 1 "--sarif-root" "$KRAYCTL" validate -o sarif --sarif-root "$tmp/sarif" "$tmp/sarif/repo/clu sters/ñ/a b.yaml"
+expect_contains "$tmp/out" '"uri": "repo/clu%20sters/%C3%B1/a%20b.yaml"' "relative to the root given"
+
 # YAML that is neither a manifest nor shaped like a spec (Helm values, CI
 # workflows, Compose, conda) is skipped, in a directory and named
 # explicitly (with a note), as `git diff --name-only | xargs krayctl
@@ -252,6 +311,37 @@ expect_rc 1 "* stays in one folder" "$KRAYCTL" validate "$tmp/ex" --exclude 'ven
 expect_contains "$tmp/out" "vendor/deep/bad.yaml" "vendor/*.yaml does not reach vendor/deep/"
 expect_rc 0 "--exclude -o json" "$KRAYCTL" validate -o json "$tmp/ex" --exclude vendor --exclude '*.tmpl.yaml' --exclude charts
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["excluded"]==3 and r["files"]==1, r' "$tmp/out" || fail "excluded in JSON: $(cat "$tmp/out")"
+
+# The config file (issue 13, item 11): found walking up from the working
+# directory; flags over the file over the defaults.
+root=$PWD
+mkdir -p "$tmp/cfg/clusters/vendor"
+cp "$tmp/warn.yaml" "$tmp/cfg/clusters/warn.yaml"
+cp "$tmp/bad.yaml" "$tmp/cfg/clusters/vendor/bad.yaml"
+printf 'validate:\n  exclude: [vendor]\n  strict: true\n' >"$tmp/cfg/.krayctl.yaml"
+cd "$tmp/cfg/clusters" && expect_rc 1 "config: strict from the file" "$KRAYCTL" validate .; cd "$root"
+expect_contains "$tmp/out" "(1 file excluded)" "config: exclude from the file"
+cd "$tmp/cfg/clusters" && expect_rc 0 "--no-strict over the file" "$KRAYCTL" validate --no-strict .; cd "$root"
+cd "$tmp/cfg/clusters" && expect_rc 1 "--no-config" "$KRAYCTL" validate --no-config --no-strict .; cd "$root"
+expect_contains "$tmp/out" "vendor/bad.yaml" "--no-config reads no exclude"
+printf 'validate:\n  severity: {no-gcs-ft: error}\n' >"$tmp/cfg/.krayctl.yaml"
+cd "$tmp/cfg/clusters" && expect_rc 1 "config: a lint raised" "$KRAYCTL" validate warn.yaml; cd "$root"
+expect_contains "$tmp/out" "error[no-gcs-ft]" "raised by the file"
+cd "$tmp/cfg/clusters" && expect_rc 0 "--warning over the file's severity" "$KRAYCTL" validate --warning no-gcs-ft warn.yaml; cd "$root"
+printf 'validate:\n  exclude: [vendor]\n  strict: true\n' >"$tmp/cfg/.krayctl.yaml"
+cd "$tmp" && expect_rc 1 "--config" "$KRAYCTL" validate --config cfg/.krayctl.yaml cfg/clusters; cd "$root"
+printf 'validate:\n  disable: [no-gcs-ft]\n  severity: {resource-requests-limits: warning}\n' >"$tmp/cfg/.krayctl.yaml"
+cd "$tmp/cfg/clusters" && expect_rc 0 "config: disable and severity" "$KRAYCTL" validate --strict warn.yaml; cd "$root"
+cd "$tmp/cfg/clusters" && expect_rc 1 "--error over the file's disable" "$KRAYCTL" validate --error no-gcs-ft warn.yaml; cd "$root"
+expect_contains "$tmp/out" "error[no-gcs-ft]" "raised to an error"
+cd "$tmp/cfg/clusters" && expect_rc 2 "--error and --warning of one lint" "$KRAYCTL" validate --error no-gcs-ft --warning no-gcs-ft warn.yaml; cd "$root"
+cd "$tmp/cfg/clusters" && expect_rc 2 "--error with an unknown lint" "$KRAYCTL" validate --error no-gcs-fft warn.yaml; cd "$root"
+expect_contains "$tmp/err" "did you mean 'no-gcs-ft'" "the typo named"
+printf 'validate:\n  strict: true\n  exclude: vendor\n  disabel: [x]\n' >"$tmp/cfg/.krayctl.yaml"
+cd "$tmp/cfg/clusters" && expect_rc 2 "a config file with a typo" "$KRAYCTL" validate warn.yaml; cd "$root"
+expect_contains "$tmp/err" "cfg/.krayctl.yaml:4:3: unknown key 'disabel'; did you mean 'disable'?" "where"
+expect_empty "$tmp/out" "nothing checked with a bad config"
+cd "$tmp" && expect_rc 2 "--config missing" "$KRAYCTL" validate --config nope.yaml cfg/clusters/warn.yaml; cd "$root"
 
 # Unreadable input and an empty directory are errors with a location.
 expect_rc 2 "missing file" "$KRAYCTL" validate "$tmp/nope.yaml"

@@ -6,6 +6,8 @@
 #include <krayctl/core/validate.hpp>
 #include <krayctl/util/error.hpp>
 
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,6 +23,10 @@ struct ValidateOptions {
   bool quiet = false;                // -q: only the problems, no summary
   std::vector<std::string> exclude;  // --exclude GLOB: files and folders left out
   std::vector<std::string> disable;  // lint IDs (each may be "a,b")
+  // --error ID / --warning ID (and the config's `severity`): the severity
+  // of a lint's findings, whatever its default.
+  std::map<std::string, core::Severity, std::less<>> severity;
+  std::string sarif_root;  // SARIF URIs relative to this ("": the git top level, else ".")
   core::FeatureGates gates;
   // What apply and delete -f add (validate itself leaves them empty):
   std::string namespace_;         // an explicit -n: set where absent, refused where different
@@ -33,10 +39,42 @@ struct ValidateOptions {
   bool every_file_a_spec = false;
 };
 
+// The config file `krayctl validate` looks for: in the working directory,
+// then in each folder above it, the first one found.
+inline constexpr const char* k_validate_config_name = ".krayctl.yaml";
+
+// What a config file says for `validate` (its `validate:` mapping). Flags
+// come on top (docs/validation.md, "Configuration").
+struct ValidateConfig {
+  std::string path;  // the file read
+  std::vector<std::string> exclude;
+  std::vector<std::string> disable;
+  std::map<std::string, core::Severity, std::less<>> severity;
+  std::optional<bool> strict;
+  std::string sarif_root;                  // resolved against the file's folder
+  std::vector<std::string> feature_gates;  // "Name=true", as --feature-gates takes them
+};
+
+// The path of the config file that applies from the working directory
+// (k_validate_config_name, walking up to /), if any.
+std::optional<std::string> find_validate_config(const Deps& deps);
+
+// Reads the config file at `path`. Unknown keys, unknown lint IDs and values
+// of the wrong type fail with ErrorCode::usage at their file:line:col.
+[[nodiscard]] Result<ValidateConfig> load_validate_config(const std::string& path,
+                                                          const Deps& deps);
+
 // Reads --disable values (IDs, each possibly "a,b") into a set; an unknown
 // ID is a usage error with a "did you mean".
 [[nodiscard]] Result<std::set<std::string, std::less<>>> parse_lint_ids(
     const std::vector<std::string>& args);
+
+// Where a file is for SARIF: a URI relative to the run's root (uriBaseId
+// %SRCROOT%) or an absolute one.
+struct ArtifactUri {
+  std::string uri;
+  bool relative = false;
+};
 
 // What a validation run found.
 struct ValidationReport {
@@ -55,6 +93,10 @@ struct ValidationReport {
   std::vector<std::string> notes;
   std::vector<std::string> file_names;  // every file read, in order (JUnit's test cases)
   bool quiet = false;                   // -q: the text report without summary and notes
+  // -o sarif: the root's file:// URI (ending in '/') and each reported
+  // file's URI, resolved against the file system by validate_inputs.
+  std::string sarif_root_uri;
+  std::map<std::string, ArtifactUri, std::less<>> sarif_uris;
   // What `apply` sends, in input order: each manifest (specs rendered) and
   // each other Kubernetes object given by file (not found by walking a
   // directory).

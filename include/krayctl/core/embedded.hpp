@@ -29,3 +29,8 @@ namespace kray::core::embedded_schemas {
 // The files of schemas/.
 std::span<const kray::core::EmbeddedFile> files();
 }  // namespace kray::core::embedded_schemas
+
+namespace kray::core::embedded_lint_docs {
+// The lint pages of docs/lints/ (SARIF rule help).
+std::span<const kray::core::EmbeddedFile> files();
+}  // namespace kray::core::embedded_lint_docs

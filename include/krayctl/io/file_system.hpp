@@ -27,6 +27,9 @@ class FileSystem {
 
   // `path` made absolute against the current directory, normalized.
   virtual std::string absolute(const std::string& path) = 0;
+  // `path` absolute with its links resolved (as far as it exists), for
+  // telling whether two paths name one place.
+  virtual std::string canonical(const std::string& path) = 0;
 
   // The regular files under directory `dir`, recursively, as walked
   // (`dir/sub/name`, a link's own path, never the path it resolves to),
@@ -57,6 +60,7 @@ class RealFileSystem final : public FileSystem {
   bool is_directory(const std::string& path) override;
   bool exists(const std::string& path) override;
   std::string absolute(const std::string& path) override;
+  std::string canonical(const std::string& path) override;
   Result<Listing> list_files(const std::string& dir) override;
   Result<std::vector<std::string>> list_dir(const std::string& dir) override;
   Result<void> write_file(const std::string& path, const std::string& text) override;

@@ -25,6 +25,7 @@ class MemoryFileSystem : public FileSystem {
   bool exists(const std::string& path) override;
   // The current directory is /work.
   std::string absolute(const std::string& path) override;
+  std::string canonical(const std::string& path) override;  // no links here: absolute
   Result<Listing> list_files(const std::string& dir) override;
   Result<std::vector<std::string>> list_dir(const std::string& dir) override;
   Result<void> write_file(const std::string& path, const std::string& text) override;

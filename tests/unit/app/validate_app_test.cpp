@@ -50,8 +50,9 @@ TEST_CASE_METHOD(ValidateFixture, "app::validate_inputs", "[app]") {
   SECTION("a Helm chart's templates are skipped and counted; stdin twice is refused (issue 13)") {
     fs.with_file("repo/chart/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n")
         .with_file("repo/chart/values.yaml", "name: not-a-spec\nimage: {tag: x}\n")
-        .with_file("repo/chart/templates/rc.yaml",
-                   "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata:\n  name: {{ .Release.Name }}\n")
+        .with_file(
+            "repo/chart/templates/rc.yaml",
+            "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata:\n  name: {{ .Release.Name }}\n")
         .with_file("repo/b.yaml", k_cluster);
     auto r = run({"repo"});
     REQUIRE(r);
@@ -106,9 +107,9 @@ TEST_CASE_METHOD(ValidateFixture, "app::validate_inputs: the JSON report and its
   const kray::core::SchemaJson schema = kray::core::SchemaJson::parse(
       kray::test::read_source_file("schemas/validate-report.schema.json"));
   const kray::core::SchemaValidator validator(schema);
-  fs.with_file("c.yaml", k_cluster)                             // a warning (no-gcs-ft)
-      .with_file("broken.yaml", "name: [unclosed\n")             // a YAML error
-      .with_file("spec.yaml", "name: s\nhead: {cpuu: 1}\n")     // a spec error
+  fs.with_file("c.yaml", k_cluster)                          // a warning (no-gcs-ft)
+      .with_file("broken.yaml", "name: [unclosed\n")         // a YAML error
+      .with_file("spec.yaml", "name: s\nhead: {cpuu: 1}\n")  // a spec error
       .with_file("empty.yaml", "");
   for (const bool strict : {false, true}) {
     ValidateOptions o;
@@ -134,4 +135,106 @@ TEST_CASE_METHOD(ValidateFixture, "app::validate_inputs: the JSON report and its
     rules.insert(d["rule"].get<std::string>());
   }
   CHECK(rules == std::set<std::string>{"no-gcs-ft", "spec", "yaml"});
+}
+
+TEST_CASE_METHOD(ValidateFixture, "app: the validate config file", "[app]") {
+  // The working directory of MemoryFileSystem is /work.
+  SECTION("found in the working directory, else in a folder above it") {
+    CHECK_FALSE(kray::app::find_validate_config(deps));
+    fs.with_file("/.krayctl.yaml", "validate: {strict: true}\n");
+    CHECK(kray::app::find_validate_config(deps) == "/.krayctl.yaml");
+    fs.with_file("/work/.krayctl.yaml", "");
+    CHECK(kray::app::find_validate_config(deps) == "/work/.krayctl.yaml");
+  }
+  SECTION("every key read; sarifRoot against the file's folder") {
+    fs.with_file("/repo/.krayctl.yaml",
+                 "validate:\n"
+                 "  exclude: [vendor, '*.tmpl.yaml']\n"
+                 "  disable: no-gcs-ft\n"
+                 "  severity: {image-tag-latest: error, resource-requests-limits: warning}\n"
+                 "  strict: true\n"
+                 "  featureGates: {RayJobDeletionPolicy: false}\n"
+                 "  sarifRoot: ..\n");
+    auto c = kray::app::load_validate_config("/repo/.krayctl.yaml", deps);
+    REQUIRE(c);
+    CHECK(c->exclude == std::vector<std::string>{"vendor", "*.tmpl.yaml"});
+    CHECK(c->disable == std::vector<std::string>{"no-gcs-ft"});
+    CHECK(c->severity.at("image-tag-latest") == kray::core::Severity::error);
+    CHECK(c->severity.at("resource-requests-limits") == kray::core::Severity::warning);
+    CHECK(c->strict == true);
+    CHECK(c->feature_gates == std::vector<std::string>{"RayJobDeletionPolicy=false"});
+    CHECK(c->sarif_root == "/repo/..");
+  }
+  SECTION("mistakes are usage errors at their file:line:col") {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"validate:\n  exclud: [x]\n", ":2:3: unknown key 'exclud'; did you mean 'exclude'?"},
+        {"validat: {}\n", ":1:1: unknown key 'validat'; did you mean 'validate'?"},
+        {"validate:\n  disable: [no-gcs-ft, nope]\n", ":2:24: unknown lint 'nope'"},
+        {"validate:\n  severity: {no-gcs-ft: fatal}\n", ":2:25: expected error or warning"},
+        {"validate:\n  strict: 'yes'\n", ":2:11: expected true or false"},
+        {"validate:\n  exclude: [1]\n", ":2:13: expected a string"},
+        {"- validate\n", ":1:1: expected a mapping"},
+        {"validate: [\n", ".krayctl.yaml:"},
+    };
+    for (const auto& [text, want] : cases) {
+      fs.with_file("/work/.krayctl.yaml", text);
+      auto c = kray::app::load_validate_config("/work/.krayctl.yaml", deps);
+      REQUIRE_FALSE(c);
+      CHECK(c.error().code == kray::ErrorCode::usage);
+      INFO(text);
+      CHECK_THAT(c.error().to_string(), Catch::Contains(want));
+    }
+  }
+}
+
+TEST_CASE_METHOD(ValidateFixture, "app::validate_inputs: a lint's severity chosen", "[app]") {
+  fs.with_file("c.yaml", k_cluster);  // a no-gcs-ft warning
+  ValidateOptions o;
+  o.inputs = {"c.yaml"};
+  auto r = kray::app::validate_inputs(o, deps);
+  REQUIRE(r);
+  REQUIRE(r->diagnostics.size() == 1);
+  CHECK(r->diagnostics[0].severity == kray::core::Severity::warning);
+  o.severity["no-gcs-ft"] = kray::core::Severity::error;
+  r = kray::app::validate_inputs(o, deps);
+  REQUIRE(r);
+  REQUIRE(r->diagnostics.size() == 1);
+  CHECK(r->diagnostics[0].severity == kray::core::Severity::error);
+}
+
+TEST_CASE_METHOD(ValidateFixture, "app: SARIF locations for code scanning", "[app]") {
+  // /work is the working directory; a .git entry above it makes / the root.
+  fs.with_file("a b/ñ.yaml", "name: x\nhead: {image: \"é😀\", cpuu: 1}\n");
+  ValidateOptions o;
+  o.inputs = {"a b/ñ.yaml"};
+  o.output = ReportFormat::sarif;
+  auto sarif_of = [&] {
+    auto r = kray::app::validate_inputs(o, deps);
+    REQUIRE(r);
+    return Json::parse(kray::app::format_report(*r, ReportFormat::sarif, false))["runs"][0];
+  };
+  SECTION("relative to the working directory without git") {
+    const Json run = sarif_of();
+    CHECK(run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file:///work/");
+    const Json& loc = run["results"][0]["locations"][0]["physicalLocation"];
+    CHECK(loc["artifactLocation"]["uri"] == "a%20b/%C3%B1.yaml");
+    CHECK(loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%");
+    // `head: {image: "` is 15 units, é one, 😀 two (a surrogate pair), then `", `.
+    CHECK(loc["region"]["startColumn"] == 22);
+  }
+  SECTION("relative to the git top level") {
+    fs.with_file("/.git/HEAD", "ref: refs/heads/main\n");
+    const Json run = sarif_of();
+    CHECK(run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file:///");
+    CHECK(run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
+          "work/a%20b/%C3%B1.yaml");
+  }
+  SECTION("outside the root given: an absolute URI") {
+    o.sarif_root = "/elsewhere";
+    const Json run = sarif_of();
+    const Json& artifact =
+        run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    CHECK(artifact["uri"] == "file:///work/a%20b/%C3%B1.yaml");
+    CHECK_FALSE(artifact.contains("uriBaseId"));
+  }
 }
