@@ -28,7 +28,7 @@ struct InputFile {
 };
 struct ExpandedInputs {
   std::vector<InputFile> files;
-  int helm_templates = 0;
+  std::vector<std::string> helm_templates;  // files of a Helm chart's templates/, skipped
 };
 ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
                              const Deps& deps,

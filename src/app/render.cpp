@@ -242,7 +242,7 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
       ++found;
       if (std::any_of(charts.begin(), charts.end(),
                       [&f](const std::string& t) { return f.rfind(t, 0) == 0; })) {
-        ++out.helm_templates;
+        out.helm_templates.push_back(f);
         continue;
       }
       out.files.push_back({std::move(f), true});

@@ -33,6 +33,16 @@ Result<core::ValidateOptions> core_options(const ValidateOptions& options) {
   return out;
 }
 
+// "v1/Service", for the list of what was skipped.
+std::string kind_of(const Json& object) {
+  const std::string api = string_at(object, "apiVersion");
+  const std::string kind = string_at(object, "kind");
+  if (api.empty() && kind.empty()) {
+    return "no apiVersion or kind";
+  }
+  return api + "/" + kind;
+}
+
 void validate_document(Document& doc,
                        bool found_in_directory,
                        const ValidateOptions& app_options,
@@ -48,6 +58,9 @@ void validate_document(Document& doc,
     const bool shape_decides = found_in_directory || !app_options.every_file_a_spec;
     if (shape_decides && !detail::looks_like_spec(doc.root, !found_in_directory)) {
       ++report.skipped;
+      report.skipped_list.push_back(
+          fmt::format("{}: document {}: neither a KubeRay manifest nor a compact spec",
+                      doc.source->name, doc.index + 1));
       if (!found_in_directory) {
         report.notes.push_back(doc.source->name +
                                ": skipped: neither a KubeRay manifest nor a compact spec");
@@ -109,6 +122,9 @@ void validate_document(Document& doc,
         report.diagnostics.push_back(std::move(d));
       } else {
         ++report.skipped;
+        report.skipped_list.push_back(fmt::format("{}: document {}: items[{}]: not KubeRay ({})",
+                                                  doc.source->name, doc.index + 1, i,
+                                                  kind_of((*items)[i])));
       }
       add_manifest(core::pointer_append("/items", i), (*items)[i]);
     }
@@ -123,6 +139,8 @@ void validate_document(Document& doc,
     return;
   }
   ++report.skipped;
+  report.skipped_list.push_back(fmt::format("{}: document {}: not KubeRay ({})", doc.source->name,
+                                            doc.index + 1, kind_of(doc.root)));
   if (!found_in_directory && doc.root.is_object() && doc.root.contains("kind")) {
     add_manifest("", doc.root);  // a ConfigMap beside the RayJob
   }
@@ -386,10 +404,14 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
   std::optional<core::Templates> templates;
   ValidationReport report;
   const auto expanded = detail::expand_inputs(options.inputs, deps, report.diagnostics);
-  report.helm_templates = expanded.helm_templates;
+  report.helm_templates = static_cast<int>(expanded.helm_templates.size());
+  for (const auto& path : expanded.helm_templates) {
+    report.skipped_list.push_back(path + ": a Helm chart template (pipe `helm template` in)");
+  }
   for (const auto& input : expanded.files) {
     if (detail::excluded(input.path, options.exclude)) {
       ++report.excluded;
+      report.skipped_list.push_back(input.path + ": excluded (--exclude)");
       continue;
     }
     report.file_names.push_back(input.path == "-" ? "<stdin>" : input.path);
@@ -402,6 +424,7 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
     }
     if (docs->empty()) {
       ++report.empty_files;
+      report.skipped_list.push_back(input.path + ": no YAML document in it");
     }
     for (auto& doc : *docs) {
       validate_document(doc, input.found_in_directory, options, core_opts, templates, deps, report);
@@ -572,6 +595,11 @@ std::string format_report(const ValidationReport& report, ReportFormat format, b
 
 Result<void> run_validate(const ValidateOptions& options, const Deps& deps) {
   KRAY_TRY_ASSIGN(const auto report, validate_inputs(options, deps));
+  if (options.list_skipped) {
+    for (const auto& line : report.skipped_list) {
+      deps.console.err("skipped: " + line + "\n");
+    }
+  }
   deps.console.out(format_report(report, options.output, deps.console.out_color()));
   // As linters do: exit 2 when krayctl could not check what it was given
   // (a path missing or unreadable, a folder without YAML, stdin twice: the

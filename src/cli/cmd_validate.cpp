@@ -3,6 +3,7 @@
 
 #include <krayctl/app/validate.hpp>
 #include <krayctl/io/console.hpp>
+#include <krayctl/io/environment.hpp>
 #include <krayctl/util/strings.hpp>
 
 #include <algorithm>
@@ -198,8 +199,16 @@ void add_validate_command(CommandContext& ctx) {
   const app::Deps& deps = ctx.deps;
   Action& action = ctx.action;
   const int& verbosity = ctx.globals.verbosity;
-  cmd->callback([opts, flags, output, &deps, &action, &verbosity] {
-    action = [opts, flags, output, &deps, &verbosity]() -> Result<void> {
+  cmd->callback([cmd, opts, flags, output, &deps, &action, &verbosity] {
+    action = [cmd, opts, flags, output, &deps, &verbosity]() -> Result<void> {
+      // In a GitHub Actions job (GITHUB_ACTIONS=true, set by the runner)
+      // the report defaults to annotations on the pull request's lines; an
+      // explicit -o wins.
+      const bool in_actions = deps.env.get("GITHUB_ACTIONS").value_or("") == "true";
+      if (cmd->count("--output") == 0 && in_actions) {
+        *output = "github";
+      }
+      opts->list_skipped = verbosity > 0;
       opts->output = *output == "json"     ? app::ReportFormat::json
                      : *output == "sarif"  ? app::ReportFormat::sarif
                      : *output == "github" ? app::ReportFormat::github

@@ -137,6 +137,25 @@ cases = {c.get("name"): c for c in suite.findall("testcase")}
 assert any(n.endswith("typo.yaml") and c.find("failure") is not None for n, c in cases.items())
 assert cases["examples/quickstart.yaml"].find("failure") is None
 PY
+# In a GitHub Actions job, annotations by default; an explicit -o wins.
+GITHUB_ACTIONS=true expect_rc 1 "GITHUB_ACTIONS" "$KRAYCTL" validate "$tmp/typo.yaml"
+expect_contains "$tmp/out" "::error file=$tmp/typo.yaml,line=2,col=1" "annotations in Actions"
+GITHUB_ACTIONS=true expect_rc 1 "GITHUB_ACTIONS with -o text" "$KRAYCTL" validate -o text "$tmp/typo.yaml"
+if grep -q '^::error' "$tmp/out"; then fail "-o text in Actions wrote annotations"; fi
+# -v lists what was skipped, and why, on stderr.
+mkdir -p "$tmp/skip/chart/templates"
+printf 'name: c\nversion: 1.0.0\n' >"$tmp/skip/chart/Chart.yaml"
+printf 'a: {{ .Values.x }}\n' >"$tmp/skip/chart/templates/d.yaml"
+printf 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\n' >"$tmp/skip/svc.yaml"
+: >"$tmp/skip/empty.yaml"
+cp examples/quickstart.yaml "$tmp/skip/x.tmpl.yaml"
+expect_rc 0 "-v" "$KRAYCTL" validate -v --exclude '*.tmpl.yaml' "$tmp/skip"
+expect_contains "$tmp/err" "skipped: $tmp/skip/svc.yaml: document 1: not KubeRay (v1/Service)" "a Service"
+expect_contains "$tmp/err" "skipped: $tmp/skip/empty.yaml: no YAML document in it" "an empty file"
+expect_contains "$tmp/err" "skipped: $tmp/skip/x.tmpl.yaml: excluded (--exclude)" "an excluded file"
+expect_contains "$tmp/err" "skipped: $tmp/skip/chart/templates/d.yaml: a Helm chart template" "a template"
+expect_rc 0 "without -v" "$KRAYCTL" validate --exclude '*.tmpl.yaml' "$tmp/skip"
+expect_empty "$tmp/err" "no list without -v"
 expect_rc 0 "-q on a clean file" "$KRAYCTL" validate -q examples/quickstart.yaml
 expect_empty "$tmp/out" "-q prints nothing when there is nothing wrong"
 [ -f .pre-commit-hooks.yaml ] || fail "no .pre-commit-hooks.yaml"

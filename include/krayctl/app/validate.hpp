@@ -21,6 +21,7 @@ struct ValidateOptions {
   ReportFormat output = ReportFormat::text;
   bool strict = false;               // warnings fail too
   bool quiet = false;                // -q: only the problems, no summary
+  bool list_skipped = false;         // -v: each file or document skipped, and why, on stderr
   std::vector<std::string> exclude;  // --exclude GLOB: files and folders left out
   std::vector<std::string> disable;  // lint IDs (each may be "a,b")
   // --error ID / --warning ID (and the config's `severity`): the severity
@@ -92,7 +93,9 @@ struct ValidationReport {
   // skipped (neither a manifest nor shaped like a spec).
   std::vector<std::string> notes;
   std::vector<std::string> file_names;  // every file read, in order (JUnit's test cases)
-  bool quiet = false;                   // -q: the text report without summary and notes
+  // Each file or document skipped, as "path: why" (-v lists them).
+  std::vector<std::string> skipped_list;
+  bool quiet = false;  // -q: the text report without summary and notes
   // -o sarif: the root's file:// URI (ending in '/') and each reported
   // file's URI, resolved against the file system by validate_inputs.
   std::string sarif_root_uri;
