@@ -190,6 +190,22 @@ bool excluded(const std::string& path, const std::vector<std::string>& globs) {
   return false;
 }
 
+namespace {
+
+// Whether `file` lies under the templates/ folder of a Helm chart (a
+// folder with a Chart.yaml), at any depth.
+bool in_helm_templates(const std::string& file, const Deps& deps) {
+  for (auto at = file.rfind("/templates/"); at != std::string::npos;
+       at = at == 0 ? std::string::npos : file.rfind("/templates/", at - 1)) {
+    if (deps.fs.exists(file.substr(0, at) + "/Chart.yaml")) {
+      return true;
+    }
+  }
+  return file.rfind("templates/", 0) == 0 && deps.fs.exists("Chart.yaml");
+}
+
+}  // namespace
+
 ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
                              const Deps& deps,
                              std::vector<Diagnostic>& diags) {
@@ -208,6 +224,12 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& inputs,
       stdin_taken = true;
     }
     if (input == "-" || !deps.fs.is_directory(input)) {
+      // A chart's template named on its own (a pre-commit hook hands over
+      // every YAML file): not YAML until rendered, so skipped as in a folder.
+      if (input != "-" && in_helm_templates(input, deps)) {
+        out.helm_templates.push_back(input);
+        continue;
+      }
       out.files.push_back({input, false});
       continue;
     }

@@ -64,6 +64,17 @@ TEST_CASE_METHOD(ValidateFixture, "app::validate_inputs", "[app]") {
     CHECK(kray::app::format_report(*r, ReportFormat::text, false)
               .find("(1 file of Helm chart templates skipped: pipe `helm template` in)") !=
           std::string::npos);
+    // Named one by one, as a pre-commit hook names files: skipped too.
+    auto named = run({"repo/chart/templates/rc.yaml", "repo/b.yaml"});
+    REQUIRE(named);
+    CHECK(named->helm_templates == 1);
+    CHECK(named->files == 1);
+    CHECK(named->objects == 1);
+    fs.with_file("repo/templates/not-a-chart.yaml", "name: [unclosed\n");
+    auto no_chart = run({"repo/templates/not-a-chart.yaml"});
+    REQUIRE(no_chart);
+    CHECK(no_chart->helm_templates == 0);  // no Chart.yaml: a file like any other
+    CHECK(no_chart->diagnostics.size() == 1);
     console.stdin_text = k_cluster;
     auto twice = run({"-", "-"});
     REQUIRE(twice);
