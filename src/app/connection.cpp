@@ -8,6 +8,7 @@
 #include <krayctl/util/base64.hpp>
 #include <krayctl/util/strings.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -25,7 +26,7 @@ Result<std::string> read_referenced(const Deps& deps,
                                     const std::string& origin,
                                     const std::string& what) {
   const std::string resolved = kube::resolve_path(path, origin);
-  auto text = deps.fs.read_file(resolved);
+  auto text = deps.fs.read_file(resolved, io::k_credential_file_limit);
   if (!text) {
     return make_error(ErrorCode::config, what + " " + resolved + ": " + text.error().message);
   }
@@ -64,12 +65,13 @@ struct ExecCredential {
 // One exec credential plugin, run on demand and cached (exec.go).
 class ExecPlugin {
  public:
-  ExecPlugin(const Deps& deps, const kube::ResolvedConfig& config)
+  ExecPlugin(const Deps& deps, const kube::ResolvedConfig& config, Deadline deadline)
       : m_deps(deps),
         m_exec(*config.user.exec),
         m_cluster(config.cluster),
         m_origin(config.user.origin),
-        m_user(config.user_name) {}
+        m_user(config.user_name),
+        m_deadline(deadline) {}
 
   Result<ExecCredential> get() {
     if (m_cached && (!m_cached->expires || std::time(nullptr) < *m_cached->expires)) {
@@ -118,13 +120,30 @@ class ExecPlugin {
     const std::string command = m_exec.command.find('/') != std::string::npos
                                     ? kube::resolve_path(m_exec.command, m_origin)
                                     : m_exec.command;
-    auto ran = m_deps.processes.run(command, m_exec.args, env, interactive);
+    io::RunLimits limits{interactive ? k_exec_plugin_interactive_timeout : k_exec_plugin_timeout,
+                         k_exec_plugin_max_output};
+    std::string limit_is = "krayctl's limit for exec plugins without a --timeout";
+    if (m_deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *m_deadline - std::chrono::steady_clock::now());
+      limits.timeout = std::max(left, std::chrono::milliseconds(1));
+      limit_is = "what the command's --timeout left";
+    }
+    auto ran = m_deps.processes.run(command, m_exec.args, env, interactive, limits);
     if (!ran) {
-      std::string msg = name + ": executable not found";
-      if (!m_exec.install_hint.empty()) {
-        msg += "\n" + m_exec.install_hint;
+      const Error& e = ran.error();
+      if (e.code == ErrorCode::not_found) {
+        std::string msg = name + ": executable not found";
+        if (!m_exec.install_hint.empty()) {
+          msg += "\n" + m_exec.install_hint;
+        }
+        return make_error(ErrorCode::config, msg);
       }
-      return make_error(ErrorCode::config, msg);
+      if (e.code == ErrorCode::timeout) {
+        return make_error(ErrorCode::timeout, name + ": " + e.message + " (" + limit_is + ")");
+      }
+      // Permission denied, a relative PATH entry, output past the cap.
+      return make_error(ErrorCode::config, name + ": " + e.message);
     }
     if (ran->exit_code != 0) {
       return make_error(ErrorCode::config, name + " exited with code " +
@@ -178,6 +197,7 @@ class ExecPlugin {
   kube::ClusterEntry m_cluster;
   std::string m_origin;
   std::string m_user;
+  Deadline m_deadline;
   std::optional<ExecCredential> m_cached;
 };
 
@@ -193,7 +213,7 @@ class TokenFile {
     if (!force && m_read && now - m_read_at < std::chrono::minutes(1)) {
       return m_token;
     }
-    auto text = m_deps.fs.read_file(m_path);
+    auto text = m_deps.fs.read_file(m_path, io::k_credential_file_limit);
     if (!text) {
       if (m_read || !m_fallback.empty()) {
         return m_read ? m_token : m_fallback;
@@ -241,7 +261,8 @@ std::string user_agent() {
 
 Result<kube::Connection> make_connection(const Deps& deps,
                                          const kube::ResolvedConfig& config,
-                                         int verbosity) {
+                                         int verbosity,
+                                         Deadline deadline) {
   const kube::ClusterEntry& cluster = config.cluster;
   const kube::UserEntry& user = config.user;
   kube::Connection c;
@@ -272,7 +293,7 @@ Result<kube::Connection> make_connection(const Deps& deps,
     c.basic_auth = util::base64_encode(user.username + ":" + user.password);
   }
   if (user.exec) {
-    auto plugin = std::make_shared<ExecPlugin>(deps, config);
+    auto plugin = std::make_shared<ExecPlugin>(deps, config, deadline);
     auto first = plugin->get();  // run now: a missing plugin is an error before any request
     if (!first) {
       return tl::unexpected(std::move(first).error());
@@ -326,8 +347,9 @@ Result<kube::Connection> make_connection(const Deps& deps,
 Result<Session> open_session(const Deps& deps,
                              const kube::ResolvedConfig& config,
                              const TransportFactory& factory,
-                             int verbosity) {
-  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, config, verbosity));
+                             int verbosity,
+                             Deadline deadline) {
+  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, config, verbosity, deadline));
   Session s;
   s.transport =
       factory ? factory(std::move(connection)) : kube::make_curl_transport(std::move(connection));

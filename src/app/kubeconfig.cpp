@@ -30,7 +30,7 @@ std::optional<kube::Kubeconfig> in_cluster(const Deps& deps) {
   user.origin = "in-cluster";
   std::string ns = deps.env.get("POD_NAMESPACE").value_or("");
   if (ns.empty()) {
-    if (auto text = deps.fs.read_file(dir + "/namespace")) {
+    if (auto text = deps.fs.read_file(dir + "/namespace", io::k_credential_file_limit)) {
       ns = std::string(util::trim(*text));
     }
   }
@@ -56,7 +56,7 @@ Result<LoadedKubeconfig> load_kubeconfig(const Deps& deps, const KubeconfigOptio
       }
       continue;  // a KUBECONFIG entry that does not exist is skipped
     }
-    auto text = deps.fs.read_file(abs);
+    auto text = deps.fs.read_file(abs, io::k_credential_file_limit);
     if (!text) {
       Error e = std::move(text).error();
       e.code = ErrorCode::config;

@@ -125,7 +125,9 @@ Result<void> run_tests(const NcclCheckOptions& options, const Deps& deps) {
     shown += " " + a;
   }
   deps.console.err("running: " + shown + "\n");
-  auto ran = deps.processes.run(command, args, env, false);
+  // No timeout (a large all_reduce_perf sweep takes what it takes); its
+  // output is a log, capped as --log is.
+  auto ran = deps.processes.run(command, args, env, false, {{}, io::k_log_file_limit.bytes});
   if (!ran) {
     return make_error(ErrorCode::usage,
                       command +
@@ -263,7 +265,7 @@ Result<void> run_nccl_check(const NcclCheckOptions& options, const Deps& deps) {
       return make_error(ErrorCode::io, "cannot read stdin");
     }
   } else {
-    KRAY_TRY_ASSIGN(text, deps.fs.read_file(options.log));
+    KRAY_TRY_ASSIGN(text, deps.fs.read_file(options.log, io::k_log_file_limit));
   }
   core::NcclCheckInput input;
   input.source = options.log == "-" ? "<stdin>" : options.log;

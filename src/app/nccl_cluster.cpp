@@ -119,8 +119,11 @@ Result<void> run_cluster_check(const NcclCheckOptions& options,
     return make_error(ErrorCode::usage, "--cluster needs --group: a worker group's name, or head");
   }
   KRAY_TRY_ASSIGN(auto resolved, resolve_kubeconfig(deps, options.kubeconfig));
-  KRAY_TRY_ASSIGN(auto session,
-                  open_session(deps, resolved, options.transport, options.kubeconfig.verbosity));
+  const Deadline deadline = options.timeout.count() > 0
+                                ? Deadline(std::chrono::steady_clock::now() + options.timeout)
+                                : std::nullopt;
+  KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport,
+                                             options.kubeconfig.verbosity, deadline));
   kube::Client& client = *session.client;
   const std::string& ns = resolved.namespace_;
   const auto rc_ref = kube::known_resource("ray.io/v1", "RayCluster");

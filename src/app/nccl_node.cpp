@@ -5,12 +5,15 @@
 // src/transport/net_ib/gdr.cc probes, and the NVIDIA driver's /proc files.
 #include "nccl_node.hpp"
 
+#include <krayctl/io/console.hpp>
 #include <krayctl/io/environment.hpp>
 #include <krayctl/io/file_system.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <optional>
+#include <set>
 
 namespace kray::app::detail {
 
@@ -89,18 +92,36 @@ std::optional<long long> tmpfs_size(const std::string& options) {
 core::NodeFacts probe_node(const Deps& deps, const std::string& root) {
   core::NodeFacts f;
   f.root = root;
-  const std::string base =
-      root == "/" ? "" : (root.back() == '/' ? root.substr(0, root.size() - 1) : root);
-  auto path = [&base](const std::string& p) { return base + p; };
+  // Every path is resolved under the root, links followed only while they
+  // stay inside it (real /sys links within itself: class/net/eth0 ->
+  // ../../devices/...): a tree whose /sys/class/infiniband leads to /etc
+  // must not list /etc's files as RDMA devices (issue 14, finding 11).
+  std::set<std::string> refused;
+  auto path = [&](const std::string& p) -> std::optional<std::string> {
+    auto resolved = deps.fs.resolve_beneath(root, p);
+    if (!resolved) {
+      if (refused.insert(resolved.error().message).second) {
+        deps.console.err("Warning: --root: " + resolved.error().message + "\n");
+      }
+      return std::nullopt;
+    }
+    return *resolved;
+  };
   auto read = [&](const std::string& p) -> std::string {
-    auto text = deps.fs.read_file(path(p));
+    const auto at = path(p);
+    auto text = at ? deps.fs.read_file(*at) : Result<std::string>(std::string());
     return text ? *text : std::string();
   };
   auto list = [&](const std::string& p) {
-    auto names = deps.fs.list_dir(path(p));
+    const auto at = path(p);
+    auto names = at ? deps.fs.list_dir(*at) : Result<std::vector<std::string>>();
     std::vector<std::string> out = names ? *names : std::vector<std::string>{};
     std::sort(out.begin(), out.end(), natural_less);
     return out;
+  };
+  auto exists = [&](const std::string& p) {
+    const auto at = path(p);
+    return at && deps.fs.exists(*at);
   };
 
   for (const auto& n : list("/dev")) {
@@ -143,7 +164,7 @@ core::NodeFacts probe_node(const Deps& deps, const std::string& root) {
       {"/sys/kernel/mm/memory_peers/nv_mem/version", "nv_peer_mem"},
       {"/sys/kernel/mm/memory_peers/nv_mem_nc/version", "nv_peer_mem (nc)"}};
   for (const auto& [p, name] : peermem) {
-    if (f.peermem.empty() && deps.fs.exists(path(p))) {
+    if (f.peermem.empty() && exists(p)) {
       f.peermem = name + " (" + p + ")";
     }
   }

@@ -2,6 +2,7 @@
 #include <krayctl/core/document.hpp>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -227,6 +228,9 @@ Result<Json> resolve_plain_scalar(std::string_view text) {
 }
 
 namespace {
+
+// The deepest nesting yaml-cpp 0.7 parses (see parse_documents).
+constexpr int k_max_yaml_depth = 500;
 
 // yaml-cpp's messages are terse; these say what to do.
 std::string explain_yaml_error(const std::string& msg) {
@@ -559,6 +563,13 @@ Result<std::vector<Document>> parse_documents(std::shared_ptr<const SourceFile> 
                         SourceLocation{source->name, line, column});
     }
     nodes = YAML::LoadAll(source->text);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp 0.7 refuses to nest deeper than 500 (src/singledocparser.cpp,
+    // HandleNode's DepthGuard<500>) with only "bad file" as its message.
+    return make_error(ErrorCode::invalid_spec,
+                      "YAML nested deeper than " + std::to_string(k_max_yaml_depth) +
+                          " levels, the most krayctl reads (no Kubernetes object comes close)",
+                      SourceLocation{source->name, e.mark.line + 1, e.mark.column + 1});
   } catch (const YAML::Exception& e) {
     // yaml-cpp often blames the ':' after a tab-indented key; a tab in the
     // indentation of that line or the one before is the real cause.

@@ -3,10 +3,15 @@
 
 namespace kray::io {
 
-Result<std::string> MemoryFileSystem::read_file(const std::string& path) {
+Result<std::string> MemoryFileSystem::read_file(const std::string& path, SizeLimit limit) {
   auto it = files.find(path);
   if (it == files.end()) {
     return make_error(ErrorCode::io, "cannot read " + path + ": No such file or directory");
+  }
+  if (it->second.size() > limit.bytes) {
+    return make_error(ErrorCode::io, "cannot read " + path + ": larger than " +
+                                         describe_size(limit.bytes) + ", the limit for " +
+                                         limit.applies_to);
   }
   return it->second;
 }
@@ -77,6 +82,18 @@ Result<std::vector<std::string>> MemoryFileSystem::list_dir(const std::string& d
 Result<void> MemoryFileSystem::write_file(const std::string& path, const std::string& text) {
   files[path] = text;
   return {};
+}
+
+Result<std::string> MemoryFileSystem::resolve_beneath(const std::string& root,
+                                                      const std::string& path) {
+  std::string base = root;
+  while (base.size() > 1 && base.back() == '/') {
+    base.pop_back();
+  }
+  if (("/" + path + "/").find("/../") != std::string::npos && base != "/") {
+    return make_error(ErrorCode::io, path + ": '..' leads outside " + root);
+  }
+  return base == "/" ? path : base + path;
 }
 
 std::optional<std::string> MapEnvironment::get(const std::string& name) const {

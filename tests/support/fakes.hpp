@@ -67,9 +67,10 @@ class FakeFileSystem final : public io::MemoryFileSystem {
     return *this;
   }
 
-  Result<std::string> read_file(const std::string& path) override {
+  using io::MemoryFileSystem::read_file;
+  Result<std::string> read_file(const std::string& path, io::SizeLimit limit) override {
     reads.push_back(path);
-    return io::MemoryFileSystem::read_file(path);
+    return io::MemoryFileSystem::read_file(path, limit);
   }
 };
 
@@ -85,6 +86,7 @@ class FakeProcessRunner final : public io::ProcessRunner {
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env;
     bool interactive = false;
+    io::RunLimits limits;
   };
   std::map<std::string, std::vector<io::ProcessResult>> answers;  // consumed in order
   std::vector<Call> calls;
@@ -93,8 +95,9 @@ class FakeProcessRunner final : public io::ProcessRunner {
   Result<io::ProcessResult> run(const std::string& command,
                                 const std::vector<std::string>& args,
                                 const std::vector<std::pair<std::string, std::string>>& env,
-                                bool interactive) override {
-    calls.push_back({command, args, env, interactive});
+                                bool interactive,
+                                io::RunLimits limits) override {
+    calls.push_back({command, args, env, interactive, limits});
     auto it = answers.find(command);
     if (it == answers.end() || it->second.empty()) {
       return make_error(ErrorCode::not_found,

@@ -13,8 +13,11 @@
 #include <krayctl/kube/kubeconfig.hpp>
 #include <krayctl/kube/transport.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace kray::app {
@@ -26,12 +29,28 @@ std::string user_agent();
 // token) of context "prod"`. Never the secret.
 std::string identity_of(const kube::ResolvedConfig& config);
 
+// An exec credential plugin may run until the command's deadline (its
+// --timeout), and, without one, for k_exec_plugin_timeout, or
+// k_exec_plugin_interactive_timeout when it talks to the user (a browser
+// or OTP login); kubectl sets no limit. Past it, or past
+// k_exec_plugin_max_output bytes on stdout (an ExecCredential is a few
+// KiB), it is killed with an error, so that a plugin that hangs or prints
+// forever cannot hang krayctl or exhaust its memory (issue 14, finding 4).
+inline constexpr std::chrono::seconds k_exec_plugin_timeout{60};
+inline constexpr std::chrono::seconds k_exec_plugin_interactive_timeout{300};
+inline constexpr std::size_t k_exec_plugin_max_output = std::size_t{4} << 20U;
+
+// When a command must be done (now + its --timeout); nullopt: no deadline.
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+
 // Everything read now, so that a missing certificate file, an unreadable
 // key or a failing exec plugin is one clear error before any request.
 // `verbosity` (-v): request traces on stderr (kube::Connection::trace).
+// `deadline` bounds each run of an exec plugin (see above).
 [[nodiscard]] Result<kube::Connection> make_connection(const Deps& deps,
                                                        const kube::ResolvedConfig& config,
-                                                       int verbosity = 0);
+                                                       int verbosity = 0,
+                                                       Deadline deadline = std::nullopt);
 
 // Builds the transport for a connection; tests may script one. Empty:
 // libcurl.
@@ -46,7 +65,8 @@ struct Session {
 [[nodiscard]] Result<Session> open_session(const Deps& deps,
                                            const kube::ResolvedConfig& config,
                                            const TransportFactory& factory,
-                                           int verbosity = 0);
+                                           int verbosity = 0,
+                                           Deadline deadline = std::nullopt);
 
 // The string at metadata-style path `a`/`b` of an object, "" when absent
 // or not a string.

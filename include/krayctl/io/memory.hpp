@@ -20,7 +20,9 @@ class MemoryFileSystem : public FileSystem {
  public:
   std::map<std::string, std::string> files;
 
-  Result<std::string> read_file(const std::string& path) override;
+  using FileSystem::read_file;
+  // Enforces `limit` as the real one does; every file here is regular.
+  Result<std::string> read_file(const std::string& path, SizeLimit limit) override;
   bool is_directory(const std::string& path) override;
   bool exists(const std::string& path) override;
   // The current directory is /work.
@@ -29,6 +31,8 @@ class MemoryFileSystem : public FileSystem {
   Result<Listing> list_files(const std::string& dir) override;
   Result<std::vector<std::string>> list_dir(const std::string& dir) override;
   Result<void> write_file(const std::string& path, const std::string& text) override;
+  // No links here: `root` + `path`, refusing only a ".." above `root`.
+  Result<std::string> resolve_beneath(const std::string& root, const std::string& path) override;
 };
 
 class MapEnvironment : public Environment {

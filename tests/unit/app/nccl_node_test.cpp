@@ -5,8 +5,11 @@
 #include <krayctl/app/nccl_check.hpp>
 #include <krayctl/core/nccl_node.hpp>
 
+#include <krayctl/io/file_system.hpp>
+
 #include "../../support/catch.hpp"
 #include "../../support/fakes.hpp"
+#include "../../support/temp_dir.hpp"
 
 using kray::ErrorCode;
 using kray::core::Json;
@@ -430,4 +433,32 @@ TEST_CASE("nccl-check --run: all_reduce_perf through the NICs, judged with the n
     CHECK(missing.error().code == ErrorCode::usage);
     CHECK_THAT(missing.error().message, Catch::Contains("build nccl-tests"));
   }
+}
+
+TEST_CASE("nccl-check --root: links that leave the root are not followed", "[nccl][node]") {
+  // Issue 14, finding 11: a tree whose /sys/class/infiniband led to /etc
+  // listed /etc's files (shadow) as RDMA devices.
+  kray::test::TempDir dir;
+  const std::string root = dir / "node";
+  dir.write("node/sys/devices/pci0/net/eth0/operstate", "up\n");
+  dir.link("node/sys/class/net/eth0", "../../devices/pci0/net/eth0");  // as the real /sys does
+  dir.link("node/sys/class/infiniband", "/etc");
+  dir.link("node/proc", "../../../../../../../../proc");
+  kray::io::RealFileSystem fs;
+  kray::test::FakeConsole console;
+  kray::test::FakeEnvironment env;
+  kray::test::FakeProcessRunner processes;
+  const kray::app::Deps deps{fs, console, env, processes};
+  kray::app::NcclCheckOptions o;
+  o.root = root;
+  o.output = "json";
+  (void)kray::app::run_nccl_check(o, deps);
+  const Json j = Json::parse(console.out_text);
+  CHECK(j.dump().find("shadow") == std::string::npos);
+  CHECK(j.dump().find("passwd") == std::string::npos);
+  CHECK(console.err_text.find("Warning: --root: " + root +
+                              "/sys/class/infiniband is a link to /etc, outside " + root +
+                              ": not followed\n") != std::string::npos);
+  CHECK(console.err_text.find(root + "/proc is a link to ../../../../../../../../proc") !=
+        std::string::npos);
 }

@@ -177,3 +177,18 @@ TEST_CASE("core::parse_documents syntax errors", "[document]") {
     CHECK(parse("a: 'it''s'\n"));
   }
 }
+
+TEST_CASE("core::parse_documents: nesting past yaml-cpp's depth says what the limit is",
+          "[document]") {
+  // yaml-cpp 0.7 throws DeepRecursion ("bad file") at depth 500 (issue 14,
+  // finding 12).
+  const std::string deep = std::string(600, '[') + std::string(600, ']') + "\n";
+  auto r = parse(deep);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == kray::ErrorCode::invalid_spec);
+  CHECK(r.error().to_string().find("YAML nested deeper than 500 levels, the most krayctl reads") !=
+        std::string::npos);
+  CHECK(r.error().to_string().find("bad file") == std::string::npos);
+  const std::string fine = std::string(400, '[') + std::string(400, ']') + "\n";
+  CHECK(parse(fine));
+}
