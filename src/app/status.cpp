@@ -36,22 +36,8 @@ std::string now_rfc3339() {
 }
 
 Result<std::vector<Json>> list_all(kube::Client& client, const std::string& path) {
-  std::vector<Json> items;
-  std::string token;
-  do {
-    std::string url = path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=500";
-    if (!token.empty()) {
-      url += "&continue=" + token;
-    }
-    KRAY_TRY_ASSIGN(auto page, client.get(url));
-    if (page.contains("items") && page["items"].is_array()) {
-      for (auto& item : page["items"]) {
-        items.push_back(std::move(item));
-      }
-    }
-    token = page.value("metadata", Json::object()).value("continue", "");
-  } while (!token.empty());
-  return items;
+  KRAY_TRY_ASSIGN(auto listed, kube::list_all(client, path));
+  return std::move(listed.items);
 }
 
 const std::vector<std::pair<std::string, std::string>>& ray_kinds() {
@@ -206,9 +192,9 @@ Result<void> show_one(kube::Client& client,
   std::vector<Json> pods;
   WorkerReasons reasons;
   if (cluster_exists && !cluster.empty()) {
-    KRAY_TRY_ASSIGN(pods,
-                    list_all(client, "/api/v1/namespaces/" + ns +
-                                         "/pods?labelSelector=ray.io%2Fcluster%3D" + cluster));
+    KRAY_TRY_ASSIGN(
+        pods, detail::list_all(client, "/api/v1/namespaces/" + ns +
+                                           "/pods?labelSelector=ray.io%2Fcluster%3D" + cluster));
     for (const auto& p : pods) {
       note_worker(reasons, p);
     }
@@ -293,7 +279,7 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
   std::vector<core::WorkloadStatus> rows;
   for (const auto& [kind, word] : ray_kinds()) {
     const auto ref = kube::known_resource("ray.io/v1", kind);
-    KRAY_TRY_ASSIGN(auto items, list_all(client, kube::resource_path(*ref, ns)));
+    KRAY_TRY_ASSIGN(auto items, detail::list_all(client, kube::resource_path(*ref, ns)));
     for (auto& item : items) {
       item["kind"] = kind;  // list items may leave it out
       rows.push_back(core::workload_status(item));
@@ -305,8 +291,8 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
   for (const auto& r : rows) {
     if (r.waiting_for_workers && !r.cluster.empty() && reasons.count(r.ns) == 0) {
       reasons[r.ns];
-      KRAY_TRY_ASSIGN(auto pods, list_all(client, "/api/v1/namespaces/" + r.ns + "/pods?" +
-                                                      std::string(k_waiting_workers)));
+      KRAY_TRY_ASSIGN(auto pods, detail::list_all(client, "/api/v1/namespaces/" + r.ns + "/pods?" +
+                                                              std::string(k_waiting_workers)));
       for (const auto& p : pods) {
         note_worker(reasons, p);
       }

@@ -18,6 +18,7 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::config:
     case ErrorCode::http:
     case ErrorCode::unreachable:
+    case ErrorCode::bad_answer:
     case ErrorCode::unauthorized:
     case ErrorCode::forbidden:
     case ErrorCode::conflict:

@@ -17,6 +17,18 @@ std::string str(const Json& o, const char* key) {
   return it != o.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// The member `key` of `o` by reference, or null: reading through
+// references, never copies, so that no subtree the server sent is copied
+// (a copy recurses once per level of nesting).
+const Json& member(const Json& o, const char* key) {
+  static const Json k_null;
+  if (!o.is_object()) {
+    return k_null;
+  }
+  auto it = o.find(key);
+  return it != o.end() ? *it : k_null;
+}
+
 int num(const Json& o, const char* key) {
   if (!o.is_object()) {
     return -1;
@@ -26,10 +38,11 @@ int num(const Json& o, const char* key) {
 }
 
 const Json* condition(const Json& status, const std::string& type) {
-  if (!status.is_object() || !status.contains("conditions") || !status["conditions"].is_array()) {
+  const Json& conditions = member(status, "conditions");
+  if (!conditions.is_array()) {
     return nullptr;
   }
-  for (const auto& c : status["conditions"]) {
+  for (const auto& c : conditions) {
     if (c.is_object() && str(c, "type") == type) {
       return &c;
     }
@@ -85,10 +98,10 @@ std::string failed_application(const Json& service_status) {
     std::string why = "application " + name + ": " + status;
     if (const std::string message = one_line(str(app, "message")); !message.empty()) {
       why += ": " + message;
-    } else if (app.contains("serveDeploymentStatuses") &&
-               app["serveDeploymentStatuses"].is_object()) {
+    } else if (const Json& deployments = member(app, "serveDeploymentStatuses");
+               deployments.is_object()) {
       // The application says nothing: its first unhealthy deployment may.
-      for (const auto& [deployment, d] : app["serveDeploymentStatuses"].items()) {
+      for (const auto& [deployment, d] : deployments.items()) {
         if (str(d, "status") == "UNHEALTHY" && !str(d, "message").empty()) {
           why += ": deployment " + deployment + ": " + one_line(str(d, "message"));
           break;
@@ -133,12 +146,12 @@ bool any_failed(const std::vector<WorkloadStatus>& rows) {
 WorkloadStatus workload_status(const Json& object) {
   WorkloadStatus w;
   w.kind = str(object, "kind");
-  const Json meta = object.value("metadata", Json::object());
+  const Json& meta = member(object, "metadata");
   w.ns = str(meta, "namespace");
   w.name = str(meta, "name");
   w.created = str(meta, "creationTimestamp");
   w.uid = str(meta, "uid");
-  const Json st = object.value("status", Json::object());
+  const Json& st = member(object, "status");
   if (!st.is_object() || st.empty()) {
     w.state = "unknown";
     w.reason = "no status yet (is the KubeRay operator running?)";
@@ -172,7 +185,7 @@ WorkloadStatus workload_status(const Json& object) {
     w.state = str(st, "jobDeploymentStatus");
     w.job_status = str(st, "jobStatus");
     w.cluster = str(st, "rayClusterName");
-    cluster_part(st.value("rayClusterStatus", Json::object()));
+    cluster_part(member(st, "rayClusterStatus"));
     // Terminal states and success (KubeRay's IsJobDeploymentTerminal, in
     // ray-operator/apis/ray/v1/rayjob_types.go;
     // ValidationFailed is requeued forever, so final too; STOPPED ends in
@@ -201,14 +214,13 @@ WorkloadStatus workload_status(const Json& object) {
     if (is_true(condition(st, "UpgradeInProgress"))) {
       w.state += ",Upgrading";
     }
-    cluster_part(
-        st.value("activeServiceStatus", Json::object()).value("rayClusterStatus", Json::object()));
-    w.cluster = str(st.value("activeServiceStatus", Json::object()), "rayClusterName");
+    const Json& active = member(st, "activeServiceStatus");
+    const Json& pending = member(st, "pendingServiceStatus");
+    cluster_part(member(active, "rayClusterStatus"));
+    w.cluster = str(active, "rayClusterName");
     if (w.cluster.empty()) {
-      w.cluster = str(st.value("pendingServiceStatus", Json::object()), "rayClusterName");
+      w.cluster = str(pending, "rayClusterName");
     }
-    const Json active = st.value("activeServiceStatus", Json::object());
-    const Json pending = st.value("pendingServiceStatus", Json::object());
     const std::string active_app = failed_application(active);
     const std::string pending_app = failed_application(pending);
     const std::string ready_reason = ready != nullptr ? str(*ready, "reason") : "";

@@ -2,6 +2,7 @@
 #include <krayctl/kube/client.hpp>
 
 #include <algorithm>
+#include <set>
 
 namespace kray::kube {
 
@@ -28,8 +29,22 @@ std::string first_line(const std::string& text, std::size_t max = 200) {
 
 }  // namespace
 
+Result<Json> parse_server_json(std::string_view text, const std::string& what) {
+  if (json_deeper_than(text)) {
+    return make_error(ErrorCode::bad_answer, what + " nests deeper than " +
+                                                 std::to_string(k_max_json_depth) +
+                                                 " levels, krayctl's limit: not read");
+  }
+  Json j = Json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    return make_error(ErrorCode::http, what + " is not JSON");
+  }
+  return j;
+}
+
 Error api_error(const HttpResponse& r, const HttpRequest& request) {
-  const Json status = Json::parse(r.body, nullptr, false);
+  const Json status =
+      json_deeper_than(r.body) ? Json(nullptr) : Json::parse(r.body, nullptr, false);
   const bool is_status = status.is_object() && status.value("kind", "") == "Status";
   std::string message = is_status ? status.value("message", "") : "";
   const std::string reason = is_status ? status.value("reason", "") : "";
@@ -102,9 +117,39 @@ Client::Client(
       m_identity(std::move(identity)) {}
 
 Result<HttpResponse> Client::call(const HttpRequest& request) {
+  using Clock = std::chrono::steady_clock;
   const bool read = request.method == "GET";
+  // One budget for every attempt and wait: the request's timeout, and the
+  // command's deadline.
+  std::optional<Clock::time_point> until = m_deadline;
+  if (request.timeout.count() > 0) {
+    const auto budget = Clock::now() + request.timeout;
+    until = until ? std::min(*until, budget) : budget;
+  }
+  auto left = [&until] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*until - Clock::now());
+  };
+  auto out_of_time = [&](const std::string& last) {
+    const bool command = m_deadline && until == m_deadline;
+    return Error{ErrorCode::timeout,
+                 std::string(command ? "the command's --timeout" : "the request's time") +
+                     " ran out waiting to try " + request.method + " " +
+                     request.path.substr(0, request.path.find('?')) + " again" +
+                     (last.empty() ? "" : " (" + last + ")"),
+                 std::nullopt,
+                 {},
+                 false};
+  };
+  HttpRequest attempt_request = request;
   for (int attempt = 0;; ++attempt) {
-    auto r = m_transport.send(request);
+    if (until) {
+      const auto remaining = left();
+      if (remaining.count() <= 0) {
+        return tl::unexpected(out_of_time(""));
+      }
+      attempt_request.timeout = remaining;
+    }
+    auto r = m_transport.send(attempt_request);
     const bool last = attempt >= m_policy.max_retries;
     std::chrono::milliseconds wait =
         std::min(m_policy.cap, m_policy.base * (1 << std::min(attempt, 10)));
@@ -114,9 +159,13 @@ Result<HttpResponse> Client::call(const HttpRequest& request) {
         (m_jitter >> 33) % static_cast<std::uint64_t>(wait.count() / 2 + 1)));
     if (!r) {
       // No answer: only a read is safe to send again, and only when a
-      // connection was made (refused, unresolved, untrusted: not again).
-      if (!read || last || r.error().code == ErrorCode::unreachable) {
+      // connection was made and answered in part (refused, unresolved,
+      // untrusted, an answer past a limit: not again).
+      if (!read || last || r.error().code != ErrorCode::http) {
         return r;
+      }
+      if (until && wait >= left()) {
+        return tl::unexpected(out_of_time(r.error().message));
       }
       ++m_retries;
       m_sleep(wait);
@@ -128,11 +177,25 @@ Result<HttpResponse> Client::call(const HttpRequest& request) {
       }
     }
     if (r->status >= 200 && r->status < 300) {
+      const auto first = r->body.find_first_not_of(" \t\r\n");
+      if (first != std::string::npos && (r->body[first] == '{' || r->body[first] == '[') &&
+          json_deeper_than(r->body)) {
+        return make_error(ErrorCode::bad_answer,
+                          "the answer of the API server to " + request.method + " " +
+                              request.path.substr(0, request.path.find('?')) +
+                              " nests deeper than " + std::to_string(k_max_json_depth) +
+                              " levels, krayctl's limit: not read");
+      }
       return r;
     }
     if (retriable(r->status) && !last && (r->retry_after_s || read)) {
       if (r->retry_after_s) {
-        wait = std::max(wait, std::chrono::milliseconds(1000LL * *r->retry_after_s));
+        // Honoured up to the policy's cap: a server cannot park us for days.
+        wait = std::max(
+            wait, std::min(m_policy.cap, std::chrono::milliseconds(1000LL * *r->retry_after_s)));
+      }
+      if (until && wait >= left()) {
+        return tl::unexpected(out_of_time("the last answer: status " + std::to_string(r->status)));
       }
       ++m_retries;
       m_sleep(wait);
@@ -158,7 +221,8 @@ Result<bool> Client::serves(const std::string& group_version, const std::string&
     std::optional<std::set<std::string>> served;
     if (r->status == 200) {
       served.emplace();
-      const Json list = Json::parse(r->body, nullptr, false);
+      const Json list =
+          json_deeper_than(r->body) ? Json(nullptr) : Json::parse(r->body, nullptr, false);
       if (list.is_object() && list.contains("resources") && list["resources"].is_array()) {
         for (const auto& res : list["resources"]) {
           if (res.is_object() && res.contains("name") && res["name"].is_string()) {
@@ -231,12 +295,94 @@ Result<Json> Client::get(const std::string& path) {
   if (!r) {
     return tl::unexpected(std::move(r).error());
   }
-  Json j = Json::parse(r->body, nullptr, false);
-  if (j.is_discarded()) {
+  auto j = parse_server_json(
+      r->body, "the answer of the API server to GET " + path.substr(0, path.find('?')));
+  if (!j && j.error().code == ErrorCode::http) {
     return make_error(ErrorCode::http,
                       "the API server answered " + path + " with a body that is not JSON");
   }
   return j;
+}
+
+Result<ListResult> list_all(Client& client, const std::string& path, const ListLimits& limits) {
+  const std::string base = path + (path.find('?') == std::string::npos ? "?" : "&");
+  const std::string shown = path.substr(0, path.find('?'));
+  ListResult result;
+  std::string token;
+  std::set<std::string> tokens;  // every continue token seen: one again is a loop
+  bool paged = true;
+  int pages = 0;
+  do {
+    if (++pages > limits.max_pages) {
+      return make_error(ErrorCode::bad_answer,
+                        "listing " + shown + ": the API server did not end the list in " +
+                            std::to_string(limits.max_pages) + " pages, krayctl's limit: stopped");
+    }
+    std::string url = base + (paged ? "limit=500" : "");
+    if (!token.empty()) {
+      url += "&continue=" + token;
+    }
+    HttpRequest request;
+    request.path = url;
+    request.max_body = k_max_page_bytes;
+    auto answer = client.call(request);
+    if (!answer) {
+      if (answer.error().code == ErrorCode::gone && paged && !token.empty()) {
+        // The continue token expired between pages: one list, unpaged.
+        paged = false;
+        token.clear();
+        tokens.clear();
+        result.items.clear();
+        continue;
+      }
+      return tl::unexpected(std::move(answer).error());
+    }
+    auto page = parse_server_json(answer->body, "the answer of the API server to GET " + shown);
+    if (!page) {
+      return tl::unexpected(std::move(page).error());
+    }
+    // List items leave out kind and apiVersion; the list names them.
+    std::string kind = page->is_object() ? page->value("kind", "") : "";
+    if (kind.size() > 4 && kind.compare(kind.size() - 4, 4, "List") == 0) {
+      kind.resize(kind.size() - 4);
+    }
+    const std::string api = page->is_object() ? page->value("apiVersion", "") : "";
+    if (page->is_object() && page->contains("items") && (*page)["items"].is_array()) {
+      for (auto& item : (*page)["items"]) {
+        if (!item.is_object()) {
+          continue;
+        }
+        if (result.items.size() >= limits.max_items) {
+          return make_error(ErrorCode::bad_answer, "listing " + shown + ": more than " +
+                                                       std::to_string(limits.max_items) +
+                                                       " items, krayctl's limit: stopped");
+        }
+        if (!kind.empty() && !item.contains("kind")) {
+          item["kind"] = kind;
+        }
+        if (!api.empty() && !item.contains("apiVersion")) {
+          item["apiVersion"] = api;
+        }
+        result.items.push_back(std::move(item));
+      }
+    }
+    static const Json k_none = Json::object();
+    const Json& meta =
+        page->is_object() && page->contains("metadata") && (*page)["metadata"].is_object()
+            ? (*page)["metadata"]
+            : k_none;
+    const Json& next = meta.contains("continue") ? meta["continue"] : k_none;
+    token = next.is_string() ? next.get<std::string>() : "";
+    const Json& rv = meta.contains("resourceVersion") ? meta["resourceVersion"] : k_none;
+    result.resource_version = rv.is_string() ? rv.get<std::string>() : "";
+    if (!token.empty() && !tokens.insert(token).second) {
+      return make_error(ErrorCode::bad_answer,
+                        "listing " + shown +
+                            ": the API server sent the same continue token twice, so the list "
+                            "would never end: stopped");
+    }
+  } while (!token.empty());
+  return result;
 }
 
 }  // namespace kray::kube

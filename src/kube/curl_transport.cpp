@@ -3,11 +3,14 @@
 
 #include <curl/curl.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 
 namespace kray::kube {
 
@@ -17,7 +20,8 @@ struct ParsedUrl {
   std::string scheme;
   std::string host;  // without brackets
   std::string port;
-  std::string prefix;  // path prefix, no trailing "/"
+  std::string prefix;     // path prefix, no trailing "/"
+  std::string authority;  // host[:port] as written: the Host header Go sends
 };
 
 ParsedUrl parse_url(const std::string& url) {
@@ -29,6 +33,10 @@ ParsedUrl parse_url(const std::string& url) {
   }
   const auto slash = rest.find('/');
   std::string hostport = rest.substr(0, slash);
+  if (auto at = hostport.rfind('@'); at != std::string::npos) {
+    hostport = hostport.substr(at + 1);  // userinfo: refused by the kubeconfig, never used
+  }
+  u.authority = hostport;
   u.prefix = slash == std::string::npos ? "" : rest.substr(slash);
   while (!u.prefix.empty() && u.prefix.back() == '/') {
     u.prefix.pop_back();
@@ -82,31 +90,62 @@ void parse_warning(const std::string& value, std::vector<std::string>& out) {
 }
 
 struct Sink {
-  HttpResponse* head;
-  std::string* body;
-  const std::function<bool(std::string_view)>* on_data;
+  HttpResponse* head = nullptr;
+  std::string* body = nullptr;
+  const std::function<bool(std::string_view)>* on_data = nullptr;
+  std::size_t max_body = k_max_object_bytes;  // for a 2xx answer kept whole
+  std::size_t overflow = 0;                   // the limit that stopped the transfer, 0: none
+  bool headers_done = false;                  // the blank line after the last header came
+  const std::atomic<bool>* cancel = nullptr;
+  // A stream must have all its headers by then (slow headers never end a
+  // stream otherwise: it has no timeout).
+  std::optional<std::chrono::steady_clock::time_point> headers_by;
+  bool headers_late = false;
 };
 
 std::size_t write_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* sink = static_cast<Sink*>(user);
+  const bool ok = sink->head->status >= 200 && sink->head->status < 300;
   // A stream's reader gets the body of a 2xx answer only; any other
   // answer (a Status) is kept whole in the head.
-  if (sink->on_data != nullptr && sink->head->status >= 200 && sink->head->status < 300) {
+  if (sink->on_data != nullptr && ok) {
     return (*sink->on_data)(std::string_view(data, size * n)) ? size * n : 0;
+  }
+  // libcurl hands over decoded bytes (CURLOPT_ACCEPT_ENCODING), so the
+  // limit holds against a gzip bomb too.
+  const std::size_t limit = ok ? sink->max_body : k_max_error_body_bytes;
+  if (sink->body->size() + size * n > limit) {
+    sink->overflow = limit;
+    return 0;  // CURLE_WRITE_ERROR: the transfer stops here
   }
   sink->body->append(data, size * n);
   return size * n;
 }
 
-int check_cancel(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* cancel = static_cast<const std::atomic<bool>*>(user);
-  return cancel->load() ? 1 : 0;
+int check_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* sink = static_cast<Sink*>(user);
+  if (sink->cancel != nullptr && sink->cancel->load()) {
+    return 1;
+  }
+  if (!sink->headers_done && sink->headers_by &&
+      std::chrono::steady_clock::now() > *sink->headers_by) {
+    sink->headers_late = true;
+    return 1;
+  }
+  return 0;
 }
 
 std::size_t write_header(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* head = static_cast<HttpResponse*>(user);
+  auto* sink = static_cast<Sink*>(user);
+  auto* head = sink->head;
   const std::string line(data, size * n);
+  if (line == "\r\n" || line == "\n") {
+    // The end of a response's headers; a 1xx answer's end is not the last.
+    sink->headers_done = head->status >= 200;
+    return size * n;
+  }
   if (line.rfind("HTTP/", 0) == 0) {  // a new response (after a redirect or 100)
+    sink->headers_done = false;
     head->warnings.clear();
     head->retry_after_s.reset();
     head->body.clear();
@@ -127,9 +166,148 @@ std::size_t write_header(char* data, std::size_t size, std::size_t n, void* user
     parse_warning(value, head->warnings);
   } else if (name == "retry-after" && !value.empty() &&
              value.find_first_not_of("0123456789") == std::string::npos && value.size() < 7) {
-    head->retry_after_s = std::stoi(value);
+    head->retry_after_s = std::stoi(value);  // the Client clamps it
   }
   return size * n;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) {
+    return "";
+  }
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+// An IPv4 or IPv6 address in network order, or nullopt.
+std::optional<std::vector<unsigned char>> parse_ip(const std::string& text) {
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, text.c_str(), buf) == 1) {
+    return std::vector<unsigned char>(buf, buf + 4);
+  }
+  if (inet_pton(AF_INET6, text.c_str(), buf) == 1) {
+    return std::vector<unsigned char>(buf, buf + 16);
+  }
+  return std::nullopt;
+}
+
+bool is_loopback(const std::vector<unsigned char>& ip) {
+  if (ip.size() == 4) {
+    return ip[0] == 127;
+  }
+  return std::all_of(ip.begin(), ip.end() - 1, [](unsigned char b) { return b == 0; }) &&
+         ip.back() == 1;
+}
+
+bool in_cidr(const std::vector<unsigned char>& ip, const std::string& cidr) {
+  const auto slash = cidr.find('/');
+  const auto net = parse_ip(cidr.substr(0, slash));
+  if (!net || net->size() != ip.size()) {
+    return false;
+  }
+  const std::string bits_text = cidr.substr(slash + 1);
+  if (bits_text.empty() || bits_text.size() > 3 ||
+      bits_text.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  const int bits = std::stoi(bits_text);
+  if (bits > static_cast<int>(ip.size()) * 8) {
+    return false;
+  }
+  for (std::size_t i = 0; i < static_cast<std::size_t>(bits); ++i) {
+    const std::size_t byte = i / 8;
+    const unsigned mask = 0x80U >> (i % 8);
+    if ((ip[byte] & mask) != ((*net)[byte] & mask)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether NO_PROXY keeps `host` (lower case, no brackets) at `port` off
+// the proxy, by the rules of Go's httpproxy (config.useProxy).
+bool no_proxy_matches(const std::string& no_proxy,
+                      const std::string& host,
+                      const std::string& port) {
+  const auto ip = parse_ip(host);
+  std::size_t start = 0;
+  while (start <= no_proxy.size()) {
+    auto comma = no_proxy.find(',', start);
+    if (comma == std::string::npos) {
+      comma = no_proxy.size();
+    }
+    std::string entry = lower(trim(no_proxy.substr(start, comma - start)));
+    start = comma + 1;
+    if (entry.empty()) {
+      continue;
+    }
+    if (entry == "*") {
+      return true;
+    }
+    if (entry.find('/') != std::string::npos) {
+      if (ip && in_cidr(*ip, entry)) {
+        return true;
+      }
+      continue;
+    }
+    if (const auto entry_ip = parse_ip(entry)) {
+      if (ip && *ip == *entry_ip) {
+        return true;
+      }
+      continue;
+    }
+    // A name, perhaps with a port: [::1]:80, example.com:443.
+    std::string entry_port;
+    if (entry.front() == '[') {
+      const auto close = entry.find(']');
+      if (close == std::string::npos) {
+        continue;
+      }
+      if (close + 1 < entry.size() && entry[close + 1] == ':') {
+        entry_port = entry.substr(close + 2);
+      }
+      entry = entry.substr(1, close - 1);
+      if (const auto entry_ip = parse_ip(entry);
+          entry_ip && ip && *ip == *entry_ip && (entry_port.empty() || entry_port == port)) {
+        return true;
+      }
+      continue;
+    }
+    if (const auto colon = entry.rfind(':'); colon != std::string::npos) {
+      entry_port = entry.substr(colon + 1);
+      entry = entry.substr(0, colon);
+    }
+    if (!entry_port.empty() && entry_port != port) {
+      continue;
+    }
+    if (entry.rfind("*.", 0) == 0) {
+      entry = entry.substr(1);
+    }
+    if (entry.front() == '.') {  // subdomains only
+      if (host.size() > entry.size() &&
+          host.compare(host.size() - entry.size(), entry.size(), entry) == 0) {
+        return true;
+      }
+      continue;
+    }
+    if (host == entry || (host.size() > entry.size() &&
+                          host.compare(host.size() - entry.size(), entry.size(), entry) == 0 &&
+                          host[host.size() - entry.size() - 1] == '.')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A size for messages: "16 MiB".
+std::string mib(std::size_t bytes) {
+  return std::to_string(bytes >> 20) + " MiB";
 }
 
 // A body for a -vvv trace: cut at 2 KiB; a Secret's (or anything that
@@ -147,7 +325,12 @@ std::string traced_body(const std::string& body) {
 
 class CurlTransport final : public Transport {
  public:
-  explicit CurlTransport(Connection c) : m_c(std::move(c)), m_url(parse_url(m_c.server)) {
+  explicit CurlTransport(Connection c)
+      : m_c(std::move(c)),
+        m_url(parse_url(m_c.server)),
+        m_proxy(proxy_url_for(m_c.server, m_c.proxy_url, [](const char* name) {
+          return std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read before any thread
+        })) {
     global_init();
     m_curl = curl_easy_init();
   }
@@ -198,7 +381,10 @@ class CurlTransport final : public Transport {
     curl_easy_reset(h);
     const bool secure = m_url.scheme == "https";
     // tls-server-name: the URL names it (SNI and the certificate check),
-    // CONNECT_TO sends the TCP connection to the real server.
+    // CONNECT_TO sends the TCP connection to the real server, and the Host
+    // header stays the server's own, as client-go sends it (the name only
+    // goes to tls.Config.ServerName: client-go's transport/transport.go,
+    // TLSConfigFor).
     const std::string url_host = m_c.tls_server_name.empty() ? m_url.host : m_c.tls_server_name;
     const std::string url = m_url.scheme + "://" + host_for_url(url_host) + ":" + m_url.port +
                             m_url.prefix + request.path;
@@ -216,18 +402,34 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 30'000L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    const long stall_s = std::max<long>(
+        1, static_cast<long>(
+               std::chrono::duration_cast<std::chrono::seconds>(m_c.stall_timeout).count()));
+    if (on_data == nullptr) {
+      // A server that stops sending (or trickles) is dropped after the
+      // stall time, well before the request's timeout.
+      curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s);
+    }
     if (!m_c.disable_compression) {
       curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     }
-    if (!m_c.proxy_url.empty()) {
-      curl_easy_setopt(h, CURLOPT_PROXY, m_c.proxy_url.c_str());
-    }
+    // Always set, so that libcurl never picks a proxy from the environment
+    // by its own rules (ALL_PROXY, a NO_PROXY over the kubeconfig's
+    // proxy-url): "" disables proxies, and an empty NOPROXY list applies
+    // the chosen one to every host (https://curl.se/libcurl/c/CURLOPT_PROXY.html,
+    // https://curl.se/libcurl/c/CURLOPT_NOPROXY.html).
+    curl_easy_setopt(h, CURLOPT_PROXY, m_proxy.c_str());
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "");
     curl_blob ca{const_cast<char*>(m_c.ca_pem.data()), m_c.ca_pem.size(), CURL_BLOB_NOCOPY};
     curl_blob cert{const_cast<char*>(m_c.client_cert_pem.data()), m_c.client_cert_pem.size(),
                    CURL_BLOB_NOCOPY};
     curl_blob key{const_cast<char*>(m_c.client_key_pem.data()), m_c.client_key_pem.size(),
                   CURL_BLOB_NOCOPY};
     if (secure) {
+      // TLS 1.2 or newer whatever the system's OpenSSL allows, as client-go
+      // (MinVersion: tls.VersionTLS12 in transport/transport.go).
+      curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
       if (m_c.insecure_skip_tls_verify) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -242,6 +444,9 @@ class CurlTransport final : public Transport {
       }
     }
     curl_slist* headers = nullptr;
+    if (!m_c.tls_server_name.empty()) {
+      headers = curl_slist_append(headers, ("Host: " + m_url.authority).c_str());
+    }
     headers = curl_slist_append(headers, ("Accept: " + request.accept).c_str());
     if (secure && m_c.token) {  // credentials only over TLS, as client-go
       auto token = m_c.token();
@@ -264,15 +469,24 @@ class CurlTransport final : public Transport {
     }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_USERAGENT, m_c.user_agent.c_str());
-    Sink sink{&r, &r.body, on_data};
+    const auto started = std::chrono::steady_clock::now();
+    Sink sink;
+    sink.head = &r;
+    sink.body = &r.body;
+    sink.on_data = on_data;
+    sink.max_body = request.max_body;
+    sink.cancel = request.cancel;
+    if (on_data != nullptr) {
+      sink.headers_by = started + m_c.stall_timeout;
+    }
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, write_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
-    if (request.cancel != nullptr) {
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
+    if (request.cancel != nullptr || sink.headers_by) {
       curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-      curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_cancel);
-      curl_easy_setopt(h, CURLOPT_XFERINFODATA, request.cancel);
+      curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_progress);
+      curl_easy_setopt(h, CURLOPT_XFERINFODATA, &sink);
     }
     char detail[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
@@ -292,19 +506,31 @@ class CurlTransport final : public Transport {
         m_c.trace("Request body: " + traced_body(request.body));
       }
     }
-    const auto started = std::chrono::steady_clock::now();
     const CURLcode rc = curl_easy_perform(h);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    const bool stopped_stream = on_data != nullptr && !sink.headers_late &&
+                                (rc == CURLE_WRITE_ERROR || rc == CURLE_ABORTED_BY_CALLBACK) &&
+                                sink.overflow == 0;
+    std::optional<Error> failure;
+    if (rc != CURLE_OK && !stopped_stream) {
+      failure = failure_of(rc, detail, sink, request, ms);
+    }
     if (tracing) {
-      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::steady_clock::now() - started)
-                          .count();
       long code = 0;
       curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
       std::string line = request.method + " " + url + " ";
-      line += rc == CURLE_OK || code != 0 ? std::to_string(code) : std::string("(no answer)");
-      line += " in " + std::to_string(ms) + " ms";
-      if (on_data != nullptr) {
-        line += " (stream ended)";
+      if (failure) {
+        // Not "200 in 60002 ms" for an answer that never finished.
+        line += "failed after " + std::to_string(ms) + " ms" +
+                (code != 0 ? " (status " + std::to_string(code) + " received)" : "") + ": " +
+                failure->message;
+      } else {
+        line += std::to_string(code) + " in " + std::to_string(ms) + " ms";
+        if (on_data != nullptr) {
+          line += " (stream ended)";
+        }
       }
       m_c.trace(line);
       if (m_c.trace_level >= 2) {
@@ -327,50 +553,91 @@ class CurlTransport final : public Transport {
     }
     curl_slist_free_all(headers);
     curl_slist_free_all(connect_to);
-    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && on_data != nullptr) ||
-        (rc == CURLE_ABORTED_BY_CALLBACK && on_data != nullptr)) {
-      return {};  // a stream its reader stopped, or its owner cancelled, is a success
+    if (failure) {
+      return tl::unexpected(std::move(*failure));
+    }
+    return {};  // done, or a stream its reader stopped or its owner cancelled
+  }
+
+  Error failure_of(CURLcode rc,
+                   const char* detail,
+                   const Sink& sink,
+                   const HttpRequest& request,
+                   long long ms) const {
+    const std::string what = request.method + " " + request.path.substr(0, request.path.find('?'));
+    if (sink.overflow != 0) {
+      const bool ok = sink.head->status >= 200 && sink.head->status < 300;
+      return Error{
+          ErrorCode::bad_answer,
+          "the answer of " + where() + " to " + what + " is larger than " + mib(sink.overflow) +
+              ", krayctl's limit for " +
+              (ok ? (sink.overflow >= k_max_page_bytes ? "a page of a list or a log" : "one object")
+                  : "an error (status " + std::to_string(sink.head->status) + ")") +
+              ": stopped reading it",
+          std::nullopt,
+          {},
+          false};
+    }
+    if (sink.headers_late) {
+      return Error{ErrorCode::http,
+                   "no complete answer from " + where() + " to " + what + " in " +
+                       std::to_string(ms / 1000) + " s (its headers were still arriving)",
+                   std::nullopt,
+                   {},
+                   false};
     }
     if (rc == CURLE_ABORTED_BY_CALLBACK) {
-      return make_error(ErrorCode::http, "request to " + m_c.server + " cancelled");
+      return Error{
+          ErrorCode::http, "request to " + where() + " cancelled", std::nullopt, {}, false};
     }
     // No connection at all (refused, no such host, a certificate not
-    // trusted): trying again at once will not help, as kubectl does not.
+    // trusted, a TLS handshake refused): trying again at once will not
+    // help, as kubectl does not.
     const bool unreachable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
                              rc == CURLE_COULDNT_RESOLVE_PROXY ||
                              rc == CURLE_PEER_FAILED_VERIFICATION ||
-                             rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM;
-    return make_error(unreachable ? ErrorCode::unreachable : ErrorCode::http, describe(rc, detail));
+                             rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
+                             rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CIPHER;
+    return Error{unreachable ? ErrorCode::unreachable : ErrorCode::http,
+                 describe(rc, detail),
+                 std::nullopt,
+                 {},
+                 false};
+  }
+
+  // The server for messages: never its userinfo, if any.
+  std::string where() const {
+    return "the API server at " + without_userinfo(m_c.server) +
+           (m_c.tls_server_name.empty() ? "" : " (as " + m_c.tls_server_name + ")");
   }
 
   std::string describe(CURLcode rc, const char* detail) const {
-    const std::string where =
-        "the API server at " + m_c.server +
-        (m_c.tls_server_name.empty() ? "" : " (as " + m_c.tls_server_name + ")");
     const std::string why = detail[0] != '\0' ? detail : curl_easy_strerror(rc);
     switch (rc) {
       case CURLE_PEER_FAILED_VERIFICATION:
-        return "cannot trust " + where + ": " + why +
+        return "cannot trust " + where() + ": " + why +
                " (check certificate-authority in the kubeconfig, or tls-server-name when the "
                "server is reached by another name)";
       case CURLE_SSL_CONNECT_ERROR:
       case CURLE_SSL_CERTPROBLEM:
       case CURLE_SSL_CIPHER:
       case CURLE_SSL_CACERT_BADFILE:
-        return "TLS handshake with " + where + " failed: " + why;
+        return "TLS handshake with " + where() + " failed: " + why +
+               " (krayctl requires TLS 1.2 or newer)";
       case CURLE_COULDNT_RESOLVE_HOST:
-        return "cannot resolve the host of " + where + ": " + why;
+        return "cannot resolve the host of " + where() + ": " + why;
       case CURLE_COULDNT_CONNECT:
-        return "cannot connect to " + where + ": " + why;
+        return "cannot connect to " + where() + ": " + why;
       case CURLE_OPERATION_TIMEDOUT:
-        return "no answer from " + where + " in time: " + why;
+        return "no answer from " + where() + " in time: " + why;
       default:
-        return "request to " + where + " failed: " + why;
+        return "request to " + where() + " failed: " + why;
     }
   }
 
   Connection m_c;
   ParsedUrl m_url;
+  std::string m_proxy;  // "" for none
   CURL* m_curl = nullptr;
 };
 
@@ -378,6 +645,85 @@ class CurlTransport final : public Transport {
 
 std::unique_ptr<Transport> make_curl_transport(Connection connection) {
   return std::make_unique<CurlTransport>(std::move(connection));
+}
+
+std::string proxy_url_for(const std::string& server,
+                          const std::string& kubeconfig_proxy_url,
+                          const std::function<const char*(const char*)>& getenv) {
+  if (!kubeconfig_proxy_url.empty()) {
+    return kubeconfig_proxy_url;
+  }
+  auto env = [&getenv](const char* upper, const char* lower_name) {
+    const char* v = getenv(upper);
+    if (v == nullptr || *v == '\0') {
+      v = getenv(lower_name);
+    }
+    return std::string(v == nullptr ? "" : v);
+  };
+  const ParsedUrl u = parse_url(server);
+  std::string proxy;
+  if (u.scheme == "https") {
+    proxy = env("HTTPS_PROXY", "https_proxy");
+  } else if (u.scheme == "http") {
+    proxy = env("HTTP_PROXY", "http_proxy");
+  }
+  if (proxy.empty()) {
+    return "";
+  }
+  const std::string host = lower(u.host);
+  if (host == "localhost") {
+    return "";
+  }
+  if (const auto ip = parse_ip(host); ip && is_loopback(*ip)) {
+    return "";
+  }
+  if (no_proxy_matches(env("NO_PROXY", "no_proxy"), host, u.port)) {
+    return "";
+  }
+  return proxy;
+}
+
+bool has_userinfo(const std::string& server) {
+  const auto scheme = server.find("://");
+  const std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const auto end = server.find_first_of("/?#", start);
+  return server.substr(start, end == std::string::npos ? std::string::npos : end - start)
+             .find('@') != std::string::npos;
+}
+
+std::string without_userinfo(const std::string& server) {
+  if (!has_userinfo(server)) {
+    return server;
+  }
+  const auto scheme = server.find("://");
+  const std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const auto end = server.find_first_of("/?#", start);
+  const auto at = server.rfind('@', end == std::string::npos ? std::string::npos : end - 1);
+  return server.substr(0, start) + server.substr(at + 1);
+}
+
+bool json_deeper_than(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth) {
+        return true;
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
 }
 
 }  // namespace kray::kube

@@ -3,6 +3,7 @@
 
 #include <krayctl/core/document.hpp>
 #include <krayctl/core/k8s_names.hpp>
+#include <krayctl/kube/transport.hpp>
 #include <krayctl/util/base64.hpp>
 #include <krayctl/util/strings.hpp>
 
@@ -379,6 +380,17 @@ Result<ResolvedConfig> resolve(const Kubeconfig& config, const Overrides& overri
   const std::string& u = r.user_name;
   if (r.cluster.server.empty()) {
     return make_error(ErrorCode::config, "cluster \"" + c + "\" has no server");
+  }
+  if (has_userinfo(r.cluster.server)) {
+    // The URL is not printed: its userinfo may be a password. It is no
+    // supported way to authenticate (basic auth was removed from the API
+    // server in Kubernetes 1.19).
+    return make_error(ErrorCode::config,
+                      "cluster \"" + c +
+                          "\": the server URL holds a user name or password (user:password@host), "
+                          "which krayctl refuses: give the server as https://host:port and the "
+                          "credentials in the user entry (token, client certificate or exec "
+                          "plugin)");
   }
   if (r.cluster.insecure_skip_tls_verify &&
       (!r.cluster.certificate_authority.empty() || !r.cluster.certificate_authority_data.empty())) {

@@ -36,6 +36,7 @@ Result<void> read_log(Client& client,
   request.path += query;
   request.accept = "*/*";
   if (!options.follow) {
+    request.max_body = k_max_page_bytes;  // a log read whole
     KRAY_TRY_ASSIGN(auto r, client.call(request));
     on_text(r.body);
     return {};
@@ -66,6 +67,7 @@ Result<HttpResponse> proxy(Client& client,
   request.body = body;
   request.content_type = content_type;
   request.accept = "*/*";
+  request.max_body = k_max_page_bytes;  // the Ray dashboard's answers (job logs) may be large
   auto r = client.call(request);
   if (r) {
     return r;

@@ -86,53 +86,11 @@ void Reflector::apply(Change change,
 
 Result<void> Reflector::relist(const std::function<void(const WatchEvent&)>& cb) {
   ++m_counts.lists;
-  const std::string base =
-      m_options.path + "?" + (m_options.query.empty() ? "" : m_options.query + "&");
-  std::vector<Json> items;
-  std::string token;
-  std::string rv;
-  bool paged = true;
-  do {
-    std::string url = base + (paged ? "limit=500" : "");
-    if (!token.empty()) {
-      url += "&continue=" + token;
-    }
-    auto page = m_client.get(url);
-    if (!page) {
-      if (page.error().code == ErrorCode::gone && paged && !token.empty()) {
-        // The continue token expired between pages: one list, unpaged, as
-        // client-go's pager falls back to.
-        paged = false;
-        token.clear();
-        items.clear();
-        continue;
-      }
-      return tl::unexpected(std::move(page).error());
-    }
-    // List items leave out kind and apiVersion; the list names them.
-    std::string kind = page->value("kind", "");
-    if (kind.size() > 4 && kind.compare(kind.size() - 4, 4, "List") == 0) {
-      kind.resize(kind.size() - 4);
-    }
-    const std::string api = page->value("apiVersion", "");
-    if (page->contains("items") && (*page)["items"].is_array()) {
-      for (auto& item : (*page)["items"]) {
-        if (item.is_object()) {
-          if (!kind.empty() && !item.contains("kind")) {
-            item["kind"] = kind;
-          }
-          if (!api.empty() && !item.contains("apiVersion")) {
-            item["apiVersion"] = api;
-          }
-          items.push_back(std::move(item));
-        }
-      }
-    }
-    const Json list_meta = page->value("metadata", Json::object());
-    token = list_meta.is_object() ? list_meta.value("continue", "") : "";
-    rv = list_meta.is_object() ? list_meta.value("resourceVersion", "") : "";
-  } while (!token.empty());
-
+  KRAY_TRY_ASSIGN(
+      auto listed,
+      list_all(m_client, m_options.path + (m_options.query.empty() ? "" : "?" + m_options.query)));
+  std::vector<Json>& items = listed.items;
+  const std::string rv = listed.resource_version;
   std::set<std::string> present;
   for (auto& item : items) {
     present.insert(object_key(item));
@@ -166,28 +124,33 @@ Result<bool> Reflector::watch_once(const std::function<void(const WatchEvent&)>&
   request.cancel = &stop;
   HttpResponse head;
   std::string buffer;
+  std::size_t scanned = 0;  // bytes of `buffer` known to hold no newline
   bool expired = false;
   m_streamed_events = false;
   std::optional<Error> failed;
   auto streamed = m_transport.stream(request, head, [&](std::string_view piece) {
     buffer.append(piece);
     std::size_t start = 0;
-    for (auto nl = buffer.find('\n', start); nl != std::string::npos;
+    // Each search starts where the last one stopped: a line that arrives
+    // in many small pieces is scanned once, not once per piece.
+    for (auto nl = buffer.find('\n', scanned); nl != std::string::npos;
          nl = buffer.find('\n', start)) {
       const std::string_view line(buffer.data() + start, nl - start);
       start = nl + 1;
       if (line.find_first_not_of(" \r\t") == std::string_view::npos) {
         continue;
       }
-      Json event = Json::parse(line, nullptr, false);
-      if (!event.is_object() || !event.contains("object")) {
-        failed = Error{ErrorCode::http,
-                       "the API server sent a watch event that is not JSON",
-                       std::nullopt,
-                       {},
-                       false};
+      auto parsed = parse_server_json(line, "a watch event from the API server");
+      if (!parsed || !parsed->is_object() || !parsed->contains("object")) {
+        failed = parsed ? Error{ErrorCode::http,
+                                "the API server sent a watch event that is not JSON",
+                                std::nullopt,
+                                {},
+                                false}
+                        : std::move(parsed).error();
         return false;
       }
+      Json& event = *parsed;
       const std::string type = event.value("type", "");
       Json& object = event["object"];
       if (type == "ERROR") {
@@ -214,6 +177,20 @@ Result<bool> Reflector::watch_once(const std::function<void(const WatchEvent&)>&
       }
     }
     buffer.erase(0, start);
+    scanned = buffer.size();
+    if (buffer.size() > m_options.max_line_bytes) {
+      // One event is one object: a line longer than any object can be is
+      // a server gone wrong, and waiting for its end would take all memory.
+      failed = Error{ErrorCode::bad_answer,
+                     "the API server sent a watch event longer than " +
+                         std::to_string(m_options.max_line_bytes >> 20) +
+                         " MiB, krayctl's limit (or a stream without newlines): stopped watching " +
+                         m_options.path,
+                     std::nullopt,
+                     {},
+                     false};
+      return false;
+    }
     return !stop.load();
   });
   if (!streamed) {

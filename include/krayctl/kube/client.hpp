@@ -16,13 +16,27 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace kray::kube {
 
 struct RetryPolicy {
   int max_retries = 5;
   std::chrono::milliseconds base{250};
+  // The longest wait between two attempts, a server's Retry-After
+  // included: Retry-After: 999999 waits this long, not 11 days.
   std::chrono::milliseconds cap{10'000};
+};
+
+// Lists are read in pages of 500; a server that never ends one (the same
+// continue token again, or pages without end) is stopped with
+// ErrorCode::bad_answer. 200,000 items is beyond the 150,000 Pods of the
+// largest cluster Kubernetes supports
+// (https://kubernetes.io/docs/setup/best-practices/cluster-large/).
+struct ListLimits {
+  int max_pages = 1000;
+  std::size_t max_items = 200'000;
 };
 
 class Client {
@@ -38,7 +52,12 @@ class Client {
          RetryPolicy policy = {},
          std::string identity = "");
 
-  // Sends, retrying as above; a non-2xx answer becomes an Error.
+  // Sends, retrying as above; a non-2xx answer becomes an Error. All
+  // attempts and the waits between them fit in the request's `timeout`
+  // (when not 0) and before the deadline: what is left of either is the
+  // next attempt's timeout, and a wait that would pass it is not begun
+  // (ErrorCode::timeout). A 2xx JSON answer nested deeper than
+  // k_max_json_depth is ErrorCode::bad_answer.
   [[nodiscard]] Result<HttpResponse> call(const HttpRequest& request);
   // GET and parse JSON.
   [[nodiscard]] Result<core::Json> get(const std::string& path);
@@ -50,6 +69,12 @@ class Client {
   [[nodiscard]] Result<bool> serves(const std::string& group_version, const std::string& resource);
 
   int retries() const { return m_retries; }
+
+  // The command's deadline (--timeout): no request and no wait of this
+  // client goes past it. None by default.
+  void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
+    m_deadline = deadline;
+  }
 
  private:
   // A 404's Error, made firm by discovery: the API (a CRD) missing, or
@@ -64,6 +89,7 @@ class Client {
   std::set<std::string> m_warned;
   std::map<std::string, std::optional<std::set<std::string>>> m_discovered;  // nullopt: not served
   int m_retries = 0;
+  std::optional<std::chrono::steady_clock::time_point> m_deadline;
   std::uint64_t m_jitter = 0x853c49e6748fea9bULL;
 };
 
@@ -72,5 +98,24 @@ class Client {
 // the group is missing names the missing CRDs; a body that is not a Status
 // (a proxy's HTML) is summarised as client-go does.
 Error api_error(const HttpResponse& response, const HttpRequest& request);
+
+// JSON from a server, parsed only when it nests no deeper than
+// k_max_json_depth; `what` names it in the error ("the answer to GET
+// /api/v1/pods"). A text that is not JSON is ErrorCode::http.
+[[nodiscard]] Result<core::Json> parse_server_json(std::string_view text, const std::string& what);
+
+struct ListResult {
+  std::vector<core::Json> items;  // each with the list's kind and apiVersion
+  std::string resource_version;   // the list's, from its last page
+};
+
+// GET `path` (a collection, perhaps with a query) in pages of 500 until
+// the server ends the list. A continue token that expired between pages
+// (410) reads the list again unpaged, as client-go's pager falls back to
+// (tools/pager/pager.go). Stops, with ErrorCode::bad_answer, at a
+// continue token seen before and past `limits`.
+[[nodiscard]] Result<ListResult> list_all(Client& client,
+                                          const std::string& path,
+                                          const ListLimits& limits = {});
 
 }  // namespace kray::kube

@@ -45,6 +45,9 @@ struct ReflectorOptions {
   // Between attempts after a network error or a 5xx; doubled up to `cap`.
   std::chrono::milliseconds backoff{200};
   std::chrono::milliseconds backoff_cap{10'000};
+  // The longest line (one event) a watch stream may send; past it the
+  // watch fails with ErrorCode::bad_answer (tests shorten it).
+  std::size_t max_line_bytes = k_max_watch_line_bytes;
 };
 
 class Reflector {
@@ -56,7 +59,9 @@ class Reflector {
   // Lists, reports every object as added, calls `synced`, then watches
   // until `stop` is set, reporting each change through `on_change`.
   // `synced` is called again after each relist. Ends with an Error only for
-  // what retrying cannot fix: 401, 403, 404 (a missing CRD), 400.
+  // what retrying cannot fix: 401, 403, 404 (a missing CRD), 400, an answer
+  // past krayctl's limits (ErrorCode::bad_answer: a list without end, an
+  // event too long or too deep).
   [[nodiscard]] Result<void> run(const std::function<void(const WatchEvent&)>& on_change,
                                  const std::function<void()>& synced,
                                  const std::atomic<bool>& stop);

@@ -23,6 +23,7 @@ enum class ErrorCode {
   config,           // kubeconfig or credentials unusable (exit 4, like API errors)
   http,             // the API server or network failed (a read may be tried again)
   unreachable,      // no connection: refused, no such host, TLS not trusted (not retried)
+  bad_answer,       // a server's answer past krayctl's limits (size, depth, pages) (not retried)
   unauthorized,     // credentials rejected (401)
   forbidden,        // RBAC refused (403)
   conflict,         // a field manager conflict (409)

@@ -90,3 +90,28 @@ TEST_CASE("core::format_status_table and short_age", "[status]") {
         "NAMESPACE   NAME       STATE     WORKERS   GPUS   JOB       AGE   REASON\n"
         "ml          rayjob/x   Running   2/2       16     RUNNING   5m\n");
 }
+
+// Issue 14, finding 2: the status is read through references. A copy of a
+// status nested 200,000 levels deep (`object.value("status", ...)`)
+// recursed once per level and overflowed the stack. (Servers' JSON is
+// refused past 500 levels when parsed; this holds for any object.)
+TEST_CASE("core::workload_status: a status nested 200,000 levels is read, not copied",
+          "[core][status]") {
+  Json deep = Json::array();
+  for (int i = 0; i < 200'000; ++i) {
+    Json outer = Json::array();
+    outer.push_back(std::move(deep));
+    deep = std::move(outer);
+  }
+  for (const char* kind : {"RayCluster", "RayJob", "RayService"}) {
+    Json status = {{"conditions", Json::array()},
+                   {"activeServiceStatus", {{"applicationStatuses", Json::object()}}}};
+    Json o = object(kind, status);
+    // Last: ordered_json's members are a vector, and one more key copies
+    // those before it when the vector grows.
+    o["status"]["deep"] = std::move(deep);
+    const auto w = workload_status(o);
+    CHECK(w.kind == kind);
+    deep = std::move(o["status"]["deep"]);  // nlohmann destroys deep trees without recursion
+  }
+}
