@@ -4,11 +4,12 @@
 #include <krayctl/cli/exit_codes.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/environment.hpp>
-#include <krayctl/io/process.hpp>
 #include <krayctl/io/file_system.hpp>
+#include <krayctl/io/process.hpp>
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 int main(int argc, char** argv) {
   try {
@@ -20,7 +21,9 @@ int main(int argc, char** argv) {
     return kray::cli::run(argc, argv, deps);
   } catch (const std::exception& e) {
     // Last resort: krayctl's own code returns errors as values.
-    std::fprintf(stderr, "krayctl: internal error: %s\n", e.what());
+    // Its text may quote what a server sent: escaped as Console escapes.
+    const std::string what = kray::io::terminal_safe(e.what(), false);
+    std::fprintf(stderr, "krayctl: internal error: %s\n", what.c_str());
     return kray::cli::k_exit_internal;
   }
 }

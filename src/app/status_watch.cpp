@@ -149,9 +149,13 @@ Result<void> watch_status(const StatusOptions& options,
   std::vector<core::WorkloadStatus> last_rows;  // for the exit status
   bool drawn = false;
   auto last_draw = std::chrono::steady_clock::now();
-  auto write = [&](const std::string& text) {
+  auto write = [&](const std::string& text, bool redraw = false) {
     std::lock_guard<std::mutex> lock(console_mu);
-    deps.console.out(text);
+    if (redraw) {
+      deps.console.out_redraw(text);
+    } else {
+      deps.console.out(text);
+    }
     deps.console.flush();
   };
   for (;;) {
@@ -210,13 +214,13 @@ Result<void> watch_status(const StatusOptions& options,
     const std::string now = now_rfc3339();
     if (terminal) {
       // Home, clear, the table: what `watch krayctl status` shows, from streams.
-      std::string screen = "\x1b[H\x1b[2J";
-      screen += rows.empty() ? std::string("No KubeRay objects") +
-                                   (options.all_namespaces ? " in any namespace.\n"
-                                                           : " in namespace " + ns + ".\n")
-                             : core::format_status_table(rows, options.all_namespaces, now);
+      std::string screen = rows.empty()
+                               ? std::string("No KubeRay objects") +
+                                     (options.all_namespaces ? " in any namespace.\n"
+                                                             : " in namespace " + ns + ".\n")
+                               : core::format_status_table(rows, options.all_namespaces, now);
       screen += finished ? "\n" : "\n(watching; Ctrl-C to stop)\n";
-      write(screen);
+      write(screen, true);
       drawn = true;
       last_draw = std::chrono::steady_clock::now();
       if (finished) {

@@ -4,6 +4,8 @@
 #include <krayctl/core/document.hpp>
 #include <krayctl/util/strings.hpp>
 
+#include <krayctl/util/terminal_text.hpp>
+
 #include <fmt/format.h>
 
 namespace kray::core {
@@ -56,11 +58,20 @@ bool is_number_with_unit(std::string_view s) {
 }
 
 bool has_special_unicode(std::string_view s) {
-  // U+0085 (NEL), U+2028, U+2029 are line breaks to YAML 1.1; U+FEFF is a BOM.
-  return s.find("\xC2\x85") != std::string_view::npos ||
-         s.find("\xE2\x80\xA8") != std::string_view::npos ||
-         s.find("\xE2\x80\xA9") != std::string_view::npos ||
-         s.find("\xEF\xBB\xBF") != std::string_view::npos;
+  // U+0085 (NEL), U+2028, U+2029 are line breaks to YAML 1.1; U+FEFF is a
+  // BOM; the other C1 controls and the bidi and invisible format
+  // characters are escaped too, so that no terminal shows them raw and the
+  // text reads as what it is (util/terminal_text.hpp).
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      continue;
+    }
+    const util::UnsafeChar u = util::char_at(s, i);
+    if (u.unsafe && !u.invalid) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool has_control_char(std::string_view s) {
@@ -98,18 +109,11 @@ std::string double_quoted(std::string_view s) {
     }
     if (u < 0x20 || u == 0x7f) {
       out += fmt::format("\\u{:04x}", u);
-    } else if (u == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) {
-      out += "\\u0085";  // not \N: yaml-cpp decodes that to a bare 0x85 byte
-      ++i;
-    } else if (u == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-               (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
-                static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-      out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-      i += 2;
-    } else if (u == 0xEF && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBB &&
-               static_cast<unsigned char>(s[i + 2]) == 0xBF) {
-      out += "\\ufeff";
-      i += 2;
+    } else if (const util::UnsafeChar bad = u >= 0x80 ? util::char_at(s, i) : util::UnsafeChar{};
+               bad.unsafe && !bad.invalid) {
+      // Not \N: yaml-cpp decodes that to a bare 0x85 byte.
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(bad.code));
+      i += bad.length - 1;
     } else {
       out += s[i];
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/io/console.hpp>
 
+#include <krayctl/util/terminal_text.hpp>
+
 #include <unistd.h>
 #include <cerrno>
 #include <cstdio>
@@ -8,6 +10,60 @@
 #include <cstring>
 
 namespace kray::io {
+
+std::string terminal_safe(std::string_view text, bool colors) {
+  std::string out;
+  std::size_t done = 0;  // text[0, done) is in `out`
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if ((b >= 0x20 && b < 0x7F) || b == '\n' || b == '\t') {
+      ++i;
+      continue;
+    }
+    if (b == 0x1b && colors) {
+      bool ours = false;
+      for (const auto sgr : Console::k_sgr) {
+        if (text.substr(i, sgr.size()) == sgr) {
+          i += sgr.size();
+          ours = true;
+          break;
+        }
+      }
+      if (ours) {
+        continue;
+      }
+    }
+    const util::UnsafeChar u = util::char_at(text, i);
+    if (!u.unsafe) {
+      i += u.length;  // a safe multi-byte character
+      continue;
+    }
+    out.append(text.substr(done, i - done));
+    out += util::escape_for_terminal(text.substr(i, u.length));
+    i += u.length;
+    done = i;
+  }
+  if (done == 0) {
+    return std::string(text);
+  }
+  out.append(text.substr(done));
+  return out;
+}
+
+void Console::out(std::string_view text) {
+  write_out(terminal_safe(text, out_color()));
+}
+
+void Console::err(std::string_view text) {
+  write_err(terminal_safe(text, err_color()));
+}
+
+void Console::out_redraw(std::string_view text) {
+  if (out_terminal()) {
+    write_out("\x1b[H\x1b[2J");  // cursor home, clear the screen
+  }
+  out(text);
+}
 
 RealConsole::RealConsole() {
   // https://no-color.org: any non-empty NO_COLOR disables colour.
@@ -25,7 +81,7 @@ void RealConsole::flush() {
   std::fflush(stdout);
 }
 
-void RealConsole::out(std::string_view text) {
+void RealConsole::write_out(std::string_view text) {
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() && m_out_errno == 0) {
     m_out_errno = errno != 0 ? errno : EIO;
   }
@@ -50,7 +106,7 @@ std::string RealConsole::out_error() {
   return m_out_errno == 0 ? "" : std::strerror(m_out_errno);
 }
 
-void RealConsole::err(std::string_view text) {
+void RealConsole::write_err(std::string_view text) {
   std::fflush(stdout);
   std::fwrite(text.data(), 1, text.size(), stderr);
 }

@@ -28,11 +28,11 @@ class FakeConsole final : public io::Console {
   // test while a command runs: take `mu`.
   mutable std::mutex mu;
 
-  void out(std::string_view text) override {
+  void write_out(std::string_view text) override {
     std::lock_guard<std::mutex> lock(mu);
     out_text += text;
   }
-  void err(std::string_view text) override {
+  void write_err(std::string_view text) override {
     std::lock_guard<std::mutex> lock(mu);
     err_text += text;
   }

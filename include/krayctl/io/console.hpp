@@ -13,10 +13,18 @@ class Console {
  public:
   virtual ~Console() = default;
 
-  // Writes `text` as given to stdout.
-  virtual void out(std::string_view text) = 0;
-  // Writes `text` as given to stderr.
-  virtual void err(std::string_view text) = 0;
+  // Writes `text` to stdout (err: stderr) with every character that could
+  // act on a terminal escaped (util/terminal_text.hpp: C0 and C1 controls,
+  // DEL, invalid UTF-8, bidi and invisible format characters; tab and
+  // newline kept), except krayctl's own colours (the four SGR sequences of
+  // k_sgr) while colour is on for that stream. This is the one place that
+  // keeps text from servers, plugins and files (names, Status messages,
+  // Events, Warning headers, log quotes) from driving the terminal.
+  void out(std::string_view text);
+  void err(std::string_view text);
+  // Moves the cursor home and clears the screen (only on a terminal that
+  // can redraw), then writes `text` as out() does: status --watch.
+  void out_redraw(std::string_view text);
   // True when stderr (stdout) is a terminal and colour is not disabled
   // (NO_COLOR, TERM=dumb).
   virtual bool err_color() const = 0;
@@ -35,14 +43,25 @@ class Console {
   // After the last write: why stdout could not take everything (a full
   // disk, a closed pipe); "" when it did.
   virtual std::string out_error() { return ""; }
+
+  // The escape sequences krayctl writes itself: bold, reset, bold red,
+  // bold magenta (core/diagnostic.cpp).
+  static constexpr std::string_view k_sgr[] = {"\x1b[1m", "\x1b[0m", "\x1b[1;31m", "\x1b[1;35m"};
+
+ protected:
+  // The streams, written as given.
+  virtual void write_out(std::string_view text) = 0;
+  virtual void write_err(std::string_view text) = 0;
 };
+
+// `text` as Console::out writes it: unsafe characters escaped, the k_sgr
+// sequences kept when `colors`.
+std::string terminal_safe(std::string_view text, bool colors);
 
 // The process's real streams.
 class RealConsole final : public Console {
  public:
   RealConsole();
-  void out(std::string_view text) override;
-  void err(std::string_view text) override;
   bool err_color() const override { return m_err_color; }
   bool out_color() const override { return m_out_color; }
   bool read_stdin(std::string& into) override;
@@ -50,6 +69,10 @@ class RealConsole final : public Console {
   void flush() override;
   void set_color_mode(ColorMode mode) override;
   std::string out_error() override;
+
+ protected:
+  void write_out(std::string_view text) override;
+  void write_err(std::string_view text) override;
 
  private:
   bool m_err_color = false;

@@ -336,14 +336,15 @@ TEST_CASE("app::run_apply, run_delete -f: an explicit -n must match the file's n
     auto r = f.apply({"/w/named.yaml"}, DryRun::none, false, true, "research");
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::invalid_spec);
-    CHECK(f.d.console.err_text.find("/w/named.yaml:5:14: error[input]: the namespace from the provided "
-                                    "object 'default' does not match --namespace 'research'") !=
-          std::string::npos);
+    CHECK(f.d.console.err_text.find(
+              "/w/named.yaml:5:14: error[input]: the namespace from the provided "
+              "object 'default' does not match --namespace 'research'") != std::string::npos);
   }
   SECTION("apply, a compact spec") {
     auto r = f.apply({"/w/spec.yaml"}, DryRun::none, false, true, "research");
     REQUIRE_FALSE(r);
-    CHECK(f.d.console.err_text.find("/w/spec.yaml:2:12: error[input]: the namespace from the provided") !=
+    CHECK(f.d.console.err_text.find(
+              "/w/spec.yaml:2:12: error[input]: the namespace from the provided") !=
           std::string::npos);
   }
   SECTION("delete -f") {
@@ -919,5 +920,64 @@ TEST_CASE("app::run_status --watch KIND/NAME: ends when the RayJob finishes",
     const std::string out = f.d.console.out_now();
     CHECK(out.rfind("TIME ", 0) == 0);
     CHECK(w.lines_with({"Z  rayjob/" + name, end == "FAILED" ? "Failed" : "Complete"}) == 1);
+  }
+}
+
+// Issue 14, finding 1: what a server says (a Status message, a reason, an
+// Event) never drives the terminal, in the table, the detail view, -o json
+// and -o yaml; JSON and YAML still carry the exact text.
+TEST_CASE("app::run_status: hostile text from the server is escaped", "[status][http]") {
+  Fixture f;
+  const nlohmann::json cluster_spec = nlohmann::json::parse(R"({"headGroupSpec":{
+    "rayStartParams":{},"template":{"spec":{"containers":[{"name":"ray-head","image":"r"}]}}}})");
+  const nlohmann::json job_spec = {{"entrypoint", "python x.py"}, {"rayClusterSpec", cluster_spec}};
+  const std::string evil =
+      "\x1b]0;owned\x07\x1b[2J\r\x1b]8;;http://evil.example\x1b\\ok\x7f\xc2\x9b\xe2\x80\xae";
+  put(f, "rayjobs", "job", job_spec,
+      {{"jobDeploymentStatus", "Failed"},
+       {"jobStatus", "FAILED"},
+       {"reason", "AppFailed"},
+       {"message", "msg" + evil}});
+  const auto now = f.server.get("ray.io/v1", "rayjobs", "default", "job");
+  REQUIRE(now);
+  REQUIRE(f.server.create("v1", "events", "default",
+                          {{"apiVersion", "v1"},
+                           {"kind", "Event"},
+                           {"metadata", {{"name", "e"}}},
+                           {"involvedObject",
+                            {{"kind", "RayJob"},
+                             {"name", "job"},
+                             {"namespace", "default"},
+                             {"uid", (*now)["metadata"]["uid"]}}},
+                           {"reason", "Evt"},
+                           {"message", "event" + evil},
+                           {"type", "Warning"}}));
+  const auto raw = [](const std::string& text) {
+    return text.find('\x1b') != std::string::npos || text.find('\r') != std::string::npos ||
+           text.find('\x07') != std::string::npos || text.find('\x7f') != std::string::npos ||
+           text.find("\xc2\x9b") != std::string::npos ||
+           text.find("\xe2\x80\xae") != std::string::npos;
+  };
+  for (const std::string output : {"table", "json", "yaml"}) {
+    for (const std::vector<std::string>& t :
+         {std::vector<std::string>{}, std::vector<std::string>{"rayjob/job"}}) {
+      INFO(output << " " << t.size());
+      (void)status_of(f, t, output);
+      const std::string out = f.d.console.out_text;
+      CHECK_FALSE(raw(out));
+      CHECK_FALSE(raw(f.d.console.err_text));
+      CHECK(out.find("msg") != std::string::npos);
+      if (output == "table") {
+        CHECK(out.find("\\u001B]0;owned\\u0007") != std::string::npos);
+      } else if (output == "json") {
+        // JSON escapes, so the text arrives intact for a program.
+        const std::string decoded = nlohmann::json::parse(out).dump(-1, ' ', false);
+        CHECK(decoded.find("\xe2\x80\xae") != std::string::npos);
+        CHECK(decoded.find("\xc2\x9b") != std::string::npos);
+      }
+      if (!t.empty() && output == "table") {
+        CHECK(out.find("event\\u001B]0;owned") != std::string::npos);
+      }
+    }
   }
 }

@@ -2,6 +2,8 @@
 #include <krayctl/core/document.hpp>
 #include <krayctl/core/yaml_emit.hpp>
 
+#include <krayctl/io/console.hpp>
+
 #include "../../support/catch.hpp"
 
 #include <random>
@@ -133,6 +135,25 @@ TEST_CASE("core::emit_yaml layout", "[yaml_emit]") {
     CHECK(kray::core::emit_yaml(Json{{"v", "on"}}) == "v: \"on\"\n");
     CHECK(kray::core::emit_yaml(Json{{"v", "32Gi"}}) == "v: 32Gi\n");
     CHECK(kray::core::emit_yaml(Json{{"v", "0xff"}}) == "v: \"0xff\"\n");
+  }
+  SECTION("characters no terminal may see raw are escaped, and read back (issue 14)") {
+    // U+202E (right-to-left override), a C1 control, U+2066 (an isolate),
+    // zero-width space: double-quoted with \u escapes, so that Console
+    // finds nothing to change and the text arrives whole.
+    for (const std::string s : {"ab\xe2\x80\xae"
+                                "cd",
+                                "x\xc2\x9by", "\xe2\x81\xa6i\xe2\x81\xa9",
+                                "a\xe2\x80\x8b"
+                                "b",
+                                "multi\nline \xe2\x80\xae\n"}) {
+      const std::string yaml = kray::core::emit_yaml(Json{{"s", s}});
+      INFO(yaml);
+      CHECK(yaml.find("\\u") != std::string::npos);
+      CHECK(kray::io::terminal_safe(yaml, false) == yaml);
+      CHECK(read_back(yaml) == Json{{"s", s}});
+    }
+    const std::string kept = "caf\xc3\xa9 \xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9";
+    CHECK(kray::core::emit_yaml(Json{{"s", kept}}) == "s: " + kept + "\n");
   }
   SECTION("streams are separated by ---") {
     CHECK(kray::core::emit_yaml_stream({Json{{"a", 1}}, Json{{"b", 2}}}) == "a: 1\n---\nb: 2\n");
