@@ -357,6 +357,7 @@ Result<Session> open_session(const Deps& deps,
       *s.transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
       [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); },
       kube::RetryPolicy{}, identity_of(config));
+  s.client->set_deadline(deadline);  // requests and retries end by it too (issue 14, finding 4)
   return s;
 }
 
