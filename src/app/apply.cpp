@@ -145,7 +145,8 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
     return {};
   }
   KRAY_TRY_ASSIGN(auto session,
-                  open_session(deps, *resolved, options.transport, options.kubeconfig.verbosity));
+                  open_session(deps, *resolved, options.transport, options.kubeconfig.verbosity,
+                               deadline_after(options.timeout)));
   kube::Client& client = *session.client;
   for (const auto& p : planned) {
     const std::string path = kube::resource_path(p.ref, p.ns, p.name);

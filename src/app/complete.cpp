@@ -2,6 +2,7 @@
 #include <krayctl/app/complete.hpp>
 
 #include <krayctl/app/targets.hpp>
+#include <krayctl/kube/client.hpp>
 #include <krayctl/kube/resources.hpp>
 #include <krayctl/kube/transport.hpp>
 
@@ -18,7 +19,7 @@ std::vector<std::string> names_at(const std::string& path,
                                   const kube::ResolvedConfig& resolved,
                                   const Deps& deps,
                                   const TransportFactory& factory) {
-  auto connection = make_connection(deps, resolved);
+  auto connection = make_connection(deps, resolved, 0, deadline_after(k_completion_timeout));
   if (!connection) {
     return {};
   }
@@ -31,7 +32,12 @@ std::vector<std::string> names_at(const std::string& path,
   if (!answer || answer->status != 200) {
     return {};
   }
-  const Json list = Json::parse(answer->body, nullptr, false);
+  // Nested past the limit: no names (a completion never fails loudly).
+  const auto parsed = kube::parse_server_json(answer->body, "GET " + path);
+  if (!parsed) {
+    return {};
+  }
+  const Json& list = *parsed;
   std::vector<std::string> out;
   if (list.is_object() && list.contains("items") && list["items"].is_array()) {
     for (const auto& item : list["items"]) {

@@ -344,6 +344,13 @@ Result<kube::Connection> make_connection(const Deps& deps,
   return c;
 }
 
+Deadline deadline_after(std::chrono::milliseconds timeout) {
+  if (timeout.count() <= 0) {
+    return std::nullopt;
+  }
+  return std::chrono::steady_clock::now() + timeout;
+}
+
 Result<Session> open_session(const Deps& deps,
                              const kube::ResolvedConfig& config,
                              const TransportFactory& factory,

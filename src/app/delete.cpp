@@ -4,6 +4,7 @@
 #include <krayctl/app/connection.hpp>
 #include <krayctl/app/targets.hpp>
 #include <krayctl/app/validate.hpp>
+#include <krayctl/core/json.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/resources.hpp>
@@ -69,22 +70,47 @@ Result<void> wait_gone(kube::Transport& transport,
     watch.timeout = std::chrono::milliseconds(0);
     kube::HttpResponse head;
     bool gone = false;
+    std::optional<Error> bad;  // a line past the limits (issue 14, findings 2 and 5)
     std::string buffer;
+    std::size_t scanned = 0;  // buffer[0, scanned) holds no newline
     auto streamed = transport.stream(watch, head, [&](std::string_view piece) {
       buffer.append(piece);
-      for (auto nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
-        const Json e = Json::parse(buffer.substr(0, nl), nullptr, false);
+      for (auto nl = buffer.find('\n', scanned); nl != std::string::npos; nl = buffer.find('\n')) {
+        auto e = kube::parse_server_json(std::string_view(buffer).substr(0, nl),
+                                         "a watch event of " + shown);
         buffer.erase(0, nl + 1);
-        if (e.is_object() && e.value("type", Json("")) == "DELETED" &&
-            string_at(e.value("object", Json::object()), "metadata", "uid") == uid) {
+        if (!e && e.error().code == ErrorCode::bad_answer) {
+          bad = std::move(e).error();
+          return false;
+        }
+        if (!e || !e->is_object()) {
+          continue;
+        }
+        const Json* event_object = core::find_pointer(*e, "/object");
+        if (e->value("type", "") == "DELETED" && event_object != nullptr &&
+            string_at(*event_object, "metadata", "uid") == uid) {
           gone = true;
           return false;
         }
+      }
+      scanned = buffer.size();
+      if (buffer.size() > kube::k_max_watch_line_bytes) {
+        bad = Error{ErrorCode::bad_answer,
+                    "a watch event of " + shown + " is longer than " +
+                        std::to_string(kube::k_max_watch_line_bytes >> 20U) +
+                        " MiB, the most krayctl reads",
+                    std::nullopt,
+                    {},
+                    false};
+        return false;
       }
       return true;
     });
     if (gone) {
       return {};
+    }
+    if (bad) {
+      return tl::unexpected(std::move(*bad));
     }
     if (!streamed && std::chrono::steady_clock::now() >= deadline) {
       break;
@@ -145,7 +171,8 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
     }
   }
   KRAY_TRY_ASSIGN(auto session,
-                  open_session(deps, resolved, options.transport, options.kubeconfig.verbosity));
+                  open_session(deps, resolved, options.transport, options.kubeconfig.verbosity,
+                               deadline_after(options.timeout)));
   kube::Client& client = *session.client;
   kube::Transport& transport = *session.transport;
   // First every check, then every delete: a refusal deletes nothing.

@@ -270,7 +270,8 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
     return watch_status(options, filter, deps, resolved);
   }
   KRAY_TRY_ASSIGN(auto session,
-                  open_session(deps, resolved, options.transport, options.kubeconfig.verbosity));
+                  open_session(deps, resolved, options.transport, options.kubeconfig.verbosity,
+                               deadline_after(options.timeout)));
   kube::Client& client = *session.client;
   if (!filter.name.empty()) {
     return show_one(client, resolved.namespace_, filter, options, deps);

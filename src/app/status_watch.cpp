@@ -86,7 +86,8 @@ Result<void> watch_status(const StatusOptions& options,
     pods.options.query = k_waiting_workers;
     feeds.push_back(pods);
   }
-  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, resolved, options.kubeconfig.verbosity));
+  KRAY_TRY_ASSIGN(auto connection, make_connection(deps, resolved, options.kubeconfig.verbosity,
+                                                   deadline_after(options.watch_for)));
 
   Hub hub;
   hub.synced.assign(feeds.size(), false);

@@ -34,6 +34,7 @@ void add_apply_command(CommandContext& ctx) {
                       : *dry_run == "server" ? app::DryRun::server
                                              : app::DryRun::none;
       opts->kubeconfig = kubeconfig_options(g);
+      KRAY_TRY_ASSIGN(opts->timeout, timeout_of(g));
       return app::run_apply(*opts, deps);
     };
   });

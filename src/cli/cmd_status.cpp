@@ -36,6 +36,9 @@ void add_status_command(CommandContext& ctx) {
       if (opts->watch && g.timeout_given) {
         KRAY_TRY_ASSIGN(opts->watch_for, timeout_of(g));
       }
+      if (!opts->watch) {
+        KRAY_TRY_ASSIGN(opts->timeout, timeout_of(g));
+      }
       opts->kubeconfig = kubeconfig_options(g);
       return app::run_status(*opts, deps);
     };

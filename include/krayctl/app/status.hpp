@@ -27,6 +27,9 @@ struct StatusOptions {
   // RayJob Complete, Failed or ValidationFailed). Exit status as without
   // --watch, from the rows at the end.
   std::chrono::milliseconds watch_for{0};
+  // Without --watch: how long the whole command may take, retries and
+  // their waits included (--timeout; 0: no limit).
+  std::chrono::milliseconds timeout{600'000};
   const std::atomic<bool>* stop = nullptr;
   KubeconfigOptions kubeconfig;
   TransportFactory transport;

@@ -40,7 +40,10 @@ TEST_CASE_METHOD(CliFixture, "cli::run", "[cli]") {
     // Only the exit codes this command can return (issue 13, item 14).
     CHECK(console.out_text.find("1    an object shown failed") != std::string::npos);
     CHECK(console.out_text.find("130  interrupted") != std::string::npos);
+    console.out_text.clear();
+    CHECK(run({"render", "--help"}) == 0);
     CHECK(console.out_text.find("3    timed out") == std::string::npos);
+    CHECK(console.out_text.find("130  interrupted") == std::string::npos);
     console.out_text.clear();
     CHECK(run({"validate", "--help"}) == 0);
     CHECK(console.out_text.find("1    problems found") != std::string::npos);
