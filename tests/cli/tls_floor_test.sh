@@ -36,9 +36,13 @@ for _ in $(seq 50); do
 done
 
 # The control: a client without a floor of its own completes the handshake.
+# 52 is "empty reply": the handshake went through, s_server answers nothing.
 timeout 10 curl -s -o /dev/null --cacert "$tmp/cert.pem" "https://127.0.0.1:$port/" >/dev/null 2>&1
-case $? in
+control=$?
+case $control in
+  0 | 52) ;;
   35) skip "this machine's OpenSSL refuses TLS 1.1 even when configured to allow it" ;;
+  *) skip "the control could not reach the TLS 1.1 server (curl exit $control)" ;;
 esac
 
 cat >"$tmp/kubeconfig" <<YAML
