@@ -97,10 +97,10 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     o.set_strings = {};
     o.sets = {"ray.version=2.46"};
     REQUIRE_FALSE(render(o));
-    CHECK(console.err_text.find(
-              "--set:1:13: error[spec]: expected a string, got number (YAML reads the unquoted '2.46' "
-              "as number; pass --set-string ray.version=2.46, or --set "
-              "'ray.version=\"2.46\"') (ray.version)") == 0);
+    CHECK(console.err_text.find("--set:1:13: error[spec]: expected a string, got number (YAML "
+                                "reads the unquoted '2.46' "
+                                "as number; pass --set-string ray.version=2.46, or --set "
+                                "'ray.version=\"2.46\"') (ray.version)") == 0);
     console.err_text.clear();
     o.sets = {"workers[0].name="};  // empty: the empty string, not null
     REQUIRE_FALSE(render(o));
@@ -132,7 +132,8 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     RenderOptions o = opts({"good.yaml"});
     o.sets = {"name.x=1"};
     REQUIRE_FALSE(render(o));
-    CHECK(console.err_text.find("--set:1:1: error[spec]: --set name.x: name is not a mapping") == 0);
+    CHECK(console.err_text.find("--set:1:1: error[spec]: --set name.x: name is not a mapping") ==
+          0);
   }
   SECTION("-n fills in the namespace; a different one is an error") {
     RenderOptions o = opts({"good.yaml"});
@@ -182,7 +183,8 @@ TEST_CASE_METHOD(AppFixture, "app::run_render", "[app]") {
     RenderOptions o = opts({"m.yaml"});
     o.namespace_ = "team";
     REQUIRE_FALSE(render(o));
-    CHECK(console.err_text.rfind("m.yaml:3:11: error[input]: expected a mapping, got list", 0) == 0);
+    CHECK(console.err_text.rfind("m.yaml:3:11: error[input]: expected a mapping, got list", 0) ==
+          0);
   }
   SECTION("manifests pass through") {
     fs.with_file("m.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
