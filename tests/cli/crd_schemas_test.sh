@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 # schemas/crds/*.json are generated from KubeRay's CRDs by tools/crd_compact
 # and committed; regenerating them from the CRDs must give the same bytes.
-# Skipped where the CRDs are not at hand: $KRAYCTL_KUBERAY_DIR/crds, by
-# default an optional local copy of KubeRay v1.6.2's
-# ray-operator/config/crd/bases (github.com/ray-project/kuberay, tag v1.6.2).
+# The CRDs: $KRAYCTL_KUBERAY_DIR/crds, by default tests/data's verbatim copy
+# of KubeRay v1.6.2's ray-operator/config/crd/bases
+# (github.com/ray-project/kuberay, tag v1.6.2).
 source "$(dirname "$0")/lib.sh"
 : "${CRD_COMPACT:?set CRD_COMPACT to the crd_compact binary}"
-crds=${KRAYCTL_KUBERAY_DIR:-../shared/kuberay/v1.6.2}/crds
+crds=${KRAYCTL_KUBERAY_DIR:-tests/data/kuberay-v1.6.2}/crds
 [ -f "$crds/ray.io_rayclusters.yaml" ] || skip "no KubeRay CRDs at $crds"
 mkdir "$tmp/out.d"
 "$CRD_COMPACT" "$tmp/out.d" "$crds"/ray.io_{rayclusters,rayjobs,rayservices,raycronjobs}.yaml \
