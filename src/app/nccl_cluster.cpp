@@ -9,6 +9,7 @@
 #include "nccl_node.hpp"
 
 #include <krayctl/app/connection.hpp>
+#include <krayctl/core/k8s/pod_problem.hpp>
 #include <krayctl/core/nccl_check.hpp>
 #include <krayctl/core/nccl_log.hpp>
 #include <krayctl/core/nccl_node.hpp>
@@ -39,23 +40,8 @@ struct PodOutcome {
 
 // Why a Pending Pod will not start by itself, or "".
 std::string stuck_reason(const Json& pod) {
-  const Json st = pod.value("status", Json::object());
-  for (const auto& c : st.value("conditions", Json::array())) {
-    if (c.value("type", "") == "PodScheduled" && c.value("status", "") == "False" &&
-        c.value("reason", "") == "Unschedulable") {
-      return "Unschedulable: " + c.value("message", "");
-    }
-  }
-  for (const auto& cs : st.value("containerStatuses", Json::array())) {
-    const std::string why =
-        cs.value("state", Json::object()).value("waiting", Json::object()).value("reason", "");
-    if (why == "ImagePullBackOff" || why == "ErrImagePull" || why == "InvalidImageName" ||
-        why == "CreateContainerConfigError" || why == "CreateContainerError") {
-      return why + ": " +
-             cs["state"]["waiting"].value("message", std::string("the container cannot start"));
-    }
-  }
-  return "";
+  const core::PodProblem p = core::pod_problem(pod);
+  return p.permanent ? p.summary() : "";
 }
 
 // Waits on a watch of the Job's Pods until one ends or cannot start.

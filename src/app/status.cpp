@@ -5,6 +5,7 @@
 
 #include <krayctl/app/connection.hpp>
 #include <krayctl/app/targets.hpp>
+#include <krayctl/core/k8s/pod_problem.hpp>
 #include <krayctl/core/k8s_names.hpp>
 #include <krayctl/core/status.hpp>
 #include <krayctl/core/yaml_emit.hpp>
@@ -46,30 +47,15 @@ const std::vector<std::pair<std::string, std::string>>& ray_kinds() {
   return k;
 }
 
-std::string pod_reason(const Json& pod) {
-  const Json st = pod.value("status", Json::object());
-  for (const auto& cs : st.value("containerStatuses", Json::array())) {
-    const Json state = cs.value("state", Json::object());
-    if (state.contains("waiting")) {
-      return state["waiting"].value("reason", "");
-    }
-    if (state.contains("terminated")) {
-      return state["terminated"].value("reason", "");
-    }
-  }
-  for (const auto& c : st.value("conditions", Json::array())) {
-    if (c.value("type", "") == "PodScheduled" && c.value("status", "") == "False") {
-      return c.value("reason", "") + ": " + c.value("message", "");
-    }
-  }
-  return "";
-}
+std::string pod_reason(const Json& pod) { return core::pod_problem(pod).summary(); }
 
 void note_worker(WorkerReasons& reasons, const Json& pod) {
   const Json meta = pod.value("metadata", Json::object());
   const Json labels = meta.value("labels", Json::object());
+  // A crash loop keeps the Pod Running: its problem, not its phase, says
+  // whether the worker holds the cluster back.
   const std::string why = pod_reason(pod);
-  if (why.empty() || pod.value("status", Json::object()).value("phase", "") == "Running") {
+  if (why.empty()) {
     return;
   }
   auto& by_cluster = reasons[meta.value("namespace", "")];
