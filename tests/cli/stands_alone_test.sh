@@ -19,6 +19,6 @@ if [ -s "$tmp/hits" ]; then
 fi
 
 # The check can fail: a file holding the needle is found.
-printf 'see %s/reference\n' "../shared" >"$tmp/probe.txt"
+printf 'see %s/reference\n' "../""shared" >"$tmp/probe.txt"
 grep -qE "$needle" "$tmp/probe.txt" || fail "the pattern does not find what it looks for"
 finish

@@ -443,16 +443,22 @@ TEST_CASE("fakekube sim: a RayJob within backoffLimit goes through Retrying, nev
   Json j = rayjob("flaky", "python fail.py", "HTTPMode");
   j["spec"]["backoffLimit"] = 1;
   // Every status write, from a watch (polling could miss a short state).
+  // The watch starts at the resourceVersion of a list taken before the
+  // create, so it sees every write however late it connects (a watch
+  // without one starts at "now" and missed Retrying on a loaded machine).
   std::vector<std::string> seen;
   int failed_count = 0;
-  bool created = false;  // Catch2 assertions stay on the test's thread
-  std::thread creator([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    created = c.server.create("ray.io/v1", "rayjobs", "default", j).has_value();
-  });
   testing::HttpClient http(c.server, "admin");
+  const auto listed = http.get("/apis/ray.io/v1/namespaces/default/rayjobs");
+  REQUIRE(listed.status == 200);
+  const std::string rv =
+      Json::parse(listed.body)["metadata"].value("resourceVersion", std::string());
+  REQUIRE_FALSE(rv.empty());
+  bool created = false;  // Catch2 assertions stay on the test's thread
+  std::thread creator(
+      [&] { created = c.server.create("ray.io/v1", "rayjobs", "default", j).has_value(); });
   std::string buffer;
-  http.stream("/apis/ray.io/v1/namespaces/default/rayjobs?watch=true",
+  http.stream("/apis/ray.io/v1/namespaces/default/rayjobs?watch=true&resourceVersion=" + rv,
               [&](const std::string& piece) {
                 buffer += piece;
                 for (auto nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
