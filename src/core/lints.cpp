@@ -116,106 +116,6 @@ std::vector<PodTemplate> pod_templates(const Checker& c, const ClusterSpec& cs) 
   return out;
 }
 
-// GPU resource names (device plugins): nvidia.com/gpu, amd.com/gpu,
-// gpu.intel.com/i915, nvidia.com/mig-1g.5gb ...
-bool is_gpu_resource(std::string_view name) {
-  return name.find("gpu") != std::string_view::npos || name.find("mig-") != std::string_view::npos;
-}
-
-bool is_rdma_resource(std::string_view name) {
-  return name.find("rdma") != std::string_view::npos;
-}
-
-// A resource the kubelet cannot overcommit: anything outside the
-// kubernetes.io domain with a domain at all (hugepages- too, but those
-// need requests == limits by a different rule).
-bool is_extended_resource(std::string_view name) {
-  const auto slash = name.find('/');
-  if (slash == std::string_view::npos) {
-    return false;
-  }
-  const std::string_view domain = name.substr(0, slash);
-  return domain != "kubernetes.io" && !domain.ends_with(".kubernetes.io");
-}
-
-const Json* resources_of(const Json* container, std::string_view which) {
-  return child(child(container, "resources"), which);
-}
-
-// The quantity of `name` in requests or limits (as the API server reads
-// it), or nullopt when absent or unreadable.
-std::optional<Quantity> quantity_of(const Json* container,
-                                    std::string_view which,
-                                    std::string_view name) {
-  const Json* v = child(resources_of(container, which), name);
-  if (v == nullptr) {
-    return std::nullopt;
-  }
-  auto q = parse_quantity_value(*v);
-  return q ? std::optional<Quantity>(*q) : std::nullopt;
-}
-
-// Extended resources the container asks for, by name.
-std::vector<std::string> extended_resources(const Json* container) {
-  std::vector<std::string> names;
-  for (const char* which : {"requests", "limits"}) {
-    const Json* map = resources_of(container, which);
-    if (map == nullptr || !map->is_object()) {
-      continue;
-    }
-    for (auto it = map->begin(); it != map->end(); ++it) {
-      if (is_extended_resource(it.key()) &&
-          std::find(names.begin(), names.end(), it.key()) == names.end()) {
-        names.push_back(it.key());
-      }
-    }
-  }
-  return names;
-}
-
-double gpus_of(const Json* container) {
-  double total = 0;
-  for (const auto& name : extended_resources(container)) {
-    if (is_gpu_resource(name)) {
-      auto q = quantity_of(container, "limits", name);
-      if (!q) {
-        q = quantity_of(container, "requests", name);
-      }
-      total += q ? q->value : 0;
-    }
-  }
-  return total;
-}
-
-std::vector<std::string> rdma_resources_of(const Json* container) {
-  std::vector<std::string> out;
-  for (const auto& n : extended_resources(container)) {
-    if (is_rdma_resource(n)) {
-      out.push_back(n);
-    }
-  }
-  return out;
-}
-
-std::string format_amount(double v) {
-  if (std::fabs(v) < 1e15 && v == std::floor(v)) {  // range first: the cast is UB beyond it
-    return std::to_string(static_cast<long long>(v));
-  }
-  return Json(v).dump();
-}
-
-// "64Gi", "512Mi", "1.5Gi": bytes as a Kubernetes user writes them.
-std::string bytes_text(double b) {
-  const char* units[] = {"", "Ki", "Mi", "Gi", "Ti"};
-  int u = 0;
-  while (b >= 1024 && u < 4) {
-    b /= 1024;
-    ++u;
-  }
-  std::string n = b == std::floor(b) ? format_amount(b) : Json(std::round(b * 10) / 10).dump();
-  return n + units[u];
-}
-
 // The Ray version in an image tag: "rayproject/ray:2.46.0-py311-gpu" ->
 // 2.46.0. nullopt for tags without one (a digest, "nightly", "latest").
 std::optional<Version> image_ray_version(const std::string& image) {
@@ -466,8 +366,8 @@ void lint_autoscaler(Checker& c, const ClusterSpec& cs, const std::vector<PodTem
     }
     // Ray's autoscaler reads a node type's CPU and memory from
     // rayStartParams, else the container's limits, else its requests.
-    const Json* limits = resources_of(p.container(), "limits");
-    const Json* requests = resources_of(p.container(), "requests");
+    const Json* limits = container_resources(p.container(), "limits");
+    const Json* requests = container_resources(p.container(), "requests");
     const Json* params = child(p.group, "rayStartParams");
     const bool cpu = child(limits, "cpu") != nullptr || child(requests, "cpu") != nullptr ||
                      child(params, "num-cpus") != nullptr;
@@ -482,46 +382,6 @@ void lint_autoscaler(Checker& c, const ClusterSpec& cs, const std::vector<PodTem
                  " (limit, request or rayStartParams): the autoscaler cannot size its node type");
     }
   }
-}
-
-ShmSetup shm_of(const Json* pod_spec, const Json* container, const Json* params) {
-  ShmSetup out;
-  auto memory = quantity_of(container, "limits", "memory");
-  if (!memory) {
-    memory = quantity_of(container, "requests", "memory");
-  }
-  if (memory) {
-    out.memory = memory->value;
-  }
-  const Json* volumes = child(pod_spec, "volumes");
-  const Json* mounts = child(container, "volumeMounts");
-  for (std::size_t i = 0; i < array_size(mounts); ++i) {
-    const Json* m = child(mounts, i);
-    if (string_of(child(m, "mountPath")) != "/dev/shm") {
-      continue;
-    }
-    out.kind = ShmSetup::Kind::not_memory;
-    const std::string name = string_of(child(m, "name"));
-    for (std::size_t j = 0; j < array_size(volumes); ++j) {
-      const Json* v = child(volumes, j);
-      if (string_of(child(v, "name")) != name) {
-        continue;
-      }
-      out.volume = v;
-      if (string_of(child(child(v, "emptyDir"), "medium")) == "Memory") {
-        out.kind = ShmSetup::Kind::memory;
-        if (const Json* limit = child(child(v, "emptyDir"), "sizeLimit")) {
-          if (auto q = parse_quantity_value(*limit)) {
-            out.size = q->value;
-          }
-        }
-      }
-    }
-    return out;
-  }
-  out.kind = child(params, "plasma-directory") != nullptr ? ShmSetup::Kind::none
-                                                          : ShmSetup::Kind::operator_adds;
-  return out;
 }
 
 // What a volume at /dev/shm is, for messages: "emptyDir on disk", "hostPath".
@@ -544,8 +404,8 @@ void lint_resources(Checker& c, const std::vector<PodTemplate>& pods) {
       const Json* container = child(containers, i);
       const std::string cp = p.pointer + "/template/spec/containers/" + std::to_string(i);
       for (const auto& name : extended_resources(container)) {
-        const auto request = quantity_of(container, "requests", name);
-        const auto limit = quantity_of(container, "limits", name);
+        const auto request = resource_quantity(container, "requests", name);
+        const auto limit = resource_quantity(container, "limits", name);
         if (request && !limit) {
           c.lint("resource-requests-limits", ptr(cp + "/resources/requests", name),
                  name +
@@ -560,7 +420,7 @@ void lint_resources(Checker& c, const std::vector<PodTemplate>& pods) {
       }
     }
     const Json* container = p.container();
-    const double gpus = gpus_of(container);
+    const double gpus = gpu_limit(container);
     const Json* params = child(p.group, "rayStartParams");
     if (const Json* num_gpus = child(params, "num-gpus"); num_gpus != nullptr) {
       const auto declared = parse_quantity_value(*num_gpus);
@@ -575,7 +435,7 @@ void lint_resources(Checker& c, const std::vector<PodTemplate>& pods) {
              "plasma-directory moves Ray's object store off /dev/shm onto slower storage; mount "
              "a memory-backed /dev/shm instead");
     }
-    const ShmSetup shm = shm_of(p.pod_spec(), container, params);
+    const ShmSetup shm = shm_setup(p.pod_spec(), container, params);
     if (gpus > 0 && shm.kind == ShmSetup::Kind::not_memory) {
       c.lint("gpu-without-shm", p.pointer + "/template/spec",
              p.what + " uses GPUs and mounts " + volume_source(shm.volume) +
@@ -589,48 +449,17 @@ void lint_resources(Checker& c, const std::vector<PodTemplate>& pods) {
     } else if (gpus > 0 && shm.kind == ShmSetup::Kind::memory && shm.size &&
                *shm.size < 256.0 * 1024 * 1024) {
       c.lint("gpu-without-shm", p.pointer + "/template/spec",
-             p.what + " uses GPUs with a " + bytes_text(*shm.size) +
+             p.what + " uses GPUs with a " + format_bytes(*shm.size) +
                  " /dev/shm: NCCL's segments (6-10 MiB each, many per GPU) will not fit");
     }
     if (shm.kind == ShmSetup::Kind::memory && shm.size && shm.memory && *shm.size > *shm.memory) {
       c.lint("shm-over-memory", p.pointer + "/template/spec",
-             p.what + " mounts a memory-backed /dev/shm of " + bytes_text(*shm.size) +
-                 " with a memory limit of " + bytes_text(*shm.memory) +
+             p.what + " mounts a memory-backed /dev/shm of " + format_bytes(*shm.size) +
+                 " with a memory limit of " + format_bytes(*shm.memory) +
                  ": what is written there counts against the limit, so the Pod is OOM-killed "
                  "before /dev/shm fills; keep the size below the memory limit");
     }
   }
-}
-
-// NCCL_IB_* settings that turn InfiniBand on (NCCL_IB_DISABLE=1 turns it off).
-bool sets_nccl_ib(const Json* container) {
-  const Json* env = child(container, "env");
-  for (std::size_t i = 0; i < array_size(env); ++i) {
-    const std::string name = string_of(child(child(env, i), "name"));
-    if (name.rfind("NCCL_IB_", 0) == 0 && name != "NCCL_IB_DISABLE") {
-      return true;
-    }
-  }
-  return false;
-}
-
-bool sets_rdma_env(const Json* container) {
-  return sets_nccl_ib(container) || env_entry(container, "NCCL_NET_GDR_LEVEL") != nullptr;
-}
-
-bool ipc_lock_of(const Json* container) {
-  const Json* security = child(container, "securityContext");
-  if (is_true(child(security, "privileged"))) {
-    return true;
-  }
-  const Json* add = child(child(security, "capabilities"), "add");
-  for (std::size_t i = 0; i < array_size(add); ++i) {
-    const std::string cap = string_of(child(add, i));
-    if (cap == "IPC_LOCK" || cap == "CAP_IPC_LOCK" || cap == "ALL") {
-      return true;
-    }
-  }
-  return false;
 }
 
 void lint_rdma(Checker& c, const std::vector<PodTemplate>& pods) {
@@ -639,14 +468,14 @@ void lint_rdma(Checker& c, const std::vector<PodTemplate>& pods) {
     if (container == nullptr) {
       continue;
     }
-    const bool rdma = !rdma_resources_of(container).empty();
-    if (rdma && !sets_rdma_env(container)) {
+    const bool rdma = !rdma_resources(container).empty();
+    if (rdma && !sets_nccl_rdma_env(container)) {
       c.lint("rdma-without-nccl-env", p.container_ptr(),
              p.what +
                  " requests an RDMA device but sets no NCCL_IB_HCA / NCCL_IB_* or "
                  "NCCL_NET_GDR_LEVEL: NCCL may pick the wrong device or fall back to TCP");
     }
-    if (rdma && !ipc_lock_of(container)) {
+    if (rdma && !has_ipc_lock(container)) {
       c.lint("rdma-without-ipc-lock", p.container_ptr(),
              p.what +
                  " requests an RDMA device without the IPC_LOCK capability: registering "
@@ -654,7 +483,7 @@ void lint_rdma(Checker& c, const std::vector<PodTemplate>& pods) {
     }
     // Only where NCCL runs: a container with GPUs (a CPU-only head that
     // shares the workers' env block runs no collective).
-    if (!rdma && gpus_of(container) > 0 && sets_nccl_ib(container) &&
+    if (!rdma && gpu_limit(container) > 0 && sets_nccl_ib(container) &&
         env_value(container, "NCCL_IB_DISABLE") != "1") {
       c.lint("nccl-ib-without-rdma", p.container_ptr() + "/env",
              p.what +
@@ -811,34 +640,6 @@ void lint_job_spec(Checker& c, const Json* spec, const std::string& base) {
 }
 
 }  // namespace
-
-double gpu_limit(const Json* container) {
-  return gpus_of(container);
-}
-
-std::vector<std::string> rdma_resources(const Json* container) {
-  return rdma_resources_of(container);
-}
-
-bool requests_rdma(const Json* container) {
-  return !rdma_resources_of(container).empty();
-}
-
-bool has_ipc_lock(const Json* container) {
-  return ipc_lock_of(container);
-}
-
-std::string format_bytes(double bytes) {
-  return bytes_text(bytes);
-}
-
-ShmSetup shm_setup(const Json* pod_spec, const Json* container, const Json* ray_start_params) {
-  return shm_of(pod_spec, container, ray_start_params);
-}
-
-bool sets_nccl_rdma_env(const Json* container) {
-  return sets_rdma_env(container);
-}
 
 void run_lints(Checker& c) {
   if (is_v1alpha1(c.object())) {

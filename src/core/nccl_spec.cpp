@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // `nccl-check --spec FILE --group NAME`: whether a group's Pod template can
-// use RDMA, before anything runs. The rules are the lints' (pod rules in
-// validate_context.hpp), said as checks with fixes.
+// use RDMA, before anything runs. The rules are the lints' (the pod facts of
+// core/k8s/pod_facts.hpp), said as checks with fixes.
 #include <krayctl/core/nccl_node.hpp>
 
-#include "validate_context.hpp"
-
+#include <krayctl/core/k8s/pod_facts.hpp>
 #include <krayctl/core/quantity.hpp>
+
+#include "json_read.hpp"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,10 @@
 // rule sees of the object under validation, and how it reports.
 #pragma once
 
+#include <krayctl/core/k8s/pod_facts.hpp>
 #include <krayctl/core/validate.hpp>
+
+#include "json_read.hpp"
 
 #include <optional>
 #include <set>
@@ -12,26 +15,6 @@
 #include <vector>
 
 namespace kray::core::detail {
-
-// Reading values of any type. The operator's rules and the lints run even
-// when the schema found type errors (so that the user sees every problem at
-// once), so they read through these, which never throw: a value of the wrong
-// type reads as absent.
-const Json* child(const Json* object, std::string_view key);
-const Json* child(const Json* array, std::size_t index);
-std::string string_of(const Json* value);                // "" unless a string
-std::optional<long long> integer_of(const Json* value);  // integral numbers only
-bool is_true(const Json* value);                         // the boolean true
-bool is_nonempty_object(const Json* value);
-std::size_t array_size(const Json* value);  // 0 unless an array
-
-// containers[0] of a pod template's spec: the Ray container by KubeRay's
-// convention.
-const Json* ray_container(const Json* pod_template);
-// The env entry `name` of a container, or nullptr.
-const Json* env_entry(const Json* container, std::string_view name);
-// Its literal `value` ("" when absent or taken from a valueFrom).
-std::string env_value(const Json* container, std::string_view name);
 
 // One RayClusterSpec inside the object under validation: RayCluster /spec,
 // RayJob /spec/rayClusterSpec, RayService /spec/rayClusterConfig, RayCronJob
@@ -111,37 +94,5 @@ class Checker {
 void check_operator_rules(Checker& c);
 // The lints of lint_catalog().
 void run_lints(Checker& c);
-
-// Pod rules shared by the lints (lints.cpp) and `nccl-check --spec`
-// (nccl_spec.cpp), so that both say the same about one Pod template.
-// GPUs the container asks for (limits, else requests), any GPU resource.
-double gpu_limit(const Json* container);
-// RDMA resources the container asks for (rdma/..., nvidia.com/sriov_rdma ...).
-std::vector<std::string> rdma_resources(const Json* container);
-bool requests_rdma(const Json* container);
-// The IPC_LOCK capability (or privileged, or ALL).
-bool has_ipc_lock(const Json* container);
-// What /dev/shm a Ray container gets under the KubeRay v1.6.2 operator
-// (ray-operator/controllers/ray/common/pod.go): unless rayStartParams holds
-// plasma-directory or the container mounts /dev/shm itself, the operator
-// adds a memory emptyDir sized to the container's memory limit (else
-// request).
-struct ShmSetup {
-  enum class Kind {
-    operator_adds,  // no mount of its own: the operator's memory emptyDir
-    memory,         // its own memory-backed emptyDir
-    not_memory,     // its own mount, on disk (emptyDir without Memory, hostPath, a PVC ...)
-    none,           // plasma-directory set: the operator adds nothing, 64 MiB runtime default
-  };
-  Kind kind = Kind::operator_adds;
-  const Json* volume = nullptr;  // the volume mounted at /dev/shm, when its own
-  std::optional<double> size;    // its sizeLimit in bytes (memory), when set
-  std::optional<double> memory;  // the container's memory limit, else request
-};
-ShmSetup shm_setup(const Json* pod_spec, const Json* container, const Json* ray_start_params);
-// "64Gi", "512Mi": bytes as a Kubernetes user writes them.
-std::string format_bytes(double bytes);
-// NCCL_IB_* (other than NCCL_IB_DISABLE) or NCCL_NET_GDR_LEVEL set.
-bool sets_nccl_rdma_env(const Json* container);
 
 }  // namespace kray::core::detail
