@@ -9,6 +9,7 @@
 #include <krayctl/core/nccl_check.hpp>
 #include <krayctl/core/nccl_log.hpp>
 #include <krayctl/core/nccl_node.hpp>
+#include <krayctl/core/nccl_spec.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/environment.hpp>
 #include <krayctl/io/file_system.hpp>
@@ -86,19 +87,14 @@ Result<void> detail::save_output(const NcclCheckOptions& options,
 
 namespace {
 
-// Variables --run sets for nccl-tests, so that the log says what it needs
-// to and, unless --intra-node, every byte goes through the NICs (P2P, SHM
-// and NVLS off: GPUs of one node then talk over NET, through their HCAs).
+// Variables --run sets for nccl-tests (core::nccl_run_environment).
 std::vector<std::pair<std::string, std::string>> run_environment(const NcclCheckOptions& options,
                                                                  const Deps& deps) {
-  std::vector<std::pair<std::string, std::string>> env = {{"NCCL_DEBUG", "INFO"}};
-  if (!deps.env.get("NCCL_DEBUG_SUBSYS")) {
-    env.emplace_back("NCCL_DEBUG_SUBSYS", "INIT,NET,ENV");
-  }
-  if (!options.intra_node) {
-    env.emplace_back("NCCL_P2P_DISABLE", "1");
-    env.emplace_back("NCCL_SHM_DISABLE", "1");
-    env.emplace_back("NCCL_NVLS_ENABLE", "0");
+  std::vector<std::pair<std::string, std::string>> env;
+  for (const auto& v : core::nccl_run_environment(!options.intra_node)) {
+    if (!v.user_may_set || !deps.env.get(v.name)) {
+      env.emplace_back(v.name, v.value);
+    }
   }
   return env;
 }

@@ -10,9 +10,11 @@
 
 #include <krayctl/app/connection.hpp>
 #include <krayctl/core/k8s/pod_problem.hpp>
+#include <krayctl/core/nccl_bundle.hpp>
 #include <krayctl/core/nccl_check.hpp>
 #include <krayctl/core/nccl_log.hpp>
 #include <krayctl/core/nccl_node.hpp>
+#include <krayctl/core/nccl_spec.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/memory.hpp>
 #include <krayctl/kube/operations.hpp>
@@ -211,9 +213,8 @@ Result<void> run_cluster_check(const NcclCheckOptions& options,
         input.min_busbw = options.min_busbw;
         input.tests = core::parse_nccl_tests(*bundle.run_output);
         input.log = core::parse_nccl_log(*bundle.run_output);
-        for (const char* k : {"NCCL_DEBUG", "NCCL_DEBUG_SUBSYS", "NCCL_P2P_DISABLE",
-                              "NCCL_SHM_DISABLE", "NCCL_NVLS_ENABLE"}) {
-          input.log->env.erase(k);
+        for (const auto& v : core::nccl_run_environment(true)) {
+          input.log->env.erase(v.name);
         }
         report = core::evaluate_nccl(input);
         if (bundle.run_exit.value_or(0) != 0) {

@@ -47,7 +47,9 @@ const std::vector<std::pair<std::string, std::string>>& ray_kinds() {
   return k;
 }
 
-std::string pod_reason(const Json& pod) { return core::pod_problem(pod).summary(); }
+std::string pod_reason(const Json& pod) {
+  return core::pod_problem(pod).summary();
+}
 
 void note_worker(WorkerReasons& reasons, const Json& pod) {
   const Json meta = pod.value("metadata", Json::object());

@@ -4,6 +4,9 @@
 // node checks read (RDMA sysfs, the GPUDirect RDMA paths NCCL's
 // src/transport/net_ib/gdr.cc probes, /proc/driver/nvidia) between markers;
 // krayctl rebuilds the tree from its log and judges it here.
+#include <krayctl/core/nccl_bundle.hpp>
+
+#include <krayctl/core/nccl_check.hpp>
 #include <krayctl/core/nccl_node.hpp>
 
 #include <cctype>
@@ -47,9 +50,9 @@ std::string node_bundle_script(const std::string& nccl_tests, int gpus, bool thr
     }
     s += "t='" + quoted + "'; [ -d \"$t\" ] && t=\"$t/all_reduce_perf\"\n";
     s += "echo \"$m run\"\n";
-    s += "NCCL_DEBUG=INFO NCCL_DEBUG_SUBSYS=${NCCL_DEBUG_SUBSYS:-INIT,NET,ENV} ";
-    if (through_nic) {
-      s += "NCCL_P2P_DISABLE=1 NCCL_SHM_DISABLE=1 NCCL_NVLS_ENABLE=0 ";
+    for (const auto& v : nccl_run_environment(through_nic)) {
+      s += std::string(v.name) + "=" +
+           (v.user_may_set ? "${" + std::string(v.name) + ":-" + v.value + "}" : v.value) + " ";
     }
     s += "\"$t\" -b 1G -e 8G -f 2 -g " + std::to_string(gpus) + " 2>&1\n";
     s += "echo \"$m exit $?\"\n";

@@ -535,4 +535,15 @@ Json to_json(const NcclReport& report) {
   return {{"ok", !report.failed()}, {"summary", report.summary}, {"checks", checks}};
 }
 
+std::vector<ForcedNcclVar> nccl_run_environment(bool through_nic) {
+  std::vector<ForcedNcclVar> vars = {{"NCCL_DEBUG", "INFO", false},
+                                     {"NCCL_DEBUG_SUBSYS", "INIT,NET,ENV", true}};
+  if (through_nic) {
+    vars.push_back({"NCCL_P2P_DISABLE", "1", false});
+    vars.push_back({"NCCL_SHM_DISABLE", "1", false});
+    vars.push_back({"NCCL_NVLS_ENABLE", "0", false});
+  }
+  return vars;
+}
+
 }  // namespace kray::core

@@ -2,6 +2,8 @@
 // `nccl-check --spec FILE --group NAME`: whether a group's Pod template can
 // use RDMA, before anything runs. The rules are the lints' (the pod facts of
 // core/k8s/pod_facts.hpp), said as checks with fixes.
+#include <krayctl/core/nccl_spec.hpp>
+
 #include <krayctl/core/nccl_node.hpp>
 
 #include <krayctl/core/k8s/pod_facts.hpp>

@@ -67,4 +67,17 @@ std::string name_range(const std::vector<std::string>& names);
 std::string format_nccl_report(const NcclReport& report, const std::string& source);
 Json to_json(const NcclReport& report);
 
+// What `nccl-check --run` and the check Pod of `--cluster` set for
+// all_reduce_perf, so that the log says what the checks need
+// (NCCL_DEBUG=INFO; NCCL_DEBUG_SUBSYS unless the user chose one) and, with
+// `through_nic`, every byte goes through the NICs (P2P, SHM and NVLS off:
+// GPUs of one node then talk over NET, through their HCAs). The checks of
+// the user's NCCL settings ignore these, which krayctl set itself.
+struct ForcedNcclVar {
+  const char* name;
+  const char* value;
+  bool user_may_set;  // the user's own value wins
+};
+std::vector<ForcedNcclVar> nccl_run_environment(bool through_nic);
+
 }  // namespace kray::core

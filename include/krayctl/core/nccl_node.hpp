@@ -75,44 +75,6 @@ void nccl_env_checks(const std::map<std::string, std::string>& env,
                      NcclReport& report,
                      bool report_pass = true);
 
-// `nccl-check --spec`: whether group `group` ("head" or a worker group's
-// name) of a KubeRay manifest (RayCluster, RayJob, RayService) can use
-// RDMA: GPUs, the RDMA resource, IPC_LOCK, a memory /dev/shm, NCCL env.
-// The same rules as the lints (rdma-without-ipc-lock, gpu-without-shm,
-// rdma-without-nccl-env). A usage Error when the group is not there.
-// The group's spec (headGroupSpec or a workerGroupSpecs item) inside a
-// KubeRay manifest; a usage Error naming the groups there when absent.
-[[nodiscard]] Result<const Json*> group_of(const Json& manifest,
-                                           const std::string& group,
-                                           const std::string& source);
-
-// The GPUs the group's Ray container asks for (any GPU resource).
-int group_gpus(const Json& group_spec);
-
-// The name of the one group ("head" or a worker group) whose Ray container
-// asks for GPUs, for `--spec` without `--group`; a usage Error naming the
-// candidates when there are none or several.
-[[nodiscard]] Result<std::string> only_gpu_group(const Json& manifest, const std::string& source);
-
-// The Job `nccl-check --cluster` creates in `ns`: the group's own Pod
-// template (resources, env, capabilities, volumes, scheduling,
-// annotations such as Multus networks) with the Ray container alone, its
-// command replaced by `script`, probes, init and sidecar containers and
-// the ray.io labels dropped (the operator must not count it as a member),
-// restartPolicy Never, no retries, a deadline, cleaned up after 10
-// minutes, and krayctl's managed-by label.
-Json check_job(const Json& group_spec,
-               const std::string& cluster,
-               const std::string& group,
-               const std::string& ns,
-               const std::string& script,
-               long deadline_seconds);
-
-[[nodiscard]] Result<void> evaluate_group(const Json& manifest,
-                                          const std::string& group,
-                                          const std::string& source,
-                                          NcclReport& report);
-
 // "400 Gb/sec (4X NDR)" -> 400 and "NDR 400G"; nullopt when unreadable.
 struct LinkRate {
   double gbps = 0;
@@ -130,25 +92,6 @@ void expected_busbw_check(const NodeFacts& node,
                           const NcclLogFacts& log,
                           const NcclTestsResult& tests,
                           NcclReport& report);
-
-// What the check Pod of `nccl-check --cluster` prints: the files the node
-// checks read (device nodes as empty files), NCCL_* of its environment,
-// and a run's output, between "=== krayctl ..." markers.
-struct NodeBundle {
-  bool begun = false;     // the first marker came (the script ran)
-  bool complete = false;  // the last one came (it ran to its end)
-  std::map<std::string, std::string> files;
-  std::map<std::string, std::string> env;
-  std::optional<std::string> run_output;
-  std::optional<int> run_exit;
-};
-NodeBundle parse_node_bundle(std::string_view text);
-
-// The POSIX sh script that prints a NodeBundle, run in the group's own
-// image: only sh, cat, env and grep are needed there. With `nccl_tests`
-// (a path in the image), it also runs all_reduce_perf on `gpus` GPUs,
-// through the NICs when `through_nic`.
-std::string node_bundle_script(const std::string& nccl_tests, int gpus, bool through_nic);
 
 // NCCL_IB_HCA / NCCL_SOCKET_IFNAME syntax (NCCL's env.html docs): a comma
 // list of name prefixes, `^` excludes, `=` exact names, `:port` a port (IB

@@ -5,6 +5,7 @@
 // bundle, and the Job is deleted afterwards. Also: the bundle script run
 // by a real /bin/sh here, parsed back.
 #include <krayctl/app/nccl_check.hpp>
+#include <krayctl/core/nccl_bundle.hpp>
 #include <krayctl/core/nccl_node.hpp>
 
 #include "../../support/catch.hpp"

@@ -6,6 +6,7 @@
 #include <krayctl/core/nccl_check.hpp>
 #include <krayctl/core/nccl_log.hpp>
 #include <krayctl/core/nccl_node.hpp>
+#include <krayctl/core/nccl_spec.hpp>
 
 #include "../../support/catch.hpp"
 
