@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev
   libfmt-dev catch2 libexpected-dev libcpp-httplib-dev libssl-dev zlib1g-dev
-  json-schema-test-suite
+  json-schema-test-suite clang-format-14 clang-tidy-14
 )
 
 sudo=""

@@ -47,7 +47,7 @@ std::string sarif_root(const std::string& given, const Deps& deps) {
   if (!given.empty()) {
     return strip_trailing_slash(deps.fs.absolute(given));
   }
-  const std::string cwd = strip_trailing_slash(deps.fs.absolute("."));
+  std::string cwd = strip_trailing_slash(deps.fs.absolute("."));
   for (std::string dir = cwd;;) {
     if (deps.fs.exists((dir == "/" ? "" : dir) + "/.git")) {
       return dir;

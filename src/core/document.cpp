@@ -543,7 +543,7 @@ class ProgressGuard final : public YAML::EventHandler {
 
 }  // namespace
 
-Result<std::vector<Document>> parse_documents(std::shared_ptr<const SourceFile> source,
+Result<std::vector<Document>> parse_documents(const std::shared_ptr<const SourceFile>& source,
                                               const ParseOptions& options) {
   KRAY_TRY(check_text(*source));
   std::vector<YAML::Node> nodes;

@@ -370,10 +370,10 @@ void nccl_env_checks(const std::map<std::string, std::string>& env,
   std::vector<std::string> fails;
   std::vector<std::string> warns;
   if (get("NCCL_IB_DISABLE") == "1") {
-    fails.push_back("NCCL_IB_DISABLE=1 forces TCP sockets");
+    fails.emplace_back("NCCL_IB_DISABLE=1 forces TCP sockets");
   }
   if (get("NCCL_NET") == "Socket") {
-    fails.push_back("NCCL_NET=Socket forces TCP sockets");
+    fails.emplace_back("NCCL_NET=Socket forces TCP sockets");
   }
   const std::string gdr_level = get("NCCL_NET_GDR_LEVEL");
   if (gdr_level == "LOC" || gdr_level == "0") {

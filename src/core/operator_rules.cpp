@@ -141,7 +141,7 @@ void check_cluster_spec(Checker& c, const ClusterSpec& cs) {
   const Json* head_template = child(head, "template");
   const Json* head_container = ray_container(head_template);
   const std::string head_ptr = ptr(base, "headGroupSpec");
-  const std::string head_env_ptr = ptr(head_ptr, "template") + "/spec/containers/0/env";
+  std::string head_env_ptr = ptr(head_ptr, "template") + "/spec/containers/0/env";
   const Json* head_v2_env = env_entry(head_container, "RAY_enable_autoscaler_v2");
   const std::string head_v2 = string_of(child(head_v2_env, "value"));
 

@@ -126,7 +126,7 @@ std::string format_number(double d) {
 }  // namespace
 
 const SchemaJson* resolve_local_ref(const SchemaJson& root, const std::string& ref) {
-  if (ref.rfind("#", 0) != 0) {
+  if (ref.rfind('#', 0) != 0) {
     return nullptr;
   }
   return find_pointer(root, percent_decode(ref.substr(1)));
@@ -199,6 +199,7 @@ struct SchemaValidator::Impl {
                            const std::string& ptr,
                            const Ctx& ctx) const {
     std::vector<std::string> described;
+    described.reserve(types.size());
     for (const auto& t : types) {
       described.push_back(describe_type(t));
     }
@@ -310,6 +311,7 @@ struct SchemaValidator::Impl {
       names.push_back(e.is_string() ? e.get<std::string>() : e.dump());
     }
     std::vector<std::string> quoted;
+    quoted.reserve(names.size());
     for (const auto& n : names) {
       quoted.push_back(util::quote(n));
     }
@@ -696,7 +698,7 @@ struct SchemaValidator::Impl {
         return;
       }
     }
-    if (auto it = pattern; it != schema.end() && it->is_string()) {
+    if (const auto& it = pattern; it != schema.end() && it->is_string()) {
       if (!std::regex_search(s, regex(it->get<std::string>()))) {
         add(ctx, ViolationKind::value, ptr,
             util::quote(s) + " does not match the pattern " + util::quote(it->get<std::string>()));

@@ -76,7 +76,7 @@ std::optional<long long> epoch(const std::string& t) {
   const long long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   const long long days = era * 146097 + doe - 719468;
-  return days * 86400 + h * 3600 + mi * 60 + s;
+  return days * 86400LL + h * 3600LL + mi * 60LL + s;
 }
 
 // The first Serve application in `service_status` (activeServiceStatus or
@@ -253,10 +253,10 @@ std::string short_age(const std::string& from, const std::string& now) {
   if (s < 120) {
     return std::to_string(s) + "s";
   }
-  if (s < 2 * 3600) {
+  if (s < 2LL * 3600) {
     return std::to_string(s / 60) + "m";
   }
-  if (s < 2 * 86400) {
+  if (s < 2LL * 86400) {
     return std::to_string(s / 3600) + "h";
   }
   return std::to_string(s / 86400) + "d";

@@ -26,15 +26,15 @@ namespace kray::core {
 
 namespace detail {
 
-std::string ptr(std::string base, std::string_view a) {
+std::string ptr(const std::string& base, std::string_view a) {
   return pointer_append(base, a);
 }
 
-std::string ptr(std::string base, std::string_view a, std::string_view b) {
+std::string ptr(const std::string& base, std::string_view a, std::string_view b) {
   return pointer_append(pointer_append(base, a), b);
 }
 
-std::string ptr(std::string base, std::string_view a, std::size_t i) {
+std::string ptr(const std::string& base, std::string_view a, std::size_t i) {
   return pointer_append(pointer_append(base, a), i);
 }
 
@@ -504,7 +504,7 @@ void check_object_meta(const Json& object, RayKind kind, detail::Checker& c) {
         }
       }
     }
-    constexpr std::size_t k_max_annotations = 256 * 1024;  // TotalAnnotationSizeLimitB
+    constexpr std::size_t k_max_annotations = std::size_t{256} * 1024;  // TotalAnnotationSizeLimitB
     if (!is_labels && total > k_max_annotations) {
       c.error(k_rule_metadata, base,
               "annotations total " + std::to_string(total) +

@@ -29,9 +29,9 @@ struct ClusterSpec {
 };
 
 // A pointer made of `base` and segments: ptr("/spec", "workerGroupSpecs", 2).
-std::string ptr(std::string base, std::string_view a);
-std::string ptr(std::string base, std::string_view a, std::string_view b);
-std::string ptr(std::string base, std::string_view a, std::size_t i);
+std::string ptr(const std::string& base, std::string_view a);
+std::string ptr(const std::string& base, std::string_view a, std::string_view b);
+std::string ptr(const std::string& base, std::string_view a, std::size_t i);
 
 // A "major.minor.patch" version read like Kubernetes' version.ParseGeneric
 // (a leading "v" allowed, at least major.minor, extra text after the patch
@@ -40,6 +40,7 @@ struct Version {
   int major = 0;
   int minor = 0;
   int patch = 0;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
   auto operator<=>(const Version&) const = default;
 };
 std::optional<Version> parse_version(std::string_view text);

@@ -251,9 +251,7 @@ Result<std::string> RealFileSystem::resolve_beneath(const std::string& root,
       todo.push_back({c->string(), shown, target.string()});
     }
   }
-  for (auto s = todo.rbegin(); s != todo.rend(); ++s) {
-    at /= s->name;
-  }
+  std::for_each(todo.rbegin(), todo.rend(), [&](const auto& s) { at /= s.name; });
   return at.string();
 }
 

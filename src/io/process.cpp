@@ -156,10 +156,12 @@ Result<ProcessResult> RealProcessRunner::run(
     vars[k] = v;
   }
   std::vector<std::string> env_strings;
+  env_strings.reserve(vars.size());
   for (const auto& [k, v] : vars) {
     env_strings.push_back(k + "=" + v);
   }
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& s : env_strings) {
     envp.push_back(s.data());
   }
@@ -167,6 +169,7 @@ Result<ProcessResult> RealProcessRunner::run(
   std::vector<std::string> argv_strings = {command};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_strings.size() + 1);
   for (auto& s : argv_strings) {
     argv.push_back(s.data());
   }

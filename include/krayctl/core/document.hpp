@@ -76,7 +76,7 @@ struct ParseOptions {
 // location of the first syntax error, duplicate key, unclosed quote or
 // unsupported construct.
 [[nodiscard]] Result<std::vector<Document>> parse_documents(
-    std::shared_ptr<const SourceFile> source, const ParseOptions& options = {});
+    const std::shared_ptr<const SourceFile>& source, const ParseOptions& options = {});
 
 // Resolves one plain scalar as kubectl would: sigs.k8s.io/yaml over go-yaml
 // v2, a YAML 1.1 reader, where `on`, `yes`, `y` are true, `08` is the number

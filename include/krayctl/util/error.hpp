@@ -82,6 +82,8 @@ inline tl::unexpected<Error> make_error(ErrorCode code,
 
 // Evaluates `expr` (a Result<T>); on success moves its value into `lhs`
 // (a declaration such as `auto x` or an lvalue), on failure returns the error.
+// `lhs` is a declaration and `tmp` a name: neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define KRAY_TRY_ASSIGN(lhs, expr) \
   KRAY_TRY_ASSIGN_IMPL(KRAY_CONCAT(kray_try_r_, __LINE__), lhs, expr)
 #define KRAY_TRY_ASSIGN_IMPL(tmp, lhs, expr)       \
@@ -90,3 +92,4 @@ inline tl::unexpected<Error> make_error(ErrorCode code,
     return tl::unexpected(std::move(tmp).error()); \
   }                                                \
   lhs = std::move(*tmp)
+// NOLINTEND(bugprone-macro-parentheses)
