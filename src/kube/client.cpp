@@ -275,7 +275,8 @@ Error Client::not_found_error(const HttpResponse& response, const HttpRequest& r
     // an API it knows may be missing.
     if (!named && m_missing_api_words) {
       if (auto words = m_missing_api_words(gv, "")) {
-        e.message = *words;
+        const std::string reason = status.is_object() ? status.value("reason", "") : "";
+        e.message = *words + (reason.empty() ? "" : " (404 " + reason + ")");
       }
     }
     return e;
