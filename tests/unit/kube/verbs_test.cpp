@@ -194,6 +194,9 @@ TEST_CASE("kube verbs: error codes, never words to compare", "[kube][verbs]") {
   SECTION("404 naming the object: not_found") {
     r.transport.answer(404, status(404, "NotFound", "jobs.batch \"x\" not found",
                                    {{"name", "x"}, {"group", "batch"}, {"kind", "jobs"}}));
+    r.transport.answer(200, {{"kind", "APIResourceList"},
+                             {"groupVersion", "batch/v1"},
+                             {"resources", {{{"name", "jobs"}}}}});  // discovery
     auto got = kray::kube::get(r.client, k_jobs, "ml", "x");
     REQUIRE_FALSE(got);
     CHECK(got.error().code == ErrorCode::not_found);
