@@ -4,10 +4,12 @@
 #include "inputs.hpp"
 
 #include <krayctl/app/connection.hpp>
+#include <krayctl/app/resources.hpp>
 #include <krayctl/app/validate.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/resources.hpp>
+#include <krayctl/kube/verbs.hpp>
 
 namespace kray::app {
 
@@ -29,7 +31,7 @@ Result<std::vector<Planned>> plan(const std::vector<Json>& manifests, const std:
     const std::string api = string_at(m, "apiVersion");
     const std::string kind = string_at(m, "kind");
     const std::string name = string_at(m, "metadata", "name");
-    auto ref = kube::known_resource(api, kind);
+    auto ref = known_resource(api, kind);
     if (!ref && api == "ray.io/v1alpha1") {
       return make_error(ErrorCode::usage, name +
                                               ": krayctl applies ray.io/v1 only: change "
@@ -149,40 +151,32 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
                                deadline_after(options.timeout)));
   kube::Client& client = *session.client;
   for (const auto& p : planned) {
-    const std::string path = kube::resource_path(p.ref, p.ns, p.name);
     const std::string shown = kube::display_name(p.ref, p.name);
     // What was there, to say created / configured / unchanged.
-    kube::HttpRequest get;
-    get.path = path;
     std::optional<Json> before;
-    auto existing = client.call(get);
+    auto existing = kube::get(client, p.ref, p.ns, p.name);
     if (existing) {
-      before = Json::parse(existing->body, nullptr, false);
-    } else if (existing.error().code != ErrorCode::not_found ||
-               existing.error().message.rfind("the KubeRay CRDs", 0) == 0) {
+      before = std::move(*existing);
+    } else if (existing.error().code != ErrorCode::not_found) {
       return tl::unexpected(std::move(existing).error().add_context(shown));
     }
-    kube::HttpRequest apply;
-    apply.method = "PATCH";
-    apply.path = path + "?fieldManager=" + k_field_manager + "&fieldValidation=Strict" +
-                 (options.force_conflicts ? "&force=true" : "") +
-                 (options.dry_run == DryRun::server ? "&dryRun=All" : "");
-    apply.content_type = "application/apply-patch+yaml";
-    apply.body = p.body.dump();  // JSON is YAML
-    auto applied = client.call(apply);
+    kube::ApplyOptions how;
+    how.field_manager = k_field_manager;
+    how.force = options.force_conflicts;
+    how.dry_run = options.dry_run == DryRun::server;
+    auto applied = kube::apply(client, p.ref, p.ns, p.name, p.body, how);
     if (!applied) {
       Error e = std::move(applied).error();
-      if (e.code == ErrorCode::conflict && e.message.rfind("Apply failed", 0) == 0) {
+      if (e.code == ErrorCode::field_conflict) {
         e.message +=
             "; another field manager owns these fields: change them back in your file, "
             "or pass --force-conflicts to take them over";
       }
       return tl::unexpected(std::move(e).add_context(shown));
     }
-    std::string verb = !before ? "created"
-                       : apply_changed(*before, Json::parse(applied->body, nullptr, false))
-                           ? "configured"
-                           : "unchanged";
+    std::string verb = !before                            ? "created"
+                       : apply_changed(*before, *applied) ? "configured"
+                                                          : "unchanged";
     if (options.dry_run == DryRun::server) {
       verb += " (server dry run)";
     }

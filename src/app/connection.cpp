@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/app/connection.hpp>
 
+#include <krayctl/app/resources.hpp>
 #include <krayctl/core/json.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/file_system.hpp>
@@ -365,6 +366,7 @@ Result<Session> open_session(const Deps& deps,
       [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); },
       kube::RetryPolicy{}, identity_of(config));
   s.client->set_deadline(deadline);  // requests and retries end by it too (issue 14, finding 4)
+  s.client->set_missing_api_words(missing_api_words);  // KubeRay's CRDs, in app's words
   return s;
 }
 

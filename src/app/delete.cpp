@@ -2,12 +2,14 @@
 #include <krayctl/app/delete.hpp>
 
 #include <krayctl/app/connection.hpp>
+#include <krayctl/app/resources.hpp>
 #include <krayctl/app/targets.hpp>
 #include <krayctl/app/validate.hpp>
 #include <krayctl/core/json.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/resources.hpp>
+#include <krayctl/kube/verbs.hpp>
 #include <krayctl/util/strings.hpp>
 
 #include <algorithm>
@@ -159,7 +161,7 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
       const std::string api =
           m.value("apiVersion", Json("")).is_string() ? m.value("apiVersion", "") : "";
       const std::string kind = m.value("kind", Json("")).is_string() ? m.value("kind", "") : "";
-      auto ref = kube::known_resource(api, kind);
+      auto ref = known_resource(api, kind);
       const std::string name = string_at(m, "metadata", "name");
       if (!ref || name.empty()) {
         return make_error(ErrorCode::usage, "cannot delete " + kind + " (" + api + ") " + name +
@@ -179,17 +181,14 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
   std::vector<std::pair<Target, std::string>> doomed;  // with their uids
   for (const auto& t : targets) {
     const std::string shown = kube::display_name(t.ref, t.name);
-    kube::HttpRequest get;
-    get.path = kube::resource_path(t.ref, t.ns, t.name);
-    auto object = client.call(get);
+    auto object = kube::get(client, t.ref, t.ns, t.name);
     if (!object) {
-      if (object.error().code == ErrorCode::not_found && options.ignore_not_found &&
-          object.error().message.rfind("the KubeRay CRDs", 0) != 0) {
+      if (object.error().code == ErrorCode::not_found && options.ignore_not_found) {
         continue;
       }
       return tl::unexpected(std::move(object).error().add_context(shown));
     }
-    const Json body = Json::parse(object->body, nullptr, false);
+    const Json& body = *object;
     if (!options.force && !managed_by_krayctl(body)) {
       return make_error(ErrorCode::usage,
                         shown + " was not created by krayctl (no " +
@@ -204,18 +203,12 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
                             : std::chrono::steady_clock::now() + options.timeout;
   for (const auto& [t, uid] : doomed) {
     const std::string shown = kube::display_name(t.ref, t.name);
-    kube::HttpRequest del;
-    del.method = "DELETE";
-    del.path = kube::resource_path(t.ref, t.ns, t.name);
-    del.content_type = "application/json";
     // Background: dependents (pods, the submitter Job's pods) go too; the
     // uid precondition keeps a re-created object of the same name safe.
-    del.body = Json{{"apiVersion", "v1"},
-                    {"kind", "DeleteOptions"},
-                    {"propagationPolicy", "Background"},
-                    {"preconditions", {{"uid", uid}}}}
-                   .dump();
-    auto done = client.call(del);
+    kube::DeleteOptions how;
+    how.propagation = kube::Propagation::background;
+    how.uid = uid;
+    auto done = kube::remove(client, t.ref, t.ns, t.name, how);
     if (!done) {
       if (done.error().code == ErrorCode::not_found) {
         deps.console.out(shown + " deleted\n");  // gone meanwhile

@@ -9,6 +9,7 @@
 #include "nccl_node.hpp"
 
 #include <krayctl/app/connection.hpp>
+#include <krayctl/app/resources.hpp>
 #include <krayctl/core/k8s/pod_problem.hpp>
 #include <krayctl/core/nccl_bundle.hpp>
 #include <krayctl/core/nccl_check.hpp>
@@ -19,6 +20,7 @@
 #include <krayctl/io/memory.hpp>
 #include <krayctl/kube/operations.hpp>
 #include <krayctl/kube/resources.hpp>
+#include <krayctl/kube/verbs.hpp>
 #include <krayctl/kube/watch.hpp>
 
 #include <condition_variable>
@@ -114,12 +116,11 @@ Result<void> run_cluster_check(const NcclCheckOptions& options,
                                              options.kubeconfig.verbosity, deadline));
   kube::Client& client = *session.client;
   const std::string& ns = resolved.namespace_;
-  const auto rc_ref = kube::known_resource("ray.io/v1", "RayCluster");
-  KRAY_TRY_ASSIGN(
-      auto cluster,
-      client.get(kube::resource_path(*rc_ref, ns, options.cluster)).map_error([&](Error e) {
-        return std::move(e).add_context("raycluster/" + options.cluster);
-      }));
+  const auto rc_ref = known_resource("ray.io/v1", "RayCluster");
+  KRAY_TRY_ASSIGN(auto cluster,
+                  kube::get(client, *rc_ref, ns, options.cluster).map_error([&](Error e) {
+                    return std::move(e).add_context("raycluster/" + options.cluster);
+                  }));
   cluster["kind"] = "RayCluster";
   KRAY_TRY_ASSIGN(const Json* group,
                   core::group_of(cluster, options.group, "raycluster/" + options.cluster));
@@ -129,15 +130,11 @@ Result<void> run_cluster_check(const NcclCheckOptions& options,
                                    core::node_bundle_script(options.run ? options.nccl_tests : "",
                                                             std::max(1, gpus), !options.intra_node),
                                    deadline_s);
-  const auto job_ref = kube::known_resource("batch/v1", "Job");
-  kube::HttpRequest create;
-  create.method = "POST";
-  create.path = kube::resource_path(*job_ref, ns) + "?fieldManager=krayctl";
-  create.content_type = "application/json";
-  create.body = job.dump();
-  KRAY_TRY_ASSIGN(auto created, client.call(create));
-  const std::string name =
-      Json::parse(created.body, nullptr, false).value("metadata", Json::object()).value("name", "");
+  const auto job_ref = known_resource("batch/v1", "Job");
+  kube::CreateOptions create;
+  create.field_manager = "krayctl";
+  KRAY_TRY_ASSIGN(const auto created, kube::create(client, *job_ref, ns, job, create));
+  const std::string name = string_at(created, "metadata", "name");
   deps.console.err("job.batch/" + name + " created in " + ns + " from raycluster/" +
                    options.cluster + " group " + options.group + "\n");
 
@@ -161,12 +158,9 @@ Result<void> run_cluster_check(const NcclCheckOptions& options,
     }
   }
   if (!options.keep) {  // ours: created above, with krayctl's label
-    kube::HttpRequest del;
-    del.method = "DELETE";
-    del.path = kube::resource_path(*job_ref, ns, name);
-    del.content_type = "application/json";
-    del.body = R"({"apiVersion":"v1","kind":"DeleteOptions","propagationPolicy":"Background"})";
-    if (auto gone = client.call(del); gone) {
+    kube::DeleteOptions del;
+    del.propagation = kube::Propagation::background;
+    if (auto gone = kube::remove(client, *job_ref, ns, name, del); gone) {
       deps.console.err("job.batch/" + name + " deleted\n");
     } else {
       deps.console.err("Warning: job.batch/" + name +

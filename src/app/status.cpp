@@ -4,6 +4,7 @@
 #include "status_rows.hpp"
 
 #include <krayctl/app/connection.hpp>
+#include <krayctl/app/resources.hpp>
 #include <krayctl/app/targets.hpp>
 #include <krayctl/core/k8s/pod_problem.hpp>
 #include <krayctl/core/k8s_names.hpp>
@@ -13,6 +14,7 @@
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/operations.hpp>
 #include <krayctl/kube/resources.hpp>
+#include <krayctl/kube/verbs.hpp>
 #include <krayctl/util/strings.hpp>
 
 #include <algorithm>
@@ -157,8 +159,8 @@ Result<void> show_one(kube::Client& client,
                       const StatusFilter& filter,
                       const StatusOptions& options,
                       const Deps& deps) {
-  const auto ref = *kube::known_resource("ray.io/v1", filter.kind);
-  KRAY_TRY_ASSIGN(auto object, client.get(kube::resource_path(ref, ns, filter.name)));
+  const auto ref = *known_resource("ray.io/v1", filter.kind);
+  KRAY_TRY_ASSIGN(auto object, kube::get(client, ref, ns, filter.name));
   object["kind"] = filter.kind;
   std::vector<core::WorkloadStatus> rows = {core::workload_status(object)};
   const std::string cluster = rows.front().cluster;
@@ -166,14 +168,15 @@ Result<void> show_one(kube::Client& client,
   bool cluster_exists = filter.kind == "RayCluster";
   std::optional<Json> cluster_object;
   if (!cluster_exists && !cluster.empty()) {
-    const auto cref = *kube::known_resource("ray.io/v1", "RayCluster");
-    auto got = client.get(kube::resource_path(cref, ns, cluster));
+    const auto cref = *known_resource("ray.io/v1", "RayCluster");
+    auto got = kube::get(client, cref, ns, cluster);
     if (got) {
       (*got)["kind"] = "RayCluster";
       rows.push_back(core::workload_status(*got));
       cluster_exists = true;
       cluster_object = std::move(*got);
-    } else if (got.error().code != ErrorCode::not_found) {
+    } else if (got.error().code != ErrorCode::not_found &&
+               got.error().code != ErrorCode::not_installed) {
       return tl::unexpected(std::move(got).error());
     }
   }
@@ -267,7 +270,7 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
   const std::string ns = options.all_namespaces ? "" : resolved.namespace_;
   std::vector<core::WorkloadStatus> rows;
   for (const auto& [kind, word] : ray_kinds()) {
-    const auto ref = kube::known_resource("ray.io/v1", kind);
+    const auto ref = known_resource("ray.io/v1", kind);
     KRAY_TRY_ASSIGN(auto items, detail::list_all(client, kube::resource_path(*ref, ns)));
     for (auto& item : items) {
       item["kind"] = kind;  // list items may leave it out

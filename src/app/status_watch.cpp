@@ -8,6 +8,7 @@
 #include "status_rows.hpp"
 
 #include <krayctl/app/connection.hpp>
+#include <krayctl/app/resources.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/watch.hpp>
 
@@ -77,7 +78,7 @@ Result<void> watch_status(const StatusOptions& options,
   std::vector<Feed> feeds;
   for (const auto& [kind, word] : ray_kinds()) {
     Feed f{kind, {}};
-    f.options.path = kube::resource_path(*kube::known_resource("ray.io/v1", kind), ns);
+    f.options.path = kube::resource_path(*known_resource("ray.io/v1", kind), ns);
     feeds.push_back(f);
   }
   {

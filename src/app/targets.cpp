@@ -1,34 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/app/targets.hpp>
 
+#include <krayctl/app/resources.hpp>
 #include <krayctl/util/strings.hpp>
 
 namespace kray::app {
 
 namespace {
 
-// The words that name a resource: its kind, its plural, either with
-// `.group` or `.version.group`, and its short name.
-std::vector<std::string> words_of(const kube::KnownResource& r) {
-  const kube::ResourceRef& ref = r.ref;
-  const std::string kind = util::to_lower(ref.kind);
-  std::vector<std::string> out = {kind, ref.plural};
-  if (!ref.group.empty()) {
-    for (const std::string& base : {kind, ref.plural}) {
-      out.push_back(base + "." + ref.group);
-      out.push_back(base + "." + ref.version + "." + ref.group);
-    }
-  }
-  if (!r.short_name.empty()) {
-    out.push_back(r.short_name);
-  }
-  return out;
-}
-
 Error unknown_type(const std::string& word) {
   std::vector<std::string> all;
-  for (const auto& r : kube::known_resources()) {
-    const auto words = words_of(r);
+  for (const auto& r : known_resources()) {
+    const auto words = kube::resource_words(r);
     all.insert(all.end(), words.begin(), words.end());
   }
   std::string message = "unknown resource type " + util::quote(word);
@@ -45,15 +28,23 @@ Error unknown_type(const std::string& word) {
 }  // namespace
 
 std::optional<kube::ResourceRef> resource_for_type(const std::string& word) {
-  const std::string w = util::to_lower(word);
-  for (const auto& r : kube::known_resources()) {
-    for (const auto& candidate : words_of(r)) {
-      if (candidate == w) {
-        return r.ref;
-      }
-    }
+  return kube::resource_for_word(known_resources(), word);
+}
+
+Result<ObjectTarget> parse_object_ref(const std::string& arg) {
+  const auto slash = arg.find('/');
+  const std::string type = arg.substr(0, slash);
+  auto ref = resource_for_type(type);
+  if (!ref) {
+    return tl::unexpected(unknown_type(type));
   }
-  return std::nullopt;
+  const std::string name = slash == std::string::npos ? "" : arg.substr(slash + 1);
+  if (name.empty() || name.find('/') != std::string::npos) {
+    return make_error(ErrorCode::usage, util::quote(arg) +
+                                            ": give TYPE/NAME, such as rayjob/train or "
+                                            "raycluster.ray.io/dev");
+  }
+  return ObjectTarget{*ref, name};
 }
 
 Result<std::vector<ObjectTarget>> parse_targets(const std::vector<std::string>& args,
@@ -72,18 +63,8 @@ Result<std::vector<ObjectTarget>> parse_targets(const std::vector<std::string>& 
                           "passing arguments in TYPE/NAME form (" +
                               util::quote(arg) + ")");
       }
-      const std::string type = arg.substr(0, slash);
-      const std::string name = arg.substr(slash + 1);
-      auto ref = resource_for_type(type);
-      if (!ref) {
-        return tl::unexpected(unknown_type(type));
-      }
-      if (name.empty() || name.find('/') != std::string::npos) {
-        return make_error(ErrorCode::usage, util::quote(arg) +
-                                                ": give TYPE/NAME, such as rayjob/train or "
-                                                "raycluster.ray.io/dev");
-      }
-      out.push_back({*ref, name});
+      KRAY_TRY_ASSIGN(auto target, parse_object_ref(arg));
+      out.push_back(std::move(target));
     }
     return out;
   }

@@ -5,6 +5,7 @@
 #include "sarif.hpp"
 
 #include <krayctl/app/connection.hpp>
+#include <krayctl/app/resources.hpp>
 #include <krayctl/core/embedded.hpp>
 #include <krayctl/core/json.hpp>
 #include <krayctl/core/render.hpp>
@@ -88,8 +89,7 @@ void validate_document(Document& doc,
     return;
   }
   const auto add_manifest = [&](const std::string& base, Json manifest) {
-    const auto ref =
-        kube::known_resource(string_at(manifest, "apiVersion"), string_at(manifest, "kind"));
+    const auto ref = known_resource(string_at(manifest, "apiVersion"), string_at(manifest, "kind"));
     if (!ref || ref->namespaced) {  // -n means nothing to a Namespace or a Node
       detail::apply_namespace(doc, base, manifest, app_options.namespace_, report.diagnostics);
     }

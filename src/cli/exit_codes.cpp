@@ -15,6 +15,7 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::timeout:
       return k_exit_timeout;
     case ErrorCode::not_found:
+    case ErrorCode::not_installed:  // a 404 before not_installed existed: the same exit
     case ErrorCode::config:
     case ErrorCode::http:
     case ErrorCode::unreachable:
@@ -22,6 +23,7 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::unauthorized:
     case ErrorCode::forbidden:
     case ErrorCode::conflict:
+    case ErrorCode::field_conflict:
     case ErrorCode::gone:
       return k_exit_cluster;
     case ErrorCode::interrupted:

@@ -10,11 +10,6 @@ using core::Json;
 
 namespace {
 
-// What to do without the CRDs. Local mode (krayctl creating the Pods, no
-// operator) is not built yet, so it is not offered.
-constexpr const char* k_install_operator =
-    "install the KubeRay operator (Helm chart kuberay-operator 1.6.2)";
-
 bool retriable(long status) {
   return status == 429 || status >= 500;
 }
@@ -42,7 +37,7 @@ Result<Json> parse_server_json(std::string_view text, const std::string& what) {
   return j;
 }
 
-Error api_error(const HttpResponse& r, const HttpRequest& request) {
+Error api_error(const HttpResponse& r, const HttpRequest& /*request*/) {
   const Json status =
       json_deeper_than(r.body) ? Json(nullptr) : Json::parse(r.body, nullptr, false);
   const bool is_status = status.is_object() && status.value("kind", "") == "Status";
@@ -66,19 +61,21 @@ Error api_error(const HttpResponse& r, const HttpRequest& request) {
     case 403:
       code = ErrorCode::forbidden;
       break;
-    case 404: {
+    case 404:
       code = ErrorCode::not_found;
-      // A missing group answers the generic text with no details.name.
-      const bool ray = request.path.rfind("/apis/ray.io/", 0) == 0;
-      if (ray && !details.contains("name")) {
-        message = "the KubeRay CRDs are not installed (the API server does not serve ray.io/v1): " +
-                  std::string(k_install_operator);
+      break;
+    case 409: {
+      // Server-side apply's conflicts come as causes of type
+      // FieldManagerConflict (apimachinery's metav1.CauseTypeFieldManagerConflict;
+      // a StatusCause's type is the JSON field "reason").
+      code = ErrorCode::conflict;
+      for (const auto& c : details.value("causes", Json::array())) {
+        if (c.is_object() && c.value("reason", Json("")) == "FieldManagerConflict") {
+          code = ErrorCode::field_conflict;
+        }
       }
       break;
     }
-    case 409:
-      code = ErrorCode::conflict;
-      break;
     case 410:
       code = ErrorCode::gone;
       break;
@@ -266,25 +263,38 @@ Error Client::not_found_error(const HttpResponse& response, const HttpRequest& r
     return e;
   }
   const std::string resource = parts[at];
+  // A missing group or resource answers the generic text, with no
+  // details.name; a missing object names itself.
+  const Json status =
+      json_deeper_than(response.body) ? Json(nullptr) : Json::parse(response.body, nullptr, false);
+  const bool named = status.is_object() && status.contains("details") &&
+                     status["details"].is_object() && status["details"].contains("name");
   auto served = serves(gv, resource);
   if (!served) {
-    return e;  // discovery failed too: the 404's own words
-  }
-  if (*served) {
-    if (e.message.rfind("the KubeRay CRDs", 0) == 0) {  // served after all: the object is missing
-      e.message = resource + " \"" + (parts.size() > at + 1 ? parts[at + 1] : "") +
-                  "\" not found (404 NotFound)";
+    // Discovery failed too: the 404's own words, or the application's for
+    // an API it knows may be missing.
+    if (!named && m_missing_api_words) {
+      if (auto words = m_missing_api_words(gv, "")) {
+        const std::string reason = status.is_object() ? status.value("reason", "") : "";
+        e.message = *words + (reason.empty() ? "" : " (404 " + reason + ")");
+      }
     }
     return e;
   }
-  e.code = ErrorCode::not_found;
-  if (gv.rfind("ray.io/", 0) == 0) {
-    e.message = "the KubeRay CRDs are not installed (the API server does not serve " + resource +
-                " in " + gv + "): " + k_install_operator;
-  } else {
-    e.message = "the API server does not serve " + resource + " in " + gv +
-                " (a CRD or an API that is not installed)";
+  if (*served) {
+    if (!named && parts.size() == at + 2) {  // served after all: the object is missing
+      e.message = resource + " \"" + parts[at + 1] + "\" not found (404 NotFound)";
+    }
+    return e;
   }
+  e.code = ErrorCode::not_installed;
+  std::optional<std::string> words;
+  if (m_missing_api_words) {
+    words = m_missing_api_words(gv, resource);
+  }
+  e.message = words ? *words
+                    : "the API server does not serve " + resource + " in " + gv +
+                          " (a CRD or an API that is not installed)";
   return e;
 }
 

@@ -3,53 +3,65 @@
 
 #include <krayctl/util/strings.hpp>
 
-#include <array>
-
 namespace kray::kube {
 
-namespace {
+const std::vector<KnownResource>& builtin_resources() {
+  // Short names as Kubernetes declares them (kubectl api-resources).
+  static const std::vector<KnownResource> k_builtin = {
+      {{"", "v1", "pods", "Pod", true}, "po"},
+      {{"", "v1", "services", "Service", true}, "svc"},
+      {{"", "v1", "configmaps", "ConfigMap", true}, "cm"},
+      {{"", "v1", "secrets", "Secret", true}, ""},
+      {{"", "v1", "serviceaccounts", "ServiceAccount", true}, "sa"},
+      {{"", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true}, "pvc"},
+      {{"", "v1", "events", "Event", true}, "ev"},
+      {{"", "v1", "namespaces", "Namespace", false}, "ns"},
+      {{"", "v1", "nodes", "Node", false}, "no"},
+      {{"batch", "v1", "jobs", "Job", true}, ""},
+      {{"apps", "v1", "deployments", "Deployment", true}, "deploy"},
+  };
+  return k_builtin;
+}
 
-struct Known {
-  const char* group;
-  const char* plural;
-  const char* kind;
-  bool namespaced;
-  const char* short_name;  // as the API server's discovery declares it; nullptr for none
-};
-
-// Short names as Kubernetes declares them (kubectl api-resources); the
-// KubeRay v1.6.2 CRDs declare none.
-constexpr std::array<Known, 15> k_known = {{
-    {"", "pods", "Pod", true, "po"},
-    {"", "services", "Service", true, "svc"},
-    {"", "configmaps", "ConfigMap", true, "cm"},
-    {"", "secrets", "Secret", true, nullptr},
-    {"", "serviceaccounts", "ServiceAccount", true, "sa"},
-    {"", "persistentvolumeclaims", "PersistentVolumeClaim", true, "pvc"},
-    {"", "events", "Event", true, "ev"},
-    {"", "namespaces", "Namespace", false, "ns"},
-    {"", "nodes", "Node", false, "no"},
-    {"batch", "jobs", "Job", true, nullptr},
-    {"apps", "deployments", "Deployment", true, "deploy"},
-    {"ray.io", "rayclusters", "RayCluster", true, nullptr},
-    {"ray.io", "rayjobs", "RayJob", true, nullptr},
-    {"ray.io", "rayservices", "RayService", true, nullptr},
-    {"ray.io", "raycronjobs", "RayCronJob", true, nullptr},
-}};
-
-}  // namespace
-
-std::optional<ResourceRef> known_resource(const std::string& api_version, const std::string& kind) {
+std::optional<ResourceRef> find_resource(const std::vector<KnownResource>& table,
+                                         const std::string& api_version,
+                                         const std::string& kind) {
   const auto slash = api_version.find('/');
   const std::string group = slash == std::string::npos ? "" : api_version.substr(0, slash);
   const std::string version =
       slash == std::string::npos ? api_version : api_version.substr(slash + 1);
-  if (version != "v1") {
-    return std::nullopt;
+  for (const auto& k : table) {
+    if (group == k.ref.group && version == k.ref.version && kind == k.ref.kind) {
+      return k.ref;
+    }
   }
-  for (const auto& k : k_known) {
-    if (group == k.group && kind == k.kind) {
-      return ResourceRef{group, version, k.plural, k.kind, k.namespaced};
+  return std::nullopt;
+}
+
+std::vector<std::string> resource_words(const KnownResource& resource) {
+  const ResourceRef& ref = resource.ref;
+  const std::string kind = util::to_lower(ref.kind);
+  std::vector<std::string> out = {kind, ref.plural};
+  if (!ref.group.empty()) {
+    for (const std::string& base : {kind, ref.plural}) {
+      out.push_back(base + "." + ref.group);
+      out.push_back(base + "." + ref.version + "." + ref.group);
+    }
+  }
+  if (!resource.short_name.empty()) {
+    out.push_back(resource.short_name);
+  }
+  return out;
+}
+
+std::optional<ResourceRef> resource_for_word(const std::vector<KnownResource>& table,
+                                             const std::string& word) {
+  const std::string w = util::to_lower(word);
+  for (const auto& r : table) {
+    for (const auto& candidate : resource_words(r)) {
+      if (candidate == w) {
+        return r.ref;
+      }
     }
   }
   return std::nullopt;
@@ -66,16 +78,6 @@ std::string resource_path(const ResourceRef& ref, const std::string& ns, const s
     path += "/" + name;
   }
   return path;
-}
-
-std::vector<KnownResource> known_resources() {
-  std::vector<KnownResource> out;
-  for (const auto& k : k_known) {
-    const std::string group = k.group;
-    out.push_back({ResourceRef{group, "v1", k.plural, k.kind, k.namespaced},
-                   k.short_name != nullptr ? k.short_name : ""});
-  }
-  return out;
 }
 
 std::string display_name(const ResourceRef& ref, const std::string& name) {

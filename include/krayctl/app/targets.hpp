@@ -24,6 +24,10 @@ struct ObjectTarget {
 // none). nullopt when unknown.
 std::optional<kube::ResourceRef> resource_for_type(const std::string& word);
 
+// One object in one word: TYPE/NAME, TYPE as resource_for_type reads it.
+// An unknown type gets the closest known one ("did you mean").
+[[nodiscard]] Result<ObjectTarget> parse_object_ref(const std::string& arg);
+
 // Every object that `args` name. `TYPE/NAME...` (each its own type) or
 // `TYPE NAME...`, as kubectl takes them; not both at once. A type alone
 // (`TYPE`, no names) is an error unless `allow_type_only`, when it yields

@@ -64,9 +64,17 @@ class Client {
 
   // Discovery, cached for the client's life (one request per group
   // version at most): whether the API server serves `resource` (plural)
-  // in `group_version` ("ray.io/v1", "v1"). A 404 under a group version
-  // that is not served becomes "not installed" rather than "not found".
+  // in `group_version` ("batch/v1", "v1"). A 404 for a resource that is
+  // not served is ErrorCode::not_installed rather than not_found.
   [[nodiscard]] Result<bool> serves(const std::string& group_version, const std::string& resource);
+
+  // The application's words for an API that is not served (its custom
+  // resources: which operator to install), or nullopt for the client's
+  // own ("the API server does not serve R in G/V ..."). `resource` is ""
+  // when discovery failed and the group version is all that is known.
+  using MissingApiWords = std::function<std::optional<std::string>(const std::string& group_version,
+                                                                   const std::string& resource)>;
+  void set_missing_api_words(MissingApiWords words) { m_missing_api_words = std::move(words); }
 
   int retries() const { return m_retries; }
 
@@ -84,6 +92,7 @@ class Client {
   Transport& m_transport;
   Sleep m_sleep;
   Warn m_warn;
+  MissingApiWords m_missing_api_words;
   RetryPolicy m_policy;
   std::string m_identity;
   std::set<std::string> m_warned;
@@ -94,9 +103,9 @@ class Client {
 };
 
 // The Error for a non-2xx answer: the Status message with its causes (422),
-// the other field manager (409), RBAC's words (403); 404 under ray.io when
-// the group is missing names the missing CRDs; a body that is not a Status
-// (a proxy's HTML) is summarised as client-go does.
+// the other field manager (409: ErrorCode::field_conflict for server-side
+// apply's, conflict for the others), RBAC's words (403); a body that is not
+// a Status (a proxy's HTML) is summarised as client-go does.
 Error api_error(const HttpResponse& response, const HttpRequest& request);
 
 // JSON from a server, parsed only when it nests no deeper than

@@ -37,7 +37,7 @@ struct ReflectorCounts {
 };
 
 struct ReflectorOptions {
-  std::string path;   // the collection: "/apis/ray.io/v1/rayclusters"
+  std::string path;   // the collection: "/apis/batch/v1/jobs"
   std::string query;  // selectors, URL-encoded: "labelSelector=a%3Db"
   // Watch requests ask the server to end after a random 5 to 10 minutes,
   // as client-go, so that a load balancer's idle timeout never decides.

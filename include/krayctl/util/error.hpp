@@ -19,6 +19,7 @@ enum class ErrorCode {
   usage,            // bad flags or arguments
   invalid_spec,     // a spec or manifest failed to parse or validate
   not_found,        // a file or object does not exist
+  not_installed,    // the API server does not serve the API (a CRD not installed)
   io,               // reading or writing a local file failed
   config,           // kubeconfig or credentials unusable (exit 4, like API errors)
   http,             // the API server or network failed (a read may be tried again)
@@ -26,7 +27,8 @@ enum class ErrorCode {
   bad_answer,       // a server's answer past krayctl's limits (size, depth, pages) (not retried)
   unauthorized,     // credentials rejected (401)
   forbidden,        // RBAC refused (403)
-  conflict,         // a field manager conflict (409)
+  conflict,         // any other 409: already exists, a precondition that no longer holds
+  field_conflict,   // server-side apply's 409: another field manager owns the fields
   gone,             // a resourceVersion or continue token too old (410): list again
   timeout,          // a wait ran out of time
   workload_failed,  // the job failed, the service is unhealthy

@@ -192,7 +192,7 @@ TEST_CASE("app::run_apply: a conflict names the other manager; --force-conflicts
   f.d.fs.with_file("/w/rc.yaml", changed);
   auto r = f.apply({"/w/rc.yaml"});
   REQUIRE_FALSE(r);
-  CHECK(r.error().code == ErrorCode::conflict);
+  CHECK(r.error().code == ErrorCode::field_conflict);
   const std::string msg = r.error().to_string();
   CHECK(msg.rfind(
             "raycluster.ray.io/rc: Apply failed with 1 conflict: conflict with \"kubectl-edit\"",
@@ -261,9 +261,11 @@ TEST_CASE("app::run_apply: without the KubeRay CRDs, the message says what to do
   Fixture f(o);
   auto r = f.apply({"/w/rc.yaml"});
   REQUIRE_FALSE(r);
-  CHECK(r.error().code == ErrorCode::not_found);
+  CHECK(r.error().code == ErrorCode::not_installed);
   CHECK(r.error().to_string().rfind("raycluster.ray.io/rc: the KubeRay CRDs are not installed",
                                     0) == 0);
+  CHECK(r.error().message.find("install the KubeRay operator") != std::string::npos);
+  CHECK(r.error().message.find("--controller") == std::string::npos);  // not built yet
 }
 
 namespace {
