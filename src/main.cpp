@@ -2,6 +2,7 @@
 // krayctl: the executable is the libraries plus this main().
 #include <krayctl/cli/cli.hpp>
 #include <krayctl/cli/exit_codes.hpp>
+#include <krayctl/io/clock.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/environment.hpp>
 #include <krayctl/io/file_system.hpp>
@@ -17,7 +18,7 @@ int main(int argc, char** argv) {
     kray::io::RealConsole console;
     kray::io::RealEnvironment env;
     kray::io::RealProcessRunner processes;
-    const kray::app::Deps deps{fs, console, env, processes};
+    const kray::app::Deps deps{fs, console, env, processes, kray::io::system_clock()};
     return kray::cli::run(argc, argv, deps);
   } catch (const std::exception& e) {
     // Last resort: krayctl's own code returns errors as values.

@@ -148,7 +148,7 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
   }
   KRAY_TRY_ASSIGN(auto session,
                   open_session(deps, *resolved, options.transport, options.kubeconfig.verbosity,
-                               deadline_after(options.timeout)));
+                               deadline_after(deps, options.timeout)));
   kube::Client& client = *session.client;
   for (const auto& p : planned) {
     const std::string shown = kube::display_name(p.ref, p.name);

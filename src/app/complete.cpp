@@ -19,7 +19,7 @@ std::vector<std::string> names_at(const std::string& path,
                                   const kube::ResolvedConfig& resolved,
                                   const Deps& deps,
                                   const TransportFactory& factory) {
-  auto connection = make_connection(deps, resolved, 0, deadline_after(k_completion_timeout));
+  auto connection = make_connection(deps, resolved, 0, deadline_after(deps, k_completion_timeout));
   if (!connection) {
     return {};
   }

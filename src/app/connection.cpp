@@ -3,6 +3,7 @@
 
 #include <krayctl/app/resources.hpp>
 #include <krayctl/core/json.hpp>
+#include <krayctl/io/clock.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/file_system.hpp>
 #include <krayctl/io/process.hpp>
@@ -14,7 +15,6 @@
 #include <ctime>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 namespace kray::app {
 
@@ -126,7 +126,7 @@ class ExecPlugin {
     std::string limit_is = "krayctl's limit for exec plugins without a --timeout";
     if (m_deadline) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          *m_deadline - std::chrono::steady_clock::now());
+          *m_deadline - m_deps.clock.steady_now());
       limits.timeout = std::max(left, std::chrono::milliseconds(1));
       limit_is = "what the command's --timeout left";
     }
@@ -210,7 +210,7 @@ class TokenFile {
       : m_deps(deps), m_path(std::move(path)), m_fallback(std::move(fallback)) {}
 
   Result<std::string> get(bool force = false) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_deps.clock.steady_now();
     if (!force && m_read && now - m_read_at < std::chrono::minutes(1)) {
       return m_token;
     }
@@ -345,11 +345,11 @@ Result<kube::Connection> make_connection(const Deps& deps,
   return c;
 }
 
-Deadline deadline_after(std::chrono::milliseconds timeout) {
+Deadline deadline_after(const Deps& deps, std::chrono::milliseconds timeout) {
   if (timeout.count() <= 0) {
     return std::nullopt;
   }
-  return std::chrono::steady_clock::now() + timeout;
+  return deps.clock.steady_now() + timeout;
 }
 
 Result<Session> open_session(const Deps& deps,
@@ -362,7 +362,7 @@ Result<Session> open_session(const Deps& deps,
   s.transport =
       factory ? factory(std::move(connection)) : kube::make_curl_transport(std::move(connection));
   s.client = std::make_unique<kube::Client>(
-      *s.transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
+      *s.transport, [&deps](std::chrono::milliseconds d) { deps.clock.sleep_for(d); },
       [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); },
       kube::RetryPolicy{}, identity_of(config));
   s.client->set_deadline(deadline);  // requests and retries end by it too (issue 14, finding 4)

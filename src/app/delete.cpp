@@ -6,10 +6,12 @@
 #include <krayctl/app/targets.hpp>
 #include <krayctl/app/validate.hpp>
 #include <krayctl/core/json.hpp>
+#include <krayctl/io/clock.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/resources.hpp>
 #include <krayctl/kube/verbs.hpp>
+#include <krayctl/kube/wait.hpp>
 #include <krayctl/util/strings.hpp>
 
 #include <algorithm>
@@ -40,88 +42,38 @@ bool managed_by_krayctl(const Json& object) {
   return false;
 }
 
-// Waits on a watch until the object with `uid` is gone (DELETED, or absent
-// when the watch starts), or `deadline`.
-Result<void> wait_gone(kube::Transport& transport,
+// Waits on a watch until the object with `uid` is gone: absent (DELETED,
+// or not there when the list comes), or another object took the name.
+Result<void> wait_gone(const Deps& deps,
+                       kube::Transport& transport,
                        kube::Client& client,
                        const Target& t,
                        const std::string& uid,
-                       std::chrono::steady_clock::time_point deadline) {
+                       std::optional<io::Clock::SteadyTime> deadline) {
   const std::string shown = kube::display_name(t.ref, t.name);
-  while (std::chrono::steady_clock::now() < deadline) {
-    kube::HttpRequest get;
-    get.path = kube::resource_path(t.ref, t.ns, t.name);
-    auto now = client.call(get);
-    if (!now) {
-      if (now.error().code == ErrorCode::not_found) {
-        return {};
-      }
-      return tl::unexpected(std::move(now).error());
+  kube::ReflectorOptions one;
+  one.path = kube::resource_path(t.ref, t.ns);
+  one.query = "fieldSelector=metadata.name%3D" + t.name;
+  auto gone = kube::wait_for(
+      client, transport, deps.clock, one,
+      [&](const kube::Objects& objects) {
+        return std::none_of(objects.begin(), objects.end(), [&](const auto& entry) {
+          return string_at(entry.second, "metadata", "uid") == uid;
+        });
+      },
+      deadline, nullptr);
+  if (!gone) {
+    if (gone.error().code == ErrorCode::timeout) {
+      return make_error(ErrorCode::timeout, shown +
+                                                " is still there (waiting for finalizers?) after "
+                                                "the --timeout");
     }
-    const Json object = Json::parse(now->body, nullptr, false);
-    if (string_at(object, "metadata", "uid") != uid) {
-      return {};  // gone, and something new took the name
+    if (gone.error().code == ErrorCode::bad_answer) {
+      return tl::unexpected(std::move(gone).error().add_context(shown));
     }
-    const auto left = std::chrono::duration_cast<std::chrono::seconds>(
-        deadline - std::chrono::steady_clock::now());
-    kube::HttpRequest watch;
-    watch.path = kube::resource_path(t.ref, t.ns) + "?watch=true&fieldSelector=metadata.name%3D" +
-                 t.name + "&resourceVersion=" + string_at(object, "metadata", "resourceVersion") +
-                 "&timeoutSeconds=" +
-                 std::to_string(std::clamp<long long>(left.count(), 1, 1800));  // then re-watch
-    watch.timeout = std::chrono::milliseconds(0);
-    kube::HttpResponse head;
-    bool gone = false;
-    std::optional<Error> bad;  // a line past the limits (issue 14, findings 2 and 5)
-    std::string buffer;
-    std::size_t scanned = 0;  // buffer[0, scanned) holds no newline
-    auto streamed = transport.stream(watch, head, [&](std::string_view piece) {
-      buffer.append(piece);
-      for (auto nl = buffer.find('\n', scanned); nl != std::string::npos; nl = buffer.find('\n')) {
-        auto e = kube::parse_server_json(std::string_view(buffer).substr(0, nl),
-                                         "a watch event of " + shown);
-        buffer.erase(0, nl + 1);
-        if (!e && e.error().code == ErrorCode::bad_answer) {
-          bad = std::move(e).error();
-          return false;
-        }
-        if (!e || !e->is_object()) {
-          continue;
-        }
-        const Json* event_object = core::find_pointer(*e, "/object");
-        if (e->value("type", "") == "DELETED" && event_object != nullptr &&
-            string_at(*event_object, "metadata", "uid") == uid) {
-          gone = true;
-          return false;
-        }
-      }
-      scanned = buffer.size();
-      if (buffer.size() > kube::k_max_watch_line_bytes) {
-        bad = Error{ErrorCode::bad_answer,
-                    "a watch event of " + shown + " is longer than " +
-                        std::to_string(kube::k_max_watch_line_bytes >> 20U) +
-                        " MiB, the most krayctl reads",
-                    std::nullopt,
-                    {},
-                    false};
-        return false;
-      }
-      return true;
-    });
-    if (gone) {
-      return {};
-    }
-    if (bad) {
-      return tl::unexpected(std::move(*bad));
-    }
-    if (!streamed && std::chrono::steady_clock::now() >= deadline) {
-      break;
-    }
-    // The stream ended (timeout, a drop, a 410): look again and re-watch.
+    return tl::unexpected(std::move(gone).error());
   }
-  return make_error(ErrorCode::timeout, shown +
-                                            " is still there (waiting for finalizers?) after "
-                                            "the --timeout");
+  return {};
 }
 
 }  // namespace
@@ -174,7 +126,7 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
   }
   KRAY_TRY_ASSIGN(auto session,
                   open_session(deps, resolved, options.transport, options.kubeconfig.verbosity,
-                               deadline_after(options.timeout)));
+                               deadline_after(deps, options.timeout)));
   kube::Client& client = *session.client;
   kube::Transport& transport = *session.transport;
   // First every check, then every delete: a refusal deletes nothing.
@@ -199,8 +151,8 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
     doomed.emplace_back(t, string_at(body, "metadata", "uid"));
   }
   const auto deadline = options.timeout.count() == 0  // no limit
-                            ? std::chrono::steady_clock::time_point::max()
-                            : std::chrono::steady_clock::now() + options.timeout;
+                            ? std::nullopt
+                            : std::optional(deps.clock.steady_now() + options.timeout);
   for (const auto& [t, uid] : doomed) {
     const std::string shown = kube::display_name(t.ref, t.name);
     // Background: dependents (pods, the submitter Job's pods) go too; the
@@ -218,7 +170,7 @@ Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
     }
     deps.console.out(shown + " deleted\n");
     if (options.wait) {
-      KRAY_TRY(wait_gone(transport, client, t, uid, deadline));
+      KRAY_TRY(wait_gone(deps, transport, client, t, uid, deadline));
     }
   }
   return {};

@@ -16,16 +16,13 @@
 #include <krayctl/core/nccl_log.hpp>
 #include <krayctl/core/nccl_node.hpp>
 #include <krayctl/core/nccl_spec.hpp>
+#include <krayctl/io/clock.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/memory.hpp>
 #include <krayctl/kube/operations.hpp>
 #include <krayctl/kube/resources.hpp>
 #include <krayctl/kube/verbs.hpp>
-#include <krayctl/kube/watch.hpp>
-
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <krayctl/kube/wait.hpp>
 
 namespace kray::app::detail {
 
@@ -49,53 +46,41 @@ std::string stuck_reason(const Json& pod) {
 }
 
 // Waits on a watch of the Job's Pods until one ends or cannot start.
-Result<PodOutcome> wait_for_pod(kube::Client& client,
+Result<PodOutcome> wait_for_pod(const Deps& deps,
+                                kube::Client& client,
                                 kube::Transport& transport,
                                 const std::string& ns,
                                 const std::string& job,
                                 std::chrono::milliseconds timeout) {
   PodOutcome out;
-  std::atomic<bool> stop{false};
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  std::thread watchdog([&] {
-    std::unique_lock<std::mutex> lock(mu);
-    if (!cv.wait_for(lock, timeout, [&] { return done; })) {
-      out.timed_out = true;
-      stop = true;
-    }
-  });
   kube::ReflectorOptions o;
   o.path = "/api/v1/namespaces/" + ns + "/pods";
   o.query = "labelSelector=batch.kubernetes.io%2Fjob-name%3D" + job;
-  kube::Reflector reflector(client, transport, o, kube::sleep_unless(stop));
-  auto ran = reflector.run(
-      [&](const kube::WatchEvent& e) {
-        if (e.change == kube::Change::deleted) {
-          return;
-        }
-        const Json& pod = e.object;
-        out.name = pod["metadata"].value("name", "");
-        out.node = pod.value("spec", Json::object()).value("nodeName", "");
-        const std::string phase = pod.value("status", Json::object()).value("phase", "");
-        if (phase == "Succeeded" || phase == "Failed") {
-          out.phase = phase;
-          stop = true;
-        } else if (const std::string why = stuck_reason(pod); !why.empty()) {
-          out.stuck = why;
-          stop = true;
-        }
-      },
-      nullptr, stop);
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    done = true;
-  }
-  cv.notify_one();
-  watchdog.join();
-  if (!ran) {
-    return tl::unexpected(std::move(ran).error());
+  // Each Pod as it is seen: its name and node stay known when the wait
+  // times out or the Pod goes.
+  auto ended = [&out](const kube::Objects& pods) {
+    for (const auto& [key, pod] : pods) {
+      out.name = pod["metadata"].value("name", "");
+      out.node = pod.value("spec", Json::object()).value("nodeName", "");
+      const std::string phase = pod.value("status", Json::object()).value("phase", "");
+      if (phase == "Succeeded" || phase == "Failed") {
+        out.phase = phase;
+        return true;
+      }
+      if (const std::string why = stuck_reason(pod); !why.empty()) {
+        out.stuck = why;
+        return true;
+      }
+    }
+    return false;
+  };
+  auto waited = kube::wait_for(client, transport, deps.clock, o, ended,
+                               deps.clock.steady_now() + timeout, nullptr);
+  if (!waited) {
+    if (waited.error().code != ErrorCode::timeout) {
+      return tl::unexpected(std::move(waited).error());
+    }
+    out.timed_out = true;
   }
   return out;
 }
@@ -110,7 +95,7 @@ Result<void> run_cluster_check(const NcclCheckOptions& options,
   }
   KRAY_TRY_ASSIGN(auto resolved, resolve_kubeconfig(deps, options.kubeconfig));
   const Deadline deadline = options.timeout.count() > 0
-                                ? Deadline(std::chrono::steady_clock::now() + options.timeout)
+                                ? Deadline(deps.clock.steady_now() + options.timeout)
                                 : std::nullopt;
   KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport,
                                              options.kubeconfig.verbosity, deadline));
@@ -138,7 +123,7 @@ Result<void> run_cluster_check(const NcclCheckOptions& options,
   deps.console.err("job.batch/" + name + " created in " + ns + " from raycluster/" +
                    options.cluster + " group " + options.group + "\n");
 
-  auto outcome = wait_for_pod(client, *session.transport, ns, name, options.timeout);
+  auto outcome = wait_for_pod(deps, client, *session.transport, ns, name, options.timeout);
   std::string log;
   if (outcome && !outcome->name.empty() && !outcome->phase.empty()) {
     kube::LogOptions lo;
@@ -199,7 +184,7 @@ Result<void> run_cluster_check(const NcclCheckOptions& options,
       fs.files = bundle.files;
       io::MapEnvironment env;
       env.vars = bundle.env;
-      const Deps there{fs, deps.console, env, deps.processes};
+      const Deps there{fs, deps.console, env, deps.processes, deps.clock};
       const core::NodeFacts facts = probe_node(there, "/");
       if (bundle.run_output) {
         core::NcclCheckInput input;

@@ -29,8 +29,8 @@ namespace detail {
 
 using core::Json;
 
-std::string now_rfc3339() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+std::string now_rfc3339(const io::Clock& clock) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(clock.now());
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
@@ -203,7 +203,7 @@ Result<void> show_one(kube::Client& client,
     deps.console.out(options.output == "json" ? j.dump(2) + "\n" : core::emit_yaml(j));
     return status_result({w});
   }
-  std::string out = core::format_status_table({w}, false, now_rfc3339());
+  std::string out = core::format_status_table({w}, false, now_rfc3339(deps.clock));
   if (!conditions.empty()) {
     out += "\nConditions:\n";
     for (const auto& c : conditions) {
@@ -262,7 +262,7 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
   }
   KRAY_TRY_ASSIGN(auto session,
                   open_session(deps, resolved, options.transport, options.kubeconfig.verbosity,
-                               deadline_after(options.timeout)));
+                               deadline_after(deps, options.timeout)));
   kube::Client& client = *session.client;
   if (!filter.name.empty()) {
     return show_one(client, resolved.namespace_, filter, options, deps);
@@ -307,7 +307,8 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
                                             : "No " + what + " in namespace " + ns + ".\n");
     return {};
   }
-  deps.console.out(core::format_status_table(rows, options.all_namespaces, now_rfc3339()));
+  deps.console.out(
+      core::format_status_table(rows, options.all_namespaces, now_rfc3339(deps.clock)));
   return status_result(rows);
 }
 

@@ -6,6 +6,7 @@
 #include <krayctl/app/status.hpp>
 #include <krayctl/core/json.hpp>
 #include <krayctl/core/status.hpp>
+#include <krayctl/io/clock.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/kubeconfig.hpp>
 #include <krayctl/kube/resources.hpp>
@@ -17,7 +18,8 @@
 
 namespace kray::app::detail {
 
-std::string now_rfc3339();
+// The clock's wall time, as the table's timestamps show it.
+std::string now_rfc3339(const io::Clock& clock);
 
 // Every item of a collection, in pages of 500.
 Result<std::vector<core::Json>> list_all(kube::Client& client, const std::string& path);

@@ -12,6 +12,7 @@
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/watch.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -88,13 +89,13 @@ Result<void> watch_status(const StatusOptions& options,
     feeds.push_back(pods);
   }
   KRAY_TRY_ASSIGN(auto connection, make_connection(deps, resolved, options.kubeconfig.verbosity,
-                                                   deadline_after(options.watch_for)));
+                                                   deadline_after(deps, options.watch_for)));
 
   Hub hub;
   hub.synced.assign(feeds.size(), false);
   std::mutex console_mu;  // warnings come from the stream threads
   std::atomic<bool> stop{false};
-  const auto nap = kube::sleep_unless(stop);
+  const auto nap = kube::sleep_unless(deps.clock, stop);
   const std::string identity = identity_of(resolved);
   std::vector<std::thread> threads;
   struct Joiner {
@@ -118,7 +119,7 @@ Result<void> watch_status(const StatusOptions& options,
             deps.console.err("Warning: " + w + "\n");
           },
           kube::RetryPolicy{}, identity);
-      kube::Reflector reflector(client, *transport, feeds[i].options, nap);
+      kube::Reflector reflector(client, *transport, feeds[i].options, deps.clock);
       auto ran = reflector.run(
           [&](const kube::WatchEvent& e) {
             std::lock_guard<std::mutex> lock(hub.mu);
@@ -142,15 +143,14 @@ Result<void> watch_status(const StatusOptions& options,
   }
 
   const bool terminal = deps.console.out_terminal() && options.output == "table";
-  const auto forever = std::chrono::steady_clock::time_point::max();
-  const auto deadline = options.watch_for.count() > 0
-                            ? std::chrono::steady_clock::now() + options.watch_for
-                            : forever;
+  const auto forever = io::Clock::SteadyTime::max();
+  const auto deadline =
+      options.watch_for.count() > 0 ? deps.clock.steady_now() + options.watch_for : forever;
   std::vector<std::map<std::string, Json>> objects(feeds.size());
   std::map<std::string, core::WorkloadStatus> shown;
   std::vector<core::WorkloadStatus> last_rows;  // for the exit status
   bool drawn = false;
-  auto last_draw = std::chrono::steady_clock::now();
+  auto last_draw = deps.clock.steady_now();
   auto write = [&](const std::string& text, bool redraw = false) {
     std::lock_guard<std::mutex> lock(console_mu);
     if (redraw) {
@@ -165,9 +165,12 @@ Result<void> watch_status(const StatusOptions& options,
     std::vector<std::pair<std::size_t, kube::WatchEvent>> batch;
     {
       std::unique_lock<std::mutex> lock(hub.mu);
-      hub.changed.wait_until(
+      // At most 200 ms (of real time: the stream threads wake it): the
+      // deadline, the stop flag and the redraw are read on deps.clock.
+      const auto left = deadline - deps.clock.steady_now();
+      hub.changed.wait_for(
           lock,
-          std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200)),
+          std::clamp<std::chrono::steady_clock::duration>(left, {}, std::chrono::milliseconds(200)),
           [&] { return !hub.pending.empty() || hub.failed; });
       if (hub.failed) {
         return tl::unexpected(*hub.failed);
@@ -175,8 +178,7 @@ Result<void> watch_status(const StatusOptions& options,
       batch.swap(hub.pending);
       all_synced = std::find(hub.synced.begin(), hub.synced.end(), false) == hub.synced.end();
     }
-    if ((options.stop != nullptr && options.stop->load()) ||
-        std::chrono::steady_clock::now() >= deadline) {
+    if ((options.stop != nullptr && options.stop->load()) || deps.clock.steady_now() >= deadline) {
       return status_result(last_rows);
     }
     for (auto& [feed, e] : batch) {
@@ -188,8 +190,7 @@ Result<void> watch_status(const StatusOptions& options,
       }
     }
     // A terminal also redraws every few seconds, for the AGE column.
-    const bool stale =
-        terminal && std::chrono::steady_clock::now() - last_draw > std::chrono::seconds(5);
+    const bool stale = terminal && deps.clock.steady_now() - last_draw > std::chrono::seconds(5);
     if (!all_synced || (batch.empty() && !stale && drawn)) {
       continue;
     }
@@ -213,7 +214,7 @@ Result<void> watch_status(const StatusOptions& options,
     // One object followed to its end: a finished RayJob ends the watch
     // once shown.
     const bool finished = !filter.name.empty() && rows.size() == 1 && rows.front().finished;
-    const std::string now = now_rfc3339();
+    const std::string now = now_rfc3339(deps.clock);
     if (terminal) {
       // Home, clear, the table: what `watch krayctl status` shows, from streams.
       std::string screen = rows.empty()
@@ -224,7 +225,7 @@ Result<void> watch_status(const StatusOptions& options,
       screen += finished ? "\n" : "\n(watching; Ctrl-C to stop)\n";
       write(screen, true);
       drawn = true;
-      last_draw = std::chrono::steady_clock::now();
+      last_draw = deps.clock.steady_now();
       if (finished) {
         return status_result(rows);
       }

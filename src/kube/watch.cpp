@@ -2,7 +2,6 @@
 #include <krayctl/kube/watch.hpp>
 
 #include <set>
-#include <thread>
 #include <vector>
 
 namespace kray::kube {
@@ -29,12 +28,8 @@ bool worth_retrying(const Error& e, bool listed_once) {
 
 }  // namespace
 
-Reflector::Sleep sleep_unless(const std::atomic<bool>& stop) {
-  return [&stop](std::chrono::milliseconds d) {
-    for (; d.count() > 0 && !stop.load(); d -= std::chrono::milliseconds(100)) {
-      std::this_thread::sleep_for(std::min(d, std::chrono::milliseconds(100)));
-    }
-  };
+Client::Sleep sleep_unless(util::Clock& clock, const std::atomic<bool>& stop) {
+  return [&clock, &stop](std::chrono::milliseconds d) { clock.sleep_for(d, &stop); };
 }
 
 std::string object_key(const Json& object) {
@@ -42,11 +37,11 @@ std::string object_key(const Json& object) {
   return ns.empty() ? meta(object, "name") : ns + "/" + meta(object, "name");
 }
 
-Reflector::Reflector(Client& client, Transport& transport, ReflectorOptions options, Sleep sleep)
-    : m_client(client),
-      m_transport(transport),
-      m_options(std::move(options)),
-      m_sleep(std::move(sleep)) {}
+Reflector::Reflector(Client& client,
+                     Transport& transport,
+                     ReflectorOptions options,
+                     util::Clock& clock)
+    : m_client(client), m_transport(transport), m_options(std::move(options)), m_clock(clock) {}
 
 // Classifies by what is known, not by the event's type: an ADDED for a
 // known object is a modification (or nothing, at the same version), and an
@@ -86,6 +81,11 @@ void Reflector::apply(Change change,
 
 Result<void> Reflector::relist(const std::function<void(const WatchEvent&)>& cb) {
   ++m_counts.lists;
+  m_listing = true;
+  struct Listed {
+    bool& listing;
+    ~Listed() { listing = false; }
+  } listed_done{m_listing};
   KRAY_TRY_ASSIGN(
       auto listed,
       list_all(m_client, m_options.path + (m_options.query.empty() ? "" : "?" + m_options.query)));
@@ -114,13 +114,22 @@ Result<bool> Reflector::watch_once(const std::function<void(const WatchEvent&)>&
   ++m_counts.watches;
   m_random = m_random * 6364136223846793005ULL + 1442695040888963407ULL;
   const long long min_s = std::max<long long>(1, m_options.min_watch_timeout.count());
-  const long long timeout_s =
+  long long timeout_s =
       min_s + static_cast<long long>((m_random >> 33) % static_cast<std::uint64_t>(min_s));
   HttpRequest request;
+  request.timeout = std::chrono::milliseconds(0);
+  if (m_options.deadline) {
+    // Ends by the deadline: the server is asked to end it then (whole
+    // seconds, rounded up), and the transport ends it there if not.
+    const auto left = std::max(std::chrono::milliseconds(1),
+                               std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   *m_options.deadline - m_clock.steady_now()));
+    timeout_s = std::min<long long>(timeout_s, (left.count() + 999) / 1000);
+    request.timeout = left;
+  }
   request.path = m_options.path + "?" + (m_options.query.empty() ? "" : m_options.query + "&") +
                  "watch=true&allowWatchBookmarks=true&resourceVersion=" + m_rv +
                  "&timeoutSeconds=" + std::to_string(timeout_s);
-  request.timeout = std::chrono::milliseconds(0);
   request.cancel = &stop;
   HttpResponse head;
   std::string buffer;
@@ -175,6 +184,9 @@ Result<bool> Reflector::watch_once(const std::function<void(const WatchEvent&)>&
       if (!rv.empty()) {
         m_rv = rv;
       }
+      if (m_finished) {
+        return false;  // the rest of the stream is not wanted
+      }
     }
     buffer.erase(0, start);
     scanned = buffer.size();
@@ -191,7 +203,7 @@ Result<bool> Reflector::watch_once(const std::function<void(const WatchEvent&)>&
                      false};
       return false;
     }
-    return !stop.load();
+    return !stop.load() && !m_finished;
   });
   if (!streamed) {
     ++m_counts.broken;  // the connection broke: resume from m_rv
@@ -214,17 +226,22 @@ Result<void> Reflector::run(const std::function<void(const WatchEvent&)>& on_cha
                             const std::function<void()>& synced,
                             const std::atomic<bool>& stop) {
   std::chrono::milliseconds backoff = m_options.backoff;
-  // Sleeps in steps, so that `stop` is seen within a tenth of a second.
+  // Ends early at `stop`, and at the deadline.
   auto pause = [&] {
-    for (auto left = backoff; left.count() > 0 && !stop.load();
-         left -= std::chrono::milliseconds(100)) {
-      m_sleep(std::min(left, std::chrono::milliseconds(100)));
+    auto until = m_clock.steady_now() + backoff;
+    if (m_options.deadline) {
+      until = std::min(until, *m_options.deadline);
     }
+    m_clock.sleep_until(until, &stop);
     backoff = std::min(m_options.backoff_cap, backoff * 2);
   };
   bool need_list = true;
   bool listed_once = false;
-  while (!stop.load()) {
+  m_finished = false;
+  while (!stop.load() && !m_finished) {
+    if (m_options.deadline && m_clock.steady_now() >= *m_options.deadline) {
+      return make_error(ErrorCode::timeout, "the time ran out watching " + m_options.path);
+    }
     if (need_list) {
       auto listed = relist(on_change);
       if (!listed) {
@@ -238,6 +255,9 @@ Result<void> Reflector::run(const std::function<void(const WatchEvent&)>& on_cha
       listed_once = true;
       if (synced) {
         synced();
+      }
+      if (m_finished) {
+        break;
       }
     }
     auto watched = watch_once(on_change, stop);

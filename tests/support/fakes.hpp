@@ -3,6 +3,7 @@
 #pragma once
 
 #include <krayctl/app/deps.hpp>
+#include <krayctl/io/clock.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/environment.hpp>
 #include <krayctl/io/file_system.hpp>
@@ -119,7 +120,9 @@ struct FakeDeps {
   FakeConsole console;
   FakeEnvironment env;
   FakeProcessRunner processes;
-  app::Deps deps{fs, console, env, processes};
+  // Real time: these fixtures talk to the simulated API server over real
+  // sockets. Tests that drive time build Deps with an io::FakeClock.
+  app::Deps deps{fs, console, env, processes, io::system_clock()};
 };
 
 // The source tree's root (for test data such as examples/ and tests/data/).

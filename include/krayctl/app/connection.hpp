@@ -43,8 +43,8 @@ inline constexpr std::size_t k_exec_plugin_max_output = std::size_t{4} << 20U;
 // When a command must be done (now + its --timeout); nullopt: no deadline.
 using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
-// A deadline `timeout` from now; 0 means none (--timeout 0).
-Deadline deadline_after(std::chrono::milliseconds timeout);
+// A deadline `timeout` from now on deps.clock; 0 means none (--timeout 0).
+Deadline deadline_after(const Deps& deps, std::chrono::milliseconds timeout);
 
 // Everything read now, so that a missing certificate file, an unreadable
 // key or a failing exec plugin is one clear error before any request.

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+namespace kray::util {
+class Clock;
+}  // namespace kray::util
+
 namespace kray::io {
+using Clock = util::Clock;
 class Console;
 class Environment;
 class FileSystem;
@@ -11,12 +16,14 @@ class ProcessRunner;
 namespace kray::app {
 
 // Everything a use case may touch outside the process, built once in main
-// (tests pass fakes). Later issues add Clock, ProcessRunner and Transport.
+// (tests pass fakes). The clock is the only source of time and sleeps
+// (io::SystemClock in main, io::FakeClock in tests that drive time).
 struct Deps {
   io::FileSystem& fs;
   io::Console& console;
   const io::Environment& env;
   io::ProcessRunner& processes;
+  io::Clock& clock;
 };
 
 }  // namespace kray::app

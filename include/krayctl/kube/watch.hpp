@@ -13,11 +13,13 @@
 #include <krayctl/core/json.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/transport.hpp>
+#include <krayctl/util/clock.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace kray::kube {
@@ -48,13 +50,17 @@ struct ReflectorOptions {
   // The longest line (one event) a watch stream may send; past it the
   // watch fails with ErrorCode::bad_answer (tests shorten it).
   std::size_t max_line_bytes = k_max_watch_line_bytes;
+  // When set, run() ends with ErrorCode::timeout once the clock passes it,
+  // and no watch request outlives it (the server is asked to end by it,
+  // the transport ends it there).
+  std::optional<util::Clock::SteadyTime> deadline;
 };
 
 class Reflector {
  public:
-  using Sleep = std::function<void(std::chrono::milliseconds)>;
-  // `client` and `transport` belong to this reflector's thread.
-  Reflector(Client& client, Transport& transport, ReflectorOptions options, Sleep sleep);
+  // `client` and `transport` belong to this reflector's thread; the
+  // backoff between attempts sleeps on `clock` and ends early at `stop`.
+  Reflector(Client& client, Transport& transport, ReflectorOptions options, util::Clock& clock);
 
   // Lists, reports every object as added, calls `synced`, then watches
   // until `stop` is set, reporting each change through `on_change`.
@@ -65,6 +71,13 @@ class Reflector {
   [[nodiscard]] Result<void> run(const std::function<void(const WatchEvent&)>& on_change,
                                  const std::function<void()>& synced,
                                  const std::atomic<bool>& stop);
+
+  // From a callback of run(): run() returns after this event, as if
+  // `stop` were set (a wait that has what it waited for).
+  void finish() { m_finished = true; }
+  // True while a (re)list reports its objects: objects() is then not yet
+  // the whole collection.
+  bool listing() const { return m_listing; }
 
   const ReflectorCounts& counts() const { return m_counts; }
   // The objects known now, by "namespace/name".
@@ -80,17 +93,19 @@ class Reflector {
   Client& m_client;
   Transport& m_transport;
   ReflectorOptions m_options;
-  Sleep m_sleep;
+  util::Clock& m_clock;
   std::map<std::string, core::Json> m_objects;
   std::string m_rv;  // the last resourceVersion seen (list, event, bookmark)
   ReflectorCounts m_counts;
   bool m_streamed_events = false;  // the last watch delivered something
+  bool m_finished = false;
+  bool m_listing = false;
   std::uint64_t m_random = 0x2545f4914f6cdd1dULL;
 };
 
-// A real sleep that ends early, within a tenth of a second, once `stop` is
-// set: for the clients and reflectors of a watch that is being stopped.
-Reflector::Sleep sleep_unless(const std::atomic<bool>& stop);
+// A Client's sleep on `clock` that ends early once `stop` is set: for the
+// clients of a watch that is being stopped.
+Client::Sleep sleep_unless(util::Clock& clock, const std::atomic<bool>& stop);
 
 // "namespace/name" of an object ("name" when cluster-scoped).
 std::string object_key(const core::Json& object);

@@ -58,7 +58,7 @@ TEST_CASE("app::make_connection: real plugins that hang, flood or cannot run", "
   kray::test::FakeConsole console;
   kray::test::FakeEnvironment env;
   kray::io::RealProcessRunner processes;
-  const kray::app::Deps deps{fs, console, env, processes};
+  const kray::app::Deps deps{fs, console, env, processes, kray::io::system_clock()};
   auto connect = [&](const std::string& script, mode_t mode, kray::app::Deadline deadline) {
     dir.write("get-token", script, mode);
     const std::string config = dir.write("config", config_with(dir / "get-token"));

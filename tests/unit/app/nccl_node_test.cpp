@@ -448,7 +448,8 @@ TEST_CASE("nccl-check --root: links that leave the root are not followed", "[ncc
   kray::test::FakeConsole console;
   kray::test::FakeEnvironment env;
   kray::test::FakeProcessRunner processes;
-  const kray::app::Deps deps{fs, console, env, processes};
+  kray::io::FakeClock clock;
+  const kray::app::Deps deps{fs, console, env, processes, clock};
   kray::app::NcclCheckOptions o;
   o.root = root;
   o.output = "json";

@@ -239,7 +239,7 @@ TEST_CASE("end to end: a real exec plugin script authenticates against the simul
   kray::test::FakeConsole console;
   kray::test::FakeEnvironment env;
   kray::io::RealProcessRunner processes;
-  const kray::app::Deps deps{fs, console, env, processes};
+  const kray::app::Deps deps{fs, console, env, processes, kray::io::system_clock()};
   auto resolved = kray::app::resolve_kubeconfig(deps, {base + "/config", {}});
   REQUIRE(resolved);
   auto conn = kray::app::make_connection(deps, *resolved);

@@ -40,9 +40,11 @@ Connection connection_to(const HostileServer& s) {
   return c;
 }
 
-// A client that records its waits instead of sleeping.
+// A client that records its waits instead of sleeping; reflectors sleep on
+// `clock`, whose time moves by what they sleep.
 struct Recorded {
   std::vector<std::chrono::milliseconds> sleeps;
+  kray::io::FakeClock clock;
   Client::Sleep sleep() {
     return [this](std::chrono::milliseconds d) { sleeps.push_back(d); };
   }
@@ -193,7 +195,7 @@ TEST_CASE("kube hostile: JSON nested past 500 levels is refused, never a crash",
     kray::kube::ReflectorOptions o;
     o.path = "/apis/ray.io/v1/rayclusters";
     o.query = "labelSelector=shallow";
-    kray::kube::Reflector reflector(c, *t, o, rec.sleep());
+    kray::kube::Reflector reflector(c, *t, o, rec.clock);
     std::atomic<bool> stop{false};
     Watchdog dog(stop, std::chrono::seconds(20));
     auto ran = reflector.run([](const kray::kube::WatchEvent&) {}, nullptr, stop);
@@ -371,7 +373,7 @@ TEST_CASE("kube hostile: a watch line past the limit fails the watch with a mess
   kray::kube::ReflectorOptions o;
   o.path = "/apis/ray.io/v1/rayclusters";
   o.max_line_bytes = 1u << 20;
-  kray::kube::Reflector reflector(c, *t, o, rec.sleep());
+  kray::kube::Reflector reflector(c, *t, o, rec.clock);
   std::atomic<bool> stop{false};
   Watchdog dog(stop, std::chrono::seconds(30));
   auto ran = reflector.run([](const kray::kube::WatchEvent&) {}, nullptr, stop);

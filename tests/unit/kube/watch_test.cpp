@@ -4,6 +4,7 @@
 // bookmarks, and objects re-created or deleted while disconnected. Against
 // a scripted transport (exact sequences) and the simulated API server
 // (real TLS, real streams, its faults).
+#include <krayctl/io/clock.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/watch.hpp>
 
@@ -117,6 +118,7 @@ struct ScriptRun {
   std::vector<std::string> seen;
   int syncs = 0;
   std::atomic<bool> stop{false};
+  kray::io::FakeClock clock;
 
   Result<void> run() {
     transport.stop_when_out = &stop;
@@ -125,7 +127,7 @@ struct ScriptRun {
     ReflectorOptions o;
     o.path = "/api/v1/configmaps";
     o.query = "labelSelector=a%3Db";
-    Reflector r(client, transport, o, [](std::chrono::milliseconds) {});
+    Reflector r(client, transport, o, clock);
     return r.run([this](const WatchEvent& e) { seen.push_back(describe(e)); }, [this] { ++syncs; },
                  stop);
   }
@@ -234,8 +236,7 @@ struct Live {
       ReflectorOptions o;
       o.path = "/api/v1/namespaces/default/configmaps";
       o.backoff = std::chrono::milliseconds(20);
-      Reflector r(client, *transport, o,
-                  [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); });
+      Reflector r(client, *transport, o, kray::io::system_clock());
       auto ran = r.run(
           [this](const WatchEvent& e) {
             std::lock_guard<std::mutex> lock(mu);
