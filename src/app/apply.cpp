@@ -5,7 +5,7 @@
 
 #include <krayctl/app/connection.hpp>
 #include <krayctl/app/resources.hpp>
-#include <krayctl/app/validate.hpp>
+#include <krayctl/app/validate/validate.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/resources.hpp>

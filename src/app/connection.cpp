@@ -2,7 +2,7 @@
 #include <krayctl/app/connection.hpp>
 
 #include <krayctl/app/resources.hpp>
-#include <krayctl/core/json.hpp>
+#include <krayctl/core/yaml/json.hpp>
 #include <krayctl/io/clock.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/file_system.hpp>

@@ -4,8 +4,8 @@
 #include <krayctl/app/connection.hpp>
 #include <krayctl/app/resources.hpp>
 #include <krayctl/app/targets.hpp>
-#include <krayctl/app/validate.hpp>
-#include <krayctl/core/json.hpp>
+#include <krayctl/app/validate/validate.hpp>
+#include <krayctl/core/yaml/json.hpp>
 #include <krayctl/io/clock.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/client.hpp>

@@ -5,10 +5,10 @@
 
 #include <krayctl/app/deps.hpp>
 #include <krayctl/app/render.hpp>
-#include <krayctl/core/diagnostic.hpp>
-#include <krayctl/core/document.hpp>
-#include <krayctl/core/render.hpp>
-#include <krayctl/core/validate.hpp>
+#include <krayctl/core/spec/render.hpp>
+#include <krayctl/core/validate/validate.hpp>
+#include <krayctl/core/yaml/diagnostic.hpp>
+#include <krayctl/core/yaml/document.hpp>
 
 #include <optional>
 #include <string>

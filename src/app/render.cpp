@@ -3,14 +3,14 @@
 
 #include "inputs.hpp"
 
-#include <krayctl/core/diagnostic.hpp>
-#include <krayctl/core/document.hpp>
-#include <krayctl/core/k8s_names.hpp>
-#include <krayctl/core/render.hpp>
-#include <krayctl/core/set_path.hpp>
-#include <krayctl/core/spec.hpp>
-#include <krayctl/core/validate.hpp>
-#include <krayctl/core/yaml_emit.hpp>
+#include <krayctl/core/k8s/k8s_names.hpp>
+#include <krayctl/core/spec/render.hpp>
+#include <krayctl/core/spec/spec.hpp>
+#include <krayctl/core/validate/validate.hpp>
+#include <krayctl/core/yaml/diagnostic.hpp>
+#include <krayctl/core/yaml/document.hpp>
+#include <krayctl/core/yaml/set_path.hpp>
+#include <krayctl/core/yaml/yaml_emit.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/file_system.hpp>
 #include <krayctl/util/edit_distance.hpp>

@@ -4,7 +4,7 @@
 #include "commands.hpp"
 
 #include <krayctl/cli/exit_codes.hpp>
-#include <krayctl/core/quantity.hpp>
+#include <krayctl/core/k8s/quantity.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/util/strings.hpp>
 

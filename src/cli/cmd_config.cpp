@@ -6,7 +6,7 @@
 #include "commands.hpp"
 
 #include <krayctl/app/kubeconfig.hpp>
-#include <krayctl/core/yaml_emit.hpp>
+#include <krayctl/core/yaml/yaml_emit.hpp>
 #include <krayctl/io/console.hpp>
 
 #include <memory>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 
-#include <krayctl/core/explain.hpp>
+#include <krayctl/core/validate/explain.hpp>
 #include <krayctl/io/console.hpp>
 
 #include <memory>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 
-#include <krayctl/app/nccl_check.hpp>
+#include <krayctl/app/nccl/nccl_check.hpp>
 
 #include <memory>
 

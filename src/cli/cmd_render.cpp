@@ -2,7 +2,7 @@
 #include "commands.hpp"
 
 #include <krayctl/app/render.hpp>
-#include <krayctl/app/validate.hpp>
+#include <krayctl/app/validate/validate.hpp>
 
 #include <memory>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 
-#include <krayctl/app/status.hpp>
+#include <krayctl/app/status/status.hpp>
 
 #include <memory>
 

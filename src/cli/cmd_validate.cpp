@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 
-#include <krayctl/app/validate.hpp>
+#include <krayctl/app/validate/validate.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/environment.hpp>
 #include <krayctl/util/strings.hpp>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 
-#include <krayctl/core/json.hpp>
-#include <krayctl/core/yaml_emit.hpp>
+#include <krayctl/core/yaml/json.hpp>
+#include <krayctl/core/yaml/yaml_emit.hpp>
 #include <krayctl/io/console.hpp>
 
 #include <memory>

@@ -4,7 +4,7 @@
 
 #include <krayctl/app/deps.hpp>
 #include <krayctl/app/kubeconfig.hpp>
-#include <krayctl/core/validate.hpp>
+#include <krayctl/core/validate/validate.hpp>
 #include <krayctl/util/error.hpp>
 
 #include <CLI/CLI.hpp>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/kube/kubeconfig.hpp>
 
-#include <krayctl/core/document.hpp>
-#include <krayctl/core/k8s_names.hpp>
+#include <krayctl/core/k8s/k8s_names.hpp>
+#include <krayctl/core/yaml/document.hpp>
 #include <krayctl/kube/transport.hpp>
 #include <krayctl/util/base64.hpp>
 #include <krayctl/util/strings.hpp>

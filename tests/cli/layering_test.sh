@@ -28,6 +28,48 @@ for module in util core io kube app cli; do
   done
 done
 
+# Inside core/, one folder per capability, with arrows of their own:
+#   yaml <- k8s <- spec, validate, nccl      yaml <- schema <- spec, validate
+#   yaml <- status
+# (yaml: documents, positions, JSON, emit; k8s: quantities, names, pod
+# facts and problems; schema: JSON Schema; spec: the compact spec and
+# render; validate: CRD schemas, CEL, operator rules, lints, explain; nccl:
+# NCCL verdicts; status: the status model.) Private headers travel the
+# same arrows ("../yaml/json_read.hpp").
+core_allowed() {
+  case "$1" in
+    yaml) echo "yaml" ;;
+    k8s) echo "yaml k8s" ;;
+    schema) echo "yaml schema" ;;
+    spec) echo "yaml k8s schema spec" ;;
+    validate) echo "yaml k8s schema validate" ;;
+    nccl) echo "yaml k8s nccl" ;;
+    status) echo "yaml k8s status" ;;
+    *) echo "" ;;
+  esac
+}
+for f in $(find src/core include/krayctl/core -name '*.[ch]pp'); do
+  sub=$(echo "$f" | sed -E 's|^(src/core\|include/krayctl/core)/||; s|/.*||')
+  if [ "$sub" = "$(basename "$f")" ]; then
+    fail "$f: core's files live in a capability folder (core/yaml/, core/k8s/, ...)"
+    continue
+  fi
+  [ -n "$(core_allowed "$sub")" ] || { fail "$f: core/$sub/ is not a known capability (add it here and in docs/architecture.md)"; continue; }
+  while IFS= read -r used; do
+    case " $(core_allowed "$sub") " in
+      *" $used "*) ;;
+      *) fail "$f (core/$sub) includes core/$used" ;;
+    esac
+  done < <(sed -nE 's@^#include (<krayctl/core/|"\.\./)([a-z0-9_]+)/.*@\2@p' "$f")
+done
+# app/: use cases may use each other's public faces (include/krayctl/app/),
+# never another folder's private headers.
+for f in $(find src/app -name '*.[ch]pp'); do
+  if grep -nE '#include "\.\./[a-z0-9_]+/' "$f"; then
+    fail "$f reaches into another use case's private headers"
+  fi
+done
+
 for f in $(find src/core include/krayctl/core -name '*.[ch]pp'); do
   if grep -nE '#include <(iostream|fstream|thread|chrono|curl/)|getenv|std::cout|std::cerr|printf\(' "$f"; then
     fail "$f: core must not do I/O"

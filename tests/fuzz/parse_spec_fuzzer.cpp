@@ -11,11 +11,11 @@
 // Build: CXX=clang++ cmake -B build-fuzz -DKRAYCTL_FUZZ=ON -DKRAYCTL_BUILD_TESTS=OFF
 //        -DKRAYCTL_SANITIZE="address;undefined" && cmake --build build-fuzz
 // Run:   build-fuzz/tests/fuzz/parse_spec_fuzzer -max_total_time=60 tests/fuzz/corpus
-#include <krayctl/core/document.hpp>
-#include <krayctl/core/render.hpp>
-#include <krayctl/core/spec.hpp>
-#include <krayctl/core/validate.hpp>
-#include <krayctl/core/yaml_emit.hpp>
+#include <krayctl/core/spec/render.hpp>
+#include <krayctl/core/spec/spec.hpp>
+#include <krayctl/core/validate/validate.hpp>
+#include <krayctl/core/yaml/document.hpp>
+#include <krayctl/core/yaml/yaml_emit.hpp>
 
 #include <cstdio>
 #include <cstdlib>

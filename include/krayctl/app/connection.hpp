@@ -8,7 +8,7 @@
 #pragma once
 
 #include <krayctl/app/deps.hpp>
-#include <krayctl/core/json.hpp>
+#include <krayctl/core/yaml/json.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/kubeconfig.hpp>
 #include <krayctl/kube/transport.hpp>

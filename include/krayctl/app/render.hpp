@@ -2,8 +2,8 @@
 #pragma once
 
 #include <krayctl/app/deps.hpp>
-#include <krayctl/core/json.hpp>
-#include <krayctl/core/validate.hpp>
+#include <krayctl/core/validate/validate.hpp>
+#include <krayctl/core/yaml/json.hpp>
 #include <krayctl/util/error.hpp>
 
 #include <string>

@@ -45,7 +45,7 @@ class Console {
   virtual std::string out_error() { return ""; }
 
   // The escape sequences krayctl writes itself: bold, reset, bold red,
-  // bold magenta (core/diagnostic.cpp).
+  // bold magenta (core/yaml/diagnostic.cpp).
   static constexpr std::string_view k_sgr[] = {"\x1b[1m", "\x1b[0m", "\x1b[1;31m", "\x1b[1;35m"};
 
  protected:

@@ -7,7 +7,7 @@
 // processed; reads only otherwise), Warning headers are shown once each.
 #pragma once
 
-#include <krayctl/core/json.hpp>
+#include <krayctl/core/yaml/json.hpp>
 #include <krayctl/kube/transport.hpp>
 
 #include <chrono>

@@ -7,7 +7,7 @@
 // plugins belong to the caller (app/), which passes texts in.
 #pragma once
 
-#include <krayctl/core/json.hpp>
+#include <krayctl/core/yaml/json.hpp>
 #include <krayctl/util/error.hpp>
 
 #include <map>

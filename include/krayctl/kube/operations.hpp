@@ -4,7 +4,7 @@
 // through the API server, no port-forward), and the events of one object.
 #pragma once
 
-#include <krayctl/core/json.hpp>
+#include <krayctl/core/yaml/json.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/transport.hpp>
 

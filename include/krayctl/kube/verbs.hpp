@@ -13,7 +13,7 @@
 // Callers branch on codes, never on messages.
 #pragma once
 
-#include <krayctl/core/json.hpp>
+#include <krayctl/core/yaml/json.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/resources.hpp>
 

@@ -6,7 +6,7 @@
 // `nccl-check --cluster` wait with, and what `submit` will.
 #pragma once
 
-#include <krayctl/core/json.hpp>
+#include <krayctl/core/yaml/json.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/transport.hpp>
 #include <krayctl/kube/watch.hpp>

@@ -10,7 +10,7 @@
 // while disconnected comes as DELETED).
 #pragma once
 
-#include <krayctl/core/json.hpp>
+#include <krayctl/core/yaml/json.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/transport.hpp>
 #include <krayctl/util/clock.hpp>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/core/k8s/pod_facts.hpp>
 
-#include "../json_read.hpp"
+#include "../yaml/json_read.hpp"
 
 #include <algorithm>
 #include <cmath>

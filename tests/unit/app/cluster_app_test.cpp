@@ -4,7 +4,7 @@
 // server.
 #include <krayctl/app/apply.hpp>
 #include <krayctl/app/delete.hpp>
-#include <krayctl/app/status.hpp>
+#include <krayctl/app/status/status.hpp>
 #include <krayctl/util/base64.hpp>
 
 #include "../../support/catch.hpp"

@@ -4,9 +4,9 @@
 // built from the group's own template, its Pod's log is a scripted node
 // bundle, and the Job is deleted afterwards. Also: the bundle script run
 // by a real /bin/sh here, parsed back.
-#include <krayctl/app/nccl_check.hpp>
-#include <krayctl/core/nccl_bundle.hpp>
-#include <krayctl/core/nccl_node.hpp>
+#include <krayctl/app/nccl/nccl_check.hpp>
+#include <krayctl/core/nccl/nccl_bundle.hpp>
+#include <krayctl/core/nccl/nccl_node.hpp>
 
 #include "../../support/catch.hpp"
 

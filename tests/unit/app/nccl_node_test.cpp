@@ -2,8 +2,8 @@
 // `nccl-check` on a node: fixture trees in memory (a healthy 8-GPU,
 // 8 x NDR node, then one thing broken at a time) read through the same
 // FileSystem seam as the real /dev, /sys and /proc.
-#include <krayctl/app/nccl_check.hpp>
-#include <krayctl/core/nccl_node.hpp>
+#include <krayctl/app/nccl/nccl_check.hpp>
+#include <krayctl/core/nccl/nccl_node.hpp>
 
 #include <krayctl/io/file_system.hpp>
 

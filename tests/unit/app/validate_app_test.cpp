@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <krayctl/app/validate.hpp>
-#include <krayctl/core/schema.hpp>
+#include <krayctl/app/validate/validate.hpp>
+#include <krayctl/core/schema/schema.hpp>
 
 #include "../../support/catch.hpp"
 #include "../../support/fakes.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <krayctl/core/document.hpp>
+#include <krayctl/core/yaml/document.hpp>
 
 #include "../../support/catch.hpp"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <krayctl/core/explain.hpp>
+#include <krayctl/core/validate/explain.hpp>
 
 #include "../../support/catch.hpp"
 

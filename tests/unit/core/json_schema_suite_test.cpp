@@ -12,7 +12,7 @@
 // (compiled in from the CMake cache variable of the same name), or the
 // environment variable of that name when set.
 #define CATCH_CONFIG_RUNNER
-#include <krayctl/core/schema.hpp>
+#include <krayctl/core/schema/schema.hpp>
 
 #include "../../support/catch.hpp"
 
@@ -35,7 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The files run, relative to the draft4 directory: one per keyword the
-// validator supports (include/krayctl/core/schema.hpp).
+// validator supports (include/krayctl/core/schema/schema.hpp).
 const std::vector<std::string> k_files = {
     "additionalItems.json",
     "additionalProperties.json",

@@ -3,10 +3,10 @@
 // quoted verbatim in public issues (NVIDIA/nccl, NVIDIA/nccl-tests, and
 // PyTorch, Ray, vLLM, OneFlow ones) and on whole-log fixtures
 // (tests/data/nccl/, sources in its README).
-#include <krayctl/core/nccl_check.hpp>
-#include <krayctl/core/nccl_log.hpp>
-#include <krayctl/core/nccl_node.hpp>
-#include <krayctl/core/nccl_spec.hpp>
+#include <krayctl/core/nccl/nccl_check.hpp>
+#include <krayctl/core/nccl/nccl_log.hpp>
+#include <krayctl/core/nccl/nccl_node.hpp>
+#include <krayctl/core/nccl/nccl_spec.hpp>
 
 #include "../../support/catch.hpp"
 

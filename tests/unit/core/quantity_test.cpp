@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <krayctl/core/quantity.hpp>
+#include <krayctl/core/k8s/quantity.hpp>
 
 #include "../../support/catch.hpp"
 

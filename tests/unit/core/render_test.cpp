@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <krayctl/core/document.hpp>
-#include <krayctl/core/merge.hpp>
-#include <krayctl/core/render.hpp>
+#include <krayctl/core/spec/render.hpp>
+#include <krayctl/core/yaml/document.hpp>
+#include <krayctl/core/yaml/merge.hpp>
 
 #include "../../support/catch.hpp"
 #include "../../support/fakes.hpp"

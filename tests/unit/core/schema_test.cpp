@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <krayctl/core/schema.hpp>
+#include <krayctl/core/schema/schema.hpp>
 
 #include "../../support/catch.hpp"
 

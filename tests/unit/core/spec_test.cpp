@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <krayctl/core/document.hpp>
-#include <krayctl/core/spec.hpp>
+#include <krayctl/core/spec/spec.hpp>
+#include <krayctl/core/yaml/document.hpp>
 
 #include "../../support/catch.hpp"
 

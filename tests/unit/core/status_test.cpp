@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The status model (core/status.hpp) on status objects shaped as KubeRay
+// The status model (core/status/status.hpp) on status objects shaped as KubeRay
 // v1.6.2 writes them (raycluster_types.go, rayjob_types.go and
 // rayservice_types.go in ray-operator/apis/ray/v1/, and the controllers in
 // ray-operator/controllers/ray/).
-#include <krayctl/core/status.hpp>
+#include <krayctl/core/status/status.hpp>
 
 #include "../../support/catch.hpp"
 

@@ -3,9 +3,9 @@
 // CEL rules, ObjectMeta, the operator's rules and the lints. The mutation
 // tests break real KubeRay samples (tests/data/kuberay-v1.6.2) once per rule
 // class and check the rule, the path and the line reported.
-#include <krayctl/core/validate.hpp>
+#include <krayctl/core/validate/validate.hpp>
 
-#include <krayctl/core/schema.hpp>
+#include <krayctl/core/schema/schema.hpp>
 
 #include "../../support/catch.hpp"
 #include "../../support/fakes.hpp"

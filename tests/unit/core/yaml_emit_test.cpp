@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <krayctl/core/document.hpp>
-#include <krayctl/core/yaml_emit.hpp>
+#include <krayctl/core/yaml/document.hpp>
+#include <krayctl/core/yaml/yaml_emit.hpp>
 
 #include <krayctl/io/console.hpp>
 

@@ -4,7 +4,7 @@
 // pages), how long it may keep us is bounded (Retry-After, slow bodies and
 // headers, the command's deadline), and what it learns of us is not more
 // than it should (the Host header, the proxy, userinfo).
-#include <krayctl/app/status.hpp>
+#include <krayctl/app/status/status.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/kubeconfig.hpp>
 #include <krayctl/kube/transport.hpp>

@@ -8,8 +8,8 @@
 // have refused.
 #pragma once
 
-#include <krayctl/core/json.hpp>
-#include <krayctl/core/quantity.hpp>
+#include <krayctl/core/k8s/quantity.hpp>
+#include <krayctl/core/yaml/json.hpp>
 
 #include <optional>
 #include <string>

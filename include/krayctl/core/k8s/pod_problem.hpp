@@ -7,7 +7,7 @@
 // each says the same thing about the same Pod.
 #pragma once
 
-#include <krayctl/core/json.hpp>
+#include <krayctl/core/yaml/json.hpp>
 
 #include <optional>
 #include <string>
