@@ -14,8 +14,8 @@
 // `$ref`s in its place. The RayJob schema shrinks from 1.3 MB of YAML to
 // about 38 KB of JSON. The output is deterministic: the same CRDs give the
 // same bytes, which tests/cli/crd_schemas_test.sh checks.
-#include <krayctl/core/document.hpp>
-#include <krayctl/core/json.hpp>
+#include <krayctl/core/yaml/document.hpp>
+#include <krayctl/core/yaml/json.hpp>
 #include <krayctl/util/strings.hpp>
 
 #include <cstdio>
@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
       stripped["properties"]["status"] = {{"type", "object"},
                                           {"x-kubernetes-preserve-unknown-fields", true}};
       // The API server checks ObjectMeta itself, not through the CRD schema
-      // (which says only `type: object`); so does core/validate.cpp.
+      // (which says only `type: object`); so does core/validate/validate.cpp.
       stripped["properties"]["metadata"] = {{"type", "object"},
                                             {"x-kubernetes-preserve-unknown-fields", true}};
 
