@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/core/k8s/pod_problem.hpp>
 
+#include "../yaml/json_read.hpp"
+
 #include <array>
 #include <string_view>
 
 namespace kray::core {
 namespace {
+
+using detail::member;
+using detail::string_member;
 
 // The kubelet's waiting reasons (Kubernetes pkg/kubelet/images/types.go for
 // the image pull, pkg/kubelet/container/sync_result.go for the others): none
@@ -27,23 +32,6 @@ bool one_of(const std::string& s, const std::array<std::string_view, N>& set) {
   return false;
 }
 
-std::string str(const Json& object, const char* key) {
-  if (!object.is_object()) {
-    return "";
-  }
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-const Json& member(const Json& object, const char* key) {
-  static const Json k_null;
-  if (!object.is_object()) {
-    return k_null;
-  }
-  auto it = object.find(key);
-  return it != object.end() ? *it : k_null;
-}
-
 std::optional<int> exit_code_of(const Json& terminated) {
   const Json& code = member(terminated, "exitCode");
   if (code.is_number_integer()) {
@@ -55,11 +43,11 @@ std::optional<int> exit_code_of(const Json& terminated) {
 // The problem one container status shows, or none.
 PodProblem container_problem(const Json& cs, bool pod_failed) {
   PodProblem p;
-  p.container = str(cs, "name");
+  p.container = string_member(cs, "name");
   const Json& state = member(cs, "state");
   if (const Json& waiting = member(state, "waiting"); waiting.is_object()) {
-    p.reason = str(waiting, "reason");
-    p.message = str(waiting, "message");
+    p.reason = string_member(waiting, "reason");
+    p.message = string_member(waiting, "message");
     const Json& last = member(member(cs, "lastState"), "terminated");
     if (one_of(p.reason, k_image_reasons)) {
       p.kind = PodProblemKind::image_pull;
@@ -70,7 +58,7 @@ PodProblem container_problem(const Json& cs, bool pod_failed) {
     } else if (p.reason == "CrashLoopBackOff") {
       p.exit_code = exit_code_of(last);
       p.permanent = true;
-      if (str(last, "reason") == "OOMKilled") {
+      if (string_member(last, "reason") == "OOMKilled") {
         p.kind = PodProblemKind::oom_killed;
         p.reason = "OOMKilled";
       } else {
@@ -82,8 +70,8 @@ PodProblem container_problem(const Json& cs, bool pod_failed) {
     return p;
   }
   if (const Json& terminated = member(state, "terminated"); terminated.is_object()) {
-    p.reason = str(terminated, "reason");
-    p.message = str(terminated, "message");
+    p.reason = string_member(terminated, "reason");
+    p.message = string_member(terminated, "message");
     p.exit_code = exit_code_of(terminated);
     if (p.reason == "OOMKilled") {
       p.kind = PodProblemKind::oom_killed;
@@ -104,7 +92,7 @@ PodProblem container_problem(const Json& cs, bool pod_failed) {
 // [bash -c ...]", or "" when the spec has none.
 std::string probe_of(const Json& pod, const std::string& container) {
   for (const auto& c : member(member(pod, "spec"), "containers")) {
-    if (str(c, "name") != container) {
+    if (string_member(c, "name") != container) {
       continue;
     }
     const Json& probe = member(c, "readinessProbe");
@@ -114,7 +102,8 @@ std::string probe_of(const Json& pod, const std::string& container) {
     if (const Json& http = member(probe, "httpGet"); http.is_object()) {
       const Json& port = member(http, "port");
       return "readiness probe HTTP GET :" +
-             (port.is_string() ? port.get<std::string>() : port.dump()) + str(http, "path");
+             (port.is_string() ? port.get<std::string>() : port.dump()) +
+             string_member(http, "path");
     }
     if (const Json& exec = member(probe, "exec"); exec.is_object()) {
       std::string words;
@@ -166,14 +155,14 @@ std::string PodProblem::summary() const {
 
 PodProblem pod_problem(const Json& pod) {
   const Json& status = member(pod, "status");
-  const std::string phase = str(status, "phase");
+  const std::string phase = string_member(status, "phase");
   const bool failed = phase == "Failed";
   for (const auto& c : member(status, "conditions")) {
-    if (str(c, "type") == "PodScheduled" && str(c, "status") == "False") {
+    if (string_member(c, "type") == "PodScheduled" && string_member(c, "status") == "False") {
       PodProblem p;
       p.kind = PodProblemKind::unschedulable;
-      p.reason = str(c, "reason");
-      p.message = str(c, "message");
+      p.reason = string_member(c, "reason");
+      p.message = string_member(c, "message");
       // Only the scheduler's own verdict is firm; a SchedulingGated Pod
       // waits for whoever holds the gate.
       p.permanent = p.reason == "Unschedulable";
@@ -228,7 +217,7 @@ PodProblem pod_problem(const Json& pod) {
         PodProblem p;
         p.kind = PodProblemKind::not_ready;
         p.reason = "NotReady";
-        p.container = str(cs, "name");
+        p.container = string_member(cs, "name");
         p.message = probe_of(pod, p.container);
         return p;
       }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <krayctl/core/status/status.hpp>
 
+#include "../yaml/json_read.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -9,25 +11,8 @@ namespace kray::core {
 
 namespace {
 
-std::string str(const Json& o, const char* key) {
-  if (!o.is_object()) {
-    return "";
-  }
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-// The member `key` of `o` by reference, or null: reading through
-// references, never copies, so that no subtree the server sent is copied
-// (a copy recurses once per level of nesting).
-const Json& member(const Json& o, const char* key) {
-  static const Json k_null;
-  if (!o.is_object()) {
-    return k_null;
-  }
-  auto it = o.find(key);
-  return it != o.end() ? *it : k_null;
-}
+using detail::member;
+using detail::string_member;
 
 int num(const Json& o, const char* key) {
   if (!o.is_object()) {
@@ -43,7 +28,7 @@ const Json* condition(const Json& status, const std::string& type) {
     return nullptr;
   }
   for (const auto& c : conditions) {
-    if (c.is_object() && str(c, "type") == type) {
+    if (c.is_object() && string_member(c, "type") == type) {
       return &c;
     }
   }
@@ -51,15 +36,15 @@ const Json* condition(const Json& status, const std::string& type) {
 }
 
 bool is_true(const Json* c) {
-  return c != nullptr && str(*c, "status") == "True";
+  return c != nullptr && string_member(*c, "status") == "True";
 }
 
 std::string because(const Json* c) {
   if (c == nullptr) {
     return "";
   }
-  const std::string reason = str(*c, "reason");
-  const std::string message = str(*c, "message");
+  const std::string reason = string_member(*c, "reason");
+  const std::string message = string_member(*c, "message");
   return message.empty() ? reason : reason.empty() ? message : reason + ": " + message;
 }
 
@@ -91,19 +76,19 @@ std::string failed_application(const Json& service_status) {
     return "";
   }
   for (const auto& [name, app] : apps->items()) {
-    const std::string status = str(app, "status");
+    const std::string status = string_member(app, "status");
     if (status != "DEPLOY_FAILED" && status != "UNHEALTHY") {
       continue;
     }
     std::string why = "application " + name + ": " + status;
-    if (const std::string message = one_line(str(app, "message")); !message.empty()) {
+    if (const std::string message = one_line(string_member(app, "message")); !message.empty()) {
       why += ": " + message;
     } else if (const Json& deployments = member(app, "serveDeploymentStatuses");
                deployments.is_object()) {
       // The application says nothing: its first unhealthy deployment may.
       for (const auto& [deployment, d] : deployments.items()) {
-        if (str(d, "status") == "UNHEALTHY" && !str(d, "message").empty()) {
-          why += ": deployment " + deployment + ": " + one_line(str(d, "message"));
+        if (string_member(d, "status") == "UNHEALTHY" && !string_member(d, "message").empty()) {
+          why += ": deployment " + deployment + ": " + one_line(string_member(d, "message"));
           break;
         }
       }
@@ -145,12 +130,12 @@ bool any_failed(const std::vector<WorkloadStatus>& rows) {
 
 WorkloadStatus workload_status(const Json& object) {
   WorkloadStatus w;
-  w.kind = str(object, "kind");
+  w.kind = string_member(object, "kind");
   const Json& meta = member(object, "metadata");
-  w.ns = str(meta, "namespace");
-  w.name = str(meta, "name");
-  w.created = str(meta, "creationTimestamp");
-  w.uid = str(meta, "uid");
+  w.ns = string_member(meta, "namespace");
+  w.name = string_member(meta, "name");
+  w.created = string_member(meta, "creationTimestamp");
+  w.uid = string_member(meta, "uid");
   const Json& st = member(object, "status");
   if (!st.is_object() || st.empty()) {
     w.state = "unknown";
@@ -160,15 +145,15 @@ WorkloadStatus workload_status(const Json& object) {
   auto cluster_part = [&w](const Json& cs) {
     w.ready_workers = num(cs, "readyWorkerReplicas");
     w.desired_workers = num(cs, "desiredWorkerReplicas");
-    const std::string gpu = str(cs, "desiredGPU");
+    const std::string gpu = string_member(cs, "desiredGPU");
     w.gpus = gpu == "0" ? "" : gpu;
   };
   if (w.kind == "RayCluster") {
     cluster_part(st);
-    const bool suspended = str(st, "state") == "suspended";
+    const bool suspended = string_member(st, "state") == "suspended";
     const bool head = is_true(condition(st, "HeadPodReady"));
     const bool provisioned =
-        is_true(condition(st, "RayClusterProvisioned")) || str(st, "state") == "ready";
+        is_true(condition(st, "RayClusterProvisioned")) || string_member(st, "state") == "ready";
     w.healthy = head && provisioned && !suspended;
     w.state = suspended ? "suspended" : w.healthy ? "ready" : "provisioning";
     if (const Json* failure = condition(st, "ReplicaFailure"); is_true(failure)) {
@@ -182,9 +167,9 @@ WorkloadStatus workload_status(const Json& object) {
     }
     w.cluster = w.name;
   } else if (w.kind == "RayJob") {
-    w.state = str(st, "jobDeploymentStatus");
-    w.job_status = str(st, "jobStatus");
-    w.cluster = str(st, "rayClusterName");
+    w.state = string_member(st, "jobDeploymentStatus");
+    w.job_status = string_member(st, "jobStatus");
+    w.cluster = string_member(st, "rayClusterName");
     cluster_part(member(st, "rayClusterStatus"));
     // Terminal states and success (KubeRay's IsJobDeploymentTerminal, in
     // ray-operator/apis/ray/v1/rayjob_types.go;
@@ -197,8 +182,8 @@ WorkloadStatus workload_status(const Json& object) {
     w.healthy = !w.failed && (w.state == "Running" || w.state == "Waiting" ||
                               (w.state == "Complete" && w.job_status == "SUCCEEDED"));
     if (w.failed || w.state == "Retrying") {
-      const std::string reason = str(st, "reason");
-      const std::string message = one_line(str(st, "message"));
+      const std::string reason = string_member(st, "reason");
+      const std::string message = one_line(string_member(st, "message"));
       w.reason = message.empty() ? reason : reason.empty() ? message : reason + ": " + message;
       if (w.reason.empty() && stopped_or_failed) {
         w.reason = "the Ray job is " + w.job_status;
@@ -209,7 +194,7 @@ WorkloadStatus workload_status(const Json& object) {
     }
   } else if (w.kind == "RayService") {
     const Json* ready = condition(st, "Ready");
-    w.healthy = is_true(ready) || str(st, "serviceStatus") == "Running";
+    w.healthy = is_true(ready) || string_member(st, "serviceStatus") == "Running";
     w.state = w.healthy ? "Ready" : "NotReady";
     if (is_true(condition(st, "UpgradeInProgress"))) {
       w.state += ",Upgrading";
@@ -217,13 +202,13 @@ WorkloadStatus workload_status(const Json& object) {
     const Json& active = member(st, "activeServiceStatus");
     const Json& pending = member(st, "pendingServiceStatus");
     cluster_part(member(active, "rayClusterStatus"));
-    w.cluster = str(active, "rayClusterName");
+    w.cluster = string_member(active, "rayClusterName");
     if (w.cluster.empty()) {
-      w.cluster = str(pending, "rayClusterName");
+      w.cluster = string_member(pending, "rayClusterName");
     }
     const std::string active_app = failed_application(active);
     const std::string pending_app = failed_application(pending);
-    const std::string ready_reason = ready != nullptr ? str(*ready, "reason") : "";
+    const std::string ready_reason = ready != nullptr ? string_member(*ready, "reason") : "";
     if (!active_app.empty()) {
       w.healthy = false;
       w.failed = true;

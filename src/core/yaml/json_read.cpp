@@ -73,4 +73,18 @@ std::string env_value(const Json* container, std::string_view name) {
   return string_of(child(env_entry(container, name), "value"));
 }
 
+const Json& member(const Json& object, const char* key) {
+  static const Json k_null;
+  if (!object.is_object()) {
+    return k_null;
+  }
+  auto it = object.find(key);
+  return it != object.end() ? *it : k_null;
+}
+
+std::string string_member(const Json& object, const char* key) {
+  const Json& v = member(object, key);
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
 }  // namespace kray::core::detail

@@ -29,4 +29,11 @@ const Json* env_entry(const Json* container, std::string_view name);
 // Its literal `value` ("" when absent or taken from a valueFrom).
 std::string env_value(const Json* container, std::string_view name);
 
+// The same, by reference, for objects a server sent: the member `key` of
+// `object`, or a null when there is none or `object` is no object. Never
+// a copy (copying a subtree recurses once per level of nesting).
+const Json& member(const Json& object, const char* key);
+// Its string, or "" when it is absent or not a string.
+std::string string_member(const Json& object, const char* key);
+
 }  // namespace kray::core::detail
