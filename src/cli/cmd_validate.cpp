@@ -52,26 +52,6 @@ struct ValidateFlags {
   bool no_config = false;
 };
 
-// Lint IDs of --error or --warning (each may be "a,b").
-Result<std::vector<std::string>> lint_ids(const std::vector<std::string>& args, const char* flag) {
-  std::vector<std::string> out;
-  for (const auto& arg : args) {
-    for (const auto& part : util::split(arg, ',')) {
-      std::string id(util::trim(part));
-      if (id.empty()) {
-        continue;
-      }
-      if (core::find_lint(id) == nullptr) {
-        return make_error(ErrorCode::usage,
-                          std::string(flag) + ": " + core::unknown_lint_message(id) +
-                              " (" KRAYCTL_DOC_DIR "/lints/README.md lists them)");
-      }
-      out.push_back(std::move(id));
-    }
-  }
-  return out;
-}
-
 // Flags over the config file over defaults (docs/validation.md,
 // "Configuration"): lists add up, a flag's severity or strictness wins, and
 // a lint raised or lowered on the command line is no longer disabled by the
@@ -95,8 +75,8 @@ Result<void> merge_config(app::ValidateOptions& opts,
       }
     }
   }
-  KRAY_TRY_ASSIGN(const auto raised, lint_ids(flags.errors, "--error"));
-  KRAY_TRY_ASSIGN(const auto lowered, lint_ids(flags.warnings, "--warning"));
+  KRAY_TRY_ASSIGN(const auto raised, app::parse_lint_ids(flags.errors, "--error"));
+  KRAY_TRY_ASSIGN(const auto lowered, app::parse_lint_ids(flags.warnings, "--warning"));
   for (const auto& id : raised) {
     if (std::find(lowered.begin(), lowered.end(), id) != lowered.end()) {
       return make_error(ErrorCode::usage,

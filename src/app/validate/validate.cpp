@@ -377,7 +377,8 @@ std::string format_sarif(const ValidationReport& report) {
 
 }  // namespace
 
-Result<std::set<std::string, std::less<>>> parse_lint_ids(const std::vector<std::string>& args) {
+Result<std::set<std::string, std::less<>>> parse_lint_ids(const std::vector<std::string>& args,
+                                                          const std::string& flag) {
   std::set<std::string, std::less<>> out;
   for (const auto& arg : args) {
     for (const auto& part : util::split(arg, ',')) {
@@ -386,7 +387,7 @@ Result<std::set<std::string, std::less<>>> parse_lint_ids(const std::vector<std:
         continue;
       }
       if (core::find_lint(id) == nullptr) {
-        return make_error(ErrorCode::usage, "--disable: " + core::unknown_lint_message(id) +
+        return make_error(ErrorCode::usage, flag + ": " + core::unknown_lint_message(id) +
                                                 " (" KRAYCTL_DOC_DIR
                                                 "/lints/README.md lists them)");
       }

@@ -65,10 +65,11 @@ std::optional<std::string> find_validate_config(const Deps& deps);
 [[nodiscard]] Result<ValidateConfig> load_validate_config(const std::string& path,
                                                           const Deps& deps);
 
-// Reads --disable values (IDs, each possibly "a,b") into a set; an unknown
-// ID is a usage error with a "did you mean".
+// Reads the values of a lint flag (`flag`: --disable, --error, --warning;
+// IDs, each possibly "a,b") into a set; an unknown ID is a usage error
+// naming the flag, with a "did you mean".
 [[nodiscard]] Result<std::set<std::string, std::less<>>> parse_lint_ids(
-    const std::vector<std::string>& args);
+    const std::vector<std::string>& args, const std::string& flag = "--disable");
 
 // Where a file is for SARIF: a URI relative to the run's root (uriBaseId
 // %SRCROOT%) or an absolute one.
