@@ -8,6 +8,7 @@
 #include <krayctl/kube/wait.hpp>
 
 #include "../../support/catch.hpp"
+#include "../../support/kube_script.hpp"
 
 #include <deque>
 #include <functional>
@@ -103,19 +104,7 @@ Json pod(const std::string& name,
 }
 
 HttpResponse list_of(const std::vector<Json>& items, const std::string& rv) {
-  HttpResponse r;
-  r.status = 200;
-  r.body = Json{
-      {"kind", "PodList"},
-      {"apiVersion", "v1"},
-      {"metadata", {{"resourceVersion", rv}}},
-      {"items",
-       items}}.dump();
-  return r;
-}
-
-std::string event(const std::string& type, const Json& o) {
-  return Json{{"type", type}, {"object", o}}.dump() + "\n";
+  return testing::list_answer(items, rv, "PodList");
 }
 
 bool any_succeeded(const Objects& pods) {
@@ -172,9 +161,9 @@ TEST_CASE("wait_for: held after an event; the rest of the stream is not read", "
   Waiting w;
   w.transport.lists.push_back(list_of({pod("a", "5", "Running")}, "10"));
   w.transport.watches.push_back({200,
-                                 {event("MODIFIED", pod("a", "11", "Running")),
-                                  event("MODIFIED", pod("a", "12", "Succeeded")) +
-                                      event("DELETED", pod("a", "13", "Succeeded"))},
+                                 {testing::watch_line("MODIFIED", pod("a", "11", "Running")),
+                                  testing::watch_line("MODIFIED", pod("a", "12", "Succeeded")) +
+                                      testing::watch_line("DELETED", pod("a", "13", "Succeeded"))},
                                  false,
                                  ""});
   auto r = w.wait(any_succeeded);
@@ -199,7 +188,7 @@ TEST_CASE("wait_for: a 410 lists again, and the relist can hold", "[kube][wait]"
   }
   SECTION("as an ERROR event") {
     w.transport.watches.push_back(
-        {200, {event("ERROR", Json{{"kind", "Status"}, {"code", 410}})}, false, ""});
+        {200, {testing::watch_line("ERROR", Json{{"kind", "Status"}, {"code", 410}})}, false, ""});
   }
   auto r = w.wait(any_succeeded);
   REQUIRE(r);
@@ -222,18 +211,19 @@ TEST_CASE("wait_for: gone, when the uid is absent or another object took the nam
   };
   w.transport.lists.push_back(list_of({pod("a", "5", "Running", "old")}, "10"));
   SECTION("DELETED") {
-    w.transport.watches.push_back({200,
-                                   {event("MODIFIED", pod("a", "11", "Running", "old")),
-                                    event("DELETED", pod("a", "12", "Running", "old"))},
-                                   false,
-                                   ""});
+    w.transport.watches.push_back(
+        {200,
+         {testing::watch_line("MODIFIED", pod("a", "11", "Running", "old")),
+          testing::watch_line("DELETED", pod("a", "12", "Running", "old"))},
+         false,
+         ""});
     auto r = w.wait(gone);
     REQUIRE(r);
     CHECK(r->objects.empty());
   }
   SECTION("re-created under the same name") {
     w.transport.watches.push_back(
-        {200, {event("ADDED", pod("a", "20", "Pending", "new"))}, false, ""});
+        {200, {testing::watch_line("ADDED", pod("a", "20", "Pending", "new"))}, false, ""});
     auto r = w.wait(gone);
     REQUIRE(r);
     CHECK(r->objects.at("ml/a")["metadata"]["uid"] == "new");
@@ -260,7 +250,8 @@ TEST_CASE("wait_for: the deadline, on the clock, bounds every watch", "[kube][wa
     CHECK(w.transport.requests[1].timeout == 90s);
   }
   SECTION("events that do not satisfy it, the server's end, then nothing") {
-    w.transport.watches.push_back({200, {event("MODIFIED", pod("a", "11", "Running"))}, false, ""});
+    w.transport.watches.push_back(
+        {200, {testing::watch_line("MODIFIED", pod("a", "11", "Running"))}, false, ""});
     w.transport.on_watch = [&] {
       if (w.transport.requests.size() == 2) {
         w.clock.advance(1500ms);  // the first watch lasts 1.5 s

@@ -10,6 +10,7 @@
 
 #include "../../support/catch.hpp"
 #include "../../support/fakekube/server.hpp"
+#include "../../support/kube_script.hpp"
 
 #include <chrono>
 #include <deque>
@@ -90,19 +91,7 @@ Json object(const std::string& name, const std::string& rv, const std::string& u
 }
 
 HttpResponse list_of(const std::vector<Json>& items, const std::string& rv) {
-  HttpResponse r;
-  r.status = 200;
-  r.body = Json{
-      {"kind", "ConfigMapList"},
-      {"apiVersion", "v1"},
-      {"metadata", {{"resourceVersion", rv}}},
-      {"items",
-       items}}.dump();
-  return r;
-}
-
-std::string event(const std::string& type, const Json& o) {
-  return Json{{"type", type}, {"object", o}}.dump() + "\n";
+  return testing::list_answer(items, rv, "ConfigMapList");
 }
 
 std::string describe(const WatchEvent& e) {
@@ -139,15 +128,16 @@ TEST_CASE("reflector: list, then events split anywhere, resumes from the last ve
           "[kube][watch]") {
   ScriptRun s;
   s.transport.lists.push_back(list_of({object("a", "5"), object("b", "6")}, "10"));
-  const std::string e1 = event("MODIFIED", object("a", "11"));
-  const std::string e2 = event("ADDED", object("c", "12"));
-  const std::string bookmark =
-      event("BOOKMARK", {{"kind", "ConfigMap"}, {"metadata", {{"resourceVersion", "20"}}}});
+  const std::string e1 = testing::watch_line("MODIFIED", object("a", "11"));
+  const std::string e2 = testing::watch_line("ADDED", object("c", "12"));
+  const std::string bookmark = testing::watch_line(
+      "BOOKMARK", {{"kind", "ConfigMap"}, {"metadata", {{"resourceVersion", "20"}}}});
   const std::string all = e1 + e2 + bookmark;
   // Chunks cut mid-line, mid-escape, one byte.
   s.transport.watches.push_back(
       {200, {all.substr(0, 7), all.substr(7, 1), all.substr(8, 40), all.substr(48)}, false, ""});
-  s.transport.watches.push_back({200, {event("DELETED", object("b", "21"))}, true, ""});
+  s.transport.watches.push_back(
+      {200, {testing::watch_line("DELETED", object("b", "21"))}, true, ""});
   REQUIRE(s.run());
   CHECK(s.seen == std::vector<std::string>{"added a@5", "added b@6", "modified a@11", "added c@12",
                                            "deleted b@21"});
@@ -170,9 +160,13 @@ TEST_CASE("reflector: a 410 relists and reports only what changed meanwhile", "[
     const Json gone = {{"kind", "Status"}, {"code", 410}, {"reason", "Expired"}};
     if (as_event) {
       s.transport.watches.push_back(
-          {200, {event("MODIFIED", object("a", "11")), event("ERROR", gone)}, false, ""});
+          {200,
+           {testing::watch_line("MODIFIED", object("a", "11")), testing::watch_line("ERROR", gone)},
+           false,
+           ""});
     } else {
-      s.transport.watches.push_back({200, {event("MODIFIED", object("a", "11"))}, true, ""});
+      s.transport.watches.push_back(
+          {200, {testing::watch_line("MODIFIED", object("a", "11"))}, true, ""});
       s.transport.watches.push_back({410, {}, false, gone.dump()});
     }
     // Meanwhile: a unchanged since 11 (no repeat), b modified, d deleted,
@@ -180,7 +174,8 @@ TEST_CASE("reflector: a 410 relists and reports only what changed meanwhile", "[
     s.transport.lists.push_back(list_of(
         {object("a", "11"), object("b", "15"), object("e", "16"), object("d", "17", "uid-d2")},
         "18"));
-    s.transport.watches.push_back({200, {event("MODIFIED", object("b", "19"))}, false, ""});
+    s.transport.watches.push_back(
+        {200, {testing::watch_line("MODIFIED", object("b", "19"))}, false, ""});
     REQUIRE(s.run());
     CHECK(s.seen == std::vector<std::string>{"added a@5", "added b@6", "added d@7", "modified a@11",
                                              "modified b@15", "added e@16", "deleted d@7",
