@@ -13,7 +13,9 @@
 #include <krayctl/kube/watch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -61,6 +63,331 @@ std::vector<std::string> table_lines(const std::vector<core::WorkloadStatus>& ro
   return lines;
 }
 
+// The collections watched in `ns` ("" for all): every KubeRay kind, and
+// the worker Pods that are not Running (for the reasons).
+std::vector<Feed> status_feeds(const std::string& ns) {
+  std::vector<Feed> feeds;
+  for (const auto& [kind, word] : ray_kinds()) {
+    Feed f{kind, {}};
+    f.options.path = kube::resource_path(*known_resource("ray.io/v1", kind), ns);
+    feeds.push_back(f);
+  }
+  {
+    Feed pods{"Pod", {}};
+    pods.options.path = ns.empty() ? "/api/v1/pods" : "/api/v1/namespaces/" + ns + "/pods";
+    pods.options.query = k_waiting_workers;
+    feeds.push_back(pods);
+  }
+  return feeds;
+}
+
+// What a stream thread needs beside its feed: one per watch, shared by
+// the threads.
+struct StreamContext {
+  const StatusOptions& options;
+  const Deps& deps;
+  const kube::Connection& connection;
+  const kube::Client::Sleep& nap;
+  const std::string& identity;
+  std::mutex& console_mu;  // warnings come from the stream threads
+  Hub& hub;
+  const std::atomic<bool>& stop;
+};
+
+// One stream thread: its own connection and Reflector on feed `i`, each
+// event, the first sync and a failure handed to the hub.
+void stream_feed(const StreamContext& ctx, const Feed& feed, std::size_t i) {
+  const StatusOptions& options = ctx.options;
+  const Deps& deps = ctx.deps;
+  const kube::Connection& connection = ctx.connection;
+  const kube::Client::Sleep& nap = ctx.nap;
+  const std::string& identity = ctx.identity;
+  std::mutex& console_mu = ctx.console_mu;
+  Hub& hub = ctx.hub;
+  auto transport =
+      options.transport ? options.transport(connection) : kube::make_curl_transport(connection);
+  kube::Client client(
+      *transport, nap,
+      [&](const std::string& w) {
+        std::lock_guard<std::mutex> lock(console_mu);
+        deps.console.err("Warning: " + w + "\n");
+      },
+      kube::RetryPolicy{}, identity);
+  kube::Reflector reflector(client, *transport, feed.options, deps.clock);
+  auto ran = reflector.run(
+      [&](const kube::WatchEvent& e) {
+        std::lock_guard<std::mutex> lock(hub.mu);
+        hub.pending.emplace_back(i, e);
+        hub.changed.notify_one();
+      },
+      [&] {
+        std::lock_guard<std::mutex> lock(hub.mu);
+        hub.synced[i] = true;
+        hub.changed.notify_one();
+      },
+      ctx.stop);
+  if (!ran) {
+    std::lock_guard<std::mutex> lock(hub.mu);
+    if (!hub.failed) {
+      hub.failed = std::move(ran).error();
+    }
+    hub.changed.notify_one();
+  }
+}
+
+// The events the stream threads handed over since the last batch, and
+// whether every feed has listed once.
+struct Batch {
+  std::vector<std::pair<std::size_t, kube::WatchEvent>> events;  // feed, event
+  bool all_synced = false;
+};
+
+// Waits for events, a failure or 200 ms (of real time: the stream threads
+// wake it; the deadline, the stop flag and the redraw are read on
+// deps.clock), whichever comes first; a stream's failure ends the watch.
+Result<Batch> next_batch(Hub& hub, const io::Clock& clock, io::Clock::SteadyTime deadline) {
+  Batch batch;
+  std::unique_lock<std::mutex> lock(hub.mu);
+  const auto left = deadline - clock.steady_now();
+  hub.changed.wait_for(
+      lock,
+      std::clamp<std::chrono::steady_clock::duration>(left, {}, std::chrono::milliseconds(200)),
+      [&] { return !hub.pending.empty() || hub.failed; });
+  if (hub.failed) {
+    return tl::unexpected(*hub.failed);
+  }
+  batch.events.swap(hub.pending);
+  batch.all_synced = std::find(hub.synced.begin(), hub.synced.end(), false) == hub.synced.end();
+  return batch;
+}
+
+// The objects of each feed, by key, after the batch's events.
+void apply_events(std::vector<std::map<std::string, Json>>& objects, Batch& batch) {
+  for (auto& [feed, e] : batch.events) {
+    const std::string key = kube::object_key(e.object);
+    if (e.change == kube::Change::deleted) {
+      objects[feed].erase(key);
+    } else {
+      objects[feed][key] = std::move(e.object);
+    }
+  }
+}
+
+// The rows, as `status` computes them, that the filter selects.
+std::vector<core::WorkloadStatus> current_rows(
+    const std::vector<Feed>& feeds,
+    const std::vector<std::map<std::string, Json>>& objects,
+    const StatusFilter& filter) {
+  std::vector<core::WorkloadStatus> rows;
+  WorkerReasons reasons;
+  for (std::size_t f = 0; f < feeds.size(); ++f) {
+    for (const auto& [key, object] : objects[f]) {
+      if (feeds[f].kind == "Pod") {
+        note_worker(reasons, object);
+      } else {
+        Json o = object;
+        o["kind"] = feeds[f].kind;
+        rows.push_back(core::workload_status(o));
+      }
+    }
+  }
+  explain(rows, reasons);
+  std::erase_if(rows, [&](const core::WorkloadStatus& r) { return !filter.selects(r); });
+  return rows;
+}
+
+// What the output already shows: the rows by key (lines and JSON only),
+// whether anything was drawn, and when the terminal was last redrawn.
+struct Shown {
+  std::map<std::string, core::WorkloadStatus> rows;
+  bool drawn = false;
+  io::Clock::SteadyTime last_draw;
+};
+
+// The rows that changed since `shown`, each with its change (every row
+// when nothing was drawn yet; a deleted object once, as "deleted"); `shown`
+// then holds `rows`.
+struct Changes {
+  std::vector<core::WorkloadStatus> rows;
+  std::vector<const char*> kinds;
+};
+Changes take_changes(Shown& shown, const std::vector<core::WorkloadStatus>& rows) {
+  std::map<std::string, core::WorkloadStatus> current;
+  for (const auto& r : rows) {
+    current.emplace(row_key(r), r);
+  }
+  Changes changes;
+  for (const auto& r : rows) {
+    auto before = shown.rows.find(row_key(r));
+    if (!shown.drawn || before == shown.rows.end() ||
+        core::to_json(before->second) != core::to_json(r)) {
+      changes.kinds.push_back(change_name(
+          before == shown.rows.end() ? std::nullopt : std::optional(before->second), false));
+      changes.rows.push_back(r);
+    }
+  }
+  for (const auto& [key, r] : shown.rows) {
+    if (current.count(key) == 0) {
+      core::WorkloadStatus gone = r;
+      gone.state = "deleted";
+      gone.reason.clear();
+      gone.healthy = false;
+      changes.kinds.push_back("DELETED");
+      changes.rows.push_back(gone);
+    }
+  }
+  shown.rows = std::move(current);
+  return changes;
+}
+
+// Where the watch writes: the console, one writer at a time (warnings
+// come from the stream threads), flushed after each write.
+struct Writer {
+  io::Console& console;
+  std::mutex& mu;
+  void operator()(const std::string& text, bool redraw = false) const {
+    std::lock_guard<std::mutex> lock(mu);
+    if (redraw) {
+      console.out_redraw(text);
+    } else {
+      console.out(text);
+    }
+    console.flush();
+  }
+};
+
+// What each drawing needs: the options, the namespace shown, the time of
+// this drawing and where to write.
+struct Frame {
+  const StatusOptions& options;
+  const std::string& ns;
+  const std::string& now;
+  const Writer& write;
+};
+
+// A terminal: home, clear, the table: what `watch krayctl status` shows,
+// from streams.
+void draw_screen(const Frame& frame, const std::vector<core::WorkloadStatus>& rows, bool finished) {
+  std::string screen =
+      rows.empty() ? std::string("No KubeRay objects") + (frame.options.all_namespaces
+                                                              ? " in any namespace.\n"
+                                                              : " in namespace " + frame.ns + ".\n")
+                   : core::format_status_table(rows, frame.options.all_namespaces, frame.now);
+  screen += finished ? "\n" : "\n(watching; Ctrl-C to stop)\n";
+  frame.write(screen, true);
+}
+
+// -o json: one object per changed row.
+void print_json(const Frame& frame, const Changes& changes) {
+  std::string text;
+  for (std::size_t i = 0; i < changes.rows.size(); ++i) {
+    text += Json{{"type", changes.kinds[i]},
+                 {"time", frame.now},
+                 {"row", core::to_json(changes.rows[i])}}
+                .dump() +
+            "\n";
+  }
+  if (!text.empty()) {
+    frame.write(text);
+  }
+}
+
+// A pipe (a CI log), where every line says when it was printed: the whole
+// table first, then each row that changed, aligned with the rows now shown
+// so that columns line up with the table printed first as long as widths
+// allow.
+void print_lines(const Frame& frame,
+                 const std::vector<core::WorkloadStatus>& rows,
+                 const Changes& changes,
+                 bool first) {
+  const std::string& now = frame.now;
+  const bool all_namespaces = frame.options.all_namespaces;
+  const auto stamped = [&](const std::vector<std::string>& lines, std::size_t from) {
+    std::string text;
+    for (std::size_t i = from; i < lines.size(); ++i) {
+      text += now + "  " + lines[i] + "\n";
+    }
+    return text;
+  };
+  if (first) {
+    const std::string table = core::format_status_table(rows, all_namespaces, now);
+    frame.write(std::string("TIME") + std::string(now.size() - 2, ' ') +
+                table.substr(0, table.find('\n') + 1) +
+                stamped(table_lines(rows, all_namespaces, now), 0));
+    return;
+  }
+  std::vector<core::WorkloadStatus> all = rows;
+  all.insert(all.end(), changes.rows.begin(), changes.rows.end());
+  const std::string text = stamped(table_lines(all, all_namespaces, now), rows.size());
+  if (!text.empty()) {
+    frame.write(text);
+  }
+}
+
+// Shows `rows` as the output asks (a terminal's screen, JSON lines, or
+// stamped lines) and notes what is now shown.
+void show_rows(const Frame& frame,
+               Shown& shown,
+               const std::vector<core::WorkloadStatus>& rows,
+               bool terminal,
+               bool finished,
+               const io::Clock& clock) {
+  if (terminal) {
+    draw_screen(frame, rows, finished);
+    shown.drawn = true;
+    shown.last_draw = clock.steady_now();
+    return;
+  }
+  const Changes changes = take_changes(shown, rows);
+  if (frame.options.output == "json") {
+    print_json(frame, changes);
+  } else {
+    print_lines(frame, rows, changes, !shown.drawn);
+  }
+  shown.drawn = true;
+}
+
+// The drawing thread: applies the streams' events and redraws on each
+// change (a terminal also every few seconds, for the AGE column) until
+// stopped, the deadline, a stream's failure, or one object followed to its
+// end (a finished RayJob ends the watch once shown).
+Result<void> draw_until_done(const StatusOptions& options,
+                             const StatusFilter& filter,
+                             const Deps& deps,
+                             const std::string& ns,
+                             const std::vector<Feed>& feeds,
+                             Hub& hub,
+                             const Writer& write) {
+  const bool terminal = deps.console.out_terminal() && options.output == "table";
+  const auto forever = io::Clock::SteadyTime::max();
+  const auto deadline =
+      options.watch_for.count() > 0 ? deps.clock.steady_now() + options.watch_for : forever;
+  std::vector<std::map<std::string, Json>> objects(feeds.size());
+  std::vector<core::WorkloadStatus> last_rows;  // for the exit status
+  Shown shown;
+  shown.last_draw = deps.clock.steady_now();
+  for (;;) {
+    KRAY_TRY_ASSIGN(auto batch, next_batch(hub, deps.clock, deadline));
+    if ((options.stop != nullptr && options.stop->load()) || deps.clock.steady_now() >= deadline) {
+      return status_result(last_rows);
+    }
+    apply_events(objects, batch);
+    const bool stale =
+        terminal && deps.clock.steady_now() - shown.last_draw > std::chrono::seconds(5);
+    if (!batch.all_synced || (batch.events.empty() && !stale && shown.drawn)) {
+      continue;
+    }
+    const std::vector<core::WorkloadStatus> rows = current_rows(feeds, objects, filter);
+    last_rows = rows;
+    const bool finished = !filter.name.empty() && rows.size() == 1 && rows.front().finished;
+    const std::string now = now_rfc3339(deps.clock);
+    show_rows(Frame{options, ns, now, write}, shown, rows, terminal, finished, deps.clock);
+    if (finished) {
+      return status_result(rows);
+    }
+  }
+}
+
 }  // namespace
 
 Result<void> watch_status(const StatusOptions& options,
@@ -76,18 +403,7 @@ Result<void> watch_status(const StatusOptions& options,
   // then: the rows are computed as the table computes them (a RayJob's
   // reason from its cluster and that cluster's Pods), then filtered.
   const std::string ns = options.all_namespaces && filter.name.empty() ? "" : resolved.namespace_;
-  std::vector<Feed> feeds;
-  for (const auto& [kind, word] : ray_kinds()) {
-    Feed f{kind, {}};
-    f.options.path = kube::resource_path(*known_resource("ray.io/v1", kind), ns);
-    feeds.push_back(f);
-  }
-  {
-    Feed pods{"Pod", {}};
-    pods.options.path = ns.empty() ? "/api/v1/pods" : "/api/v1/namespaces/" + ns + "/pods";
-    pods.options.query = k_waiting_workers;
-    feeds.push_back(pods);
-  }
+  const std::vector<Feed> feeds = status_feeds(ns);
   KRAY_TRY_ASSIGN(auto connection, make_connection(deps, resolved, options.kubeconfig.verbosity,
                                                    deadline_after(deps, options.watch_for)));
 
@@ -97,6 +413,8 @@ Result<void> watch_status(const StatusOptions& options,
   std::atomic<bool> stop{false};
   const auto nap = kube::sleep_unless(deps.clock, stop);
   const std::string identity = identity_of(resolved);
+  // Declared before the threads: they use it until joined.
+  const StreamContext context{options, deps, connection, nap, identity, console_mu, hub, stop};
   std::vector<std::thread> threads;
   struct Joiner {
     std::atomic<bool>& stop;
@@ -109,201 +427,9 @@ Result<void> watch_status(const StatusOptions& options,
     }
   } joiner{stop, threads};
   for (std::size_t i = 0; i < feeds.size(); ++i) {
-    threads.emplace_back([&, i] {
-      auto transport =
-          options.transport ? options.transport(connection) : kube::make_curl_transport(connection);
-      kube::Client client(
-          *transport, nap,
-          [&](const std::string& w) {
-            std::lock_guard<std::mutex> lock(console_mu);
-            deps.console.err("Warning: " + w + "\n");
-          },
-          kube::RetryPolicy{}, identity);
-      kube::Reflector reflector(client, *transport, feeds[i].options, deps.clock);
-      auto ran = reflector.run(
-          [&](const kube::WatchEvent& e) {
-            std::lock_guard<std::mutex> lock(hub.mu);
-            hub.pending.emplace_back(i, e);
-            hub.changed.notify_one();
-          },
-          [&] {
-            std::lock_guard<std::mutex> lock(hub.mu);
-            hub.synced[i] = true;
-            hub.changed.notify_one();
-          },
-          stop);
-      if (!ran) {
-        std::lock_guard<std::mutex> lock(hub.mu);
-        if (!hub.failed) {
-          hub.failed = std::move(ran).error();
-        }
-        hub.changed.notify_one();
-      }
-    });
+    threads.emplace_back([&, i] { stream_feed(context, feeds[i], i); });
   }
-
-  const bool terminal = deps.console.out_terminal() && options.output == "table";
-  const auto forever = io::Clock::SteadyTime::max();
-  const auto deadline =
-      options.watch_for.count() > 0 ? deps.clock.steady_now() + options.watch_for : forever;
-  std::vector<std::map<std::string, Json>> objects(feeds.size());
-  std::map<std::string, core::WorkloadStatus> shown;
-  std::vector<core::WorkloadStatus> last_rows;  // for the exit status
-  bool drawn = false;
-  auto last_draw = deps.clock.steady_now();
-  auto write = [&](const std::string& text, bool redraw = false) {
-    std::lock_guard<std::mutex> lock(console_mu);
-    if (redraw) {
-      deps.console.out_redraw(text);
-    } else {
-      deps.console.out(text);
-    }
-    deps.console.flush();
-  };
-  for (;;) {
-    bool all_synced = false;
-    std::vector<std::pair<std::size_t, kube::WatchEvent>> batch;
-    {
-      std::unique_lock<std::mutex> lock(hub.mu);
-      // At most 200 ms (of real time: the stream threads wake it): the
-      // deadline, the stop flag and the redraw are read on deps.clock.
-      const auto left = deadline - deps.clock.steady_now();
-      hub.changed.wait_for(
-          lock,
-          std::clamp<std::chrono::steady_clock::duration>(left, {}, std::chrono::milliseconds(200)),
-          [&] { return !hub.pending.empty() || hub.failed; });
-      if (hub.failed) {
-        return tl::unexpected(*hub.failed);
-      }
-      batch.swap(hub.pending);
-      all_synced = std::find(hub.synced.begin(), hub.synced.end(), false) == hub.synced.end();
-    }
-    if ((options.stop != nullptr && options.stop->load()) || deps.clock.steady_now() >= deadline) {
-      return status_result(last_rows);
-    }
-    for (auto& [feed, e] : batch) {
-      const std::string key = kube::object_key(e.object);
-      if (e.change == kube::Change::deleted) {
-        objects[feed].erase(key);
-      } else {
-        objects[feed][key] = std::move(e.object);
-      }
-    }
-    // A terminal also redraws every few seconds, for the AGE column.
-    const bool stale = terminal && deps.clock.steady_now() - last_draw > std::chrono::seconds(5);
-    if (!all_synced || (batch.empty() && !stale && drawn)) {
-      continue;
-    }
-    // The rows, as `status` computes them.
-    std::vector<core::WorkloadStatus> rows;
-    WorkerReasons reasons;
-    for (std::size_t f = 0; f < feeds.size(); ++f) {
-      for (const auto& [key, object] : objects[f]) {
-        if (feeds[f].kind == "Pod") {
-          note_worker(reasons, object);
-        } else {
-          Json o = object;
-          o["kind"] = feeds[f].kind;
-          rows.push_back(core::workload_status(o));
-        }
-      }
-    }
-    explain(rows, reasons);
-    std::erase_if(rows, [&](const core::WorkloadStatus& r) { return !filter.selects(r); });
-    last_rows = rows;
-    // One object followed to its end: a finished RayJob ends the watch
-    // once shown.
-    const bool finished = !filter.name.empty() && rows.size() == 1 && rows.front().finished;
-    const std::string now = now_rfc3339(deps.clock);
-    if (terminal) {
-      // Home, clear, the table: what `watch krayctl status` shows, from streams.
-      std::string screen = rows.empty()
-                               ? std::string("No KubeRay objects") +
-                                     (options.all_namespaces ? " in any namespace.\n"
-                                                             : " in namespace " + ns + ".\n")
-                               : core::format_status_table(rows, options.all_namespaces, now);
-      screen += finished ? "\n" : "\n(watching; Ctrl-C to stop)\n";
-      write(screen, true);
-      drawn = true;
-      last_draw = deps.clock.steady_now();
-      if (finished) {
-        return status_result(rows);
-      }
-      continue;
-    }
-    // Lines: the whole table first, then each row that changed (a deleted
-    // object once, as "deleted").
-    std::map<std::string, core::WorkloadStatus> current;
-    for (const auto& r : rows) {
-      current.emplace(row_key(r), r);
-    }
-    std::vector<core::WorkloadStatus> changed;
-    std::vector<const char*> kinds;
-    for (const auto& r : rows) {
-      auto before = shown.find(row_key(r));
-      if (!drawn || before == shown.end() || core::to_json(before->second) != core::to_json(r)) {
-        kinds.push_back(change_name(
-            before == shown.end() ? std::nullopt : std::optional(before->second), false));
-        changed.push_back(r);
-      }
-    }
-    for (const auto& [key, r] : shown) {
-      if (current.count(key) == 0) {
-        core::WorkloadStatus gone = r;
-        gone.state = "deleted";
-        gone.reason.clear();
-        gone.healthy = false;
-        kinds.push_back("DELETED");
-        changed.push_back(gone);
-      }
-    }
-    shown = std::move(current);
-    if (options.output == "json") {
-      std::string text;
-      for (std::size_t i = 0; i < changed.size(); ++i) {
-        text += Json{{"type", kinds[i]}, {"time", now}, {"row", core::to_json(changed[i])}}.dump() +
-                "\n";
-      }
-      if (!text.empty()) {
-        write(text);
-      }
-      drawn = true;
-      if (finished) {
-        return status_result(rows);
-      }
-      continue;
-    }
-    // A pipe (a CI log): every line says when it was printed.
-    const auto stamped = [&](const std::vector<std::string>& lines, std::size_t from) {
-      std::string text;
-      for (std::size_t i = from; i < lines.size(); ++i) {
-        text += now + "  " + lines[i] + "\n";
-      }
-      return text;
-    };
-    if (!drawn) {
-      const std::string table = core::format_status_table(rows, options.all_namespaces, now);
-      write(std::string("TIME") + std::string(now.size() - 2, ' ') +
-            table.substr(0, table.find('\n') + 1) +
-            stamped(table_lines(rows, options.all_namespaces, now), 0));
-      drawn = true;
-      if (finished) {
-        return status_result(rows);
-      }
-      continue;
-    }
-    // Aligned with the rows now shown, so that columns line up with the
-    // table printed first as long as widths allow.
-    std::vector<core::WorkloadStatus> all = rows;
-    all.insert(all.end(), changed.begin(), changed.end());
-    const std::string text = stamped(table_lines(all, options.all_namespaces, now), rows.size());
-    if (!text.empty()) {
-      write(text);
-    }
-    if (finished) {
-      return status_result(rows);
-    }
-  }
+  return draw_until_done(options, filter, deps, ns, feeds, hub, Writer{deps.console, console_mu});
 }
 
 }  // namespace kray::app::detail

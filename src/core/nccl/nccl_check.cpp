@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <optional>
 #include <set>
 
 namespace kray::core {
@@ -52,95 +53,114 @@ bool rdma_network(const std::string& network) {
   return !network.empty() && network != "Socket";
 }
 
-void log_checks(const NcclLogFacts& f, const std::string& source, NcclReport& report) {
-  auto add = [&report](CheckResult r) { report.checks.push_back(std::move(r)); };
-  if (f.nccl_lines == 0) {
-    add({"nccl-log", CheckStatus::fail,
-         "no NCCL output in " + source + " (" + std::to_string(f.lines) + " lines)",
-         "run with NCCL_DEBUG=INFO and NCCL_DEBUG_SUBSYS=INIT,NET,ENV (or leave the subsystems "
-         "at their default)",
-         0});
-    return;
-  }
-  add({"nccl-log", CheckStatus::info,
-       f.version.empty() ? "NCCL (version not in the log)"
-                         : "NCCL " + f.version + (f.cuda.empty() ? "" : "+cuda" + f.cuda) +
-                               (f.driver ? ", CUDA driver " + std::to_string(*f.driver / 1000) +
-                                               "." + std::to_string((*f.driver % 1000) / 10)
-                                         : ""),
-       "", 0});
+void add(NcclReport& report, CheckResult r) {
+  report.checks.push_back(std::move(r));
+}
 
-  // The network.
-  const int socket_channels =
-      f.channels.count(Transport::net_socket) != 0 ? f.channels.at(Transport::net_socket) : 0;
-  auto count = [&f](Transport t) { return f.channels.count(t) != 0 ? f.channels.at(t) : 0; };
-  const int rdma_channels = count(Transport::net_ib) + count(Transport::net_plugin);
-  if (f.network == "Socket" || socket_channels > 0) {
-    const auto env = [&f](const char* k) {
-      auto it = f.env.find(k);
-      return it == f.env.end() ? std::string() : it->second;
-    };
-    std::string why;
-    std::string fix;
-    int line =
-        f.network_line ? f.network_line->line : (f.socket_channel ? f.socket_channel->line : 0);
-    if (env("NCCL_IB_DISABLE") == "1") {
-      why = "NCCL_IB_DISABLE=1 is set";
-      fix = "unset NCCL_IB_DISABLE (it forces sockets)";
-    } else if (f.ibverbs_missing) {
-      why = "libibverbs could not be loaded (" + quote(*f.ibverbs_missing) +
-            "): the image lacks rdma-core";
-      fix =
-          "install libibverbs and its providers in the image (Debian/Ubuntu: libibverbs1 "
-          "ibverbs-providers; RHEL: rdma-core libibverbs)";
-      line = f.ibverbs_missing->line;
-    } else if (f.ib_no_device) {
-      why = "no RDMA device visible in the pod (" + quote(*f.ib_no_device) + ")";
-      fix = k_rdma_fix;
-      line = f.ib_no_device->line;
-    } else if (env("NCCL_NET") == "Socket") {
-      why = "NCCL_NET=Socket is set";
-      fix = "unset NCCL_NET";
-    } else {
-      why = "the log does not say why (run with NCCL_DEBUG_SUBSYS=INIT,NET)";
-      fix = k_rdma_fix;
-    }
-    add({"network", CheckStatus::fail, "NCCL used NET/Socket (TCP): " + why, fix, line});
-  } else if (rdma_network(f.network) || rdma_channels > 0) {
-    std::vector<std::string> names;
-    std::set<std::string> links;
-    for (const auto& d : f.ib_devices) {
-      if (std::find(names.begin(), names.end(), d.name) == names.end()) {
-        names.push_back(d.name);
-      }
-      links.insert(d.link);
-    }
-    const std::string net = f.network.empty() ? f.net_transport : f.network;
-    std::string msg = "NET/" + net;
-    if (!names.empty()) {
-      msg += " on " + name_range(names);
-    }
-    if (links.count("RoCE") != 0) {
-      msg += " (RoCE)";
-    }
-    if (rdma_channels == 0) {
-      msg += "; no NET channel in the log (one node, or NCCL_DEBUG_SUBSYS without NET)";
-    }
-    add({"network", CheckStatus::pass, msg, "", f.network_line ? f.network_line->line : 0});
-  } else if (count(Transport::p2p) + count(Transport::shm) + count(Transport::nvls) > 0) {
-    add({"network", CheckStatus::info,
-         "one node: GPUs talked over P2P/SHM/NVLS only, the network was not used",
-         "to check RDMA, run across two nodes (NCCL_ALGO=Ring; see docs/nccl-check.md)", 0});
+int channel_count(const NcclLogFacts& f, Transport t) {
+  return f.channels.count(t) != 0 ? f.channels.at(t) : 0;
+}
+
+// The version line: NCCL, CUDA and the driver, as far as the log says.
+CheckResult version_check(const NcclLogFacts& f) {
+  return {"nccl-log", CheckStatus::info,
+          f.version.empty() ? "NCCL (version not in the log)"
+                            : "NCCL " + f.version + (f.cuda.empty() ? "" : "+cuda" + f.cuda) +
+                                  (f.driver ? ", CUDA driver " + std::to_string(*f.driver / 1000) +
+                                                  "." + std::to_string((*f.driver % 1000) / 10)
+                                            : ""),
+          "", 0};
+}
+
+// NCCL fell back to sockets: why (the first cause the log shows, in order
+// of certainty) and the fix for it.
+CheckResult socket_fallback_check(const NcclLogFacts& f) {
+  const auto env = [&f](const char* k) {
+    auto it = f.env.find(k);
+    return it == f.env.end() ? std::string() : it->second;
+  };
+  std::string why;
+  std::string fix;
+  int line =
+      f.network_line ? f.network_line->line : (f.socket_channel ? f.socket_channel->line : 0);
+  if (env("NCCL_IB_DISABLE") == "1") {
+    why = "NCCL_IB_DISABLE=1 is set";
+    fix = "unset NCCL_IB_DISABLE (it forces sockets)";
+  } else if (f.ibverbs_missing) {
+    why = "libibverbs could not be loaded (" + quote(*f.ibverbs_missing) +
+          "): the image lacks rdma-core";
+    fix =
+        "install libibverbs and its providers in the image (Debian/Ubuntu: libibverbs1 "
+        "ibverbs-providers; RHEL: rdma-core libibverbs)";
+    line = f.ibverbs_missing->line;
+  } else if (f.ib_no_device) {
+    why = "no RDMA device visible in the pod (" + quote(*f.ib_no_device) + ")";
+    fix = k_rdma_fix;
+    line = f.ib_no_device->line;
+  } else if (env("NCCL_NET") == "Socket") {
+    why = "NCCL_NET=Socket is set";
+    fix = "unset NCCL_NET";
   } else {
-    add({"network", CheckStatus::warn,
-         "the log does not show which network NCCL chose (no \"Using network\", no channel "
-         "lines)",
-         "run with NCCL_DEBUG=INFO and NCCL_DEBUG_SUBSYS=INIT,NET,ENV through the first "
-         "collective",
-         0});
+    why = "the log does not say why (run with NCCL_DEBUG_SUBSYS=INIT,NET)";
+    fix = k_rdma_fix;
   }
+  return {"network", CheckStatus::fail, "NCCL used NET/Socket (TCP): " + why, fix, line};
+}
 
-  // GPUDirect RDMA.
+// NCCL used RDMA: the network, its devices, RoCE, and whether a NET
+// channel shows in the log.
+CheckResult rdma_network_check(const NcclLogFacts& f, int rdma_channels) {
+  std::vector<std::string> names;
+  std::set<std::string> links;
+  for (const auto& d : f.ib_devices) {
+    if (std::find(names.begin(), names.end(), d.name) == names.end()) {
+      names.push_back(d.name);
+    }
+    links.insert(d.link);
+  }
+  const std::string net = f.network.empty() ? f.net_transport : f.network;
+  std::string msg = "NET/" + net;
+  if (!names.empty()) {
+    msg += " on " + name_range(names);
+  }
+  if (links.count("RoCE") != 0) {
+    msg += " (RoCE)";
+  }
+  if (rdma_channels == 0) {
+    msg += "; no NET channel in the log (one node, or NCCL_DEBUG_SUBSYS without NET)";
+  }
+  return {"network", CheckStatus::pass, msg, "", f.network_line ? f.network_line->line : 0};
+}
+
+// The network NCCL chose: sockets (a failure), RDMA, one node without a
+// network, or not in the log.
+CheckResult network_check(const NcclLogFacts& f, int socket_channels, int rdma_channels) {
+  if (f.network == "Socket" || socket_channels > 0) {
+    return socket_fallback_check(f);
+  }
+  if (rdma_network(f.network) || rdma_channels > 0) {
+    return rdma_network_check(f, rdma_channels);
+  }
+  if (channel_count(f, Transport::p2p) + channel_count(f, Transport::shm) +
+          channel_count(f, Transport::nvls) >
+      0) {
+    return {"network", CheckStatus::info,
+            "one node: GPUs talked over P2P/SHM/NVLS only, the network was not used",
+            "to check RDMA, run across two nodes (NCCL_ALGO=Ring; see docs/nccl-check.md)", 0};
+  }
+  return {"network", CheckStatus::warn,
+          "the log does not show which network NCCL chose (no \"Using network\", no channel "
+          "lines)",
+          "run with NCCL_DEBUG=INFO and NCCL_DEBUG_SUBSYS=INIT,NET,ENV through the first "
+          "collective",
+          0};
+}
+
+// GPUDirect RDMA: RDMA channels (or a disabled GDR) without it fail,
+// channels or HCAs with it pass; nothing when neither shows.
+std::optional<CheckResult> gdr_check(const NcclLogFacts& f,
+                                     int socket_channels,
+                                     int rdma_channels) {
   const bool gdr_fix_needed =
       (rdma_channels > 0 && f.net_channels_gdr < rdma_channels) || f.gdr_disabled;
   const std::string gdr_fix =
@@ -155,146 +175,228 @@ void log_checks(const NcclLogFacts& f, const std::string& source, NcclReport& re
       msg += "; " + std::to_string(rdma_channels - f.net_channels_gdr) + " of " +
              std::to_string(rdma_channels) + " NET channels without /GDRDMA";
     }
-    add({"gdr", CheckStatus::fail, msg, gdr_fix, where.line});
-  } else if (rdma_channels > 0) {
-    add({"gdr", CheckStatus::pass,
-         "GPUDirect RDMA on all " + std::to_string(rdma_channels) + " NET channels", "", 0});
-  } else if (!f.gdr_by_hca.empty() && socket_channels == 0) {
-    add({"gdr", CheckStatus::pass,
-         "GPUDirect RDMA enabled for HCA " + f.gdr_by_hca.begin()->first +
-             (f.gdr_by_hca.size() > 1 ? " and " + std::to_string(f.gdr_by_hca.size() - 1) + " more"
-                                      : ""),
-         "", 0});
+    return CheckResult{"gdr", CheckStatus::fail, msg, gdr_fix, where.line};
   }
+  if (rdma_channels > 0) {
+    return CheckResult{"gdr", CheckStatus::pass,
+                       "GPUDirect RDMA on all " + std::to_string(rdma_channels) + " NET channels",
+                       "", 0};
+  }
+  if (!f.gdr_by_hca.empty() && socket_channels == 0) {
+    return CheckResult{
+        "gdr", CheckStatus::pass,
+        "GPUDirect RDMA enabled for HCA " + f.gdr_by_hca.begin()->first +
+            (f.gdr_by_hca.size() > 1 ? " and " + std::to_string(f.gdr_by_hca.size() - 1) + " more"
+                                     : ""),
+        "", 0};
+  }
+  return std::nullopt;
+}
 
-  // Warnings with known causes, then the rest.
+// The known causes a warning can name.
+enum class Cause { shm, memlock, queue_pair, retries };
+
+// The known causes a warning's text names, the one it is told as first.
+std::vector<Cause> warning_causes(const std::string& t) {
+  std::vector<Cause> causes;
+  if (contains(t, "/dev/shm") || contains(t, "posix_fallocate") ||
+      contains(t, "shared memory segment")) {
+    causes.push_back(Cause::shm);
+  }
+  if ((contains(t, "ibv_reg_mr") || contains(t, "ibv_create_cq")) &&
+      contains(t, "Cannot allocate memory")) {
+    causes.push_back(Cause::memlock);
+  }
+  if (contains(t, "ibv_modify_qp")) {
+    causes.push_back(Cause::queue_pair);
+  }
+  if (contains(t, "status=12")) {
+    causes.push_back(Cause::retries);
+  }
+  return causes;
+}
+
+// The check for a warning `w` with a known cause: what failed and its fix.
+CheckResult cause_check(Cause cause, const LogLine& w) {
+  switch (cause) {
+    case Cause::shm:
+      return {"shm", CheckStatus::fail, "/dev/shm is too small (" + quote(w) + ")",
+              "mount an emptyDir {medium: Memory, sizeLimit: 16Gi} at /dev/shm in the worker "
+              "template (Kubernetes gives a pod 64 MiB); it counts against the pod's memory",
+              w.line};
+    case Cause::memlock:
+      return {
+          "memlock", CheckStatus::fail,
+          "RDMA memory registration failed: the locked-memory limit is too low (" + quote(w) + ")",
+          "raise RLIMIT_MEMLOCK to unlimited: add the IPC_LOCK capability to the container "
+          "and set the container runtime's default memlock ulimit",
+          w.line};
+    case Cause::queue_pair:
+      return {"ib-connect", CheckStatus::fail, "RDMA queue pair setup failed (" + quote(w) + ")",
+              "unset NCCL_IB_GID_INDEX (auto-detected since NCCL 2.21.5) or set the RoCE v2 GID "
+              "of the right interface; check RoCE routing between the nodes",
+              w.line};
+    case Cause::retries:
+      break;
+  }
+  return {"ib-connect", CheckStatus::fail,
+          "RDMA transport retries exceeded (status=12: the peer did not answer) (" + quote(w) + ")",
+          "check the links and switch ports between the nodes; on large fabrics raise "
+          "NCCL_IB_TIMEOUT",
+          w.line};
+}
+
+// The warnings: one check per known cause (its first warning; a later
+// warning that names a cause already told is skipped), then one for the
+// rest; a failed libibverbs load is the network check's.
+void warning_checks(const NcclLogFacts& f, NcclReport& report) {
   std::vector<LogLine> other;
-  bool shm = false;
-  bool memlock = false;
-  bool gid = false;
-  bool retry = false;
+  std::set<Cause> told;
   for (const auto& w : f.warnings) {
-    const std::string& t = w.text;
-    const bool is_shm = contains(t, "/dev/shm") || contains(t, "posix_fallocate") ||
-                        contains(t, "shared memory segment");
-    const bool is_memlock = (contains(t, "ibv_reg_mr") || contains(t, "ibv_create_cq")) &&
-                            contains(t, "Cannot allocate memory");
-    if ((is_shm && shm) || (is_memlock && memlock) || (contains(t, "ibv_modify_qp") && gid) ||
-        (contains(t, "status=12") && retry)) {
+    const std::vector<Cause> causes = warning_causes(w.text);
+    if (std::any_of(causes.begin(), causes.end(),
+                    [&told](Cause c) { return told.count(c) != 0; })) {
       continue;  // the same cause again: one check says it
     }
-    if (is_shm) {
-      shm = true;
-      add({"shm", CheckStatus::fail, "/dev/shm is too small (" + quote(w) + ")",
-           "mount an emptyDir {medium: Memory, sizeLimit: 16Gi} at /dev/shm in the worker "
-           "template (Kubernetes gives a pod 64 MiB); it counts against the pod's memory",
-           w.line});
-    } else if (is_memlock) {
-      memlock = true;
-      add({"memlock", CheckStatus::fail,
-           "RDMA memory registration failed: the locked-memory limit is too low (" + quote(w) + ")",
-           "raise RLIMIT_MEMLOCK to unlimited: add the IPC_LOCK capability to the container "
-           "and set the container runtime's default memlock ulimit",
-           w.line});
-    } else if (contains(t, "ibv_modify_qp")) {
-      gid = true;
-      add({"ib-connect", CheckStatus::fail, "RDMA queue pair setup failed (" + quote(w) + ")",
-           "unset NCCL_IB_GID_INDEX (auto-detected since NCCL 2.21.5) or set the RoCE v2 GID "
-           "of the right interface; check RoCE routing between the nodes",
-           w.line});
-    } else if (contains(t, "status=12")) {
-      retry = true;
-      add({"ib-connect", CheckStatus::fail,
-           "RDMA transport retries exceeded (status=12: the peer did not answer) (" + quote(w) +
-               ")",
-           "check the links and switch ports between the nodes; on large fabrics raise "
-           "NCCL_IB_TIMEOUT",
-           w.line});
-    } else if (!contains(t, "Failed to open libibverbs")) {
+    if (!causes.empty()) {
+      told.insert(causes.front());
+      add(report, cause_check(causes.front(), w));
+    } else if (!contains(w.text, "Failed to open libibverbs")) {
       other.push_back(w);
     }
   }
   if (!other.empty()) {
-    add({"warnings", CheckStatus::warn,
-         std::to_string(other.size()) + " NCCL warning" + (other.size() > 1 ? "s" : "") +
-             ", the first " + quote(other.front()),
-         "", other.front().line});
+    add(report, {"warnings", CheckStatus::warn,
+                 std::to_string(other.size()) + " NCCL warning" + (other.size() > 1 ? "s" : "") +
+                     ", the first " + quote(other.front()),
+                 "", other.front().line});
   }
-  // A network plugin asked for by NCCL_NET that did not load.
+}
+
+// A network plugin asked for by NCCL_NET that did not load; whether it
+// was added.
+bool net_plugin_check(const NcclLogFacts& f, NcclReport& report) {
   const auto requested = f.env.find("NCCL_NET");
   const bool plugin_missing = requested != f.env.end() && requested->second != "IB" &&
                               requested->second != "Socket" && f.net_plugin_error &&
                               f.network != requested->second;
   if (plugin_missing) {
-    add({"net-plugin", CheckStatus::fail,
+    add(report,
+        {"net-plugin", CheckStatus::fail,
          "NCCL_NET=" + requested->second + " asks for a network plugin that did not load (" +
              quote(*f.net_plugin_error) + ")",
          "put the plugin (libnccl-net.so, or the name NCCL_NET_PLUGIN gives) and its libraries "
          "in the image, on LD_LIBRARY_PATH; or unset NCCL_NET to use NCCL's own IB transport",
          f.net_plugin_error->line});
   }
-  // A call that failed: NCCL's return-code traces ("init.cc:321 -> 5") or
-  // the error a framework raised. The communicator was not made, whatever
-  // else the log shows; the warning written just before is the cause.
-  if (f.first_trace || !f.errors.empty()) {
-    std::string what;
-    int line = 0;
-    if (f.first_trace) {
-      const std::string name = nccl_result_name(f.first_trace_code);
-      what = "a call failed: " + quote(*f.first_trace) + (name.empty() ? "" : " (" + name + ")");
-      if (f.traces > 1) {
-        what += ", " + std::to_string(f.traces) + " traces up the stack";
-      }
-      line = f.first_trace->line;
-    } else {
-      what = quote(f.errors.front());
-      line = f.errors.front().line;
-    }
-    std::string cause;
-    if (plugin_missing) {
-      cause = "; the likely cause: the network plugin did not load (above)";
-    } else if (f.trace_cause) {
-      cause = "; the cause NCCL gave just before: " + quote(*f.trace_cause);
-      line = f.trace_cause->line;
-    } else if (!f.warnings.empty()) {
-      cause = "; the first warning: " + quote(f.warnings.front());
-    }
-    add({"errors", CheckStatus::fail, "NCCL failed, " + what + cause,
-         "the checks above usually name the fix; NCCL_DEBUG_SUBSYS=INIT,NET,ENV shows more", line});
+  return plugin_missing;
+}
+
+// A call that failed: NCCL's return-code traces ("init.cc:321 -> 5") or
+// the error a framework raised. The communicator was not made, whatever
+// else the log shows; the warning written just before is the cause.
+std::optional<CheckResult> error_check(const NcclLogFacts& f, bool plugin_missing) {
+  if (!f.first_trace && f.errors.empty()) {
+    return std::nullopt;
   }
+  std::string what;
+  int line = 0;
+  if (f.first_trace) {
+    const std::string name = nccl_result_name(f.first_trace_code);
+    what = "a call failed: " + quote(*f.first_trace) + (name.empty() ? "" : " (" + name + ")");
+    if (f.traces > 1) {
+      what += ", " + std::to_string(f.traces) + " traces up the stack";
+    }
+    line = f.first_trace->line;
+  } else {
+    what = quote(f.errors.front());
+    line = f.errors.front().line;
+  }
+  std::string cause;
+  if (plugin_missing) {
+    cause = "; the likely cause: the network plugin did not load (above)";
+  } else if (f.trace_cause) {
+    cause = "; the cause NCCL gave just before: " + quote(*f.trace_cause);
+    line = f.trace_cause->line;
+  } else if (!f.warnings.empty()) {
+    cause = "; the first warning: " + quote(f.warnings.front());
+  }
+  return CheckResult{
+      "errors", CheckStatus::fail, "NCCL failed, " + what + cause,
+      "the checks above usually name the fix; NCCL_DEBUG_SUBSYS=INIT,NET,ENV shows more", line};
+}
+
+// Communicator inits: some never completed (a hang or a crash), or all
+// did; nothing when the log shows none.
+std::optional<CheckResult> init_check(const NcclLogFacts& f) {
   if (f.init_start > f.init_complete) {
-    add({"init", CheckStatus::fail,
-         std::to_string(f.init_start - f.init_complete) + " of " + std::to_string(f.init_start) +
-             " communicator init(s) started and never completed (a hang or a crash)",
-         "look at the last lines of each rank's log; a rank that never arrived hangs the others",
-         0});
-  } else if (f.init_complete > 0) {
+    return CheckResult{
+        "init", CheckStatus::fail,
+        std::to_string(f.init_start - f.init_complete) + " of " + std::to_string(f.init_start) +
+            " communicator init(s) started and never completed (a hang or a crash)",
+        "look at the last lines of each rank's log; a rank that never arrived hangs the others", 0};
+  }
+  if (f.init_complete > 0) {
     std::string msg = std::to_string(f.init_complete) + " communicator init(s) completed";
     if (f.init_seconds) {
       msg += fmt::format(", the slowest in {:.2f} s", *f.init_seconds);
     }
-    add({"init", CheckStatus::pass, msg, "", 0});
+    return CheckResult{"init", CheckStatus::pass, msg, "", 0};
   }
-  std::vector<std::string> debug;
+  return std::nullopt;
+}
+
+// Debugging variables left set in the environment NCCL printed.
+std::optional<CheckResult> debug_env_check(const NcclLogFacts& f) {
+  std::string list;
   for (const auto& [k, v] : f.env) {
     if (is_debug_variable(k)) {
-      debug.push_back(k + "=" + v);
+      list += (list.empty() ? "" : ", ") + k + "=" + v;
     }
   }
-  if (!debug.empty()) {
-    std::string list;
-    for (const auto& d : debug) {
-      list += (list.empty() ? "" : ", ") + d;
-    }
-    add({"env", CheckStatus::warn, "set: " + list,
-         "NCCL's docs call these workarounds and debugging aids: remove them once the cause is "
-         "fixed",
+  if (list.empty()) {
+    return std::nullopt;
+  }
+  return CheckResult{"env", CheckStatus::warn, "set: " + list,
+                     "NCCL's docs call these workarounds and debugging aids: remove them once the "
+                     "cause is fixed",
+                     0};
+}
+
+void add_if(NcclReport& report, std::optional<CheckResult> r) {
+  if (r) {
+    add(report, std::move(*r));
+  }
+}
+
+// The checks an NCCL log yields, in the report's order: the version, the
+// network, GPUDirect RDMA, warnings, the network plugin, errors, inits,
+// debugging variables, NVLS.
+void log_checks(const NcclLogFacts& f, const std::string& source, NcclReport& report) {
+  if (f.nccl_lines == 0) {
+    add(report,
+        {"nccl-log", CheckStatus::fail,
+         "no NCCL output in " + source + " (" + std::to_string(f.lines) + " lines)",
+         "run with NCCL_DEBUG=INFO and NCCL_DEBUG_SUBSYS=INIT,NET,ENV (or leave the subsystems "
+         "at their default)",
          0});
+    return;
   }
+  add(report, version_check(f));
+  const int socket_channels = channel_count(f, Transport::net_socket);
+  const int rdma_channels =
+      channel_count(f, Transport::net_ib) + channel_count(f, Transport::net_plugin);
+  add(report, network_check(f, socket_channels, rdma_channels));
+  add_if(report, gdr_check(f, socket_channels, rdma_channels));
+  warning_checks(f, report);
+  const bool plugin_missing = net_plugin_check(f, report);
+  add_if(report, error_check(f, plugin_missing));
+  add_if(report, init_check(f));
+  add_if(report, debug_env_check(f));
   if (f.nvls_multicast.value_or(false) && f.nvls_channels && *f.nvls_channels == 0) {
-    add({"nvls", CheckStatus::warn,
-         "NVLS multicast is available but NCCL built 0 nvls channels (NVLink SHARP unused)",
-         "check NCCL_NVLS_ENABLE and the Fabric Manager on the node", 0});
+    add(report, {"nvls", CheckStatus::warn,
+                 "NVLS multicast is available but NCCL built 0 nvls channels (NVLink SHARP unused)",
+                 "check NCCL_NVLS_ENABLE and the Fabric Manager on the node", 0});
   }
 }
 
