@@ -96,6 +96,11 @@ for f in $(find src include -name '*.[ch]pp' -not -path 'src/io/*'); do
     fail "$f: read the time and sleep through io::Clock (util::Clock in kube/)"
   fi
 done
+# kube/ is a Kubernetes client and knows nothing of Ray: KubeRay's kinds and
+# words are registered by app/resources.cpp (docs/architecture.md).
+if grep -rnE 'ray\.io|KubeRay' src/kube include/krayctl/kube; then
+  fail "kube/ names Ray: put KubeRay's kinds and words in app/resources.cpp"
+fi
 # fakekube is an independent implementation (issue 4): it must not read
 # Kubernetes or KubeRay documents through krayctl's own code.
 if grep -rnE '#include [<"](krayctl/|.*src/)' tests/support/fakekube 2>/dev/null; then
