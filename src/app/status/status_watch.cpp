@@ -95,7 +95,6 @@ Result<void> watch_status(const StatusOptions& options,
   hub.synced.assign(feeds.size(), false);
   std::mutex console_mu;  // warnings come from the stream threads
   std::atomic<bool> stop{false};
-  const auto nap = kube::sleep_unless(deps.clock, stop);
   const std::string identity = identity_of(resolved);
   std::vector<std::thread> threads;
   struct Joiner {
@@ -113,12 +112,12 @@ Result<void> watch_status(const StatusOptions& options,
       auto transport =
           options.transport ? options.transport(connection) : kube::make_curl_transport(connection);
       kube::Client client(
-          *transport, nap,
+          *transport, deps.clock,
           [&](const std::string& w) {
             std::lock_guard<std::mutex> lock(console_mu);
             deps.console.err("Warning: " + w + "\n");
           },
-          kube::RetryPolicy{}, identity);
+          kube::RetryPolicy{}, identity, &stop);
       kube::Reflector reflector(client, *transport, feeds[i].options, deps.clock);
       auto ran = reflector.run(
           [&](const kube::WatchEvent& e) {
