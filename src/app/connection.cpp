@@ -362,7 +362,7 @@ Result<Session> open_session(const Deps& deps,
   s.transport =
       factory ? factory(std::move(connection)) : kube::make_curl_transport(std::move(connection));
   s.client = std::make_unique<kube::Client>(
-      *s.transport, [&deps](std::chrono::milliseconds d) { deps.clock.sleep_for(d); },
+      *s.transport, deps.clock,
       [&deps](const std::string& w) { deps.console.err("Warning: " + w + "\n"); },
       kube::RetryPolicy{}, identity_of(config));
   s.client->set_deadline(deadline);  // requests and retries end by it too (issue 14, finding 4)

@@ -105,26 +105,30 @@ Error api_error(const HttpResponse& r, const HttpRequest& /*request*/) {
   return Error{code, message, std::nullopt, {}, false};
 }
 
-Client::Client(
-    Transport& transport, Sleep sleep, Warn warn, RetryPolicy policy, std::string identity)
+Client::Client(Transport& transport,
+               util::Clock& clock,
+               Warn warn,
+               RetryPolicy policy,
+               std::string identity,
+               const std::atomic<bool>* stop)
     : m_transport(transport),
-      m_sleep(std::move(sleep)),
+      m_clock(clock),
+      m_stop(stop),
       m_warn(std::move(warn)),
       m_policy(policy),
       m_identity(std::move(identity)) {}
 
 Result<HttpResponse> Client::call(const HttpRequest& request) {
-  using Clock = std::chrono::steady_clock;
   const bool read = request.method == "GET";
   // One budget for every attempt and wait: the request's timeout, and the
   // command's deadline.
-  std::optional<Clock::time_point> until = m_deadline;
+  Deadline until = m_deadline;
   if (request.timeout.count() > 0) {
-    const auto budget = Clock::now() + request.timeout;
+    const auto budget = m_clock.steady_now() + request.timeout;
     until = until ? std::min(*until, budget) : budget;
   }
-  auto left = [&until] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(*until - Clock::now());
+  auto left = [this, &until] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*until - m_clock.steady_now());
   };
   auto out_of_time = [&](const std::string& last) {
     const bool command = m_deadline && until == m_deadline;
@@ -165,7 +169,7 @@ Result<HttpResponse> Client::call(const HttpRequest& request) {
         return tl::unexpected(out_of_time(r.error().message));
       }
       ++m_retries;
-      m_sleep(wait);
+      m_clock.sleep_for(wait, m_stop);
       continue;
     }
     for (const auto& w : r->warnings) {
@@ -195,7 +199,7 @@ Result<HttpResponse> Client::call(const HttpRequest& request) {
         return tl::unexpected(out_of_time("the last answer: status " + std::to_string(r->status)));
       }
       ++m_retries;
-      m_sleep(wait);
+      m_clock.sleep_for(wait, m_stop);
       continue;
     }
     Error e = r->status == 404 ? not_found_error(*r, request) : api_error(*r, request);

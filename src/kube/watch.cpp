@@ -28,10 +28,6 @@ bool worth_retrying(const Error& e, bool listed_once) {
 
 }  // namespace
 
-Client::Sleep sleep_unless(util::Clock& clock, const std::atomic<bool>& stop) {
-  return [&clock, &stop](std::chrono::milliseconds d) { clock.sleep_for(d, &stop); };
-}
-
 std::string object_key(const Json& object) {
   const std::string ns = meta(object, "namespace");
   return ns.empty() ? meta(object, "name") : ns + "/" + meta(object, "name");

@@ -82,14 +82,12 @@ for f in $(find src/core src/app src/cli -name '*.[ch]pp'); do
   fi
 done
 # Time only through io::Clock (util::Clock in kube/): no clock read and no
-# sleep outside src/io/, so that tests can drive time. Exceptions, each
-# for a reason:
+# sleep outside src/io/, so that tests can drive time. The exception, for
+# a reason:
 #   src/kube/curl_transport.cpp: inside one transfer (the deadline for a
 #     stream's headers, the milliseconds a -v trace shows); no caller waits
 #     on it.
-#   src/kube/client.cpp: a request's retry budget (Client::call); moves to
-#     the clock with the Client's constructor (issue 15, item 1).
-clock_exempt="src/kube/curl_transport.cpp src/kube/client.cpp"
+clock_exempt="src/kube/curl_transport.cpp"
 for f in $(find src include -name '*.[ch]pp' -not -path 'src/io/*'); do
   case " $clock_exempt " in *" $f "*) continue ;; esac
   if grep -nE '(steady_clock|system_clock|high_resolution_clock|Clock)::now\(|this_thread::sleep_(for|until)|\bsleep\(|usleep\(' "$f"; then

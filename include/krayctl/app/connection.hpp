@@ -40,8 +40,9 @@ inline constexpr std::chrono::seconds k_exec_plugin_timeout{60};
 inline constexpr std::chrono::seconds k_exec_plugin_interactive_timeout{300};
 inline constexpr std::size_t k_exec_plugin_max_output = std::size_t{4} << 20U;
 
-// When a command must be done (now + its --timeout); nullopt: no deadline.
-using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+// When a command must be done (now + its --timeout, on deps.clock);
+// nullopt: no deadline. The Client's own type: a session's client ends by it.
+using Deadline = kube::Client::Deadline;
 
 // A deadline `timeout` from now on deps.clock; 0 means none (--timeout 0).
 Deadline deadline_after(const Deps& deps, std::chrono::milliseconds timeout);

@@ -9,7 +9,9 @@
 
 #include <krayctl/core/yaml/json.hpp>
 #include <krayctl/kube/transport.hpp>
+#include <krayctl/util/clock.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -41,16 +43,21 @@ struct ListLimits {
 
 class Client {
  public:
-  using Sleep = std::function<void(std::chrono::milliseconds)>;
   using Warn = std::function<void(const std::string&)>;
+  using Deadline = std::optional<util::Clock::SteadyTime>;
 
-  // `identity` names the credentials in a 401's message ("user \"ci\"
-  // (bearer token) of context \"prod\""); never the secret itself.
+  // Deadlines and budgets are read on `clock`, and the waits between
+  // attempts are slept on it; a wait ends early once `*stop` is set (when
+  // given: the clients of a watch that is being stopped), and the next
+  // attempt follows. `identity` names the credentials in a 401's message
+  // ("user \"ci\" (bearer token) of context \"prod\""); never the secret
+  // itself. `clock` and `stop` outlive the client.
   Client(Transport& transport,
-         Sleep sleep,
+         util::Clock& clock,
          Warn warn,
          RetryPolicy policy = {},
-         std::string identity = "");
+         std::string identity = "",
+         const std::atomic<bool>* stop = nullptr);
 
   // Sends, retrying as above; a non-2xx answer becomes an Error. All
   // attempts and the waits between them fit in the request's `timeout`
@@ -79,10 +86,8 @@ class Client {
   int retries() const { return m_retries; }
 
   // The command's deadline (--timeout): no request and no wait of this
-  // client goes past it. None by default.
-  void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
-    m_deadline = deadline;
-  }
+  // client goes past it. None by default. A time of the client's clock.
+  void set_deadline(Deadline deadline) { m_deadline = deadline; }
 
  private:
   // A 404's Error, made firm by discovery: the API (a CRD) missing, or
@@ -90,7 +95,8 @@ class Client {
   Error not_found_error(const HttpResponse& response, const HttpRequest& request);
 
   Transport& m_transport;
-  Sleep m_sleep;
+  util::Clock& m_clock;
+  const std::atomic<bool>* m_stop;
   Warn m_warn;
   MissingApiWords m_missing_api_words;
   RetryPolicy m_policy;
@@ -98,7 +104,7 @@ class Client {
   std::set<std::string> m_warned;
   std::map<std::string, std::optional<std::set<std::string>>> m_discovered;  // nullopt: not served
   int m_retries = 0;
-  std::optional<std::chrono::steady_clock::time_point> m_deadline;
+  Deadline m_deadline;
   std::uint64_t m_jitter = 0x853c49e6748fea9bULL;
 };
 

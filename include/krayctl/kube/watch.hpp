@@ -103,10 +103,6 @@ class Reflector {
   std::uint64_t m_random = 0x2545f4914f6cdd1dULL;
 };
 
-// A Client's sleep on `clock` that ends early once `stop` is set: for the
-// clients of a watch that is being stopped.
-Client::Sleep sleep_unless(util::Clock& clock, const std::atomic<bool>& stop);
-
 // "namespace/name" of an object ("name" when cluster-scoped).
 std::string object_key(const core::Json& object);
 

@@ -87,7 +87,6 @@ struct StreamContext {
   const StatusOptions& options;
   const Deps& deps;
   const kube::Connection& connection;
-  const kube::Client::Sleep& nap;
   const std::string& identity;
   std::mutex& console_mu;  // warnings come from the stream threads
   Hub& hub;
@@ -100,19 +99,18 @@ void stream_feed(const StreamContext& ctx, const Feed& feed, std::size_t i) {
   const StatusOptions& options = ctx.options;
   const Deps& deps = ctx.deps;
   const kube::Connection& connection = ctx.connection;
-  const kube::Client::Sleep& nap = ctx.nap;
   const std::string& identity = ctx.identity;
   std::mutex& console_mu = ctx.console_mu;
   Hub& hub = ctx.hub;
   auto transport =
       options.transport ? options.transport(connection) : kube::make_curl_transport(connection);
   kube::Client client(
-      *transport, nap,
+      *transport, deps.clock,
       [&](const std::string& w) {
         std::lock_guard<std::mutex> lock(console_mu);
         deps.console.err("Warning: " + w + "\n");
       },
-      kube::RetryPolicy{}, identity);
+      kube::RetryPolicy{}, identity, &ctx.stop);
   kube::Reflector reflector(client, *transport, feed.options, deps.clock);
   auto ran = reflector.run(
       [&](const kube::WatchEvent& e) {
@@ -411,10 +409,9 @@ Result<void> watch_status(const StatusOptions& options,
   hub.synced.assign(feeds.size(), false);
   std::mutex console_mu;  // warnings come from the stream threads
   std::atomic<bool> stop{false};
-  const auto nap = kube::sleep_unless(deps.clock, stop);
   const std::string identity = identity_of(resolved);
   // Declared before the threads: they use it until joined.
-  const StreamContext context{options, deps, connection, nap, identity, console_mu, hub, stop};
+  const StreamContext context{options, deps, connection, identity, console_mu, hub, stop};
   std::vector<std::thread> threads;
   struct Joiner {
     std::atomic<bool>& stop;

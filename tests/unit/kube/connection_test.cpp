@@ -4,6 +4,7 @@
 // simulated API server).
 #include <krayctl/app/connection.hpp>
 #include <krayctl/app/kubeconfig.hpp>
+#include <krayctl/io/clock.hpp>
 #include <krayctl/io/file_system.hpp>
 #include <krayctl/io/process.hpp>
 #include <krayctl/kube/client.hpp>
@@ -246,8 +247,8 @@ TEST_CASE("end to end: a real exec plugin script authenticates against the simul
   INFO((conn ? "" : conn.error().to_string()));
   REQUIRE(conn);
   auto transport = kray::kube::make_curl_transport(*conn);
-  kray::kube::Client client(
-      *transport, [](std::chrono::milliseconds) {}, nullptr);
+  kray::io::FakeClock clock;  // retries do not wait
+  kray::kube::Client client(*transport, clock, nullptr);
   auto pods = client.get("/api/v1/namespaces/default/pods");
   INFO((pods ? "" : pods.error().to_string()));
   CHECK(pods);

@@ -40,19 +40,12 @@ Connection connection_to(const HostileServer& s) {
   return c;
 }
 
-// A client that records its waits instead of sleeping; reflectors sleep on
-// `clock`, whose time moves by what they sleep.
+// A clock that records the waits of clients and reflectors instead of
+// sleeping; its time moves by what they sleep.
 struct Recorded {
-  std::vector<std::chrono::milliseconds> sleeps;
   kray::io::FakeClock clock;
-  Client::Sleep sleep() {
-    return [this](std::chrono::milliseconds d) { sleeps.push_back(d); };
-  }
+  std::vector<std::chrono::milliseconds> sleeps() const { return clock.sleeps(); }
 };
-
-Client::Sleep real_sleep() {
-  return [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
-}
 
 std::string path_of(const std::string& request) {
   const auto sp = request.find(' ');
@@ -159,12 +152,12 @@ TEST_CASE("kube hostile: JSON nested past 500 levels is refused, never a crash",
   SECTION("the client") {
     auto t = kray::kube::make_curl_transport(connection_to(server));
     Recorded rec;
-    Client c(*t, rec.sleep(), nullptr);
+    Client c(*t, rec.clock, nullptr);
     auto got = c.get("/apis/ray.io/v1/namespaces/default/rayclusters/rc");
     REQUIRE_FALSE(got);
     CHECK(got.error().code == ErrorCode::bad_answer);
     CHECK(got.error().message.find("deeper than 500 levels") != std::string::npos);
-    CHECK(rec.sleeps.empty());  // not tried again
+    CHECK(rec.sleeps().empty());  // not tried again
     // 500 levels are fine.
     auto ok = kray::kube::parse_server_json(nested(500), "x");
     CHECK(ok);
@@ -191,7 +184,7 @@ TEST_CASE("kube hostile: JSON nested past 500 levels is refused, never a crash",
     // The event: the list is fine, the watch sends the deep object.
     auto t = kray::kube::make_curl_transport(connection_to(server));
     Recorded rec;
-    Client c(*t, rec.sleep(), nullptr);
+    Client c(*t, rec.clock, nullptr);
     kray::kube::ReflectorOptions o;
     o.path = "/apis/ray.io/v1/rayclusters";
     o.query = "labelSelector=shallow";
@@ -231,7 +224,7 @@ TEST_CASE("kube hostile: bodies are capped after decoding, errors too", "[kube][
   });
   auto t = kray::kube::make_curl_transport(connection_to(server));
   Recorded rec;
-  Client c(*t, rec.sleep(), nullptr);
+  Client c(*t, rec.clock, nullptr);
   for (const char* path : {"/big", "/bomb"}) {
     INFO(path);
     auto got = c.get(path);
@@ -245,7 +238,7 @@ TEST_CASE("kube hostile: bodies are capped after decoding, errors too", "[kube][
   CHECK(error.error().code == ErrorCode::bad_answer);
   CHECK(error.error().message.find(
             "larger than 1 MiB, krayctl's limit for an error (status 500)") != std::string::npos);
-  CHECK(rec.sleeps.empty());  // none of it tried again
+  CHECK(rec.sleeps().empty());  // none of it tried again
   // A page of a list may be larger than one object.
   HttpRequest page;
   page.path = "/big";
@@ -265,19 +258,19 @@ TEST_CASE("kube hostile: Retry-After is clamped and no wait passes the deadline"
   auto t = kray::kube::make_curl_transport(connection_to(server));
   SECTION("clamped to the policy's cap") {
     Recorded rec;
-    Client c(*t, rec.sleep(), nullptr);
+    Client c(*t, rec.clock, nullptr);
     HttpRequest r;
     r.path = "/api/v1/pods";
     r.timeout = std::chrono::milliseconds(0);  // no budget: only the clamp applies
     auto got = c.call(r);
     REQUIRE_FALSE(got);
-    REQUIRE(rec.sleeps.size() == 5);
-    for (const auto& d : rec.sleeps) {
+    REQUIRE(rec.sleeps().size() == 5);
+    for (const auto& d : rec.sleeps()) {
       CHECK(d <= std::chrono::milliseconds(15'000));  // the 10 s cap and its jitter
     }
   }
   SECTION("the command's deadline ends the waits") {
-    Client c(*t, real_sleep(), nullptr, kray::kube::RetryPolicy{100});
+    Client c(*t, kray::io::system_clock(), nullptr, kray::kube::RetryPolicy{100});
     c.set_deadline(Clock::now() + std::chrono::seconds(2));
     const auto started = Clock::now();
     auto got = c.get("/api/v1/pods");
@@ -312,7 +305,7 @@ TEST_CASE("kube hostile: a slow body ends at the deadline and the trace says why
   };
   conn.trace_level = 1;
   auto t = kray::kube::make_curl_transport(conn);
-  Client c(*t, real_sleep(), nullptr);
+  Client c(*t, kray::io::system_clock(), nullptr);
   c.set_deadline(Clock::now() + std::chrono::seconds(2));
   const auto started = Clock::now();
   auto got = c.get("/api/v1/pods");
@@ -369,7 +362,7 @@ TEST_CASE("kube hostile: a watch line past the limit fails the watch with a mess
   });
   auto t = kray::kube::make_curl_transport(connection_to(server));
   Recorded rec;
-  Client c(*t, rec.sleep(), nullptr);
+  Client c(*t, rec.clock, nullptr);
   kray::kube::ReflectorOptions o;
   o.path = "/apis/ray.io/v1/rayclusters";
   o.max_line_bytes = 1u << 20;
@@ -400,7 +393,7 @@ TEST_CASE("kube hostile: a list that never ends is stopped", "[kube][hostile][ht
   });
   auto t = kray::kube::make_curl_transport(connection_to(server));
   Recorded rec;
-  Client c(*t, rec.sleep(), nullptr);
+  Client c(*t, rec.clock, nullptr);
   auto same = kray::kube::list_all(c, "/api/v1/pods");
   REQUIRE_FALSE(same);
   CHECK(same.error().code == ErrorCode::bad_answer);
@@ -436,13 +429,13 @@ TEST_CASE("kube hostile: a TLS handshake that fails is not tried again", "[kube]
   conn.server = "https://127.0.0.1:" + std::to_string(server.port());
   auto t = kray::kube::make_curl_transport(conn);
   Recorded rec;
-  Client c(*t, rec.sleep(), nullptr);
+  Client c(*t, rec.clock, nullptr);
   HttpRequest r;
   r.path = "/version";
   r.timeout = std::chrono::seconds(5);
   auto got = c.call(r);
   REQUIRE_FALSE(got);
-  CHECK(rec.sleeps.empty());
+  CHECK(rec.sleeps().empty());
   CHECK(got.error().code == ErrorCode::unreachable);
 }
 

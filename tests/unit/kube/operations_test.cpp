@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // kube::read_log, kube::proxy and kube::events_of against the simulated
 // API server over TLS.
+#include <krayctl/io/clock.hpp>
 #include <krayctl/kube/operations.hpp>
 
 #include "../../support/catch.hpp"
@@ -17,6 +18,7 @@ namespace {
 struct Running {
   fakekube::ApiServer server;
   std::unique_ptr<kray::kube::Transport> transport;
+  kray::io::FakeClock clock;  // retries do not wait
   std::unique_ptr<Client> client;
   Running() {
     server.start();
@@ -26,8 +28,7 @@ struct Running {
     c.client_cert_pem = server.identity("admin").client_cert.cert_pem;
     c.client_key_pem = server.identity("admin").client_cert.key_pem;
     transport = kray::kube::make_curl_transport(c);
-    client = std::make_unique<Client>(
-        *transport, [](std::chrono::milliseconds) {}, nullptr);
+    client = std::make_unique<Client>(*transport, clock, nullptr);
   }
 };
 

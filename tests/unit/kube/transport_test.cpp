@@ -2,6 +2,7 @@
 // krayctl's libcurl transport and client against the simulated API server
 // (tests/support/fakekube), over real TLS on 127.0.0.1: authentication,
 // TLS checks, error messages, retries and warnings.
+#include <krayctl/io/clock.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/transport.hpp>
 
@@ -40,13 +41,12 @@ struct Running {
   }
 };
 
-// A client that records its waits instead of sleeping, and its warnings.
+// A client's clock, which records its waits instead of sleeping (its time
+// moves by what is slept), and the client's warnings.
 struct Recorder {
-  std::vector<std::chrono::milliseconds> sleeps;
+  kray::io::FakeClock clock;
   std::vector<std::string> warnings;
-  Client::Sleep sleep() {
-    return [this](std::chrono::milliseconds d) { sleeps.push_back(d); };
-  }
+  std::vector<std::chrono::milliseconds> sleeps() const { return clock.sleeps(); }
   Client::Warn warn() {
     return [this](const std::string& w) { warnings.push_back(w); };
   }
@@ -74,7 +74,7 @@ TEST_CASE("kube transport: certificate and token users over verified TLS", "[kub
   Recorder rec;
   for (const char* identity : {"admin", "token"}) {
     auto t = kray::kube::make_curl_transport(r.connection(identity));
-    Client c(*t, rec.sleep(), rec.warn());
+    Client c(*t, rec.clock, rec.warn());
     auto version = c.get("/version");
     INFO(identity << ": " << (version ? "" : version.error().to_string()));
     REQUIRE(version);
@@ -96,10 +96,10 @@ TEST_CASE("kube transport: TLS refusals name the server and the cause", "[kube][
     Connection conn = r.connection("admin");
     conn.ca_pem = other.ca_pem();
     auto t = kray::kube::make_curl_transport(conn);
-    auto v = Client(*t, rec.sleep(), rec.warn()).get("/version");
+    auto v = Client(*t, rec.clock, rec.warn()).get("/version");
     REQUIRE_FALSE(v);
     CHECK(v.error().code == ErrorCode::unreachable);
-    CHECK(rec.sleeps.empty());  // not tried again: it would fail the same way
+    CHECK(rec.sleeps().empty());  // not tried again: it would fail the same way
     CHECK(v.error().message.rfind("cannot trust the API server at " + r.server.url() + ": ", 0) ==
           0);
   }
@@ -107,10 +107,10 @@ TEST_CASE("kube transport: TLS refusals name the server and the cause", "[kube][
     Connection conn = r.connection("admin");
     conn.tls_server_name = "kubernetes.default.svc";
     auto t = kray::kube::make_curl_transport(conn);
-    CHECK(Client(*t, rec.sleep(), rec.warn()).get("/version"));
+    CHECK(Client(*t, rec.clock, rec.warn()).get("/version"));
     conn.tls_server_name = "other.example";
     auto t2 = kray::kube::make_curl_transport(conn);
-    auto v = Client(*t2, rec.sleep(), rec.warn()).get("/version");
+    auto v = Client(*t2, rec.clock, rec.warn()).get("/version");
     REQUIRE_FALSE(v);
     INFO(v.error().message);
     CHECK(v.error().message.find("other.example") != std::string::npos);
@@ -120,7 +120,7 @@ TEST_CASE("kube transport: TLS refusals name the server and the cause", "[kube][
     o.expired_server_cert = true;
     Running expired(o);
     auto t = kray::kube::make_curl_transport(expired.connection("admin"));
-    auto v = Client(*t, rec.sleep(), rec.warn()).get("/version");
+    auto v = Client(*t, rec.clock, rec.warn()).get("/version");
     REQUIRE_FALSE(v);
     CHECK(v.error().message.find("expired") != std::string::npos);
   }
@@ -129,13 +129,13 @@ TEST_CASE("kube transport: TLS refusals name the server and the cause", "[kube][
     conn.ca_pem.clear();
     conn.insecure_skip_tls_verify = true;
     auto t = kray::kube::make_curl_transport(conn);
-    CHECK(Client(*t, rec.sleep(), rec.warn()).get("/version"));
+    CHECK(Client(*t, rec.clock, rec.warn()).get("/version"));
   }
   SECTION("nothing listening") {
     Connection conn = r.connection("admin");
     conn.server = "https://127.0.0.1:1";
     auto t = kray::kube::make_curl_transport(conn);
-    auto v = Client(*t, rec.sleep(), rec.warn(), {0, {}, {}}).get("/version");
+    auto v = Client(*t, rec.clock, rec.warn(), {0, {}, {}}).get("/version");
     REQUIRE_FALSE(v);
     CHECK(v.error().message.rfind("cannot connect to the API server at https://127.0.0.1:1", 0) ==
           0);
@@ -146,7 +146,7 @@ TEST_CASE("kube client: API errors become one message with their cause", "[kube]
   Running r;
   Recorder rec;
   auto admin = kray::kube::make_curl_transport(r.connection("admin"));
-  Client c(*admin, rec.sleep(), rec.warn());
+  Client c(*admin, rec.clock, rec.warn());
   SECTION("401, and a refreshed token tried once more") {
     Connection conn = r.connection("token");
     std::string current = "stale";
@@ -158,12 +158,12 @@ TEST_CASE("kube client: API errors become one message with their cause", "[kube]
       return true;
     };
     auto t = kray::kube::make_curl_transport(conn);
-    CHECK(Client(*t, rec.sleep(), rec.warn()).get("/api/v1/namespaces/default/pods"));
+    CHECK(Client(*t, rec.clock, rec.warn()).get("/api/v1/namespaces/default/pods"));
     CHECK(refreshed == 1);
     conn.refresh = [] { return false; };
     current = "wrong";
     auto t2 = kray::kube::make_curl_transport(conn);
-    auto v = Client(*t2, rec.sleep(), rec.warn()).get("/api/v1/namespaces/default/pods");
+    auto v = Client(*t2, rec.clock, rec.warn()).get("/api/v1/namespaces/default/pods");
     REQUIRE_FALSE(v);
     CHECK(v.error().code == ErrorCode::unauthorized);
     CHECK(v.error().message == "the API server rejected the credentials (401 Unauthorized)");
@@ -171,7 +171,7 @@ TEST_CASE("kube client: API errors become one message with their cause", "[kube]
   }
   SECTION("403 in RBAC's words") {
     auto t = kray::kube::make_curl_transport(r.connection("viewer"));
-    auto v = Client(*t, rec.sleep(), rec.warn())
+    auto v = Client(*t, rec.clock, rec.warn())
                  .call(request("POST", "/api/v1/namespaces/default/pods", k_pod));
     REQUIRE_FALSE(v);
     CHECK(v.error().code == ErrorCode::forbidden);
@@ -189,14 +189,14 @@ TEST_CASE("kube client: API errors become one message with their cause", "[kube]
     Running bare(o);
     auto t = kray::kube::make_curl_transport(bare.connection("admin"));
     auto missing =
-        Client(*t, rec.sleep(), rec.warn()).get("/apis/ray.io/v1/namespaces/default/rayclusters/x");
+        Client(*t, rec.clock, rec.warn()).get("/apis/ray.io/v1/namespaces/default/rayclusters/x");
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code == ErrorCode::not_installed);
     // kube/ knows no operator: its own words unless the application gives its own.
     CHECK(missing.error().message ==
           "the API server does not serve rayclusters in ray.io/v1 (a CRD or an API that is not "
           "installed)");
-    Client worded(*t, rec.sleep(), rec.warn());
+    Client worded(*t, rec.clock, rec.warn());
     worded.set_missing_api_words(
         [](const std::string& gv, const std::string& resource) -> std::optional<std::string> {
           return "no " + resource + " in " + gv + ": install its operator";
@@ -206,7 +206,7 @@ TEST_CASE("kube client: API errors become one message with their cause", "[kube]
     CHECK(explained.error().code == ErrorCode::not_installed);
     CHECK(explained.error().message == "no rayjobs in ray.io/v1: install its operator");
     // Discovery decided, once for the run.
-    Client once(*t, rec.sleep(), rec.warn());
+    Client once(*t, rec.clock, rec.warn());
     bare.server.clear_requests();
     for (const char* p : {"/apis/ray.io/v1/namespaces/default/rayjobs/a",
                           "/apis/ray.io/v1/rayservices", "/api/v1/namespaces/default/pods/nope"}) {
@@ -245,7 +245,7 @@ TEST_CASE("kube client: API errors become one message with their cause", "[kube]
   }
   SECTION("a proxy's HTML page is summarised") {
     r.server.add_fault({"GET", "", 502, -1, true, 1});
-    auto v = Client(*admin, rec.sleep(), rec.warn(), {0, {}, {}}).get("/version");
+    auto v = Client(*admin, rec.clock, rec.warn(), {0, {}, {}}).get("/version");
     REQUIRE_FALSE(v);
     CHECK(v.error().message.rfind("an error on the server (\"<html>", 0) == 0);
   }
@@ -256,7 +256,7 @@ TEST_CASE("kube client: retries honour Retry-After and never repeat an unsafe wr
   Running r;
   Recorder rec;
   auto t = kray::kube::make_curl_transport(r.connection("admin"));
-  Client c(*t, rec.sleep(), rec.warn());
+  Client c(*t, rec.clock, rec.warn());
   auto count = [&](const std::string& method) {
     int n = 0;
     for (const auto& q : r.server.requests()) {
@@ -268,8 +268,8 @@ TEST_CASE("kube client: retries honour Retry-After and never repeat an unsafe wr
     r.server.add_fault({"GET", "/version", 429, 2, false, 2});
     CHECK(c.get("/version"));
     CHECK(c.retries() == 2);
-    REQUIRE(rec.sleeps.size() == 2);
-    CHECK(rec.sleeps[0] >= std::chrono::seconds(2));
+    REQUIRE(rec.sleeps().size() == 2);
+    CHECK(rec.sleeps()[0] >= std::chrono::seconds(2));
   }
   SECTION("503 without Retry-After: a GET is retried, a POST is not") {
     r.server.add_fault({"GET", "", 503, -1, false, 1});
@@ -286,7 +286,7 @@ TEST_CASE("kube client: retries honour Retry-After and never repeat an unsafe wr
   }
   SECTION("the retries are bounded") {
     r.server.add_fault({"GET", "", 500, -1, false, 100});
-    auto v = Client(*t, rec.sleep(), rec.warn(),
+    auto v = Client(*t, rec.clock, rec.warn(),
                     {3, std::chrono::milliseconds(1), std::chrono::milliseconds(2)})
                  .get("/version");
     REQUIRE_FALSE(v);
@@ -311,7 +311,7 @@ TEST_CASE("kube transport: a request right after a stopped watch, on one handle"
   for (const char* identity : {"admin", "token"}) {
     INFO(identity);
     auto t = kray::kube::make_curl_transport(r.connection(identity));
-    Client c(*t, rec.sleep(), rec.warn());
+    Client c(*t, rec.clock, rec.warn());
     const std::string name = std::string("w-") + identity;
     const std::string path = "/api/v1/namespaces/default/configmaps";
     for (int round = 0; round < 3; ++round) {
@@ -338,14 +338,14 @@ TEST_CASE("kube transport: a request right after a stopped watch, on one handle"
       remover.join();
       CHECK(deleted);
       // A write next, as in delete: a failed handshake is not retried.
-      const auto retries = rec.sleeps.size();
+      const auto retries = rec.sleeps().size();
       auto next = c.call(request(
           "POST", path,
           R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"(-next"}})"));
       INFO((next ? "" : next.error().to_string()));
       REQUIRE(next);
       CHECK(next->status == 201);
-      CHECK(rec.sleeps.size() == retries);
+      CHECK(rec.sleeps().size() == retries);
       (void)r.server.remove("v1", "configmaps", "default", name + "-next");
     }
   }

@@ -3,6 +3,7 @@
 // (method, path, query, body), against a recording transport, and the
 // error codes callers branch on, against scripted answers and the
 // simulated API server.
+#include <krayctl/io/clock.hpp>
 #include <krayctl/kube/verbs.hpp>
 
 #include "../../support/catch.hpp"
@@ -64,8 +65,9 @@ const ResourceRef k_configmaps{"", "v1", "configmaps", "ConfigMap", true};
 const ResourceRef k_widgets{"example.com", "v1", "widgets", "Widget", true};
 
 struct Recorded {
+  kray::io::FakeClock clock;  // retries do not wait
   RecordingTransport transport;
-  Client client{transport, [](std::chrono::milliseconds) {}, nullptr};
+  Client client{transport, clock, nullptr};
 };
 
 }  // namespace
@@ -255,8 +257,8 @@ TEST_CASE("kube verbs against the simulated API server", "[kube][verbs][http]") 
   c.client_cert_pem = server.identity("admin").client_cert.cert_pem;
   c.client_key_pem = server.identity("admin").client_cert.key_pem;
   auto transport = kray::kube::make_curl_transport(c);
-  Client client(
-      *transport, [](std::chrono::milliseconds) {}, nullptr);
+  kray::io::FakeClock clock;  // retries do not wait
+  Client client(*transport, clock, nullptr);
 
   const Json cm = {{"apiVersion", "v1"},
                    {"kind", "ConfigMap"},

@@ -119,8 +119,7 @@ bool any_succeeded(const Objects& pods) {
 struct Waiting {
   kray::io::FakeClock clock;
   ScriptedTransport transport{clock};
-  kray::kube::Client client{transport, [this](std::chrono::milliseconds d) { clock.sleep_for(d); },
-                            nullptr};
+  kray::kube::Client client{transport, clock, nullptr};
   std::vector<std::size_t> seen;  // how many objects each call of the condition saw
 
   Result<kray::kube::WaitResult> wait(

@@ -111,8 +111,7 @@ struct ScriptRun {
 
   Result<void> run() {
     transport.stop_when_out = &stop;
-    Client client(
-        transport, [](std::chrono::milliseconds) {}, nullptr);
+    Client client(transport, clock, nullptr);
     ReflectorOptions o;
     o.path = "/api/v1/configmaps";
     o.query = "labelSelector=a%3Db";
@@ -226,8 +225,7 @@ struct Live {
       c.client_cert_pem = server.identity("admin").client_cert.cert_pem;
       c.client_key_pem = server.identity("admin").client_cert.key_pem;
       auto transport = kray::kube::make_curl_transport(c);
-      Client client(
-          *transport, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }, nullptr);
+      Client client(*transport, kray::io::system_clock(), nullptr);
       ReflectorOptions o;
       o.path = "/api/v1/namespaces/default/configmaps";
       o.backoff = std::chrono::milliseconds(20);
