@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // What a scripted transport answers in place of the API server
 // (tests/unit/kube/*): a list at a resourceVersion, a line of a watch
-// stream, shaped as the Kubernetes API Concepts page describes them.
+// stream, shaped as the Kubernetes API Concepts page describes them; and
+// the connection of fakekube's "admin" user, for tests against it.
 #pragma once
 
 #include <krayctl/core/yaml/json.hpp>
 #include <krayctl/kube/transport.hpp>
+
+#include "fakekube/server.hpp"
 
 #include <string>
 #include <vector>
@@ -30,6 +33,16 @@ inline kray::kube::HttpResponse list_answer(const std::vector<kray::core::Json>&
 // One event of a watch stream, newline included.
 inline std::string watch_line(const std::string& type, const kray::core::Json& object) {
   return kray::core::Json{{"type", type}, {"object", object}}.dump() + "\n";
+}
+
+// fakekube's "admin" (a client certificate of group system:masters).
+inline kray::kube::Connection admin_connection(const fakekube::ApiServer& server) {
+  kray::kube::Connection c;
+  c.server = server.url();
+  c.ca_pem = server.ca_pem();
+  c.client_cert_pem = server.identity("admin").client_cert.cert_pem;
+  c.client_key_pem = server.identity("admin").client_cert.key_pem;
+  return c;
 }
 
 }  // namespace testing

@@ -6,6 +6,7 @@
 
 #include "../../support/catch.hpp"
 #include "../../support/fakekube/server.hpp"
+#include "../../support/kube_script.hpp"
 
 #include <thread>
 
@@ -22,11 +23,7 @@ struct Running {
   std::unique_ptr<Client> client;
   Running() {
     server.start();
-    kray::kube::Connection c;
-    c.server = server.url();
-    c.ca_pem = server.ca_pem();
-    c.client_cert_pem = server.identity("admin").client_cert.cert_pem;
-    c.client_key_pem = server.identity("admin").client_cert.key_pem;
+    const kray::kube::Connection c = testing::admin_connection(server);
     transport = kray::kube::make_curl_transport(c);
     client = std::make_unique<Client>(*transport, clock, nullptr);
   }

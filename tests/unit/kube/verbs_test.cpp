@@ -8,6 +8,7 @@
 
 #include "../../support/catch.hpp"
 #include "../../support/fakekube/server.hpp"
+#include "../../support/kube_script.hpp"
 
 #include <deque>
 #include <vector>
@@ -251,11 +252,7 @@ TEST_CASE("kube verbs: error codes, never words to compare", "[kube][verbs]") {
 TEST_CASE("kube verbs against the simulated API server", "[kube][verbs][http]") {
   fakekube::ApiServer server;
   server.start();
-  kray::kube::Connection c;
-  c.server = server.url();
-  c.ca_pem = server.ca_pem();
-  c.client_cert_pem = server.identity("admin").client_cert.cert_pem;
-  c.client_key_pem = server.identity("admin").client_cert.key_pem;
+  const kray::kube::Connection c = testing::admin_connection(server);
   auto transport = kray::kube::make_curl_transport(c);
   kray::io::FakeClock clock;  // retries do not wait
   Client client(*transport, clock, nullptr);

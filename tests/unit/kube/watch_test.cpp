@@ -219,11 +219,7 @@ struct Live {
 
   void start() {
     thread = std::thread([this] {
-      kray::kube::Connection c;
-      c.server = server.url();
-      c.ca_pem = server.ca_pem();
-      c.client_cert_pem = server.identity("admin").client_cert.cert_pem;
-      c.client_key_pem = server.identity("admin").client_cert.key_pem;
+      const kray::kube::Connection c = testing::admin_connection(server);
       auto transport = kray::kube::make_curl_transport(c);
       Client client(*transport, kray::io::system_clock(), nullptr);
       ReflectorOptions o;
