@@ -276,7 +276,8 @@ kray::Result<void> remove(Fixture& f,
                           bool force = false,
                           bool wait = false,
                           std::chrono::milliseconds timeout = std::chrono::seconds(10),
-                          const std::string& ns = "") {
+                          const std::string& ns = "",
+                          bool ignore_not_found = false) {
   f.d.console.out_text.clear();
   f.d.console.err_text.clear();
   kray::app::DeleteOptions o;
@@ -285,6 +286,7 @@ kray::Result<void> remove(Fixture& f,
   o.force = force;
   o.wait = wait;
   o.timeout = timeout;
+  o.ignore_not_found = ignore_not_found;
   o.kubeconfig.kubeconfig = "/k/config";
   o.kubeconfig.overrides.namespace_ = ns;
   return kray::app::run_delete(o, f.d.deps);
@@ -313,12 +315,28 @@ TEST_CASE("app::run_delete: what krayctl applied, by name or by file", "[delete]
     CHECK(r.error().code == ErrorCode::not_found);
     CHECK(r.error().to_string() ==
           "rayjob.ray.io/nope: rayjobs.ray.io \"nope\" not found (404 NotFound)");
+    REQUIRE(remove(f, {"rayjob/nope", "raycluster/rc"}, {}, false, false, std::chrono::seconds(10),
+                   "", true));
+    CHECK_FALSE(f.server.get("ray.io/v1", "rayclusters", "default", "rc"));  // the rest went
   }
   SECTION("a KIND krayctl does not know") {
     auto r = remove(f, {"widget/x"});
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::usage);
   }
+}
+
+// A missing API is not a missing object: with the CRDs absent,
+// --ignore-not-found still fails, saying what to install (kubectl, too,
+// fails on "the server doesn't have a resource type").
+TEST_CASE("app::run_delete --ignore-not-found: a missing CRD is still an error", "[delete][http]") {
+  fakekube::ServerOptions o;
+  o.kuberay_crds = false;
+  Fixture f(o);
+  auto r = remove(f, {"rayjob/x"}, {}, false, false, std::chrono::seconds(10), "", true);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::not_installed);
+  CHECK(r.error().message.find("the KubeRay CRDs are not installed") != std::string::npos);
 }
 
 // kubectl refuses an explicit -n that differs from the namespace a file
