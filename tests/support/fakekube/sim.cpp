@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim.hpp"
 
+#include "kuberay_build.hpp"
 #include "yaml_json.hpp"
 
 #include <algorithm>
@@ -250,12 +251,7 @@ std::map<std::string, long double> pod_requests(const Json& pod) {
 }
 
 std::string head_service_name(const Json& cluster) {
-  const Json& head = cluster["spec"].value("headGroupSpec", Json::object());
-  if (head.contains("headService") && head["headService"].contains("metadata") &&
-      !head["headService"]["metadata"].value("name", "").empty()) {
-    return head["headService"]["metadata"]["name"];
-  }
-  return name_of(cluster) + "-head-svc";
+  return kuberay::head_service_name(cluster);
 }
 
 // The Ray container's ports as the head Service exposes them (KubeRay's
@@ -1128,44 +1124,6 @@ struct Simulation::Impl {
     return "";
   }
 
-  Json ray_pod(const Json& cluster, const Json& tmpl, const std::string& group, bool head) {
-    const std::string c = name_of(cluster);
-    Json labels = tmpl.value("metadata", Json::object()).value("labels", Json::object());
-    labels["ray.io/is-ray-node"] = "yes";
-    labels["ray.io/cluster"] = c;
-    labels["ray.io/node-type"] = head ? "head" : "worker";
-    labels["ray.io/group"] = head ? "headgroup" : group;
-    labels["ray.io/identifier"] = c + (head ? "-head" : "-worker");
-    labels["app.kubernetes.io/name"] = labels.value("app.kubernetes.io/name", "kuberay");
-    labels["app.kubernetes.io/created-by"] = "kuberay-operator";
-    const Json cl = labels_of(cluster);
-    if (cl.contains("ray.io/originated-from-crd") &&
-        cl["ray.io/originated-from-crd"] == "RayService") {
-      labels["ray.io/serve"] = head ? "false" : "true";
-    }
-    Json annotations = tmpl.value("metadata", Json::object()).value("annotations", Json::object());
-    if (head) {
-      annotations["ray.io/ft-enabled"] = "false";
-      annotations["ray.io/kuberay-version"] = "v1.6.2";
-    }
-    std::string prefix = head ? c + "-head" : c + "-" + group;
-    if (prefix.size() > 50) {
-      prefix.resize(50);
-    }
-    std::transform(prefix.begin(), prefix.end(), prefix.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    Json spec = tmpl.value("spec", Json::object());
-    spec["restartPolicy"] = spec.value("restartPolicy", "Always");
-    return {{"apiVersion", "v1"},
-            {"kind", "Pod"},
-            {"metadata",
-             {{"generateName", prefix + (head ? "-" : "-worker-")},
-              {"labels", labels},
-              {"annotations", annotations},
-              {"ownerReferences", Json::array({owner_ref(cluster)})}}},
-            {"spec", spec}};
-  }
-
   // A dashboard lives while its head runs: a deleted or headless cluster's
   // proxy path answers 503 again, and a cluster made anew starts empty.
   void drop_dashboards_except(const std::set<std::string>& alive) {
@@ -1204,25 +1162,7 @@ struct Simulation::Impl {
       // The head Service.
       const std::string svc = head_service_name(cluster);
       if (!server.get("v1", "services", ns, svc)) {
-        Json selector = {{"ray.io/cluster", c},
-                         {"ray.io/node-type", "head"},
-                         {"ray.io/identifier", c + "-head"},
-                         {"app.kubernetes.io/name", "kuberay"},
-                         {"app.kubernetes.io/created-by", "kuberay-operator"}};
-        const std::string type = spec["headGroupSpec"].value("serviceType", "ClusterIP");
-        Json s = {
-            {"apiVersion", "v1"},
-            {"kind", "Service"},
-            {"metadata",
-             {{"name", svc},
-              {"labels", selector},
-              {"ownerReferences", Json::array({owner_ref(cluster)})}}},
-            {"spec",
-             {{"selector", selector}, {"ports", head_service_ports(cluster)}, {"type", type}}}};
-        if (type == "ClusterIP") {
-          s["spec"]["clusterIP"] = "None";
-          s["spec"]["publishNotReadyAddresses"] = true;
-        }
+        const Json s = kuberay::build_head_service(cluster);
         if (server.create("v1", "services", ns, s)) {
           event(cluster, "Normal", "CreatedService", "Created service " + ns + "/" + svc,
                 "raycluster-controller");
@@ -1265,11 +1205,15 @@ struct Simulation::Impl {
           head = &p;
         }
       }
+      // The status of this pass sees the head it creates, as KubeRay's
+      // calculateStatus lists Pods after reconcilePods made them.
+      Json created_head;
       if (head == nullptr && !suspend) {
-        if (auto made =
-                server.create("v1", "pods", ns, ray_pod(cluster, head_pod_template, "", true))) {
+        if (auto made = server.create("v1", "pods", ns, kuberay::build_head_pod(cluster))) {
           event(cluster, "Normal", "CreatedHeadPod",
                 "Created head Pod " + ns + "/" + name_of(*made), "raycluster-controller");
+          created_head = *made;
+          head = &created_head;
         }
       }
       int ready_workers = 0;
@@ -1302,9 +1246,8 @@ struct Simulation::Impl {
           }
         }
         for (int i = static_cast<int>(have.size()); i < want; ++i) {
-          Json pod = ray_pod(cluster, at(g, {"template"}), group, false);
-          pod["metadata"]["labels"]["ray.io/worker-group-replica-index"] = std::to_string(i);
-          if (auto made = server.create("v1", "pods", ns, pod)) {
+          if (auto made =
+                  server.create("v1", "pods", ns, kuberay::build_worker_pod(cluster, g, i))) {
             event(cluster, "Normal", "CreatedWorkerPod",
                   "Created worker Pod " + ns + "/" + name_of(*made), "raycluster-controller");
           }
