@@ -275,7 +275,8 @@ void Store::record(EventType type,
 Result<Json> Store::create(const ResourceType& type,
                            const std::string& ns,
                            Json object,
-                           bool dry_run) {
+                           bool dry_run,
+                           const std::function<Result<void>(Json&)>& prepare) {
   if (!object.is_object()) {
     return tl::unexpected(bad_request("the body of the request is not a JSON object"));
   }
@@ -337,10 +338,15 @@ Result<Json> Store::create(const ResourceType& type,
   meta["uid"] = next_uid();
   meta["generation"] = 1;
   meta["creationTimestamp"] = m_now();
+  if (prepare) {
+    if (auto r = prepare(object); !r) {
+      return tl::unexpected(r.error());
+    }
+  }
   if (dry_run) {  // validated and returned, neither stored nor versioned
     return object;
   }
-  meta["resourceVersion"] = std::to_string(++m_rv);
+  object["metadata"]["resourceVersion"] = std::to_string(++m_rv);
   objects[key] = Stored{object, object.dump()};
   record(EventType::added, type, key.first, object, nullptr);
   return object;
