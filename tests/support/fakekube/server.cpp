@@ -220,6 +220,21 @@ std::string manager_of(const httplib::Request& req) {
   return m.empty() ? "unknown" : m;
 }
 
+// What admission needs to know of a request besides its object.
+AdmitOptions patch_request() {
+  AdmitOptions o;
+  o.patch = true;
+  return o;
+}
+
+AdmitOptions body_request(const httplib::Request& req) {
+  AdmitOptions o;
+  if (media_type(req.get_header_value("Content-Type")) == "application/json") {
+    o.duplicates = duplicate_fields(req.body);
+  }
+  return o;
+}
+
 bool is_dry_run(const httplib::Request& req) {
   return req.has_param("dryRun") && req.get_param_value("dryRun") == "All";
 }
@@ -1008,7 +1023,7 @@ Result<Json> ApiServer::do_create(const ResourceType& type,
                                   const std::string& manager,
                                   bool dry_run,
                                   Admission* admission,
-                                  bool patch) {
+                                  AdmitOptions request) {
   if (object.is_object() && object.contains("metadata") && object["metadata"].is_object()) {
     object["metadata"].erase("deletionTimestamp");
     if (!manager.empty()) {  // "" is server-side apply, which set managedFields itself
@@ -1019,8 +1034,7 @@ Result<Json> ApiServer::do_create(const ResourceType& type,
     return tl::unexpected(*bad);
   }
   Admission quiet;
-  AdmitOptions options;
-  options.patch = patch;
+  AdmitOptions options = std::move(request);
   options.cluster_ip = [this] { return free_cluster_ip(m_store); };
   options.node_port = [this] { return free_node_port(m_store); };
   // Admission sees the object with its name and uid (a Job's generated
@@ -1059,7 +1073,7 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
                                   const std::string& manager,
                                   bool dry_run,
                                   Admission* admission,
-                                  bool patch) {
+                                  AdmitOptions request) {
   if (!object.is_object()) {
     return tl::unexpected(
         ApiError{400, "BadRequest", "the body of the request is not an object", Json::object()});
@@ -1093,9 +1107,7 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
   }
   {
     Admission quiet;
-    AdmitOptions options;
-    options.patch = patch;
-    if (auto a = admit(type, object, &*live, admission != nullptr ? *admission : quiet, options);
+    if (auto a = admit(type, object, &*live, admission != nullptr ? *admission : quiet, request);
         !a) {
       return tl::unexpected(a.error());
     }
@@ -1555,7 +1567,9 @@ void ApiServer::serve_resource(const Route& route,
       send_error(res, body.error());
       return;
     }
-    finish(do_create(type, p.ns, std::move(*body), manager_of(req), dry_run, &admission), 201);
+    finish(do_create(type, p.ns, std::move(*body), manager_of(req), dry_run, &admission,
+                     body_request(req)),
+           201);
     return;
   }
   if (req.method == "PUT") {
@@ -1577,7 +1591,7 @@ void ApiServer::serve_resource(const Route& route,
       finish(do_update_status(type, p.ns, p.name, *body, dry_run), 200);
     } else {
       finish(do_update(type, p.ns, p.name, std::move(*body), manager_of(req), dry_run,
-                       &admission),
+                       &admission, body_request(req)),
              200);
     }
     return;
@@ -1639,7 +1653,7 @@ void ApiServer::serve_resource(const Route& route,
           return;
         }
         // do_create with no manager: apply recorded the field set already.
-        finish(do_create(type, p.ns, std::move(*created), "", dry_run, &admission, true), 201);
+        finish(do_create(type, p.ns, std::move(*created), "", dry_run, &admission, patch_request()), 201);
         return;
       }
       auto merged = apply(*live, *applied, ar);
@@ -1650,7 +1664,7 @@ void ApiServer::serve_resource(const Route& route,
       if (p.subresource == "status") {
         finish(do_update_status(type, p.ns, p.name, *merged, dry_run), 200);
       } else {
-        finish(do_update(type, p.ns, p.name, std::move(*merged), "", dry_run, &admission, true),
+        finish(do_update(type, p.ns, p.name, std::move(*merged), "", dry_run, &admission, patch_request()),
                200);
       }
       return;
@@ -1690,7 +1704,7 @@ void ApiServer::serve_resource(const Route& route,
       finish(do_update_status(type, p.ns, p.name, *patched, dry_run), 200);
     } else {
       finish(do_update(type, p.ns, p.name, std::move(*patched), manager_of(req), dry_run,
-                       &admission, true),
+                       &admission, patch_request()),
              200);
     }
     return;

@@ -17,6 +17,7 @@
 #include "admission.hpp"
 #include "pki.hpp"
 #include "store.hpp"
+#include "validation.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -249,7 +250,8 @@ class ApiServer {
 
   // Under m_mu. The writes run admission (validation.hpp): `admission`
   // carries fieldValidation in and warnings out (null: Warn, warnings
-  // dropped); `patch` says the body was a patch.
+  // dropped); `request` says what the request was (a patch, duplicate
+  // fields in its body).
   const ResourceType* type_of(const std::string& api_version, const std::string& resource) const;
   Result<Json> do_create(const ResourceType& type,
                          const std::string& ns,
@@ -257,7 +259,7 @@ class ApiServer {
                          const std::string& manager,
                          bool dry_run,
                          Admission* admission = nullptr,
-                         bool patch = false);
+                         AdmitOptions request = {});
   Result<Json> do_update(const ResourceType& type,
                          const std::string& ns,
                          const std::string& name,
@@ -265,7 +267,7 @@ class ApiServer {
                          const std::string& manager,
                          bool dry_run,
                          Admission* admission = nullptr,
-                         bool patch = false);
+                         AdmitOptions request = {});
   Result<Json> do_bind(const std::string& ns, const std::string& pod, const Json& binding);
   Result<Json> do_update_status(const ResourceType& type,
                                 const std::string& ns,

@@ -1972,6 +1972,64 @@ std::string core_kind(const ResourceType& type) {
 
 }  // namespace
 
+std::vector<std::string> duplicate_fields(const std::string& json_text) {
+  struct Frame {
+    bool object = false;
+    std::string path;
+    std::set<std::string> keys;
+    std::string key;  // the member being read
+    std::size_t index = 0;  // the item being read
+  };
+  std::vector<Frame> stack;
+  std::vector<std::string> out;
+  auto here = [&]() {
+    if (stack.empty()) {
+      return std::string();
+    }
+    const Frame& f = stack.back();
+    return f.object ? child(f.path, f.key) : idx(f.path, f.index);
+  };
+  auto next_item = [&]() {
+    if (!stack.empty() && !stack.back().object) {
+      ++stack.back().index;
+    }
+  };
+  using Event = Json::parse_event_t;
+  Json::parser_callback_t callback = [&](int, Event event, Json& parsed) {
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start: {
+        Frame f;
+        f.object = event == Event::object_start;
+        f.path = here();
+        stack.push_back(std::move(f));
+        break;
+      }
+      case Event::key: {
+        Frame& f = stack.back();
+        f.key = parsed.is_string() ? parsed.get<std::string>() : "";
+        if (!f.keys.insert(f.key).second) {
+          out.push_back(child(f.path, f.key));
+        }
+        break;
+      }
+      case Event::object_end:
+      case Event::array_end:
+        if (!stack.empty()) {
+          stack.pop_back();
+        }
+        next_item();
+        break;
+      case Event::value:
+        next_item();
+        break;
+    }
+    return true;
+  };
+  const Json parsed = Json::parse(json_text, callback, false);
+  return parsed.is_discarded() ? std::vector<std::string>() : out;
+}
+
 Result<std::string> canonical_quantity(const Json& value) {
   auto q = quantity_of(value);
   if (!q) {
@@ -2041,8 +2099,11 @@ Result<void> admit(const ResourceType& type,
     if (d.error) {
       return tl::unexpected(cannot_handle(*d.error));
     }
-    if (!d.unknown.empty()) {
+    if (!d.unknown.empty() || !options.duplicates.empty()) {
       std::vector<std::string> msgs;
+      for (const auto& u : options.duplicates) {
+        msgs.push_back("duplicate field " + Json(u).dump());
+      }
       for (const auto& u : d.unknown) {
         msgs.push_back("unknown field " + Json(u).dump());
       }

@@ -26,6 +26,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fakekube {
 
@@ -37,7 +38,14 @@ struct AdmitOptions {
   // Service gets none.
   std::function<std::string()> cluster_ip;
   std::function<int()> node_port;
+  // Fields the JSON body named twice ("metadata.name"), from
+  // duplicate_fields(): reported with the unknown fields.
+  std::vector<std::string> duplicates;
 };
+
+// The fields a JSON text names more than once, as paths
+// ("spec.containers[0].name"), in order; the parsed value keeps the last.
+std::vector<std::string> duplicate_fields(const std::string& json_text);
 
 // The one entry point of the write paths (create, update, every patch
 // type): decodes, defaults and validates `object` in place. `old` is the

@@ -337,7 +337,9 @@ TEST_CASE("fakekube validation: fieldValidation Strict, Warn and Ignore",
   }
   SECTION("Warn (the default): dropped, one Warning header each") {
     for (const std::string query : {"", "?fieldValidation=Warn"}) {
-      const HttpResponse r = client.request("POST", k_pods + query, typo.dump());
+      Json named = typo;
+      named["metadata"]["name"] = query.empty() ? "default" : "warn";
+      const HttpResponse r = client.request("POST", k_pods + query, named.dump());
       INFO(r.body);
       CHECK(r.status == 201);
       CHECK(warnings_of(r) ==
@@ -346,8 +348,21 @@ TEST_CASE("fakekube validation: fieldValidation Strict, Warn and Ignore",
       const Json stored = Json::parse(r.body);
       CHECK(!stored["spec"]["containers"][0].contains("comand"));
       CHECK(!stored["spec"].contains("nodeSelektor"));
-      REQUIRE(server.remove("v1", "pods", "default", "p"));
     }
+  }
+  SECTION("a field named twice counts with the unknown ones") {
+    const std::string twice =
+        R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"d","name":"d"},)"
+        R"("spec":{"containers":[{"name":"main","image":"busybox","image":"busybox"}]}})";
+    const HttpResponse strict =
+        client.request("POST", k_pods + "?fieldValidation=Strict", twice);
+    CHECK(strict.status == 400);
+    CHECK(Json::parse(strict.body)["message"] ==
+          "Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: duplicate "
+          "field \"metadata.name\", duplicate field \"spec.containers[0].image\"");
+    const HttpResponse warn = client.request("POST", k_pods, twice);
+    CHECK(warn.status == 201);
+    CHECK(warnings_of(warn).size() == 2);
   }
   SECTION("Ignore: dropped silently") {
     const HttpResponse r = client.request("POST", k_pods + "?fieldValidation=Ignore", typo.dump());
