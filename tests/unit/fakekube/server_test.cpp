@@ -848,7 +848,8 @@ TEST_CASE("fakekube: namespaces are Active; a Job deleted without a policy orpha
         5);
   Json job = json_of(c.request("POST", "/apis/batch/v1/namespaces/default/jobs",
                                R"({"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},
-                                   "spec":{"template":{"spec":{"containers":[]}}}})"));
+                                   "spec":{"template":{"spec":{"restartPolicy":"Never",
+                                     "containers":[{"name":"c","image":"busybox"}]}}}})"));
   const std::string owner = R"(,"ownerReferences":[{"apiVersion":"batch/v1","kind":"Job",
       "name":"j","uid":")" + job["metadata"]["uid"].get<std::string>() +
                             R"("}])";

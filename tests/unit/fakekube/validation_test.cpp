@@ -137,7 +137,7 @@ TEST_CASE("fakekube validation: fifteen invalid Pods get kube-apiserver's errors
        },
        422, "Pod \"p\" is invalid: spec.containers[0].volumeMounts[0].name: Not found: \"shm\""},
       {"a memory suffix that is none",
-       [](Json& p) { p["spec"]["containers"][0]["resources"]["limits"]["memory"] = "1Gx"; }, 400,
+       [](Json& p) { p["spec"]["containers"][0]["resources"]["limits"]["memory"] = "32MMi"; }, 400,
        "Pod in version \"v1\" cannot be handled as a Pod: unable to parse quantity's suffix"},
       {"a GPU request without a limit",
        [](Json& p) {
