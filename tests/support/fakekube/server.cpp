@@ -1156,7 +1156,9 @@ Result<Json> ApiServer::do_update_status(const ResourceType& type,
   return r;
 }
 
-Result<Json> ApiServer::do_bind(const std::string& ns, const std::string& pod, const Json& binding) {
+Result<Json> ApiServer::do_bind(const std::string& ns,
+                                const std::string& pod,
+                                const Json& binding) {
   const ResourceType& type = *m_store.find_type("", "v1", "pods");
   auto live = m_store.get(type, ns, pod);
   if (!live) {
@@ -1165,20 +1167,18 @@ Result<Json> ApiServer::do_bind(const std::string& ns, const std::string& pod, c
   const Json target = binding.is_object() ? binding.value("target", Json::object()) : Json();
   const std::string node = target.is_object() ? target.value("name", "") : "";
   auto conflict = [&](const std::string& why) {
-    return tl::unexpected(ApiError{409, "Conflict",
-                                   "Operation cannot be fulfilled on pods/binding \"" + pod +
-                                       "\": " + why,
-                                   Json{{"name", pod}, {"kind", "pods/binding"}}});
+    return tl::unexpected(ApiError{
+        409, "Conflict", "Operation cannot be fulfilled on pods/binding \"" + pod + "\": " + why,
+        Json{{"name", pod}, {"kind", "pods/binding"}}});
   };
   if (node.empty()) {
-    return tl::unexpected(ApiError{
-        422, "Invalid",
-        "Binding \"" + pod + "\" is invalid: target.name: Required value",
-        Json{{"name", pod},
-             {"kind", "Binding"},
-             {"causes", Json::array({{{"reason", "FieldValueRequired"},
-                                      {"message", "Required value"},
-                                      {"field", "target.name"}}})}}});
+    return tl::unexpected(
+        ApiError{422, "Invalid", "Binding \"" + pod + "\" is invalid: target.name: Required value",
+                 Json{{"name", pod},
+                      {"kind", "Binding"},
+                      {"causes", Json::array({{{"reason", "FieldValueRequired"},
+                                               {"message", "Required value"},
+                                               {"field", "target.name"}}})}}});
   }
   const Json& meta = (*live)["metadata"];
   if (meta.contains("deletionTimestamp")) {
@@ -1204,7 +1204,9 @@ Result<Json> ApiServer::do_bind(const std::string& ns, const std::string& pod, c
   return status;
 }
 
-Result<Json> ApiServer::bind(const std::string& ns, const std::string& pod, const std::string& node) {
+Result<Json> ApiServer::bind(const std::string& ns,
+                             const std::string& pod,
+                             const std::string& node) {
   std::lock_guard<std::mutex> lock(m_mu);
   return do_bind(ns, pod,
                  {{"apiVersion", "v1"},
@@ -1590,8 +1592,8 @@ void ApiServer::serve_resource(const Route& route,
     if (p.subresource == "status") {
       finish(do_update_status(type, p.ns, p.name, *body, dry_run), 200);
     } else {
-      finish(do_update(type, p.ns, p.name, std::move(*body), manager_of(req), dry_run,
-                       &admission, body_request(req)),
+      finish(do_update(type, p.ns, p.name, std::move(*body), manager_of(req), dry_run, &admission,
+                       body_request(req)),
              200);
     }
     return;
@@ -1653,7 +1655,8 @@ void ApiServer::serve_resource(const Route& route,
           return;
         }
         // do_create with no manager: apply recorded the field set already.
-        finish(do_create(type, p.ns, std::move(*created), "", dry_run, &admission, patch_request()), 201);
+        finish(do_create(type, p.ns, std::move(*created), "", dry_run, &admission, patch_request()),
+               201);
         return;
       }
       auto merged = apply(*live, *applied, ar);
@@ -1664,7 +1667,8 @@ void ApiServer::serve_resource(const Route& route,
       if (p.subresource == "status") {
         finish(do_update_status(type, p.ns, p.name, *merged, dry_run), 200);
       } else {
-        finish(do_update(type, p.ns, p.name, std::move(*merged), "", dry_run, &admission, patch_request()),
+        finish(do_update(type, p.ns, p.name, std::move(*merged), "", dry_run, &admission,
+                         patch_request()),
                200);
       }
       return;

@@ -58,8 +58,9 @@ FieldError not_found(const std::string& f, const Json& value) {
   return {"FieldValueNotFound", f, "Not found: " + render(value)};
 }
 FieldError too_long(const std::string& f, long max) {
-  return {"FieldValueTooLong", f,
-          "Too long: may not be more than " + std::to_string(max) + (max == 1 ? " byte" : " bytes")};
+  return {
+      "FieldValueTooLong", f,
+      "Too long: may not be more than " + std::to_string(max) + (max == 1 ? " byte" : " bytes")};
 }
 
 std::string idx(const std::string& path, std::size_t i) {
@@ -160,8 +161,9 @@ std::vector<std::string> dns1123_label_errors(const std::string& s) {
   if (s.size() > 63) {
     out.push_back(max_len_error(63));
   }
-  const bool chars = !s.empty() && lower_alnum(s.front()) && lower_alnum(s.back()) &&
-                     std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
+  const bool chars =
+      !s.empty() && lower_alnum(s.front()) && lower_alnum(s.back()) &&
+      std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
   if (!chars) {
     out.push_back(regex_error(
         "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
@@ -176,8 +178,9 @@ std::vector<std::string> dns1035_label_errors(const std::string& s) {
   if (s.size() > 63) {
     out.push_back(max_len_error(63));
   }
-  const bool chars = !s.empty() && s.front() >= 'a' && s.front() <= 'z' && lower_alnum(s.back()) &&
-                     std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
+  const bool chars =
+      !s.empty() && s.front() >= 'a' && s.front() <= 'z' && lower_alnum(s.back()) &&
+      std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
   if (!chars) {
     out.push_back(regex_error(
         "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
@@ -271,9 +274,10 @@ std::vector<std::string> config_key_errors(const std::string& k) {
     return alnum(c) || c == '-' || c == '.' || c == '_';
   });
   if (!chars) {
-    errs.push_back(regex_error("a valid config key must consist of alphanumeric characters, '-', "
-                               "'_' or '.'",
-                               "[-._a-zA-Z0-9]+", {"key.name", "KEY_NAME", "key-name"}));
+    errs.push_back(
+        regex_error("a valid config key must consist of alphanumeric characters, '-', "
+                    "'_' or '.'",
+                    "[-._a-zA-Z0-9]+", {"key.name", "KEY_NAME", "key-name"}));
   }
   if (k == ".") {
     errs.push_back("must not be '.'");
@@ -353,10 +357,10 @@ void validate_meta(const Json& meta, const std::string& path, Errors& errs) {
       for (const auto& m : qerrs) {
         errs.push_back(invalid(fpath, s, m));
       }
-      if (qerrs.empty() && s.find('/') == std::string::npos && s != "kubernetes" &&
-          s != "orphan" && s != "foregroundDeletion") {
-        errs.push_back(
-            invalid(fpath, s, "name is neither a standard finalizer name nor is it fully qualified"));
+      if (qerrs.empty() && s.find('/') == std::string::npos && s != "kubernetes" && s != "orphan" &&
+          s != "foregroundDeletion") {
+        errs.push_back(invalid(
+            fpath, s, "name is neither a standard finalizer name nor is it fully qualified"));
       }
     }
   }
@@ -411,7 +415,8 @@ Result<Quantity> parse_quantity(std::string s) {
   const std::string suffix = s.substr(pos);
   // The suffix part of the regex: [eEinumkKMGTP]*[-+]?[0-9]*
   std::size_t j = 0;
-  while (j < suffix.size() && std::string_view("eEinumkKMGTP").find(suffix[j]) != std::string::npos) {
+  while (j < suffix.size() &&
+         std::string_view("eEinumkKMGTP").find(suffix[j]) != std::string::npos) {
     ++j;
   }
   if (j < suffix.size() && (suffix[j] == '+' || suffix[j] == '-')) {
@@ -433,8 +438,8 @@ Result<Quantity> parse_quantity(std::string s) {
   int dec_exp = 0;
   int bin_exp = 0;
   QFormat format = QFormat::decimal_si;
-  static const std::map<std::string, int> decimal = {{"", 0},  {"n", -9}, {"u", -6}, {"m", -3},
-                                                     {"k", 3}, {"M", 6},  {"G", 9},  {"T", 12},
+  static const std::map<std::string, int> decimal = {{"", 0},   {"n", -9}, {"u", -6}, {"m", -3},
+                                                     {"k", 3},  {"M", 6},  {"G", 9},  {"T", 12},
                                                      {"P", 15}, {"E", 18}};
   static const std::map<std::string, int> binary = {{"Ki", 1}, {"Mi", 2}, {"Gi", 3},
                                                     {"Ti", 4}, {"Pi", 5}, {"Ei", 6}};
@@ -1383,14 +1388,15 @@ void validate_container(const Json& c,
     if (!sidecar) {
       for (const char* f : {"lifecycle", "livenessProbe", "readinessProbe", "startupProbe"}) {
         if (has(c, f)) {
-          errs.push_back(forbidden(child(path, f),
-                                   "may not be set for init containers without restartPolicy=Always"));
+          errs.push_back(forbidden(
+              child(path, f), "may not be set for init containers without restartPolicy=Always"));
         }
       }
       return;
     }
   } else if (has(c, "restartPolicy")) {
-    errs.push_back(forbidden(child(path, "restartPolicy"), "may not be set for non-init containers"));
+    errs.push_back(
+        forbidden(child(path, "restartPolicy"), "may not be set for non-init containers"));
   }
   const Json& lifecycle = member(c, "lifecycle");
   for (const char* h : {"postStart", "preStop"}) {
@@ -1403,14 +1409,36 @@ void validate_container(const Json& c,
   validate_probe(member(c, "startupProbe"), child(path, "startupProbe"), true, errs);
 }
 
-const std::vector<std::string> k_volume_sources = {
-    "hostPath",     "emptyDir",    "secret",     "configMap",   "persistentVolumeClaim",
-    "downwardAPI",  "projected",   "csi",        "ephemeral",   "nfs",
-    "image",        "awsElasticBlockStore",      "azureDisk",   "azureFile",
-    "cephfs",       "cinder",      "fc",         "flexVolume",  "flocker",
-    "gcePersistentDisk",           "gitRepo",    "glusterfs",   "iscsi",
-    "photonPersistentDisk",        "portworxVolume",            "quobyte",
-    "rbd",          "scaleIO",     "storageos",  "vsphereVolume"};
+const std::vector<std::string> k_volume_sources = {"hostPath",
+                                                   "emptyDir",
+                                                   "secret",
+                                                   "configMap",
+                                                   "persistentVolumeClaim",
+                                                   "downwardAPI",
+                                                   "projected",
+                                                   "csi",
+                                                   "ephemeral",
+                                                   "nfs",
+                                                   "image",
+                                                   "awsElasticBlockStore",
+                                                   "azureDisk",
+                                                   "azureFile",
+                                                   "cephfs",
+                                                   "cinder",
+                                                   "fc",
+                                                   "flexVolume",
+                                                   "flocker",
+                                                   "gcePersistentDisk",
+                                                   "gitRepo",
+                                                   "glusterfs",
+                                                   "iscsi",
+                                                   "photonPersistentDisk",
+                                                   "portworxVolume",
+                                                   "quobyte",
+                                                   "rbd",
+                                                   "scaleIO",
+                                                   "storageos",
+                                                   "vsphereVolume"};
 
 void validate_pod_spec(const Json& spec, const std::string& path, Errors& errs) {
   // Volumes.
@@ -1573,8 +1601,8 @@ void validate_pod_update(const Json& spec, const Json& old_spec, Errors& errs) {
     const std::size_t n = now.is_array() ? now.size() : 0;
     const std::size_t m = was.is_array() ? was.size() : 0;
     if (n != m) {
-      errs.push_back(forbidden(std::string("spec.") + list,
-                               "pod updates may not add or remove containers"));
+      errs.push_back(
+          forbidden(std::string("spec.") + list, "pod updates may not add or remove containers"));
       return;
     }
   }
@@ -1594,9 +1622,9 @@ void validate_pod_update(const Json& spec, const Json& old_spec, Errors& errs) {
   const Json& old_tolerations = member(old_spec, "tolerations");
   if (old_tolerations.is_array()) {
     for (const auto& t : old_tolerations) {
-      const bool kept = tolerations.is_array() &&
-                        std::any_of(tolerations.begin(), tolerations.end(),
-                                    [&](const Json& n) { return equivalent(n, t); });
+      const bool kept =
+          tolerations.is_array() && std::any_of(tolerations.begin(), tolerations.end(),
+                                                [&](const Json& n) { return equivalent(n, t); });
       if (!kept) {
         errs.push_back(forbidden("spec.tolerations",
                                  "existing toleration can not be modified except its "
@@ -1675,9 +1703,11 @@ bool valid_ipv4(const std::string& s) {
   std::size_t start = 0;
   while (start <= s.size()) {
     const auto dot = s.find('.', start);
-    const std::string p = s.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const std::string p =
+        s.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (p.empty() || p.size() > 3 ||
-        !std::all_of(p.begin(), p.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
+        !std::all_of(p.begin(), p.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
         std::stoi(p) > 255 || (p.size() > 1 && p[0] == '0')) {
       return false;
     }
@@ -1750,8 +1780,8 @@ void validate_service(const Json& svc, const Json* old, Errors& errs) {
     const std::string was = str(member(*old, "spec"), "clusterIP");
     if (!was.empty() && cluster_ip != was && type != "ExternalName" &&
         str(member(*old, "spec"), "type") != "ExternalName") {
-      errs.push_back(invalid("spec.clusterIPs[0]", member(spec, "clusterIPs"),
-                             "may not change once set"));
+      errs.push_back(
+          invalid("spec.clusterIPs[0]", member(spec, "clusterIPs"), "may not change once set"));
     }
   }
 }
@@ -1769,8 +1799,8 @@ void validate_config_keys(const Json& data,
       errs.push_back(invalid(key(path, it.key()), it.key(), m));
     }
     if (other.is_object() && other.contains(it.key())) {
-      errs.push_back(invalid(key(path, it.key()), it.key(),
-                             "duplicate of key present in " + other_name));
+      errs.push_back(
+          invalid(key(path, it.key()), it.key(), "duplicate of key present in " + other_name));
     }
   }
 }
@@ -1831,8 +1861,8 @@ void validate_secret(const Json& secret, const Json* old, Errors& errs) {
     need(".dockercfg");
   } else if (type == "kubernetes.io/ssh-auth") {
     need("ssh-privatekey");
-  } else if (type == "kubernetes.io/basic-auth" && data.is_object() &&
-             !data.contains("username") && !data.contains("password")) {
+  } else if (type == "kubernetes.io/basic-auth" && data.is_object() && !data.contains("username") &&
+             !data.contains("password")) {
     errs.push_back(required(key("data", "username")));
     errs.push_back(required(key("data", "password")));
   }
@@ -1977,7 +2007,7 @@ std::vector<std::string> duplicate_fields(const std::string& json_text) {
     bool object = false;
     std::string path;
     std::set<std::string> keys;
-    std::string key;  // the member being read
+    std::string key;        // the member being read
     std::size_t index = 0;  // the item being read
   };
   std::vector<Frame> stack;
@@ -2056,8 +2086,7 @@ Result<FieldValidation> parse_field_validation(const std::string& value,
   err.details = {
       {"group", "meta.k8s.io"},
       {"kind", options_kind},
-      {"causes",
-       Json::array({{{"reason", e.reason}, {"message", e.body}, {"field", e.field}}})}};
+      {"causes", Json::array({{{"reason", e.reason}, {"message", e.body}, {"field", e.field}}})}};
   return tl::unexpected(err);
 }
 
@@ -2148,8 +2177,8 @@ Result<void> admit(const ResourceType& type,
       }
       if (!str(spec, "nodeName").empty() && has(spec, "schedulingGates") &&
           !spec["schedulingGates"].empty()) {
-        errs.push_back(
-            forbidden("spec.nodeName", "cannot be set until all schedulingGates have been cleared"));
+        errs.push_back(forbidden("spec.nodeName",
+                                 "cannot be set until all schedulingGates have been cleared"));
       }
     } else {
       validate_pod_update(spec, member(*old, "spec"), errs);

@@ -244,10 +244,10 @@ TEST_CASE("fakekube: create, get, update and their errors", "[fakekube][http]") 
           "apply your changes to the latest version and try again");
   }
   SECTION("generateName") {
-    Json g = json_of(c.request(
-        "POST", k_pods,
-        R"({"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"w-"},)"
-        R"("spec":{"containers":[{"name":"main","image":"busybox"}]}})"));
+    Json g =
+        json_of(c.request("POST", k_pods,
+                          R"({"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"w-"},)"
+                          R"("spec":{"containers":[{"name":"main","image":"busybox"}]}})"));
     CHECK(g["metadata"]["name"].get<std::string>().rfind("w-", 0) == 0);
     CHECK(g["metadata"]["name"].get<std::string>().size() == 7);
   }

@@ -4,8 +4,8 @@
 // pkg/apis/core/validation/validation.go, apimachinery's field errors), a
 // right one is stored with the API server's defaults; Pods change only
 // where Kubernetes lets them; fieldValidation Strict, Warn and Ignore.
-#include "../../support/fakekube/server.hpp"
 #include "../../support/fakekube/validation.hpp"
+#include "../../support/fakekube/server.hpp"
 
 #include "../../support/catch.hpp"
 #include "../../support/http_client.hpp"
@@ -101,7 +101,10 @@ TEST_CASE("fakekube validation: fifteen invalid Pods get kube-apiserver's errors
        "Pod \"p\" is invalid: spec.restartPolicy: Unsupported value: \"Sometimes\": supported "
        "values: \"Always\", \"OnFailure\", \"Never\""},
       {"a label value with a space",
-       [](Json& p) { p["metadata"]["labels"] = {{"team", "has space!"}}; }, 422,
+       [](Json& p) {
+         p["metadata"]["labels"] = {{"team", "has space!"}};
+       },
+       422,
        "Pod \"p\" is invalid: metadata.labels: Invalid value: \"has space!\": a valid label must "
        "be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
        "start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or "
@@ -116,7 +119,10 @@ TEST_CASE("fakekube validation: fifteen invalid Pods get kube-apiserver's errors
        [](Json& p) { p["spec"]["containers"].push_back(p["spec"]["containers"][0]); }, 422,
        "Pod \"p\" is invalid: spec.containers[1].name: Duplicate value: \"main\""},
       {"a port out of range",
-       [](Json& p) { p["spec"]["containers"][0]["ports"] = {{{"containerPort", 70000}}}; }, 422,
+       [](Json& p) {
+         p["spec"]["containers"][0]["ports"] = {{{"containerPort", 70000}}};
+       },
+       422,
        "Pod \"p\" is invalid: spec.containers[0].ports[0].containerPort: Invalid value: 70000: "
        "must be between 1 and 65535, inclusive"},
       {"a port name too long for IANA_SVC_NAME",
@@ -133,16 +139,15 @@ TEST_CASE("fakekube validation: fifteen invalid Pods get kube-apiserver's errors
        "\"Sometimes\": supported values: \"Always\", \"IfNotPresent\", \"Never\""},
       {"a mount of no volume",
        [](Json& p) {
-         p["spec"]["containers"][0]["volumeMounts"] = {{{"name", "shm"}, {"mountPath", "/dev/shm"}}};
+         p["spec"]["containers"][0]["volumeMounts"] = {
+             {{"name", "shm"}, {"mountPath", "/dev/shm"}}};
        },
        422, "Pod \"p\" is invalid: spec.containers[0].volumeMounts[0].name: Not found: \"shm\""},
       {"a memory suffix that is none",
        [](Json& p) { p["spec"]["containers"][0]["resources"]["limits"]["memory"] = "32MMi"; }, 400,
        "Pod in version \"v1\" cannot be handled as a Pod: unable to parse quantity's suffix"},
       {"a GPU request without a limit",
-       [](Json& p) {
-         p["spec"]["containers"][0]["resources"]["requests"]["nvidia.com/gpu"] = 1;
-       },
+       [](Json& p) { p["spec"]["containers"][0]["resources"]["requests"]["nvidia.com/gpu"] = 1; },
        422,
        "Pod \"p\" is invalid: spec.containers[0].resources.limits: Required value: Limit must be "
        "set for non overcommitable resources"},
@@ -207,8 +212,7 @@ TEST_CASE("fakekube validation: a right Pod is stored with the API server's defa
   CHECK(spec["initContainers"][0]["imagePullPolicy"] == "IfNotPresent");
   CHECK(c["ports"][0]["protocol"] == "TCP");
   // Quantities in canonical form; requests defaulted from limits.
-  CHECK(c["resources"]["limits"] ==
-        Json{{"cpu", "2"}, {"memory", "1Gi"}, {"nvidia.com/gpu", "1"}});
+  CHECK(c["resources"]["limits"] == Json{{"cpu", "2"}, {"memory", "1Gi"}, {"nvidia.com/gpu", "1"}});
   CHECK(c["resources"]["requests"] ==
         Json{{"cpu", "500m"}, {"memory", "1Gi"}, {"nvidia.com/gpu", "1"}});
   CHECK(c["readinessProbe"]["httpGet"]["path"] == "/");
@@ -217,10 +221,10 @@ TEST_CASE("fakekube validation: a right Pod is stored with the API server's defa
 
 TEST_CASE("fakekube validation: canonical quantities", "[fakekube][validation]") {
   const std::vector<std::pair<Json, std::string>> cases = {
-      {"1000m", "1"},   {"1024Mi", "1Gi"}, {"1536Mi", "1536Mi"}, {0.5, "500m"},
-      {2, "2"},         {"1.5Gi", "1536Mi"}, {"100", "100"},      {"1e3", "1e3"},
-      {"2000", "2k"},   {"0", "0"},          {"512Ki", "512Ki"},  {"1000Ki", "1000Ki"},
-      {"0.1", "100m"},  {"1G", "1G"},        {"12e6", "12e6"},    {"1n", "1n"}};
+      {"1000m", "1"},  {"1024Mi", "1Gi"},   {"1536Mi", "1536Mi"}, {0.5, "500m"},
+      {2, "2"},        {"1.5Gi", "1536Mi"}, {"100", "100"},       {"1e3", "1e3"},
+      {"2000", "2k"},  {"0", "0"},          {"512Ki", "512Ki"},   {"1000Ki", "1000Ki"},
+      {"0.1", "100m"}, {"1G", "1G"},        {"12e6", "12e6"},     {"1n", "1n"}};
   for (const auto& [in, out] : cases) {
     INFO(in.dump());
     auto c = fakekube::canonical_quantity(in);
@@ -255,10 +259,9 @@ TEST_CASE("fakekube validation: Pod updates change only what Kubernetes lets the
                                               {"image", "busybox:1.36"},
                                               {"command", {"sleep", "1"}}}})}}}},
           Json{{"spec",
-                {{"containers",
-                  Json::array({{{"name", "main"},
-                                {"image", "busybox:1.36"},
-                                {"resources", {{"limits", {{"cpu", "1"}}}}}}})}}}},
+                {{"containers", Json::array({{{"name", "main"},
+                                              {"image", "busybox:1.36"},
+                                              {"resources", {{"limits", {{"cpu", "1"}}}}}}})}}}},
           Json{{"spec", {{"nodeName", "node-1"}}}}}) {
       INFO(patch.dump());
       const HttpResponse r = merge(patch);
@@ -354,8 +357,7 @@ TEST_CASE("fakekube validation: fieldValidation Strict, Warn and Ignore",
     const std::string twice =
         R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"d","name":"d"},)"
         R"("spec":{"containers":[{"name":"main","image":"busybox","image":"busybox"}]}})";
-    const HttpResponse strict =
-        client.request("POST", k_pods + "?fieldValidation=Strict", twice);
+    const HttpResponse strict = client.request("POST", k_pods + "?fieldValidation=Strict", twice);
     CHECK(strict.status == 400);
     CHECK(Json::parse(strict.body)["message"] ==
           "Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: duplicate "
@@ -372,17 +374,18 @@ TEST_CASE("fakekube validation: fieldValidation Strict, Warn and Ignore",
   }
   SECTION("on PUT and PATCH too; an unknown value is 422") {
     REQUIRE(client.request("POST", k_pods, pod("p").dump()).status == 201);
-    const HttpResponse patch = client.request(
-        "PATCH", k_pods + "/p?fieldValidation=Strict",
-        R"({"metadata":{"labels":{"a":"b"}},"spec":{"priorityy":1}})", "application/merge-patch+json");
+    const HttpResponse patch =
+        client.request("PATCH", k_pods + "/p?fieldValidation=Strict",
+                       R"({"metadata":{"labels":{"a":"b"}},"spec":{"priorityy":1}})",
+                       "application/merge-patch+json");
     CHECK(patch.status == 400);
     CHECK(Json::parse(patch.body)["message"] ==
           "strict decoding error: unknown field \"spec.priorityy\"");
     const HttpResponse put =
         client.request("PUT", k_pods + "/p?fieldValidation=Strict", typo.dump());
     CHECK(put.status == 400);
-    const HttpResponse bogus = client.request("POST", k_pods + "?fieldValidation=Sometimes",
-                                              pod("q").dump());
+    const HttpResponse bogus =
+        client.request("POST", k_pods + "?fieldValidation=Sometimes", pod("q").dump());
     CHECK(bogus.status == 422);
     CHECK(Json::parse(bogus.body)["message"] ==
           "CreateOptions.meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: "
@@ -465,8 +468,7 @@ TEST_CASE("fakekube validation: Jobs", "[fakekube][validation]") {
     CHECK(spec["parallelism"] == 1);
     CHECK(spec["completionMode"] == "NonIndexed");
     CHECK(!spec.contains("manualSelector"));
-    CHECK(spec["selector"] ==
-          Json{{"matchLabels", {{"batch.kubernetes.io/controller-uid", uid}}}});
+    CHECK(spec["selector"] == Json{{"matchLabels", {{"batch.kubernetes.io/controller-uid", uid}}}});
     const Json& labels = spec["template"]["metadata"]["labels"];
     CHECK(labels["controller-uid"] == uid);
     CHECK(labels["batch.kubernetes.io/controller-uid"] == uid);
