@@ -237,6 +237,14 @@ TEST_CASE("fakekube validation: canonical quantities", "[fakekube][validation]")
         "unable to parse numeric part of quantity");
 }
 
+TEST_CASE("fakekube validation: duplicate fields are found by path", "[fakekube][validation]") {
+  CHECK(fakekube::duplicate_fields(
+            R"({"a":[{"x":1},[0,{"y":1,"y":2}],{"x":1,"x":2}],"b":1,"b":2})") ==
+        std::vector<std::string>{"a[1][1].y", "a[2].x", "b"});
+  CHECK(fakekube::duplicate_fields(R"({"a":{"b":1},"c":{"b":1}})").empty());
+  CHECK(fakekube::duplicate_fields("{not json").empty());
+}
+
 TEST_CASE("fakekube validation: Pod updates change only what Kubernetes lets them",
           "[fakekube][validation][http]") {
   ApiServer server;
