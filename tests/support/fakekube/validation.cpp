@@ -1009,6 +1009,9 @@ void default_pod(Json& pod) {
   default_pod_spec(spec);
   set_default(spec, "enableServiceLinks", true);
   // The ServiceAccount and Priority admission plugins.
+  if (str(spec, "serviceAccountName").empty() && !str(spec, "serviceAccount").empty()) {
+    spec["serviceAccountName"] = spec["serviceAccount"];  // the deprecated spelling
+  }
   set_default(spec, "serviceAccountName", "default");
   spec["serviceAccount"] = spec["serviceAccountName"];
   set_default(spec, "priority", 0);
