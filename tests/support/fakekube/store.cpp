@@ -322,13 +322,6 @@ Result<Json> Store::create(const ResourceType& type,
   if (auto r = check_namespace(type, ns); !r) {
     return tl::unexpected(r.error());
   }
-  auto& objects = m_objects[&type];
-  const Key key{type.namespaced ? ns : "", name};
-  if (objects.count(key) > 0) {
-    return tl::unexpected(ApiError{409, "AlreadyExists",
-                                   qualified_resource(type) + " \"" + name + "\" already exists",
-                                   details_for(type, name)});
-  }
   meta["name"] = name;
   if (type.namespaced) {
     meta["namespace"] = ns;
@@ -338,10 +331,17 @@ Result<Json> Store::create(const ResourceType& type,
   meta["uid"] = next_uid();
   meta["generation"] = 1;
   meta["creationTimestamp"] = m_now();
-  if (prepare) {
+  if (prepare) {  // admission comes before storage: 400 and 422 before 409
     if (auto r = prepare(object); !r) {
       return tl::unexpected(r.error());
     }
+  }
+  auto& objects = m_objects[&type];
+  const Key key{type.namespaced ? ns : "", name};
+  if (objects.count(key) > 0) {
+    return tl::unexpected(ApiError{409, "AlreadyExists",
+                                   qualified_resource(type) + " \"" + name + "\" already exists",
+                                   details_for(type, name)});
   }
   if (dry_run) {  // validated and returned, neither stored nor versioned
     return object;

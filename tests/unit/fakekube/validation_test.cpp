@@ -165,6 +165,13 @@ TEST_CASE("fakekube validation: fifteen invalid Pods get kube-apiserver's errors
       CHECK(!server.get("v1", "pods", "default", "p"));
     }
   }
+  SECTION("validation comes before storage: 422, not 409, for an invalid Pod of a taken name") {
+    REQUIRE(server.create("v1", "pods", "default", pod("p")));
+    Json p = pod("p");
+    p["spec"]["containers"] = Json::array();
+    CHECK(refused(server.create("v1", "pods", "default", p), 422).reason == "Invalid");
+    CHECK(refused(server.create("v1", "pods", "default", pod("p")), 409).reason == "AlreadyExists");
+  }
   SECTION("errors together: bracketed, one cause each") {
     Json p = pod("p");
     p["spec"]["containers"][0].erase("image");
