@@ -153,6 +153,38 @@ expect_contains "$tmp/err" "Invalid value: \"Bad_Name\"" "422 message"
 expect_rc 1 "missing namespace" k -n nowhere create configmap cm
 expect_contains "$tmp/err" 'namespaces "nowhere" not found' "404 namespace"
 
+# Validation as the API server's: an invalid Pod gets its 422 message, a
+# typo under --validate=strict its 400 naming the field, a Pod's command
+# cannot change.
+cat >"$tmp/invalid.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: invalid}
+spec:
+  restartPolicy: Sometimes
+  containers: [{name: main, image: busybox}]
+YAML
+expect_rc 1 "create an invalid pod" k create -f "$tmp/invalid.yaml"
+expect_contains "$tmp/err" 'The Pod "invalid" is invalid: spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"' \
+  "422 message of validation"
+cat >"$tmp/typo.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: typo}
+spec:
+  containers: [{name: main, image: busybox, comand: [sleep, "1"]}]
+YAML
+expect_rc 1 "apply --validate=strict of a typo" k apply --validate=strict -f "$tmp/typo.yaml"
+expect_contains "$tmp/err" 'strict decoding error: unknown field "spec.containers[0].comand"' \
+  "strict field validation"
+expect_rc 1 "the typo was not stored" k get pod typo
+expect_rc 0 "apply --validate=warn of a typo" k apply --validate=warn -f "$tmp/typo.yaml"
+expect_contains "$tmp/err" 'unknown field "spec.containers[0].comand"' "field validation warning"
+expect_rc 1 "patch a pod's command" k patch pod typo --type=merge \
+  -p '{"spec":{"containers":[{"name":"main","image":"busybox","command":["true"]}]}}'
+expect_contains "$tmp/err" 'spec: Forbidden: pod updates may not change fields other than' \
+  "immutable pod spec"
+
 # Delete, and the object is gone.
 expect_rc 0 "delete" k delete raycluster raycluster-complete
 expect_rc 1 "get after delete" k get raycluster raycluster-complete

@@ -3,6 +3,7 @@
 
 #include "patch.hpp"
 #include "selector.hpp"
+#include "validation.hpp"
 #include "yaml_json.hpp"
 
 #include <httplib.h>
@@ -219,8 +220,64 @@ std::string manager_of(const httplib::Request& req) {
   return m.empty() ? "unknown" : m;
 }
 
+// What admission needs to know of a request besides its object.
+AdmitOptions patch_request() {
+  AdmitOptions o;
+  o.patch = true;
+  return o;
+}
+
+AdmitOptions body_request(const httplib::Request& req) {
+  AdmitOptions o;
+  if (media_type(req.get_header_value("Content-Type")) == "application/json") {
+    o.duplicates = duplicate_fields(req.body);
+  }
+  return o;
+}
+
 bool is_dry_run(const httplib::Request& req) {
   return req.has_param("dryRun") && req.get_param_value("dryRun") == "All";
+}
+
+// The Service registry's allocators: the first cluster IP of 10.96.0.0/12
+// past 10.96.0.10 (.1 is the API server's, .10 the DNS service's) and the
+// first node port of 30000-32767 that no Service holds.
+std::string free_cluster_ip(const Store& store) {
+  std::set<std::string> used;
+  store.for_each([&](const ResourceType& t, const Json& o) {
+    if (t.group.empty() && t.resource == "services" && o.contains("spec") &&
+        o["spec"].is_object()) {
+      used.insert(o["spec"].value("clusterIP", ""));
+    }
+  });
+  for (std::uint32_t n = 11; n < (1U << 20); ++n) {
+    const std::string ip = "10." + std::to_string(96 + (n >> 16)) + "." +
+                           std::to_string((n >> 8) & 0xFF) + "." + std::to_string(n & 0xFF);
+    if ((n & 0xFF) != 0 && (n & 0xFF) != 0xFF && used.count(ip) == 0) {
+      return ip;
+    }
+  }
+  return "";
+}
+
+int free_node_port(const Store& store) {
+  std::set<long long> used;
+  store.for_each([&](const ResourceType& t, const Json& o) {
+    if (t.group.empty() && t.resource == "services" && o.contains("spec") &&
+        o["spec"].is_object() && o["spec"].contains("ports") && o["spec"]["ports"].is_array()) {
+      for (const auto& p : o["spec"]["ports"]) {
+        if (p.is_object() && p.contains("nodePort") && p["nodePort"].is_number_integer()) {
+          used.insert(p["nodePort"].get<long long>());
+        }
+      }
+    }
+  });
+  for (int port = 30000; port <= 32767; ++port) {
+    if (used.count(port) == 0) {
+      return port;
+    }
+  }
+  return 0;
 }
 
 }  // namespace
@@ -811,6 +868,7 @@ void ApiServer::serve(const httplib::Request& req, httplib::Response& res, const
   const bool known_sub = p.subresource.empty() ||
                          (p.subresource == "status" && t != nullptr && t->status_subresource) ||
                          (p.subresource == "log" && p.resource_name == "pods") ||
+                         (p.subresource == "binding" && p.resource_name == "pods") ||
                          (p.subresource == "proxy" && p.resource_name == "services");
   if (t == nullptr || !known_sub || (!t->namespaced && !p.ns.empty()) ||
       (t->namespaced && p.ns.empty() && !p.name.empty())) {
@@ -821,6 +879,7 @@ void ApiServer::serve(const httplib::Request& req, httplib::Response& res, const
   const std::string& method = req.method;
   const bool allowed =
       p.subresource == "proxy" || (p.subresource == "log" && method == "GET") ||
+      (p.subresource == "binding" && method == "POST") ||
       (p.subresource == "status" && (method == "GET" || method == "PUT" || method == "PATCH")) ||
       (p.subresource.empty() && p.name.empty() &&
        (method == "GET" || method == "POST" || method == "DELETE")) ||
@@ -962,7 +1021,9 @@ Result<Json> ApiServer::do_create(const ResourceType& type,
                                   const std::string& ns,
                                   Json object,
                                   const std::string& manager,
-                                  bool dry_run) {
+                                  bool dry_run,
+                                  Admission* admission,
+                                  AdmitOptions request) {
   if (object.is_object() && object.contains("metadata") && object["metadata"].is_object()) {
     object["metadata"].erase("deletionTimestamp");
     if (!manager.empty()) {  // "" is server-side apply, which set managedFields itself
@@ -972,11 +1033,23 @@ Result<Json> ApiServer::do_create(const ResourceType& type,
   if (auto bad = invalid_owner_references(type, object)) {
     return tl::unexpected(*bad);
   }
-  if (!manager.empty() && object.is_object()) {
-    object = record_update(Json::object(), std::move(object),
-                           {manager, false, type.api_version(), m_clock.rfc3339()});
-  }
-  auto r = m_store.create(type, ns, std::move(object), dry_run);
+  Admission quiet;
+  AdmitOptions options = std::move(request);
+  options.cluster_ip = [this] { return free_cluster_ip(m_store); };
+  options.node_port = [this] { return free_node_port(m_store); };
+  // Admission sees the object with its name and uid (a Job's generated
+  // selector needs both), before the store keeps it.
+  auto prepare = [&](Json& o) -> Result<void> {
+    if (auto a = admit(type, o, nullptr, admission != nullptr ? *admission : quiet, options); !a) {
+      return a;
+    }
+    if (!manager.empty()) {
+      o = record_update(Json::object(), std::move(o),
+                        {manager, false, type.api_version(), m_clock.rfc3339()});
+    }
+    return {};
+  };
+  auto r = m_store.create(type, ns, std::move(object), dry_run, prepare);
   if (r && !dry_run && type.resource == "namespaces") {
     Json active = *r;
     active["status"] = {{"phase", "Active"}};
@@ -998,7 +1071,9 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
                                   const std::string& name,
                                   Json object,
                                   const std::string& manager,
-                                  bool dry_run) {
+                                  bool dry_run,
+                                  Admission* admission,
+                                  AdmitOptions request) {
   if (!object.is_object()) {
     return tl::unexpected(
         ApiError{400, "BadRequest", "the body of the request is not an object", Json::object()});
@@ -1029,6 +1104,13 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
   } else {
     meta.erase("deletionTimestamp");
     meta.erase("deletionGracePeriodSeconds");
+  }
+  {
+    Admission quiet;
+    if (auto a = admit(type, object, &*live, admission != nullptr ? *admission : quiet, request);
+        !a) {
+      return tl::unexpected(a.error());
+    }
   }
   if (!manager.empty()) {
     object = record_update(*live, std::move(object),
@@ -1072,6 +1154,65 @@ Result<Json> ApiServer::do_update_status(const ResourceType& type,
   auto r = m_store.update_status(type, ns, name, object);
   m_changed.notify_all();
   return r;
+}
+
+Result<Json> ApiServer::do_bind(const std::string& ns,
+                                const std::string& pod,
+                                const Json& binding) {
+  const ResourceType& type = *m_store.find_type("", "v1", "pods");
+  auto live = m_store.get(type, ns, pod);
+  if (!live) {
+    return live;
+  }
+  const Json target = binding.is_object() ? binding.value("target", Json::object()) : Json();
+  const std::string node = target.is_object() ? target.value("name", "") : "";
+  auto conflict = [&](const std::string& why) {
+    return tl::unexpected(ApiError{
+        409, "Conflict", "Operation cannot be fulfilled on pods/binding \"" + pod + "\": " + why,
+        Json{{"name", pod}, {"kind", "pods/binding"}}});
+  };
+  if (node.empty()) {
+    return tl::unexpected(
+        ApiError{422, "Invalid", "Binding \"" + pod + "\" is invalid: target.name: Required value",
+                 Json{{"name", pod},
+                      {"kind", "Binding"},
+                      {"causes", Json::array({{{"reason", "FieldValueRequired"},
+                                               {"message", "Required value"},
+                                               {"field", "target.name"}}})}}});
+  }
+  const Json& meta = (*live)["metadata"];
+  if (meta.contains("deletionTimestamp")) {
+    return conflict("pod " + pod + " is being deleted, cannot be assigned to a host");
+  }
+  const std::string bound =
+      (*live).contains("spec") ? (*live)["spec"].value("nodeName", "") : std::string();
+  if (!bound.empty()) {
+    return conflict("pod " + pod + " is already assigned to node \"" + bound + "\"");
+  }
+  Json updated = *live;
+  updated["spec"]["nodeName"] = node;
+  auto r = m_store.update(type, ns, pod, std::move(updated));
+  m_changed.notify_all();
+  if (!r) {
+    return r;
+  }
+  Json status = {{"kind", "Status"},
+                 {"apiVersion", "v1"},
+                 {"metadata", Json::object()},
+                 {"status", "Success"},
+                 {"code", 201}};
+  return status;
+}
+
+Result<Json> ApiServer::bind(const std::string& ns,
+                             const std::string& pod,
+                             const std::string& node) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  return do_bind(ns, pod,
+                 {{"apiVersion", "v1"},
+                  {"kind", "Binding"},
+                  {"metadata", {{"name", pod}}},
+                  {"target", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}}});
 }
 
 void ApiServer::finish_deletion(const ResourceType& type, const Json& object) {
@@ -1308,7 +1449,23 @@ void ApiServer::serve_resource(const Route& route,
                         Json::object()});
     return;
   }
+  // fieldValidation, and the warnings admission collects.
+  Admission admission;
+  if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
+    const char* options = req.method == "POST"  ? "CreateOptions"
+                          : req.method == "PUT" ? "UpdateOptions"
+                                                : "PatchOptions";
+    auto fv = parse_field_validation(req.get_param_value("fieldValidation"), options);
+    if (!fv) {
+      send_error(res, fv.error());
+      return;
+    }
+    admission.field_validation = *fv;
+  }
   auto finish = [&](const Result<Json>& r, int ok_code) {
+    for (const auto& w : admission.warnings) {  // as NewWarningHeader writes them
+      res.headers.emplace("Warning", "299 - " + Json(w).dump());
+    }
     if (r) {
       send_json(res, ok_code, *r);
     } else {
@@ -1393,6 +1550,15 @@ void ApiServer::serve_resource(const Route& route,
     finish(list, 200);
     return;
   }
+  if (req.method == "POST" && p.subresource == "binding") {
+    auto body = parse_body(req);
+    if (!body) {
+      send_error(res, body.error());
+      return;
+    }
+    finish(dry_run ? m_store.get(type, p.ns, p.name) : do_bind(p.ns, p.name, *body), 201);
+    return;
+  }
   if (req.method == "POST") {
     if (!p.name.empty()) {
       send_error(res, not_found_path());
@@ -1403,7 +1569,9 @@ void ApiServer::serve_resource(const Route& route,
       send_error(res, body.error());
       return;
     }
-    finish(do_create(type, p.ns, std::move(*body), manager_of(req), dry_run), 201);
+    finish(do_create(type, p.ns, std::move(*body), manager_of(req), dry_run, &admission,
+                     body_request(req)),
+           201);
     return;
   }
   if (req.method == "PUT") {
@@ -1424,7 +1592,9 @@ void ApiServer::serve_resource(const Route& route,
     if (p.subresource == "status") {
       finish(do_update_status(type, p.ns, p.name, *body, dry_run), 200);
     } else {
-      finish(do_update(type, p.ns, p.name, std::move(*body), manager_of(req), dry_run), 200);
+      finish(do_update(type, p.ns, p.name, std::move(*body), manager_of(req), dry_run, &admission,
+                       body_request(req)),
+             200);
     }
     return;
   }
@@ -1485,7 +1655,8 @@ void ApiServer::serve_resource(const Route& route,
           return;
         }
         // do_create with no manager: apply recorded the field set already.
-        finish(do_create(type, p.ns, std::move(*created), "", dry_run), 201);
+        finish(do_create(type, p.ns, std::move(*created), "", dry_run, &admission, patch_request()),
+               201);
         return;
       }
       auto merged = apply(*live, *applied, ar);
@@ -1496,7 +1667,9 @@ void ApiServer::serve_resource(const Route& route,
       if (p.subresource == "status") {
         finish(do_update_status(type, p.ns, p.name, *merged, dry_run), 200);
       } else {
-        finish(do_update(type, p.ns, p.name, std::move(*merged), "", dry_run), 200);
+        finish(do_update(type, p.ns, p.name, std::move(*merged), "", dry_run, &admission,
+                         patch_request()),
+               200);
       }
       return;
     }
@@ -1534,7 +1707,9 @@ void ApiServer::serve_resource(const Route& route,
     if (p.subresource == "status") {
       finish(do_update_status(type, p.ns, p.name, *patched, dry_run), 200);
     } else {
-      finish(do_update(type, p.ns, p.name, std::move(*patched), manager_of(req), dry_run), 200);
+      finish(do_update(type, p.ns, p.name, std::move(*patched), manager_of(req), dry_run,
+                       &admission, patch_request()),
+             200);
     }
     return;
   }

@@ -14,8 +14,10 @@
 // streams and whoever waits in wait_for_change().
 #pragma once
 
+#include "admission.hpp"
 #include "pki.hpp"
 #include "store.hpp"
+#include "validation.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -167,6 +169,10 @@ class ApiServer {
                              const std::string& resource,
                              const std::string& ns,
                              const Json& object);
+  // What POST pods/NAME/binding does (the scheduler's write): sets
+  // spec.nodeName of an unbound Pod, the one way to change it after create.
+  // 409 Conflict when the Pod is bound already or being deleted.
+  Result<Json> bind(const std::string& ns, const std::string& pod, const std::string& node);
   Result<Json> remove(const std::string& api_version,
                       const std::string& resource,
                       const std::string& ns,
@@ -242,19 +248,27 @@ class ApiServer {
   void serve_log(const Route& route, const httplib::Request& req, httplib::Response& res);
   void serve_proxy(const Route& route, const httplib::Request& req, httplib::Response& res);
 
-  // Under m_mu.
+  // Under m_mu. The writes run admission (validation.hpp): `admission`
+  // carries fieldValidation in and warnings out (null: Warn, warnings
+  // dropped); `request` says what the request was (a patch, duplicate
+  // fields in its body).
   const ResourceType* type_of(const std::string& api_version, const std::string& resource) const;
   Result<Json> do_create(const ResourceType& type,
                          const std::string& ns,
                          Json object,
                          const std::string& manager,
-                         bool dry_run);
+                         bool dry_run,
+                         Admission* admission = nullptr,
+                         AdmitOptions request = {});
   Result<Json> do_update(const ResourceType& type,
                          const std::string& ns,
                          const std::string& name,
                          Json object,
                          const std::string& manager,
-                         bool dry_run);
+                         bool dry_run,
+                         Admission* admission = nullptr,
+                         AdmitOptions request = {});
+  Result<Json> do_bind(const std::string& ns, const std::string& pod, const Json& binding);
   Result<Json> do_update_status(const ResourceType& type,
                                 const std::string& ns,
                                 const std::string& name,

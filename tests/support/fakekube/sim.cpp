@@ -532,9 +532,12 @@ struct Simulation::Impl {
         }
       }
       if (!chosen.empty()) {
-        Json bound = pod;
-        bound["spec"]["nodeName"] = chosen;
-        auto r = server.update("v1", "pods", ns_of(pod), bound, "kube-scheduler");
+        // The scheduler's write: pods/binding (a Pod's nodeName cannot be
+        // updated).
+        if (!server.bind(ns_of(pod), name_of(pod), chosen)) {
+          continue;
+        }
+        auto r = server.get("v1", "pods", ns_of(pod), name_of(pod));
         if (!r) {
           continue;
         }
@@ -872,10 +875,8 @@ struct Simulation::Impl {
               {"labels", tmpl.value("metadata", Json::object()).value("labels", Json::object())},
               {"ownerReferences", Json::array({owner_ref(job)})}}},
             {"spec", tmpl.value("spec", Json::object())}};
-        pod["metadata"]["labels"]["batch.kubernetes.io/job-name"] = name_of(job);
-        pod["metadata"]["labels"]["job-name"] = name_of(job);
-        pod["metadata"]["labels"]["batch.kubernetes.io/controller-uid"] = uid_of(job);
-        pod["metadata"]["labels"]["controller-uid"] = uid_of(job);
+        // The template carries job-name and controller-uid: the API server
+        // put them there when the Job was created.
         if (at(tmpl, {"metadata", "annotations"}).is_object()) {
           pod["metadata"]["annotations"] = at(tmpl, {"metadata", "annotations"});
         }

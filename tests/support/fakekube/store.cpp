@@ -275,7 +275,8 @@ void Store::record(EventType type,
 Result<Json> Store::create(const ResourceType& type,
                            const std::string& ns,
                            Json object,
-                           bool dry_run) {
+                           bool dry_run,
+                           const std::function<Result<void>(Json&)>& prepare) {
   if (!object.is_object()) {
     return tl::unexpected(bad_request("the body of the request is not a JSON object"));
   }
@@ -321,13 +322,6 @@ Result<Json> Store::create(const ResourceType& type,
   if (auto r = check_namespace(type, ns); !r) {
     return tl::unexpected(r.error());
   }
-  auto& objects = m_objects[&type];
-  const Key key{type.namespaced ? ns : "", name};
-  if (objects.count(key) > 0) {
-    return tl::unexpected(ApiError{409, "AlreadyExists",
-                                   qualified_resource(type) + " \"" + name + "\" already exists",
-                                   details_for(type, name)});
-  }
   meta["name"] = name;
   if (type.namespaced) {
     meta["namespace"] = ns;
@@ -337,10 +331,22 @@ Result<Json> Store::create(const ResourceType& type,
   meta["uid"] = next_uid();
   meta["generation"] = 1;
   meta["creationTimestamp"] = m_now();
+  if (prepare) {  // admission comes before storage: 400 and 422 before 409
+    if (auto r = prepare(object); !r) {
+      return tl::unexpected(r.error());
+    }
+  }
+  auto& objects = m_objects[&type];
+  const Key key{type.namespaced ? ns : "", name};
+  if (objects.count(key) > 0) {
+    return tl::unexpected(ApiError{409, "AlreadyExists",
+                                   qualified_resource(type) + " \"" + name + "\" already exists",
+                                   details_for(type, name)});
+  }
   if (dry_run) {  // validated and returned, neither stored nor versioned
     return object;
   }
-  meta["resourceVersion"] = std::to_string(++m_rv);
+  object["metadata"]["resourceVersion"] = std::to_string(++m_rv);
   objects[key] = Stored{object, object.dump()};
   record(EventType::added, type, key.first, object, nullptr);
   return object;

@@ -86,10 +86,14 @@ class Store {
   // POST: validates apiVersion/kind, name or generateName, the namespace;
   // assigns uid, resourceVersion, generation 1 and creationTimestamp.
   // With `dry_run`, checked and returned but not stored (dryRun=All).
+  // `prepare`, when given, sees the object once its name, namespace and
+  // uid are set and before it is stored (admission); its error ends the
+  // create.
   Result<Json> create(const ResourceType& type,
                       const std::string& ns,
                       Json object,
-                      bool dry_run = false);
+                      bool dry_run = false,
+                      const std::function<Result<void>(Json&)>& prepare = {});
   Result<Json> get(const ResourceType& type, const std::string& ns, const std::string& name) const;
   // PUT: replaces the object; a resourceVersion in it must be current (409
   // Conflict otherwise). With a status subresource, `status` is kept.

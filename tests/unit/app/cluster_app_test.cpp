@@ -293,7 +293,8 @@ kray::Result<void> remove(Fixture& f,
 }
 
 const std::string k_unmanaged_pod =
-    R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"theirs"},"spec":{"containers":[]}})";
+    R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"theirs"},)"
+    R"("spec":{"containers":[{"name":"main","image":"busybox"}]}})";
 
 }  // namespace
 

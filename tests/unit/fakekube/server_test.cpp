@@ -244,9 +244,10 @@ TEST_CASE("fakekube: create, get, update and their errors", "[fakekube][http]") 
           "apply your changes to the latest version and try again");
   }
   SECTION("generateName") {
-    Json g = json_of(c.request(
-        "POST", k_pods,
-        R"({"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"w-"},"spec":{}})"));
+    Json g =
+        json_of(c.request("POST", k_pods,
+                          R"({"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"w-"},)"
+                          R"("spec":{"containers":[{"name":"main","image":"busybox"}]}})"));
     CHECK(g["metadata"]["name"].get<std::string>().rfind("w-", 0) == 0);
     CHECK(g["metadata"]["name"].get<std::string>().size() == 7);
   }
@@ -298,10 +299,10 @@ TEST_CASE("fakekube: patches", "[fakekube][http]") {
   SECTION("JSON patch, and 422 when an operation fails") {
     Json p = json_of(c.request("PATCH", k_pods + "/p",
                                R"([{"op":"replace","path":"/metadata/labels/a","value":"x"},
-                                   {"op":"add","path":"/spec/containers/-","value":{"name":"side","image":"i"}}])",
+                                   {"op":"replace","path":"/spec/containers/0/image","value":"alpine"}])",
                                "application/json-patch+json"));
     CHECK(p["metadata"]["labels"]["a"] == "x");
-    CHECK(p["spec"]["containers"].size() == 2);
+    CHECK(p["spec"]["containers"][0]["image"] == "alpine");
     status_of(c.request("PATCH", k_pods + "/p", R"([{"op":"remove","path":"/nope"}])",
                         "application/json-patch+json"),
               422, "Invalid");
@@ -848,7 +849,8 @@ TEST_CASE("fakekube: namespaces are Active; a Job deleted without a policy orpha
         5);
   Json job = json_of(c.request("POST", "/apis/batch/v1/namespaces/default/jobs",
                                R"({"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},
-                                   "spec":{"template":{"spec":{"containers":[]}}}})"));
+                                   "spec":{"template":{"spec":{"restartPolicy":"Never",
+                                     "containers":[{"name":"c","image":"busybox"}]}}}})"));
   const std::string owner = R"(,"ownerReferences":[{"apiVersion":"batch/v1","kind":"Job",
       "name":"j","uid":")" + job["metadata"]["uid"].get<std::string>() +
                             R"("}])";
