@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "kuberay_build.hpp"
 
+#include "quantity.hpp"
+
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -53,60 +55,21 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
-// A Kubernetes quantity ("500m", "5Gi", "1e3", 2) as a number; nullopt when
-// it is none (KubeRay skips what resource.ParseQuantity refuses).
-std::optional<long double> quantity(const Json& q) {
-  if (q.is_number()) {
-    return q.get<long double>();
-  }
-  if (!q.is_string()) {
-    return std::nullopt;
-  }
-  static const std::regex grammar(R"(^([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))(.*)$)");
-  std::smatch m;
-  const std::string s = q.get<std::string>();
-  if (!std::regex_match(s, m, grammar)) {
-    return std::nullopt;
-  }
-  const long double n = std::stold(m[1].str());
-  const std::string suffix = m[2].str();
-  static const std::map<std::string, long double> mult = {{"", 1},
-                                                          {"n", 1e-9L},
-                                                          {"u", 1e-6L},
-                                                          {"m", 1e-3L},
-                                                          {"k", 1e3L},
-                                                          {"M", 1e6L},
-                                                          {"G", 1e9L},
-                                                          {"T", 1e12L},
-                                                          {"P", 1e15L},
-                                                          {"E", 1e18L},
-                                                          {"Ki", 1024.0L},
-                                                          {"Mi", 1048576.0L},
-                                                          {"Gi", 1073741824.0L},
-                                                          {"Ti", 1099511627776.0L},
-                                                          {"Pi", 1125899906842624.0L},
-                                                          {"Ei", 1152921504606846976.0L}};
-  if (auto it = mult.find(suffix); it != mult.end()) {
-    return n * it->second;
-  }
-  static const std::regex exponent(R"(^[eE]([+-]?[0-9]+)$)");
-  std::smatch e;
-  if (std::regex_match(suffix, e, exponent)) {
-    return n * std::pow(10.0L, std::stol(e[1].str()));
-  }
-  return std::nullopt;
+// A Kubernetes quantity ("500m", "5Gi", "1e3", 2); nullopt when it is none
+// (KubeRay skips what resource.ParseQuantity refuses).
+std::optional<Quantity> quantity(const Json& q) {
+  auto parsed = quantity_of(q);
+  return parsed ? std::optional<Quantity>(*parsed) : std::nullopt;
 }
 
-// resource.Quantity.Value(): rounded up to an integer.
-std::string quantity_value(long double v) {
-  const long double near = std::round(v);
-  const long double whole = std::fabs(v - near) < 1e-9L ? near : std::ceil(v);
-  return std::to_string(static_cast<long long>(whole));
+// strconv.FormatInt(q.Value(), 10).
+std::string value_text(const Quantity& q) {
+  return std::to_string(quantity_value(q));
 }
 
 bool nonzero(const Json& q) {
   auto v = quantity(q);
-  return v && *v != 0;
+  return v && v->nanos != 0;
 }
 
 // encoding/json's float64: the shortest decimal that reads back the same.
@@ -256,13 +219,13 @@ void params_from_group_resources(Params& p, const Json& group) {
     }
     const std::string n = lower(name);
     if (n == "cpu") {
-      p["num-cpus"] = quantity_value(*q);
+      p["num-cpus"] = value_text(*q);
     } else if (n == "memory") {
-      p["memory"] = quantity_value(*q);
+      p["memory"] = value_text(*q);
     } else if (gpu_key(n)) {
-      p["num-gpus"] = quantity_value(*q);
+      p["num-gpus"] = value_text(*q);
     } else {
-      custom[name] = static_cast<double>(*q);
+      custom[name] = quantity_float(*q);
     }
   }
   if (!custom.empty()) {
@@ -335,12 +298,12 @@ void accelerator_params(Params& p, const Json& limits) {
   }
   for (const auto& [key, value] : sorted) {
     if (p.count("num-gpus") == 0 && gpu_key(key) && nonzero(value)) {
-      p["num-gpus"] = quantity_value(*quantity(value));
+      p["num-gpus"] = value_text(*quantity(value));
     }
     if (!custom_added) {
       if (auto it = custom.find(key); it != custom.end() && nonzero(value)) {
         if (resources.count(it->second) == 0) {
-          resources[it->second] = static_cast<double>(*quantity(value));
+          resources[it->second] = quantity_float(*quantity(value));
           p["resources"] = "'" + go_float_map(resources) + "'";
         }
         custom_added = true;
@@ -372,13 +335,13 @@ std::string start_command(Params& p, bool head, const Json& resources) {
     for (const char* from : {"limits", "requests"}) {
       const Json& cpu = at(resources, {from, "cpu"});
       if (nonzero(cpu)) {
-        p["num-cpus"] = quantity_value(*quantity(cpu));
+        p["num-cpus"] = value_text(*quantity(cpu));
         break;
       }
     }
   }
   if (p.count("memory") == 0 && nonzero(at(resources, {"limits", "memory"}))) {
-    p["memory"] = quantity_value(*quantity(at(resources, {"limits", "memory"})));
+    p["memory"] = value_text(*quantity(at(resources, {"limits", "memory"})));
   }
   accelerator_params(p, at(resources, {"limits"}));
   return std::string(head ? "ray start --head " : "ray start ") + flags(p);
