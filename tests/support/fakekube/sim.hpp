@@ -49,9 +49,26 @@ struct SimOptions {
   bool scheduler = true;     // scheduler + kubelet
   bool jobs = true;          // the batch/v1 Job controller
   bool operator_ = true;     // KubeRay operator + Ray dashboards
+  // kube-controller-manager's endpoints and endpointslice controllers:
+  // Endpoints and EndpointSlices from each Service's selector and its Pods'
+  // readiness (what the service proxy and cluster_dns() read), and a
+  // clusterIP for a Service that has none.
+  bool endpoints = true;
   double start_seconds = 1;  // bound Pod to running
   double serve_deploy_seconds = 2;
 };
+
+// The cluster's DNS as CoreDNS's kubernetes plugin answers a Pod in
+// `from_ns` (search path NS.svc.cluster.local, svc.cluster.local): `host`
+// as NAME, NAME.NS, NAME.NS.svc or NAME.NS.svc.cluster.local (a trailing dot
+// allowed) resolves to the Service's clusterIP, or for a headless Service
+// (clusterIP None) to the addresses in its Endpoints (ready ones; all with
+// publishNotReadyAddresses, as the endpoints controller lists them). An
+// ExternalName Service, an unknown name or a Service without a clusterIP
+// yet: empty (NXDOMAIN).
+std::vector<std::string> cluster_dns(const ApiServer& server,
+                                     const std::string& from_ns,
+                                     const std::string& host);
 
 class Simulation {
  public:
