@@ -7,7 +7,8 @@
 // types with field managers, /status, deletion with finalizers, propagation
 // policies and owner-reference garbage collection, selectors, paginated
 // lists, watch streams (bookmarks, timeouts, 410), pods/log with follow,
-// the service proxy, and faults a test switches on.
+// the service and pod proxies (through Endpoints to what listens on a Pod's
+// port), and faults a test switches on.
 //
 // Thread model: cpp-httplib serves each connection on a pool thread; one
 // mutex guards the store, logs and settings; every write wakes the watch

@@ -943,10 +943,12 @@ struct Simulation::Impl {
       if (port < 0) {
         continue;
       }
-      Json p = {{"port", port}, {"protocol", sp.value("protocol", "TCP")}};
+      Json p = Json::object();
       if (!sp.value("name", "").empty()) {
         p["name"] = sp["name"];
       }
+      p["port"] = port;
+      p["protocol"] = sp.value("protocol", "TCP");
       if (sp.contains("appProtocol")) {
         p["appProtocol"] = sp["appProtocol"];
       }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // fakekube's simulations, each switchable: a scheduler and kubelet that
 // bind and run Pods (or leave them Unschedulable, fail image pulls, crash,
-// get OOMKilled, finish), a Job controller, a KubeRay v1.6.2 operator
-// (RayCluster, RayJob, RayService, after ray-operator/controllers/ray/ of
-// KubeRay v1.6.2) and a Ray dashboard behind the service proxy (as the
-// operator's utils/dashboardclient/dashboard_httpclient.go calls it). They
-// run on one thread against the ApiServer's public API, so they are clients
-// like any other; time is the server's (fast) clock.
+// get OOMKilled, finish), a Job controller, the endpoints and endpointslice
+// controllers, a KubeRay v1.6.2 operator (RayCluster, RayJob, RayService,
+// after ray-operator/controllers/ray/ of KubeRay v1.6.2) and a Ray dashboard
+// listening on the head Pod's port, reached through the service proxy (as
+// the operator's utils/dashboardclient/dashboard_httpclient.go calls it).
+// They run on one thread against the ApiServer's public API, so they are
+// clients like any other; their delays run on the server's simulated clock
+// (Clock::simulated), what they write carries the wall time.
 #pragma once
 
 #include "server.hpp"

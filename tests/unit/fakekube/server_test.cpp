@@ -150,7 +150,7 @@ TEST_CASE("fakekube: discovery", "[fakekube][http]") {
     for (const auto& g : groups["groups"]) {
       names.push_back(g["name"]);
     }
-    CHECK(names == std::vector<std::string>{"batch", "ray.io"});
+    CHECK(names == std::vector<std::string>{"batch", "discovery.k8s.io", "ray.io"});
     Json ray = json_of(c.get("/apis/ray.io/v1"));
     CHECK(ray["groupVersion"] == "ray.io/v1");
     std::set<std::string> resources;
@@ -162,11 +162,13 @@ TEST_CASE("fakekube: discovery", "[fakekube][http]") {
       CHECK(resources.count(want) == 1);
     }
     Json core = json_of(c.get("/api/v1"));
-    bool log = false;
+    std::set<std::string> core_resources;
     for (const auto& res : core["resources"]) {
-      log = log || res["name"] == "pods/log";
+      core_resources.insert(res["name"]);
     }
-    CHECK(log);
+    for (const char* want : {"pods/log", "pods/proxy", "services/proxy", "endpoints"}) {
+      CHECK(core_resources.count(want) == 1);
+    }
     Json openapi = json_of(c.get("/openapi/v3"));
     CHECK(openapi["paths"].contains("apis/ray.io/v1"));
   }

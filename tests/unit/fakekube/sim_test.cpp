@@ -534,8 +534,12 @@ TEST_CASE("fakekube sim: the dashboard goes with its cluster; HeadPodReady mirro
   big["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["resources"] = {
       {"limits", {{"nvidia.com/gpu", "64"}}}};
   REQUIRE(c.server.create("ray.io/v1", "rayclusters", "default", big));
-  Json st = c.wait("ray.io/v1", "rayclusters", "big",
-                   [](const Json& o) { return has_condition(o, "HeadPodReady", "False"); });
+  // (The first status, written in the pass that creates the head Pod, says
+  // HeadPodNotFound: wait for the one written once the Pod is seen.)
+  Json st = c.wait("ray.io/v1", "rayclusters", "big", [](const Json& o) {
+    return has_condition(o, "HeadPodReady", "False") &&
+           o["status"].value("head", Json::object()).contains("podName");
+  });
   for (const auto& cond : st["status"]["conditions"]) {
     if (cond["type"] == "HeadPodReady") {
       CHECK(cond["reason"] == "Unknown");
@@ -549,11 +553,11 @@ namespace {
 struct EndpointsOnly {
   ApiServer server;
   Simulation sim;
-  testing::HttpClient http;
-  EndpointsOnly() : server(fakekube::ServerOptions{}), sim(server, options()), http(server, "admin") {
+  EndpointsOnly() : sim(server, options()) {
     server.start();
     sim.start();
   }
+  testing::HttpClient http() const { return testing::HttpClient(server, "admin"); }
   static fakekube::SimOptions options() {
     fakekube::SimOptions o;
     o.scheduler = false;
@@ -677,7 +681,7 @@ TEST_CASE("fakekube sim: Endpoints and EndpointSlices follow the selector and Po
   auto watched = [&](const std::string& path) {
     std::vector<Json> events;
     const auto body =
-        c.http.get(path + "?watch=true&timeoutSeconds=1&resourceVersion=" + rv).body;
+        c.http().get(path + "?watch=true&timeoutSeconds=1&resourceVersion=" + rv).body;
     std::size_t from = 0;
     for (auto nl = body.find('\n'); nl != std::string::npos; nl = body.find('\n', from)) {
       events.push_back(Json::parse(body.substr(from, nl - from)));
@@ -696,7 +700,7 @@ TEST_CASE("fakekube sim: Endpoints and EndpointSlices follow the selector and Po
   REQUIRE(last["endpoints"].size() == 1);
   CHECK(last["endpoints"][0]["conditions"]["ready"] == true);
   // Listed over HTTP too.
-  const Json list = Json::parse(c.http.get("/api/v1/namespaces/default/endpoints").body);
+  const Json list = Json::parse(c.http().get("/api/v1/namespaces/default/endpoints").body);
   CHECK(list["kind"] == "EndpointsList");
 
   // publishNotReadyAddresses: a not-ready Pod is an address all the same.
@@ -740,29 +744,29 @@ TEST_CASE("fakekube sim: the service proxy reaches a Pod's listener only through
   const std::string svcs = "/api/v1/namespaces/default/services/";
   c.endpoints("web", [](const Json& o) { return !ips_of(o, "notReadyAddresses").empty(); });
   // Not ready: not an endpoint to the proxy.
-  auto r = c.http.get(svcs + "web:http/proxy/x");
+  auto r = c.http().get(svcs + "web:http/proxy/x");
   CHECK(r.status == 503);
   CHECK(Json::parse(r.body)["message"] == "no endpoints available for service \"web:http\"");
   c.web_pod("web-1", "10.244.0.11", true);
   c.endpoints("web", [](const Json& o) { return !ips_of(o, "addresses").empty(); });
-  r = c.http.get(svcs + "web:http/proxy/x");
+  r = c.http().get(svcs + "web:http/proxy/x");
   CHECK(r.status == 200);
   CHECK(r.body == "hello from /x");
-  CHECK(c.http.get(svcs + "web:80/proxy/x").status == 200);
-  CHECK(c.http.get("/api/v1/namespaces/default/pods/web-1:8080/proxy/x").status == 200);
+  CHECK(c.http().get(svcs + "web:80/proxy/x").status == 200);
+  CHECK(c.http().get("/api/v1/namespaces/default/pods/web-1:8080/proxy/x").status == 200);
   // No Pod matches: no endpoints.
   c.endpoints("wrong", [](const Json&) { return true; });
-  r = c.http.get(svcs + "wrong:http/proxy/x");
+  r = c.http().get(svcs + "wrong:http/proxy/x");
   CHECK(r.status == 503);
   CHECK(Json::parse(r.body)["message"] == "no endpoints available for service \"wrong\"");
   // A targetPort the container does not declare: the Pod is no endpoint.
   c.endpoints("noport", [](const Json&) { return true; });
-  r = c.http.get(svcs + "noport:http/proxy/x");
+  r = c.http().get(svcs + "noport:http/proxy/x");
   CHECK(r.status == 503);
   CHECK(Json::parse(r.body)["message"] == "no endpoints available for service \"noport\"");
   // A numbered targetPort where nothing listens.
   c.endpoints("numbered", [](const Json& o) { return !ips_of(o, "addresses").empty(); });
-  r = c.http.get(svcs + "numbered:http/proxy/x");
+  r = c.http().get(svcs + "numbered:http/proxy/x");
   CHECK(r.status == 503);
   CHECK(Json::parse(r.body)["message"] ==
         "error trying to reach service: dial tcp 10.244.0.11:9090: connect: connection refused");
@@ -850,7 +854,7 @@ TEST_CASE("fakekube sim: what the simulations write is stamped with the wall clo
   // Ten simulated seconds pass: a clock that ran ahead would stamp 10 s late.
   std::this_thread::sleep_for(std::chrono::seconds(1));
   REQUIRE(server.create("v1", "pods", "default", pod("p")));
-  Json p;
+  Json p = Json::object();
   for (int i = 0; i < 500 && phase(p) != "Running"; ++i) {
     p = *server.get("v1", "pods", "default", "p");
     server.wait_for_change(server.resource_version(), std::chrono::milliseconds(10));
