@@ -843,11 +843,11 @@ void ApiServer::serve(const httplib::Request& req, httplib::Response& res, const
   }
   const ResourceType* t = route.type;
   const Parsed& p = route.path;
-  const bool known_sub = p.subresource.empty() ||
-                         (p.subresource == "status" && t != nullptr && t->status_subresource) ||
-                         (p.subresource == "log" && p.resource_name == "pods") ||
-                         (p.subresource == "proxy" &&
-                          (p.resource_name == "services" || p.resource_name == "pods"));
+  const bool known_sub =
+      p.subresource.empty() ||
+      (p.subresource == "status" && t != nullptr && t->status_subresource) ||
+      (p.subresource == "log" && p.resource_name == "pods") ||
+      (p.subresource == "proxy" && (p.resource_name == "services" || p.resource_name == "pods"));
   if (t == nullptr || !known_sub || (!t->namespaced && !p.ns.empty()) ||
       (t->namespaced && p.ns.empty() && !p.name.empty())) {
     send_error(res, not_found_path());
@@ -2044,8 +2044,8 @@ void ApiServer::serve_proxy(const Route& route,
           }
         }
         if (!found) {
-          send_error(res, unavailable("no service port " + port + " found for service \"" +
-                                      name + "\""));
+          send_error(
+              res, unavailable("no service port " + port + " found for service \"" + name + "\""));
           return;
         }
       }
@@ -2111,8 +2111,8 @@ void ApiServer::serve_proxy(const Route& route,
     }
     auto it = m_listeners.find(ns + "/" + pod + ":" + target_port);
     if (it == m_listeners.end()) {
-      send_error(res, unreachable("dial tcp " + ip + ":" + target_port +
-                                  ": connect: connection refused"));
+      send_error(
+          res, unreachable("dial tcp " + ip + ":" + target_port + ": connect: connection refused"));
       return;
     }
     handler = it->second;
@@ -2250,7 +2250,10 @@ void ApiServer::end_log(const std::string& ns,
   m_changed.notify_all();
 }
 
-void ApiServer::listen(const std::string& ns, const std::string& pod, int port, ProxyHandler handler) {
+void ApiServer::listen(const std::string& ns,
+                       const std::string& pod,
+                       int port,
+                       ProxyHandler handler) {
   std::lock_guard<std::mutex> lock(m_mu);
   m_listeners[ns + "/" + pod + ":" + std::to_string(port)] = std::move(handler);
 }
@@ -2403,7 +2406,8 @@ namespace {
 
 // A whole number in [min, max], or nullopt.
 std::optional<long> whole(const std::string& text, long min, long max) {
-  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+  if (text.empty() || text.size() > 9 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
   const long n = std::stol(text);
@@ -2421,11 +2425,10 @@ Result<FaultSwitch> parse_fault(const std::string& text) {
   const std::string value = eq == std::string::npos ? "" : text.substr(eq + 1);
   const bool has_value = eq != std::string::npos;
   auto bad = [&](const std::string& why) {
-    return tl::unexpected(ApiError{400, "BadRequest", "fault \"" + text + "\": " + why, Json::object()});
+    return tl::unexpected(
+        ApiError{400, "BadRequest", "fault \"" + text + "\": " + why, Json::object()});
   };
-  auto count = [&](long min) -> std::optional<long> {
-    return whole(value, min, 1'000'000'000);
-  };
+  auto count = [&](long min) -> std::optional<long> { return whole(value, min, 1'000'000'000); };
   if (name == "gone-after" || name == "drop-watches-after" || name == "gone-on-resume" ||
       name == "latency") {
     const auto n = count(name == "latency" ? 0 : 1);
@@ -2475,10 +2478,11 @@ Result<FaultSwitch> parse_fault(const std::string& text) {
     const auto code = whole(parts[0], 0, 599);
     if (!has_value || parts.size() < 3 || parts.size() > 5 || !code ||
         (*code != 0 && *code < 100)) {
-      return bad("the form is status=CODE:METHOD:PATH_PREFIX[:TIMES][:RETRY_AFTER], CODE 0 or "
-                 "100-599");
+      return bad(
+          "the form is status=CODE:METHOD:PATH_PREFIX[:TIMES][:RETRY_AFTER], CODE 0 or "
+          "100-599");
     }
-    static const std::set<std::string> methods = {"",    "GET",   "POST",  "PUT",
+    static const std::set<std::string> methods = {"",      "GET",    "POST", "PUT",
                                                   "PATCH", "DELETE", "HEAD", "OPTIONS"};
     if (methods.count(parts[1]) == 0) {
       return bad("METHOD \"" + parts[1] + "\" is not an HTTP method (empty: any)");

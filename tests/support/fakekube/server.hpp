@@ -120,9 +120,9 @@ struct ServerOptions {
   std::string nodes;  // parse_nodes() syntax; "" for none
   bool kuberay_crds = true;
   double speed = 1.0;
-  std::size_t history = 10'000;      // watch events kept (older versions: 410)
-  bool expired_server_cert = false;  // for clients' certificate checks
-  double bookmark_interval_s = 60;   // real seconds between BOOKMARKs
+  std::size_t history = 10'000;           // watch events kept (older versions: 410)
+  bool expired_server_cert = false;       // for clients' certificate checks
+  double bookmark_interval_s = 60;        // real seconds between BOOKMARKs
   double default_watch_timeout_s = 1800;  // real seconds, as timeoutSeconds
 };
 
@@ -295,7 +295,7 @@ class ApiServer {
   mutable std::mutex m_mu;
   mutable std::condition_variable m_changed;
   Store m_store;
-  std::map<std::string, LogStream> m_logs;  // "ns/pod/container"
+  std::map<std::string, LogStream> m_logs;          // "ns/pod/container"
   std::map<std::string, ProxyHandler> m_listeners;  // "ns/pod:port"
   std::vector<Fault> m_faults;
   RequestHook m_hook;

@@ -363,7 +363,7 @@ struct Simulation::Impl {
   std::string serve_status = "RUNNING";
   std::string serve_message;
   std::map<std::string, std::shared_ptr<Dashboard>> dashboards;  // "ns/headsvc"
-  std::map<std::string, std::pair<std::string, int>> listening;   // "ns/headsvc": pod, port
+  std::map<std::string, std::pair<std::string, int>> listening;  // "ns/headsvc": pod, port
 
   std::map<std::string, PodTrack> pods;  // by uid
   std::set<std::string> said;            // events emitted once
@@ -1043,10 +1043,8 @@ struct Simulation::Impl {
   static constexpr const char* k_slice_manager = "endpointslice-controller.k8s.io";
 
   static Json target_ref(const Json& pod) {
-    return {{"kind", "Pod"},
-            {"namespace", ns_of(pod)},
-            {"name", name_of(pod)},
-            {"uid", uid_of(pod)}};
+    return {
+        {"kind", "Pod"}, {"namespace", ns_of(pod)}, {"name", name_of(pod)}, {"uid", uid_of(pod)}};
   }
 
   static std::string pod_ip(const Json& pod) {
@@ -1207,7 +1205,8 @@ struct Simulation::Impl {
       }
       if (same == nullptr) {
         for (const auto& sl : existing) {  // reuse any other, as the reconciler fills slices
-          if (kept.count(name_of(sl)) == 0 && endpoints_by_ports.count(sl.value("ports", Json()).dump()) == 0) {
+          if (kept.count(name_of(sl)) == 0 &&
+              endpoints_by_ports.count(sl.value("ports", Json()).dump()) == 0) {
             same = &sl;
             break;
           }
@@ -1227,12 +1226,8 @@ struct Simulation::Impl {
                             "endpointslice-controller");
         continue;
       }
-      Json owner = {{"apiVersion", "v1"},
-                    {"kind", "Service"},
-                    {"name", name_of(svc)},
-                    {"uid", uid_of(svc)},
-                    {"controller", true},
-                    {"blockOwnerDeletion", true}};
+      Json owner = {{"apiVersion", "v1"}, {"kind", "Service"},  {"name", name_of(svc)},
+                    {"uid", uid_of(svc)}, {"controller", true}, {"blockOwnerDeletion", true}};
       Json sl = {{"apiVersion", "discovery.k8s.io/v1"},
                  {"kind", "EndpointSlice"},
                  {"metadata",
@@ -1473,7 +1468,8 @@ struct Simulation::Impl {
       server.unlisten(ns, where.first, where.second);
     }
     where = {pod, port};
-    server.listen(ns, pod, port, [this, dash](const ProxyRequest& r) { return dashboard(dash, r); });
+    server.listen(ns, pod, port,
+                  [this, dash](const ProxyRequest& r) { return dashboard(dash, r); });
   }
 
   // ---- KubeRay operator: RayCluster ---------------------------------------
@@ -2116,9 +2112,8 @@ struct Simulation::Impl {
       const double ttl = spec.value("ttlSecondsAfterFinished", 0);
       const std::string end = st.value("endTime", "");
       // endTime is wall time; the TTL runs in simulated time from then.
-      const double ended = server.clock().simulated_at(
-          std::chrono::system_clock::time_point(std::chrono::seconds(
-              static_cast<long long>(seconds_from(end)))));
+      const double ended = server.clock().simulated_at(std::chrono::system_clock::time_point(
+          std::chrono::seconds(static_cast<long long>(seconds_from(end)))));
       if (!end.empty() && now() >= ended + ttl) {
         if (server.get("ray.io/v1", "rayclusters", ns, st.value("rayClusterName", ""))) {
           (void)server.remove("ray.io/v1", "rayclusters", ns, st.value("rayClusterName", ""));
@@ -2339,9 +2334,9 @@ std::vector<std::string> cluster_dns(const ApiServer& server,
   }
   std::string ns = from_ns;
   const std::size_t n = labels.size();
-  const bool svc_suffix = (n == 3 && labels[2] == "svc") ||
-                          (n == 5 && labels[2] == "svc" && labels[3] == "cluster" &&
-                           labels[4] == "local");
+  const bool svc_suffix =
+      (n == 3 && labels[2] == "svc") ||
+      (n == 5 && labels[2] == "svc" && labels[3] == "cluster" && labels[4] == "local");
   if (n == 2 || svc_suffix) {
     ns = labels[1];
   } else if (n != 1) {
@@ -2425,8 +2420,7 @@ Result<void> Simulation::load_scenario(const std::string& yaml_text) {
     return bad("a scenario is a mapping with images, jobs, serve and faults");
   }
   for (auto it = doc->begin(); it != doc->end(); ++it) {
-    if (it.key() != "images" && it.key() != "jobs" && it.key() != "serve" &&
-        it.key() != "faults") {
+    if (it.key() != "images" && it.key() != "jobs" && it.key() != "serve" && it.key() != "faults") {
       return bad("unknown scenario key \"" + it.key() + "\" (images, jobs, serve, faults)");
     }
   }

@@ -48,9 +48,9 @@ struct RayJobScript {
 };
 
 struct SimOptions {
-  bool scheduler = true;     // scheduler + kubelet
-  bool jobs = true;          // the batch/v1 Job controller
-  bool operator_ = true;     // KubeRay operator + Ray dashboards
+  bool scheduler = true;  // scheduler + kubelet
+  bool jobs = true;       // the batch/v1 Job controller
+  bool operator_ = true;  // KubeRay operator + Ray dashboards
   // kube-controller-manager's endpoints and endpointslice controllers:
   // Endpoints and EndpointSlices from each Service's selector and its Pods'
   // readiness (what the service proxy and cluster_dns() read), and a

@@ -708,9 +708,9 @@ TEST_CASE("fakekube: the service proxy goes through Endpoints to what listens on
   s = status_of(c.get(svc + "/head:8266/proxy/"), 503, "ServiceUnavailable");
   CHECK(s["message"] == "no service port 8266 found for service \"head\"");
   const std::string eps = "/api/v1/namespaces/default/endpoints";
-  REQUIRE(c.request("POST", eps,
-                    R"({"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"head"}})")
-              .status == 201);
+  REQUIRE(
+      c.request("POST", eps, R"({"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"head"}})")
+          .status == 201);
   s = status_of(c.get(svc + "/head:8265/proxy/api/jobs/"), 503, "ServiceUnavailable");
   CHECK(s["message"] == "no endpoints available for service \"head\"");
   // A running Pod with an IP, and an address for it.
@@ -719,17 +719,16 @@ TEST_CASE("fakekube: the service proxy goes through Endpoints to what listens on
   auto made = r.server.create("v1", "pods", "default", pod);
   REQUIRE(made);
   Json running = *made;
-  running["status"] = {{"phase", "Running"},
-                       {"podIP", "10.244.0.7"},
-                       {"podIPs", {{{"ip", "10.244.0.7"}}}}};
+  running["status"] = {
+      {"phase", "Running"}, {"podIP", "10.244.0.7"}, {"podIPs", {{{"ip", "10.244.0.7"}}}}};
   REQUIRE(r.server.update_status("v1", "pods", "default", running));
   auto endpoints_at = [&](const std::string& ip) {
     Json e = *r.server.get("v1", "endpoints", "default", "head");
-    e["subsets"] = {{{"addresses",
-                      {{{"ip", ip},
-                        {"targetRef",
-                         {{"kind", "Pod"}, {"namespace", "default"}, {"name", "head-0"}}}}}},
-                     {"ports", {{{"name", "dashboard"}, {"port", 8265}}}}}};
+    e["subsets"] = {
+        {{"addresses",
+          {{{"ip", ip},
+            {"targetRef", {{"kind", "Pod"}, {"namespace", "default"}, {"name", "head-0"}}}}}},
+         {"ports", {{{"name", "dashboard"}, {"port", 8265}}}}}};
     REQUIRE(r.server.update("v1", "endpoints", "default", e));
   };
   endpoints_at("10.244.0.7");
@@ -1172,11 +1171,11 @@ TEST_CASE("fakekube: faults by name, as --fault and a scenario's faults: write t
     CHECK(c.get(k_pods).headers.count("content-encoding") == 1);
   }
   SECTION("bad values are refused with one message, and change nothing") {
-    for (const char* bad : {"gone-after=0", "gone-after=x", "gone-after", "drop-watches-after=-1",
-                            "gone-on-resume=", "latency=fast", "warning=", "compress=yes",
-                            "no-bookmarks=1", "status=abc", "status=503:FETCH:/api",
-                            "status=503:GET", "status=42:GET:/api", "status=503:GET:api",
-                            "status=503:GET:/api:0", "status=503:GET:/api:1:soon", "nosuch"}) {
+    for (const char* bad :
+         {"gone-after=0", "gone-after=x", "gone-after", "drop-watches-after=-1",
+          "gone-on-resume=", "latency=fast", "warning=", "compress=yes", "no-bookmarks=1",
+          "status=abc", "status=503:FETCH:/api", "status=503:GET", "status=42:GET:/api",
+          "status=503:GET:api", "status=503:GET:/api:0", "status=503:GET:/api:1:soon", "nosuch"}) {
       auto f = fakekube::parse_fault(bad);
       INFO(bad);
       REQUIRE_FALSE(f);
@@ -1198,8 +1197,9 @@ TEST_CASE("fakekube: timestamps are the wall clock's whatever the speed", "[fake
   o.speed = 10;
   Running r(o);
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // 11 simulated seconds
-  auto made = r.server.create("v1", "configmaps", "default",
-                              {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "t"}}}});
+  auto made =
+      r.server.create("v1", "configmaps", "default",
+                      {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "t"}}}});
   REQUIRE(made);
   const std::string stamp = (*made)["metadata"]["creationTimestamp"];
   const auto now = std::chrono::system_clock::now();

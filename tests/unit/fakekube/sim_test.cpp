@@ -428,8 +428,7 @@ TEST_CASE("fakekube sim: scenario files", "[fakekube][sim]") {
                         "serve:\n  status: DEPLOY_FAILED\n"));
   auto unknown = sim.load_scenario("image: []\n");
   REQUIRE_FALSE(unknown);
-  CHECK(unknown.error().message ==
-        "unknown scenario key \"image\" (images, jobs, serve, faults)");
+  CHECK(unknown.error().message == "unknown scenario key \"image\" (images, jobs, serve, faults)");
   auto bad_fault = sim.load_scenario("faults: [warning=x, latency=soon]\n");
   REQUIRE_FALSE(bad_fault);
   CHECK(bad_fault.error().message ==
@@ -448,8 +447,9 @@ TEST_CASE("fakekube sim: a scenario's faults are switched on", "[fakekube][sim]"
   server.start();
   testing::HttpClient http(server, "admin");
   CHECK(http.get("/api/v1/namespaces").headers.count("warning") == 0);
-  REQUIRE(sim.load_scenario("faults:\n- warning=from the scenario\n"
-                            "- status=503:GET:/api/v1/nodes\n"));
+  REQUIRE(
+      sim.load_scenario("faults:\n- warning=from the scenario\n"
+                        "- status=503:GET:/api/v1/nodes\n"));
   const auto answer = http.get("/api/v1/namespaces");
   REQUIRE(answer.headers.count("warning") == 1);
   CHECK(answer.headers.find("warning")->second == "299 - \"from the scenario\"");
@@ -713,6 +713,15 @@ TEST_CASE("fakekube sim: Endpoints and EndpointSlices follow the selector and Po
     return ips_of(o, "addresses") == std::vector<std::string>{"10.244.0.12"};
   });
 
+  // Settled: the controllers write nothing more (no rewrite of an equal
+  // object).
+  for (int i = 0; i < 100 && c.slices("web").at(0)["endpoints"][0]["conditions"]["ready"] != true;
+       ++i) {
+    c.server.wait_for_change(c.server.resource_version(), std::chrono::milliseconds(10));
+  }
+  const auto settled = c.server.resource_version();
+  CHECK(c.server.wait_for_change(settled, std::chrono::milliseconds(300)) == settled);
+
   // The Service goes: so do its Endpoints and EndpointSlices.
   REQUIRE(c.server.remove("v1", "services", "default", "web"));
   for (int i = 0; i < 500 && (c.server.get("v1", "endpoints", "default", "web").has_value() ||
@@ -782,8 +791,9 @@ TEST_CASE("fakekube sim: cluster DNS names a Service's clusterIP, or a headless 
   Json headless = k_web_spec;
   headless["clusterIP"] = "None";
   c.service("head-svc", headless);
-  REQUIRE(c.server.create("v1", "namespaces", "",
-                          {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "ml"}}}}));
+  REQUIRE(c.server.create(
+      "v1", "namespaces", "",
+      {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "ml"}}}}));
   c.endpoints("head-svc", [](const Json& o) { return ips_of(o, "addresses").size() == 2; });
   std::string ip;
   for (int i = 0; i < 500 && ip.empty(); ++i) {
@@ -820,16 +830,16 @@ TEST_CASE("fakekube sim: the operator's dashboard listens on the head Pod's dash
         200);
   // Not on the Service: a Service of the test's own that selects the head
   // Pod reaches it too, and one that selects nothing does not.
-  for (const auto& [name, selector] :
-       std::vector<std::pair<std::string, Json>>{{"mine", {{"ray.io/node-type", "head"}}},
-                                                 {"none", {{"ray.io/node-type", "nope"}}}}) {
-    REQUIRE(c.server.create("v1", "services", "default",
-                            {{"apiVersion", "v1"},
-                             {"kind", "Service"},
-                             {"metadata", {{"name", name}}},
-                             {"spec",
-                              {{"selector", selector},
-                               {"ports", {{{"name", "dash"}, {"port", 80}, {"targetPort", "dashboard"}}}}}}}));
+  for (const auto& [name, selector] : std::vector<std::pair<std::string, Json>>{
+           {"mine", {{"ray.io/node-type", "head"}}}, {"none", {{"ray.io/node-type", "nope"}}}}) {
+    REQUIRE(c.server.create(
+        "v1", "services", "default",
+        {{"apiVersion", "v1"},
+         {"kind", "Service"},
+         {"metadata", {{"name", name}}},
+         {"spec",
+          {{"selector", selector},
+           {"ports", {{{"name", "dash"}, {"port", 80}, {"targetPort", "dashboard"}}}}}}}));
   }
   c.wait("v1", "endpoints", "mine", [](const Json& o) { return o.contains("subsets"); });
   c.wait("v1", "endpoints", "none", [](const Json&) { return true; });
