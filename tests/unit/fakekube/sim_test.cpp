@@ -603,6 +603,20 @@ struct EndpointsOnly {
     FAIL("timed out waiting for endpoints/" << name << ": " << last.dump());
     return last;
   }
+  // Waits (5 s at most) until the Service's EndpointSlices satisfy `done`.
+  std::vector<Json> slices(const std::string& service,
+                           const std::function<bool(const std::vector<Json>&)>& done) {
+    std::vector<Json> last;
+    for (int i = 0; i < 500; ++i) {
+      last = slices(service);
+      if (done(last)) {
+        return last;
+      }
+      server.wait_for_change(server.resource_version(), std::chrono::milliseconds(10));
+    }
+    FAIL("timed out waiting for the endpointslices of " << service);
+    return last;
+  }
   std::vector<Json> slices(const std::string& service) {
     std::vector<Json> out;
     for (const auto& s : server.list("discovery.k8s.io/v1", "endpointslices", "default")) {
@@ -653,7 +667,9 @@ TEST_CASE("fakekube sim: Endpoints and EndpointSlices follow the selector and Po
   CHECK(cluster_ip.rfind("10.96.", 0) == 0);
 
   // The EndpointSlice: conditions per endpoint, labels, owner.
-  std::vector<Json> slices = c.slices("web");
+  std::vector<Json> slices = c.slices("web", [](const std::vector<Json>& l) {
+    return l.size() == 1 && l[0]["endpoints"].size() == 2;
+  });
   REQUIRE(slices.size() == 1);
   const Json& s = slices[0];
   CHECK(s["addressType"] == "IPv4");
@@ -678,6 +694,10 @@ TEST_CASE("fakekube sim: Endpoints and EndpointSlices follow the selector and Po
     return ips_of(o, "addresses") == std::vector<std::string>{"10.244.0.12"};
   });
   CHECK(ips_of(e, "notReadyAddresses").empty());
+  c.slices("web", [](const std::vector<Json>& l) {
+    return l.size() == 1 && l[0]["endpoints"].size() == 1 &&
+           l[0]["endpoints"][0]["conditions"]["ready"] == true;
+  });
   auto watched = [&](const std::string& path) {
     std::vector<Json> events;
     const auto body =
@@ -715,10 +735,10 @@ TEST_CASE("fakekube sim: Endpoints and EndpointSlices follow the selector and Po
 
   // Settled: the controllers write nothing more (no rewrite of an equal
   // object).
-  for (int i = 0; i < 100 && c.slices("web").at(0)["endpoints"][0]["conditions"]["ready"] != true;
-       ++i) {
-    c.server.wait_for_change(c.server.resource_version(), std::chrono::milliseconds(10));
-  }
+  c.slices("web", [](const std::vector<Json>& l) {
+    return l.size() == 1 && l[0]["endpoints"].size() == 1 &&
+           l[0]["endpoints"][0]["conditions"]["ready"] == true;
+  });
   const auto settled = c.server.resource_version();
   CHECK(c.server.wait_for_change(settled, std::chrono::milliseconds(300)) == settled);
 
