@@ -140,6 +140,31 @@ expect_rc 0 "ray pods" k get pods -l ray.io/cluster=raycluster-complete -o jsonp
 expect_contains "$tmp/out" "head=Running" "head pod running"
 expect_contains "$tmp/out" "worker=Running" "worker pod running"
 
+# AGE is the wall clock's: --speed 20 makes the simulation act faster, it
+# does not move creationTimestamp into the future (kubectl shows <invalid>).
+expect_rc 0 "get pods (table)" k get pods -l ray.io/cluster=raycluster-complete
+expect_contains "$tmp/out" "AGE" "AGE column"
+if grep -q "<invalid>" "$tmp/out"; then fail "AGE <invalid>: $(cat "$tmp/out")"; fi
+
+# Endpoints and EndpointSlices of the head Service, the dashboard through
+# the service proxy (the head Pod's port, reached through its endpoints).
+svc=raycluster-complete-head-svc
+expect_rc 0 "get endpoints" k get endpoints "$svc" -o jsonpath='{.subsets[0].addresses[0].targetRef.name}'
+expect_contains "$tmp/out" "raycluster-complete-head-" "the head Pod is the Service's endpoint"
+expect_rc 0 "get endpoints (table)" k get endpoints "$svc"
+expect_contains "$tmp/out" "$svc" "endpoints listed"
+expect_rc 0 "get endpointslices" k get endpointslices -l "kubernetes.io/service-name=$svc" \
+  -o jsonpath='{.items[0].endpoints[0].conditions.ready} {.items[0].metadata.labels.endpointslice\.kubernetes\.io/managed-by}'
+expect_contains "$tmp/out" "true endpointslice-controller.k8s.io" "endpointslice ready, managed by the controller"
+expect_rc 0 "get --raw through the service proxy" \
+  k get --raw "/api/v1/namespaces/default/services/$svc:dashboard/proxy/api/version"
+expect_contains "$tmp/out" '"ray_version"' "the dashboard answers through the proxy"
+expect_rc 0 "get --raw with the port number" \
+  k get --raw "/api/v1/namespaces/default/services/$svc:8265/proxy/api/version"
+expect_rc 1 "a port the endpoints lack" \
+  k get --raw "/api/v1/namespaces/default/services/$svc:nosuch/proxy/api/version"
+expect_contains "$tmp/err" "no endpoints available for service \"$svc:nosuch\"" "503 message"
+
 # RBAC: the read-only user reads and is refused writes; the token user writes.
 expect_rc 0 "viewer reads" k --context fakekube-viewer get rayclusters
 expect_rc 1 "viewer deletes" k --context fakekube-viewer delete raycluster raycluster-complete
@@ -189,6 +214,21 @@ expect_contains "$tmp/err" 'spec: Forbidden: pod updates may not change fields o
 expect_rc 0 "delete" k delete raycluster raycluster-complete
 expect_rc 1 "get after delete" k get raycluster raycluster-complete
 expect_contains "$tmp/err" 'rayclusters.ray.io "raycluster-complete" not found' "NotFound"
+
+# --fault: a bad one exits 2 with one message; a good one acts.
+expect_rc 2 "a bad --fault" "$FAKEKUBE" --kubeconfig-out "$tmp/kc2" --fault gone-after=0
+expect_contains "$tmp/err" 'fakekube: --fault: fault "gone-after=0": N must be a whole number of 1 or more' \
+  "--fault message"
+[ ! -e "$tmp/kc2" ] || fail "no kubeconfig after a bad --fault"
+"$FAKEKUBE" --kubeconfig-out "$tmp/kc2" --nodes 1xcpu --fault 'warning=fakekube says hello' \
+  --fault status=503:GET:/api/v1/namespaces/default/configmaps:1 >"$tmp/server2.out" 2>&1 &
+server2_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/kc2" ] && break; sleep 0.1; done
+expect_rc 1 "a 503 from --fault status=" kubectl --kubeconfig "$tmp/kc2" get configmaps
+expect_rc 0 "spent after one" kubectl --kubeconfig "$tmp/kc2" get configmaps
+expect_contains "$tmp/err" "Warning: fakekube says hello" "--fault warning="
+kill "$server2_pid" 2>/dev/null
+wait "$server2_pid" 2>/dev/null
 
 # SIGTERM stops it cleanly.
 kill -TERM "$server_pid"

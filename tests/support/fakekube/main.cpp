@@ -4,7 +4,7 @@
 //
 //   fakekube --kubeconfig-out PATH [--port N] [--nodes SPEC] [--no-kuberay-crds]
 //            [--no-operator] [--scenario FILE] [--speed X] [--populate CxP[/N]]
-//            [--namespaces a,b]
+//            [--namespaces a,b] [--fault SPEC]...
 //
 // It writes the kubeconfig only once it serves (so a script can wait for
 // the file), prints the URL, and runs until SIGTERM or SIGINT.
@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   std::string scenario;
   std::string populate;
   std::string namespaces;
+  std::vector<std::string> faults;
   app.add_option("--kubeconfig-out", kubeconfig_out,
                  "where to write the kubeconfig (admin certificate user current; contexts "
                  "fakekube-token and fakekube-viewer for the others)")
@@ -63,6 +64,12 @@ int main(int argc, char** argv) {
                  "no simulation runs then");
   app.add_option("--speed", options.speed, "simulated time runs this many times faster")
       ->check(CLI::PositiveNumber);
+  app.add_option("--fault", faults,
+                 "switch a fault on (repeatable): gone-after=N, drop-watches-after=N, "
+                 "gone-on-resume=N, split-watch-events, no-bookmarks, latency=MS, warning=TEXT, "
+                 "status=CODE:METHOD:PATH_PREFIX[:TIMES][:RETRY_AFTER], compress")
+      ->take_all()
+      ->allow_extra_args(false);
   CLI11_PARSE(app, argc, argv);
   options.kuberay_crds = !no_crds;
 
@@ -77,8 +84,20 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
 
+  std::vector<fakekube::FaultSwitch> switches;
+  for (const auto& f : faults) {
+    auto parsed = fakekube::parse_fault(f);
+    if (!parsed) {
+      std::cerr << "fakekube: --fault: " << parsed.error().message << "\n";
+      return 2;
+    }
+    switches.push_back(*parsed);
+  }
   options.nodes = nodes;
   fakekube::ApiServer server(options);
+  for (const auto& f : switches) {
+    f(server);
+  }
   fakekube::SimOptions sim_options;
   sim_options.operator_ = !no_operator && !no_crds;
   fakekube::Simulation sim(server, sim_options);

@@ -297,20 +297,49 @@ Clock::Clock(double speed)
       m_start_steady(std::chrono::steady_clock::now()) {}
 
 std::chrono::system_clock::time_point Clock::now() const {
-  const auto real = std::chrono::steady_clock::now() - m_start_steady;
-  const auto sim = std::chrono::duration_cast<std::chrono::system_clock::duration>(
-      std::chrono::duration<double>(std::chrono::duration<double>(real).count() * m_speed));
-  return m_start_system + sim;
+  return std::chrono::system_clock::now();
 }
 
 std::string Clock::rfc3339() const {
   return to_rfc3339(now());
 }
 
+namespace {
+double epoch_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+}  // namespace
+
+double Clock::simulated() const {
+  const double real =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start_steady).count();
+  return epoch_seconds(m_start_system) + real * m_speed;
+}
+
+std::chrono::system_clock::time_point Clock::wall_at(double simulated) const {
+  const double since = (simulated - epoch_seconds(m_start_system)) / m_speed;
+  return m_start_system + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                              std::chrono::duration<double>(since));
+}
+
+double Clock::simulated_at(std::chrono::system_clock::time_point wall) const {
+  return epoch_seconds(m_start_system) +
+         std::chrono::duration<double>(wall - m_start_system).count() * m_speed;
+}
+
 std::chrono::nanoseconds Clock::real(double simulated_seconds) const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double>(simulated_seconds / m_speed));
 }
+
+namespace {
+// Watch timeouts and bookmarks are the API server's, in real time: a
+// client's timeoutSeconds=300 means five minutes whatever the speed.
+std::chrono::nanoseconds real_seconds(double seconds) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(seconds));
+}
+}  // namespace
 
 // A route: the parsed path with its type.
 struct ApiServer::Route {
@@ -377,7 +406,9 @@ void ApiServer::add_types() {
   m_store.add_type({"", "v1", "secrets", "Secret", true, false});
   m_store.add_type({"", "v1", "events", "Event", true, false});
   m_store.add_type({"", "v1", "serviceaccounts", "ServiceAccount", true, false});
+  m_store.add_type({"", "v1", "endpoints", "Endpoints", true, false});
   m_store.add_type({"batch", "v1", "jobs", "Job", true, true});
+  m_store.add_type({"discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, false});
   if (m_options.kuberay_crds) {
     m_store.add_type({"ray.io", "v1", "rayclusters", "RayCluster", true, true});
     m_store.add_type({"ray.io", "v1", "rayjobs", "RayJob", true, true});
@@ -697,6 +728,8 @@ bool ApiServer::discovery(const std::vector<std::string>& seg, httplib::Response
         r["shortNames"] = {"no"};
       } else if (t->resource == "serviceaccounts") {
         r["shortNames"] = {"sa"};
+      } else if (t->resource == "endpoints") {
+        r["shortNames"] = {"ep"};
       } else if (t->resource == "jobs") {
         r["categories"] = {"all"};
       }
@@ -713,6 +746,8 @@ bool ApiServer::discovery(const std::vector<std::string>& seg, httplib::Response
       }
       if (t->resource == "pods") {
         sub("log", {"get"});
+        sub("proxy", {"create", "delete", "get", "patch", "update"});
+        list.back()["kind"] = "PodProxyOptions";
       }
       if (t->resource == "services") {
         sub("proxy", {"create", "delete", "get", "patch", "update"});
@@ -865,11 +900,12 @@ void ApiServer::serve(const httplib::Request& req, httplib::Response& res, const
   }
   const ResourceType* t = route.type;
   const Parsed& p = route.path;
-  const bool known_sub = p.subresource.empty() ||
-                         (p.subresource == "status" && t != nullptr && t->status_subresource) ||
-                         (p.subresource == "log" && p.resource_name == "pods") ||
-                         (p.subresource == "binding" && p.resource_name == "pods") ||
-                         (p.subresource == "proxy" && p.resource_name == "services");
+  const bool known_sub =
+      p.subresource.empty() ||
+      (p.subresource == "status" && t != nullptr && t->status_subresource) ||
+      (p.subresource == "log" && p.resource_name == "pods") ||
+      (p.subresource == "binding" && p.resource_name == "pods") ||
+      (p.subresource == "proxy" && (p.resource_name == "services" || p.resource_name == "pods"));
   if (t == nullptr || !known_sub || (!t->namespaced && !p.ns.empty()) ||
       (t->namespaced && p.ns.empty() && !p.name.empty())) {
     send_error(res, not_found_path());
@@ -1801,8 +1837,8 @@ void ApiServer::serve_watch(const Route& route,
     timeout_s = static_cast<double>(std::stol(timeout));
   }
   const auto start = std::chrono::steady_clock::now();
-  state->deadline = start + m_clock.real(timeout_s);
-  state->next_bookmark = start + m_clock.real(m_options.bookmark_interval_s);
+  state->deadline = start + real_seconds(timeout_s);
+  state->next_bookmark = start + real_seconds(m_options.bookmark_interval_s);
   const std::string rv = req.get_param_value("resourceVersion");
   if (!rv.empty() && rv.find_first_not_of("0123456789") != std::string::npos) {
     send_error(res, ApiError{400, "BadRequest", "invalid resource version: " + rv, Json::object()});
@@ -1899,7 +1935,7 @@ void ApiServer::serve_watch(const Route& route,
                      {"apiVersion", state->type->api_version()},
                      {"metadata", {{"resourceVersion", std::to_string(state->last_rv)}}}};
         state->pending.push_back(event_line("BOOKMARK", mark).dump() + "\n");
-        state->next_bookmark = now + m_clock.real(m_options.bookmark_interval_s);
+        state->next_bookmark = now + real_seconds(m_options.bookmark_interval_s);
         break;
       }
       m_changed.wait_until(lock, std::min({state->deadline, state->next_bookmark,
@@ -2064,58 +2100,194 @@ void ApiServer::serve_log(const Route& route, const httplib::Request& req, httpl
   });
 }
 
+namespace {
+
+// utilnet.SplitSchemeNamePort: "name", "name:port" or "scheme:name:port",
+// the scheme "", http or https, the name not empty.
+bool split_scheme_name_port(const std::string& id, std::string& name, std::string& port) {
+  std::vector<std::string> parts(1);
+  for (char c : id) {
+    if (c == ':') {
+      parts.emplace_back();
+    } else {
+      parts.back() += c;
+    }
+  }
+  std::string scheme;
+  if (parts.size() == 1) {
+    name = parts[0];
+  } else if (parts.size() == 2) {
+    name = parts[0];
+    port = parts[1];
+  } else if (parts.size() == 3) {
+    scheme = parts[0];
+    name = parts[1];
+    port = parts[2];
+  } else {
+    return false;
+  }
+  return !name.empty() && (scheme.empty() || scheme == "http" || scheme == "https");
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.size() < 10 && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+ApiError unavailable(const std::string& message) {
+  return {503, "ServiceUnavailable", message, Json::object()};
+}
+
+// What the proxy's transport answers when it cannot dial (apimachinery
+// pkg/util/proxy/transport.go: "error trying to reach service: %v").
+ApiError unreachable(const std::string& dial_error) {
+  return unavailable("error trying to reach service: " + dial_error);
+}
+
+std::string json_string(const Json& o, const char* key) {
+  return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : "";
+}
+
+}  // namespace
+
 void ApiServer::serve_proxy(const Route& route,
                             const httplib::Request& req,
                             httplib::Response& res) {
-  // NAME, NAME:PORT or SCHEME:NAME:PORT (SCHEME http or https)
-  auto parts = split(route.path.name, ':');
-  if (parts.size() >= 2 && (parts[0] == "http" || parts[0] == "https")) {
-    parts.erase(parts.begin());
+  const std::string& id = route.path.name;
+  const std::string& ns = route.path.ns;
+  const bool pods = route.path.resource_name == "pods";
+  std::string name;
+  std::string port;
+  if (!split_scheme_name_port(id, name, port)) {
+    send_error(res, ApiError{400, "BadRequest",
+                             std::string("invalid ") + (pods ? "pod" : "service") + " request \"" +
+                                 id + "\"",
+                             Json::object()});
+    return;
   }
-  const std::string service = parts.empty() ? "" : parts[0];
-  const std::string wanted = parts.size() > 1 ? parts[1] : "";
+  // Where the request goes: a Pod (by name) and a port on its IP.
+  std::string pod;
+  std::string ip;
+  std::string target_port;
   ProxyHandler handler;
   {
     std::lock_guard<std::mutex> lock(m_mu);
-    auto svc = m_store.get(*route.type, route.path.ns, service);
-    if (!svc) {
-      send_error(res, svc.error());
-      return;
-    }
-    // The port by name or number, as the proxy resolves it; no port: the
-    // first. Handlers are registered by the port's name (its number when
-    // unnamed), or "" for any.
-    std::string port;
-    bool found = false;
-    const Json ports = (*svc).contains("spec") && (*svc)["spec"].is_object()
-                           ? (*svc)["spec"].value("ports", Json::array())
-                           : Json::array();
-    for (const auto& p : ports) {
-      const std::string name = p.is_object() ? p.value("name", "") : "";
-      const std::string number =
-          p.is_object() && p.contains("port") ? p["port"].dump() : std::string();
-      if (wanted.empty() || wanted == name || wanted == number) {
-        port = name.empty() ? number : name;
-        found = true;
-        break;
+    const ResourceType* pod_type = m_store.find_type("", "v1", "pods");
+    if (pods) {
+      // pkg/registry/core/pod/strategy.go: ResourceLocation. No port: the
+      // first container port, else the scheme's default.
+      auto p = m_store.get(*pod_type, ns, name);
+      if (!p) {
+        send_error(res, p.error());
+        return;
+      }
+      if (port.empty()) {
+        const Json spec = (*p).value("spec", Json::object());
+        for (const auto& c : spec.value("containers", Json::array())) {
+          const Json ports = c.is_object() ? c.value("ports", Json::array()) : Json::array();
+          if (ports.is_array() && !ports.empty() && ports[0].is_object() &&
+              ports[0].contains("containerPort")) {
+            port = ports[0]["containerPort"].dump();
+            break;
+          }
+        }
+      }
+      ip = json_string((*p).value("status", Json::object()), "podIP");
+      if (ip.empty()) {
+        send_error(res, ApiError{400, "BadRequest", "address not allowed", Json::object()});
+        return;
+      }
+      pod = name;
+      target_port = port.empty() ? "80" : port;
+    } else {
+      // pkg/registry/core/service/storage/storage.go: ResourceLocation. A
+      // port number names the Service port; then the Endpoints: a ready
+      // address of a subset with that port name, backed by a Pod with that IP.
+      std::string port_name = port;
+      if (all_digits(port)) {
+        auto svc = m_store.get(*route.type, ns, name);
+        if (!svc) {
+          send_error(res, svc.error());
+          return;
+        }
+        bool found = false;
+        const Json spec = (*svc).value("spec", Json::object());
+        for (const auto& sp : spec.is_object() ? spec.value("ports", Json::array()) : Json()) {
+          if (sp.is_object() && sp.contains("port") && sp["port"].dump() == port) {
+            port_name = json_string(sp, "name");
+            found = true;
+            break;
+          }
+        }
+        if (!found) {
+          send_error(
+              res, unavailable("no service port " + port + " found for service \"" + name + "\""));
+          return;
+        }
+      }
+      const ResourceType* ep_type = m_store.find_type("", "v1", "endpoints");
+      auto eps = m_store.get(*ep_type, ns, name);
+      if (!eps) {
+        send_error(res, eps.error());
+        return;
+      }
+      const Json subsets = (*eps).value("subsets", Json::array());
+      if (!subsets.is_array() || subsets.empty()) {
+        send_error(res, unavailable("no endpoints available for service \"" + name + "\""));
+        return;
+      }
+      for (const auto& ss : subsets) {
+        const Json addresses = ss.is_object() ? ss.value("addresses", Json::array()) : Json();
+        const Json ports = ss.is_object() ? ss.value("ports", Json::array()) : Json();
+        if (!addresses.is_array() || !ports.is_array()) {
+          continue;
+        }
+        for (const auto& ep : ports) {
+          if (!ep.is_object() || json_string(ep, "name") != port_name || !ep.contains("port")) {
+            continue;
+          }
+          for (const auto& a : addresses) {
+            // isValidAddress: a Pod of this namespace whose IPs include it.
+            const Json ref = a.is_object() ? a.value("targetRef", Json::object()) : Json();
+            if (json_string(ref, "kind") != "Pod" || json_string(ref, "namespace") != ns) {
+              continue;
+            }
+            auto p = m_store.get(*pod_type, ns, json_string(ref, "name"));
+            const std::string want = json_string(a, "ip");
+            bool matches = false;
+            if (p) {
+              const Json st = (*p).value("status", Json::object());
+              for (const auto& pip : st.is_object() ? st.value("podIPs", Json::array()) : Json()) {
+                matches = matches || json_string(pip, "ip") == want;
+              }
+            }
+            if (matches) {
+              pod = json_string(ref, "name");
+              ip = want;
+              target_port = ep["port"].dump();
+              break;
+            }
+          }
+          if (!pod.empty()) {
+            break;
+          }
+        }
+        if (!pod.empty()) {
+          break;
+        }
+      }
+      if (pod.empty()) {
+        send_error(res, unavailable("no endpoints available for service \"" + id + "\""));
+        return;
       }
     }
-    if (!found) {
-      send_error(
-          res, ApiError{503, "ServiceUnavailable",
-                        "no service port \"" + wanted + "\" found for service \"" + service + "\"",
-                        Json::object()});
+    if (!all_digits(target_port)) {
+      send_error(res, unreachable("dial tcp: lookup tcp/" + target_port + ": unknown port"));
       return;
     }
-    const std::string base = route.path.ns + "/" + service + ":";
-    auto it = m_proxies.find(base + port);
-    if (it == m_proxies.end()) {
-      it = m_proxies.find(base);
-    }
-    if (it == m_proxies.end()) {
+    auto it = m_listeners.find(ns + "/" + pod + ":" + target_port);
+    if (it == m_listeners.end()) {
       send_error(
-          res, ApiError{503, "ServiceUnavailable",
-                        "no endpoints available for service \"" + service + "\"", Json::object()});
+          res, unreachable("dial tcp " + ip + ":" + target_port + ": connect: connection refused"));
       return;
     }
     handler = it->second;
@@ -2253,24 +2425,32 @@ void ApiServer::end_log(const std::string& ns,
   m_changed.notify_all();
 }
 
-void ApiServer::set_proxy(const std::string& ns,
-                          const std::string& service,
-                          const std::string& port,
-                          ProxyHandler handler) {
+void ApiServer::listen(const std::string& ns,
+                       const std::string& pod,
+                       int port,
+                       ProxyHandler handler) {
   std::lock_guard<std::mutex> lock(m_mu);
-  m_proxies[ns + "/" + service + ":" + port] = std::move(handler);
+  m_listeners[ns + "/" + pod + ":" + std::to_string(port)] = std::move(handler);
 }
 
-void ApiServer::clear_proxy(const std::string& ns,
-                            const std::string& service,
-                            const std::string& port) {
+void ApiServer::unlisten(const std::string& ns, const std::string& pod, int port) {
   std::lock_guard<std::mutex> lock(m_mu);
-  m_proxies.erase(ns + "/" + service + ":" + port);
+  m_listeners.erase(ns + "/" + pod + ":" + std::to_string(port));
+}
+
+bool ApiServer::listening(const std::string& ns, const std::string& pod, int port) const {
+  std::lock_guard<std::mutex> lock(m_mu);
+  return m_listeners.count(ns + "/" + pod + ":" + std::to_string(port)) != 0;
 }
 
 void ApiServer::set_request_hook(RequestHook hook) {
   std::lock_guard<std::mutex> lock(m_mu);
   m_hook = std::move(hook);
+}
+
+void ApiServer::set_history(std::size_t events) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_store.set_history_limit(events);
 }
 
 void ApiServer::add_fault(Fault fault) {
@@ -2395,6 +2575,129 @@ Result<std::vector<Json>> parse_nodes(const std::string& spec) {
         ApiError{400, "BadRequest", "no nodes in \"" + spec + "\"", Json::object()});
   }
   return nodes;
+}
+
+namespace {
+
+// A whole number in [min, max], or nullopt.
+std::optional<long> whole(const std::string& text, long min, long max) {
+  if (text.empty() || text.size() > 9 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  const long n = std::stol(text);
+  if (n < min || n > max) {
+    return std::nullopt;
+  }
+  return n;
+}
+
+}  // namespace
+
+Result<FaultSwitch> parse_fault(const std::string& text) {
+  const auto eq = text.find('=');
+  const std::string name = text.substr(0, eq);
+  const std::string value = eq == std::string::npos ? "" : text.substr(eq + 1);
+  const bool has_value = eq != std::string::npos;
+  auto bad = [&](const std::string& why) {
+    return tl::unexpected(
+        ApiError{400, "BadRequest", "fault \"" + text + "\": " + why, Json::object()});
+  };
+  auto count = [&](long min) -> std::optional<long> { return whole(value, min, 1'000'000'000); };
+  if (name == "gone-after" || name == "drop-watches-after" || name == "gone-on-resume" ||
+      name == "latency") {
+    const auto n = count(name == "latency" ? 0 : 1);
+    if (!has_value || !n) {
+      return bad(std::string(name == "latency" ? "MS" : "N") + " must be a whole number" +
+                 (name == "latency" ? "" : " of 1 or more"));
+    }
+    const long v = *n;
+    if (name == "gone-after") {
+      return FaultSwitch([v](ApiServer& s) { s.set_history(static_cast<std::size_t>(v)); });
+    }
+    if (name == "drop-watches-after") {
+      return FaultSwitch([v](ApiServer& s) { s.drop_watches_after(static_cast<int>(v)); });
+    }
+    if (name == "gone-on-resume") {
+      return FaultSwitch([v](ApiServer& s) { s.gone_on_watch_resume(static_cast<int>(v)); });
+    }
+    return FaultSwitch([v](ApiServer& s) { s.set_latency(std::chrono::milliseconds(v)); });
+  }
+  if (name == "split-watch-events" || name == "no-bookmarks" || name == "compress") {
+    if (has_value) {
+      return bad("takes no value");
+    }
+    if (name == "split-watch-events") {
+      return FaultSwitch([](ApiServer& s) { s.split_watch_events(true); });
+    }
+    if (name == "no-bookmarks") {
+      return FaultSwitch([](ApiServer& s) { s.set_bookmarks(false); });
+    }
+    return FaultSwitch([](ApiServer& s) { s.compress_responses(true); });
+  }
+  if (name == "warning") {
+    if (value.empty()) {
+      return bad("needs a text");
+    }
+    return FaultSwitch([value](ApiServer& s) { s.add_warning(value); });
+  }
+  if (name == "status") {
+    std::vector<std::string> parts(1);
+    for (char c : value) {
+      if (c == ':') {
+        parts.emplace_back();
+      } else {
+        parts.back() += c;
+      }
+    }
+    const auto code = whole(parts[0], 0, 599);
+    if (!has_value || parts.size() < 3 || parts.size() > 5 || !code ||
+        (*code != 0 && *code < 100)) {
+      return bad(
+          "the form is status=CODE:METHOD:PATH_PREFIX[:TIMES][:RETRY_AFTER], CODE 0 or "
+          "100-599");
+    }
+    static const std::set<std::string> methods = {"",      "GET",    "POST", "PUT",
+                                                  "PATCH", "DELETE", "HEAD", "OPTIONS"};
+    if (methods.count(parts[1]) == 0) {
+      return bad("METHOD \"" + parts[1] + "\" is not an HTTP method (empty: any)");
+    }
+    if (!parts[2].empty() && parts[2][0] != '/') {
+      return bad("PATH_PREFIX must start with /");
+    }
+    Fault f;
+    f.code = static_cast<int>(*code);
+    f.method = parts[1];
+    f.path_prefix = parts[2];
+    if (parts.size() > 3) {
+      const auto times = whole(parts[3], 1, 1'000'000'000);
+      if (!times) {
+        return bad("TIMES must be a whole number of 1 or more");
+      }
+      f.times = static_cast<int>(*times);
+    }
+    if (parts.size() > 4) {
+      const auto retry = whole(parts[4], 0, 1'000'000'000);
+      if (!retry) {
+        return bad("RETRY_AFTER must be a whole number of seconds");
+      }
+      f.retry_after_s = static_cast<int>(*retry);
+    }
+    return FaultSwitch([f](ApiServer& s) { s.add_fault(f); });
+  }
+  return bad(
+      "unknown (gone-after=N, drop-watches-after=N, gone-on-resume=N, split-watch-events, "
+      "no-bookmarks, latency=MS, warning=TEXT, "
+      "status=CODE:METHOD:PATH_PREFIX[:TIMES][:RETRY_AFTER], compress)");
+}
+
+Result<void> apply_fault(ApiServer& server, const std::string& text) {
+  auto f = parse_fault(text);
+  if (!f) {
+    return tl::unexpected(f.error());
+  }
+  (*f)(server);
+  return {};
 }
 
 }  // namespace fakekube

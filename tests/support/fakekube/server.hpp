@@ -7,7 +7,8 @@
 // types with field managers, /status, deletion with finalizers, propagation
 // policies and owner-reference garbage collection, selectors, paginated
 // lists, watch streams (bookmarks, timeouts, 410), pods/log with follow,
-// the service proxy, and faults a test switches on.
+// the service and pod proxies (through Endpoints to what listens on a Pod's
+// port), and faults a test switches on.
 //
 // Thread model: cpp-httplib serves each connection on a pool thread; one
 // mutex guards the store, logs and settings; every write wakes the watch
@@ -38,13 +39,26 @@ struct Response;
 
 namespace fakekube {
 
-// Simulated time: starts at the real time and runs `speed` times faster.
+// Time. What time it is comes from the wall clock (creationTimestamp,
+// conditions, events, log lines): `--speed` does not move it, so kubectl's
+// AGE stays true. The simulations act on simulated time, which starts at the
+// real time and runs `speed` times faster: a Pod that takes 1 simulated
+// second to start takes 1/speed real seconds, and what the simulations write
+// about it is stamped with the wall time at which that happened.
 class Clock {
  public:
   explicit Clock(double speed = 1.0);
   double speed() const { return m_speed; }
+  // The wall clock.
   std::chrono::system_clock::time_point now() const;
-  std::string rfc3339() const;  // "2026-11-26T10:00:00Z"
+  std::string rfc3339() const;  // "2026-11-26T10:00:00Z", now()
+  // Simulated time in seconds since the epoch: the start's wall time plus
+  // the real time since, times speed.
+  double simulated() const;
+  // The wall time at which simulated() reads (or will read) `simulated`,
+  // and the reverse.
+  std::chrono::system_clock::time_point wall_at(double simulated) const;
+  double simulated_at(std::chrono::system_clock::time_point wall) const;
   // The real time to wait for `simulated_seconds` to pass.
   std::chrono::nanoseconds real(double simulated_seconds) const;
 
@@ -108,10 +122,10 @@ struct ServerOptions {
   std::string nodes;  // parse_nodes() syntax; "" for none
   bool kuberay_crds = true;
   double speed = 1.0;
-  std::size_t history = 10'000;      // watch events kept (older versions: 410)
-  bool expired_server_cert = false;  // for clients' certificate checks
-  double bookmark_interval_s = 60;   // simulated seconds between BOOKMARKs
-  double default_watch_timeout_s = 1800;
+  std::size_t history = 10'000;           // watch events kept (older versions: 410)
+  bool expired_server_cert = false;       // for clients' certificate checks
+  double bookmark_interval_s = 60;        // real seconds between BOOKMARKs
+  double default_watch_timeout_s = 1800;  // real seconds, as timeoutSeconds
 };
 
 // What the API server's DELETE takes (DeleteOptions and query parameters).
@@ -193,16 +207,16 @@ class ApiServer {
                   const std::string& line);
   void end_log(const std::string& ns, const std::string& pod, const std::string& container);
 
-  // The service proxy: requests to
-  // /api/v1/namespaces/NS/services/NAME[:PORT]/proxy/... go to `handler`
-  // (`port` is the Service port's name, its number when unnamed, or "" for
-  // any port).
-  void set_proxy(const std::string& ns,
-                 const std::string& service,
-                 const std::string& port,
-                 ProxyHandler handler);
-
-  void clear_proxy(const std::string& ns, const std::string& service, const std::string& port);
+  // What listens on a Pod's port (a container's server). The service
+  // proxy (/api/v1/namespaces/NS/services/[SCHEME:]NAME[:PORT]/proxy/...)
+  // goes through the Service's Endpoints to a ready Pod's IP and port, and
+  // the pod proxy (.../pods/NAME[:PORT]/proxy/...) to the Pod's; the
+  // handler listening there answers (on a server thread, outside the lock),
+  // else the API server's "connection refused". Keyed by namespace, Pod name
+  // and port number: the listener outlives the Pod unless unlisten()ed.
+  void listen(const std::string& ns, const std::string& pod, int port, ProxyHandler handler);
+  void unlisten(const std::string& ns, const std::string& pod, int port);
+  bool listening(const std::string& ns, const std::string& pod, int port) const;
 
   // Called with each request before it is served, outside the server's
   // lock (it may write objects: another client's write between two of the
@@ -211,6 +225,9 @@ class ApiServer {
   void set_request_hook(RequestHook hook);
 
   // Faults.
+  // Watch events kept from now on (ServerOptions.history): a watch that
+  // resumes from a version older than the last `events` gets 410.
+  void set_history(std::size_t events);
   void add_fault(Fault fault);
   void set_latency(std::chrono::milliseconds latency);
   void drop_watches_after(int events);  // 0: never
@@ -292,8 +309,8 @@ class ApiServer {
   mutable std::mutex m_mu;
   mutable std::condition_variable m_changed;
   Store m_store;
-  std::map<std::string, LogStream> m_logs;  // "ns/pod/container"
-  std::map<std::string, ProxyHandler> m_proxies;
+  std::map<std::string, LogStream> m_logs;          // "ns/pod/container"
+  std::map<std::string, ProxyHandler> m_listeners;  // "ns/pod:port"
   std::vector<Fault> m_faults;
   RequestHook m_hook;
   std::chrono::milliseconds m_latency{0};
@@ -312,6 +329,17 @@ class ApiServer {
   std::atomic<int> m_streams{0};
   int m_port = 0;
 };
+
+// Switches on one fault as `fakekube --fault` and a scenario's `faults:`
+// write it: gone-after=N (set_history), drop-watches-after=N,
+// gone-on-resume=N, split-watch-events, no-bookmarks, latency=MS,
+// warning=TEXT, status=CODE:METHOD:PATH_PREFIX[:TIMES][:RETRY_AFTER] (a
+// Fault; CODE 0 breaks the connection, METHOD empty for any, TIMES default
+// 1, RETRY_AFTER seconds), compress. Nothing changes when the text is bad;
+// the error's message says why. parse_fault checks and returns the switch.
+using FaultSwitch = std::function<void(ApiServer&)>;
+Result<FaultSwitch> parse_fault(const std::string& text);
+Result<void> apply_fault(ApiServer& server, const std::string& text);
 
 // `--nodes` of the binary: "4x8gpu,2xcpu". An `8gpu` node is shaped like a
 // DGX H100 (8 nvidia.com/gpu, rdma/rdma_shared_device_a: 1000, 208 CPU,

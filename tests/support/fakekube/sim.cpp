@@ -15,16 +15,6 @@ namespace fakekube {
 
 namespace {
 
-double seconds_of(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
-
-std::string rfc3339_at(double seconds) {
-  return to_rfc3339(std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::duration<double>(seconds))));
-}
-
 // A Kubernetes quantity in thousandths of its unit ("500m" -> 500,
 // "2" -> 2000, "1Gi" -> 1073741824000). Unknown forms count as 0.
 long double quantity_milli(const Json& q) {
@@ -369,16 +359,29 @@ struct Simulation::Impl {
   std::string serve_status = "RUNNING";
   std::string serve_message;
   std::map<std::string, std::shared_ptr<Dashboard>> dashboards;  // "ns/headsvc"
+  std::map<std::string, std::pair<std::string, int>> listening;  // "ns/headsvc": pod, port
 
   std::map<std::string, PodTrack> pods;  // by uid
   std::set<std::string> said;            // events emitted once
   std::map<std::string, std::string> ips;
   int ip_counter = 0;
+  int cluster_ip_counter = 0;
 
   Impl(ApiServer& s, SimOptions o) : server(s), options(o) {}
 
-  double now() const { return seconds_of(server.clock().now()); }
+  // Simulated seconds (what delays count) and the wall time (what objects
+  // say); rfc3339_at stamps a simulated moment with its wall time.
+  double now() const { return server.clock().simulated(); }
   std::string stamp() const { return server.clock().rfc3339(); }
+  std::string rfc3339_at(double simulated) const {
+    return to_rfc3339(server.clock().wall_at(simulated));
+  }
+  // A simulated moment as the dashboard reports it: wall-clock milliseconds.
+  long long epoch_ms(double simulated) const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               server.clock().wall_at(simulated).time_since_epoch())
+        .count();
+  }
 
   void event(const Json& object,
              const std::string& type,
@@ -473,6 +476,9 @@ struct Simulation::Impl {
     if (options.scheduler) {
       guarded("scheduler", [this] { schedule(); });
       guarded("kubelet", [this] { kubelet(); });
+    }
+    if (options.endpoints) {
+      guarded("endpoints controller", [this] { endpoints(); });
     }
   }
 
@@ -892,6 +898,353 @@ struct Simulation::Impl {
     }
   }
 
+  // ---- endpoints and endpointslice controllers -----------------------------
+  // After kube-controller-manager's pkg/controller/endpoint and
+  // pkg/controller/endpointslice: for each Service with a selector, its
+  // Pods (those with an IP, not finished; for Endpoints not terminating
+  // either, unless publishNotReadyAddresses) at each Service port's
+  // targetPort (a number, or a container port's name: a Pod without that
+  // port is left out of it).
+
+  // podutil.FindPort: the targetPort (the port when unset) as a number on
+  // this Pod, or -1.
+  static int find_port(const Json& pod, const Json& service_port) {
+    const Json target = service_port.value("targetPort", service_port.value("port", Json()));
+    if (target.is_number_integer()) {
+      return target.get<int>();
+    }
+    if (!target.is_string()) {
+      return -1;
+    }
+    const std::string name = target.get<std::string>();
+    if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos) {
+      return std::stoi(name.substr(0, 9));  // an IntOrString written as a string
+    }
+    const std::string protocol = service_port.value("protocol", "TCP");
+    for (const auto& c : pod["spec"].value("containers", Json::array())) {
+      for (const auto& p : c.value("ports", Json::array())) {
+        if (p.value("name", "") == name && p.value("protocol", "TCP") == protocol &&
+            p.contains("containerPort") && p["containerPort"].is_number_integer()) {
+          return p["containerPort"].get<int>();
+        }
+      }
+    }
+    return -1;
+  }
+
+  // The endpoint ports of `pod` for `service`'s ports, in the Service's order.
+  static Json endpoint_ports(const Json& service, const Json& pod) {
+    Json out = Json::array();
+    for (const auto& sp : service["spec"].value("ports", Json::array())) {
+      const int port = find_port(pod, sp);
+      if (port < 0) {
+        continue;
+      }
+      Json p = Json::object();
+      if (!sp.value("name", "").empty()) {
+        p["name"] = sp["name"];
+      }
+      p["port"] = port;
+      p["protocol"] = sp.value("protocol", "TCP");
+      if (sp.contains("appProtocol")) {
+        p["appProtocol"] = sp["appProtocol"];
+      }
+      out.push_back(p);
+    }
+    return out;
+  }
+
+  static bool selects(const Json& selector, const Json& labels) {
+    for (auto it = selector.begin(); it != selector.end(); ++it) {
+      if (!labels.contains(it.key()) || labels[it.key()] != it.value()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::string allocate_cluster_ip(const std::set<std::string>& used) {
+    for (;;) {
+      ++cluster_ip_counter;
+      const std::string ip = "10.96." + std::to_string(cluster_ip_counter / 250 % 256) + "." +
+                             std::to_string(cluster_ip_counter % 250 + 2);
+      if (used.count(ip) == 0) {
+        return ip;
+      }
+    }
+  }
+
+  void endpoints() {
+    auto services = server.list("v1", "services");
+    const auto all_pods = server.list("v1", "pods");
+    std::map<std::string, Json> eps_now;  // "ns/name"
+    for (auto& e : server.list("v1", "endpoints")) {
+      eps_now[ns_of(e) + "/" + name_of(e)] = e;
+    }
+    std::map<std::string, std::vector<Json>> slices_now;  // "ns/service"
+    for (auto& sl : server.list("discovery.k8s.io/v1", "endpointslices")) {
+      const Json l = labels_of(sl);
+      if (l.value("endpointslice.kubernetes.io/managed-by", "") == k_slice_manager) {
+        slices_now[ns_of(sl) + "/" + l.value("kubernetes.io/service-name", "")].push_back(sl);
+      }
+    }
+    // A clusterIP for a Service without one (the API server allocates it
+    // on create; until fakekube does, this controller does).
+    std::set<std::string> used;
+    for (const auto& svc : services) {
+      used.insert(svc["spec"].value("clusterIP", ""));
+    }
+    for (auto& svc : services) {
+      Json& spec = svc["spec"];
+      if (!spec.is_object() || !spec.value("clusterIP", "").empty() ||
+          spec.value("type", "ClusterIP") == "ExternalName" || deleting(svc)) {
+        continue;
+      }
+      const std::string ip = allocate_cluster_ip(used);
+      used.insert(ip);
+      spec["clusterIP"] = ip;
+      spec["clusterIPs"] = Json::array({ip});
+      if (auto updated = server.update("v1", "services", ns_of(svc), svc, "kube-apiserver")) {
+        svc = *updated;
+      }
+    }
+    std::set<std::string> managed;  // "ns/name" of Services with a selector
+    for (const auto& svc : services) {
+      const Json selector = svc["spec"].value("selector", Json::object());
+      if (!selector.is_object() || selector.empty() || deleting(svc)) {
+        continue;
+      }
+      const std::string ns = ns_of(svc);
+      const std::string key = ns + "/" + name_of(svc);
+      managed.insert(key);
+      sync_endpoints(svc, selector, all_pods, eps_now.count(key) ? &eps_now[key] : nullptr);
+      sync_slices(svc, selector, all_pods, slices_now[key]);
+    }
+    // What a gone Service leaves behind.
+    for (const auto& [key, e] : eps_now) {
+      if (managed.count(key) == 0 &&
+          labels_of(e).value("endpoints.kubernetes.io/managed-by", "") == k_endpoints_manager) {
+        (void)server.remove("v1", "endpoints", ns_of(e), name_of(e));
+      }
+    }
+    for (const auto& [key, list] : slices_now) {
+      if (managed.count(key) == 0) {
+        for (const auto& sl : list) {
+          (void)server.remove("discovery.k8s.io/v1", "endpointslices", ns_of(sl), name_of(sl));
+        }
+      }
+    }
+  }
+
+  static constexpr const char* k_endpoints_manager = "endpoint-controller";
+  static constexpr const char* k_slice_manager = "endpointslice-controller.k8s.io";
+
+  static Json target_ref(const Json& pod) {
+    return {
+        {"kind", "Pod"}, {"namespace", ns_of(pod)}, {"name", name_of(pod)}, {"uid", uid_of(pod)}};
+  }
+
+  static std::string pod_ip(const Json& pod) {
+    return pod.value("status", Json::object()).value("podIP", "");
+  }
+
+  // endpointsliceutil.ShouldPodBeInEndpoints.
+  static bool in_endpoints(const Json& pod, bool include_terminating) {
+    const std::string phase = phase_of(pod);
+    return !pod_ip(pod).empty() && phase != "Succeeded" && phase != "Failed" &&
+           (include_terminating || !deleting(pod));
+  }
+
+  Json service_labels(const Json& svc) {
+    Json labels = labels_of(svc);
+    if (!labels.is_object()) {
+      labels = Json::object();
+    }
+    if (svc["spec"].value("clusterIP", "") == "None") {
+      labels["service.kubernetes.io/headless"] = "";
+    }
+    return labels;
+  }
+
+  void sync_endpoints(const Json& svc,
+                      const Json& selector,
+                      const std::vector<Json>& all_pods,
+                      const Json* existing) {
+    const std::string ns = ns_of(svc);
+    const bool publish = svc["spec"].value("publishNotReadyAddresses", false);
+    const bool headless_no_ports = svc["spec"].value("clusterIP", "") == "None" &&
+                                   svc["spec"].value("ports", Json::array()).empty();
+    // Subsets grouped by their ports (EndpointSubset repacking), addresses
+    // sorted by IP.
+    std::map<std::string, std::pair<std::map<std::string, Json>, std::map<std::string, Json>>>
+        by_ports;
+    std::map<std::string, Json> ports_of;
+    for (const auto& pod : all_pods) {
+      if (ns_of(pod) != ns || !selects(selector, labels_of(pod)) || !in_endpoints(pod, publish)) {
+        continue;
+      }
+      const Json ports = endpoint_ports(svc, pod);
+      if (ports.empty() && !headless_no_ports) {
+        continue;
+      }
+      Json address = {{"ip", pod_ip(pod)}, {"targetRef", target_ref(pod)}};
+      const std::string node = pod["spec"].value("nodeName", "");
+      if (!node.empty()) {
+        address["nodeName"] = node;
+      }
+      const bool ready = publish || condition_true(pod, "Ready");
+      auto& slot = by_ports[ports.dump()];
+      ports_of[ports.dump()] = ports;
+      (ready ? slot.first : slot.second)[pod_ip(pod)] = address;
+    }
+    Json subsets = Json::array();
+    for (const auto& [key, lists] : by_ports) {
+      Json ss = Json::object();
+      auto to_array = [](const std::map<std::string, Json>& m) {
+        Json a = Json::array();
+        for (const auto& [ip, address] : m) {
+          a.push_back(address);
+        }
+        return a;
+      };
+      if (!lists.first.empty()) {
+        ss["addresses"] = to_array(lists.first);
+      }
+      if (!lists.second.empty()) {
+        ss["notReadyAddresses"] = to_array(lists.second);
+      }
+      if (!ports_of[key].empty()) {
+        ss["ports"] = ports_of[key];
+      }
+      subsets.push_back(ss);
+    }
+    Json labels = service_labels(svc);
+    labels["endpoints.kubernetes.io/managed-by"] = k_endpoints_manager;
+    if (existing == nullptr) {
+      Json e = {{"apiVersion", "v1"},
+                {"kind", "Endpoints"},
+                {"metadata", {{"name", name_of(svc)}, {"labels", labels}}}};
+      if (!subsets.empty()) {
+        e["subsets"] = subsets;
+      }
+      (void)server.create("v1", "endpoints", ns, e);
+      return;
+    }
+    const Json old_subsets = existing->value("subsets", Json::array());
+    if (old_subsets == subsets && labels_of(*existing) == labels) {
+      return;
+    }
+    Json e = *existing;
+    e["metadata"]["labels"] = labels;
+    if (subsets.empty()) {
+      e.erase("subsets");
+    } else {
+      e["subsets"] = subsets;
+    }
+    (void)server.update("v1", "endpoints", ns, e, "endpoint-controller");
+  }
+
+  void sync_slices(const Json& svc,
+                   const Json& selector,
+                   const std::vector<Json>& all_pods,
+                   const std::vector<Json>& existing) {
+    const std::string ns = ns_of(svc);
+    const bool publish = svc["spec"].value("publishNotReadyAddresses", false);
+    // One slice per set of ports (the reconciler groups endpoints so);
+    // a Service with no endpoints keeps one empty placeholder slice.
+    std::map<std::string, Json> endpoints_by_ports;
+    std::map<std::string, Json> ports_of;
+    for (const auto& pod : all_pods) {
+      if (ns_of(pod) != ns || !selects(selector, labels_of(pod)) || !in_endpoints(pod, true)) {
+        continue;
+      }
+      const Json ports = endpoint_ports(svc, pod);
+      const bool serving = condition_true(pod, "Ready");
+      const bool terminating = deleting(pod);
+      Json ep = {{"addresses", Json::array({pod_ip(pod)})},
+                 {"conditions",
+                  {{"ready", publish || (serving && !terminating)},
+                   {"serving", serving},
+                   {"terminating", terminating}}},
+                 {"targetRef", target_ref(pod)}};
+      const std::string node = pod["spec"].value("nodeName", "");
+      if (!node.empty()) {
+        ep["nodeName"] = node;
+      }
+      Json& list = endpoints_by_ports[ports.dump()];
+      if (list.is_null()) {
+        list = Json::array();
+      }
+      list.push_back(ep);
+      ports_of[ports.dump()] = ports;
+    }
+    for (auto& [key, list] : endpoints_by_ports) {
+      std::sort(list.begin(), list.end(), [](const Json& a, const Json& b) {
+        return a["addresses"][0].get<std::string>() < b["addresses"][0].get<std::string>();
+      });
+    }
+    if (endpoints_by_ports.empty()) {
+      endpoints_by_ports["placeholder"] = Json::array();
+      ports_of["placeholder"] = Json();
+    }
+    Json labels = service_labels(svc);
+    labels["kubernetes.io/service-name"] = name_of(svc);
+    labels["endpointslice.kubernetes.io/managed-by"] = k_slice_manager;
+    std::set<std::string> kept;
+    for (const auto& [key, list] : endpoints_by_ports) {
+      const Json& ports = ports_of[key];
+      const Json* same = nullptr;
+      for (const auto& sl : existing) {
+        if (kept.count(name_of(sl)) == 0 && sl.value("ports", Json()) == ports) {
+          same = &sl;
+          break;
+        }
+      }
+      if (same == nullptr) {
+        for (const auto& sl : existing) {  // reuse any other, as the reconciler fills slices
+          if (kept.count(name_of(sl)) == 0 &&
+              endpoints_by_ports.count(sl.value("ports", Json()).dump()) == 0) {
+            same = &sl;
+            break;
+          }
+        }
+      }
+      if (same != nullptr) {
+        kept.insert(name_of(*same));
+        if (same->value("endpoints", Json()) == list && same->value("ports", Json()) == ports &&
+            labels_of(*same) == labels) {
+          continue;
+        }
+        Json sl = *same;
+        sl["metadata"]["labels"] = labels;
+        sl["endpoints"] = list;
+        sl["ports"] = ports;
+        (void)server.update("discovery.k8s.io/v1", "endpointslices", ns, sl,
+                            "endpointslice-controller");
+        continue;
+      }
+      Json owner = {{"apiVersion", "v1"}, {"kind", "Service"},  {"name", name_of(svc)},
+                    {"uid", uid_of(svc)}, {"controller", true}, {"blockOwnerDeletion", true}};
+      Json sl = {{"apiVersion", "discovery.k8s.io/v1"},
+                 {"kind", "EndpointSlice"},
+                 {"metadata",
+                  {{"generateName", name_of(svc) + "-"},
+                   {"labels", labels},
+                   {"ownerReferences", Json::array({owner})}}},
+                 {"addressType", "IPv4"},
+                 {"endpoints", list},
+                 {"ports", ports}};
+      if (auto made = server.create("discovery.k8s.io/v1", "endpointslices", ns, sl)) {
+        kept.insert(name_of(*made));
+      }
+    }
+    for (const auto& sl : existing) {
+      if (kept.count(name_of(sl)) == 0) {
+        (void)server.remove("discovery.k8s.io/v1", "endpointslices", ns, name_of(sl));
+      }
+    }
+  }
+
   // ---- Ray dashboard -----------------------------------------------------
 
   static std::string job_status(const RayJobRun& run, double t) {
@@ -961,8 +1314,8 @@ struct Simulation::Impl {
                              : s == "RUNNING"   ? "Job is currently running."
                                                 : "Job has not started yet."},
                  {"error_type", s == "FAILED" ? Json("JOB_ENTRYPOINT_COMMAND_ERROR") : Json()},
-                 {"start_time", static_cast<long long>(run.submitted_at * 1000)},
-                 {"end_time", terminal ? Json(static_cast<long long>(end * 1000)) : Json()},
+                 {"start_time", epoch_ms(run.submitted_at)},
+                 {"end_time", terminal ? Json(epoch_ms(end)) : Json()},
                  {"metadata", run.metadata},
                  {"runtime_env", run.runtime_env}};
     return info;
@@ -1092,11 +1445,28 @@ struct Simulation::Impl {
     auto& d = dashboards[ns + "/" + service];
     if (!d) {
       d = std::make_shared<Dashboard>();
-      auto dash = d;
-      server.set_proxy(ns, service, "dashboard",
-                       [this, dash](const ProxyRequest& r) { return dashboard(dash, r); });
     }
     return d;
+  }
+
+  // The dashboard listens on the head Pod's dashboard port while the Pod
+  // runs; the service proxy reaches it through the head Service's Endpoints.
+  void serve_dashboard(const std::string& ns,
+                       const std::string& service,
+                       const std::string& pod,
+                       int port,
+                       const std::shared_ptr<Dashboard>& dash) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto& where = listening[ns + "/" + service];
+    if (where == std::make_pair(pod, port)) {
+      return;
+    }
+    if (!where.first.empty()) {
+      server.unlisten(ns, where.first, where.second);
+    }
+    where = {pod, port};
+    server.listen(ns, pod, port,
+                  [this, dash](const ProxyRequest& r) { return dashboard(dash, r); });
   }
 
   // ---- KubeRay operator: RayCluster ---------------------------------------
@@ -1134,8 +1504,12 @@ struct Simulation::Impl {
         ++it;
         continue;
       }
-      const auto slash = it->first.find('/');
-      server.clear_proxy(it->first.substr(0, slash), it->first.substr(slash + 1), "dashboard");
+      auto where = listening.find(it->first);
+      if (where != listening.end()) {
+        server.unlisten(it->first.substr(0, it->first.find('/')), where->second.first,
+                        where->second.second);
+        listening.erase(where);
+      }
       it = dashboards.erase(it);
     }
   }
@@ -1366,8 +1740,8 @@ struct Simulation::Impl {
       copy["status"] = st;
       (void)server.update_status("ray.io/v1", "rayclusters", ns, copy);
     }
-    if (head_ready) {
-      (void)dashboard_for(ns, svc);
+    if (head != nullptr && phase_of(*head) == "Running") {
+      serve_dashboard(ns, svc, name_of(*head), dashboard_port(cluster), dashboard_for(ns, svc));
       alive->insert(ns + "/" + svc);
     }
   }
@@ -1614,9 +1988,9 @@ struct Simulation::Impl {
     if (info) {
       st["jobStatus"] = (*info)["status"];
       st["message"] = (*info)["message"];
-      st["rayJobInfo"] = {{"startTime", rfc3339_at((*info)["start_time"].get<double>() / 1000)}};
+      st["rayJobInfo"] = {{"startTime", wall_rfc3339_ms((*info)["start_time"].get<long long>())}};
       if (!(*info)["end_time"].is_null()) {
-        st["rayJobInfo"]["endTime"] = rfc3339_at((*info)["end_time"].get<double>() / 1000);
+        st["rayJobInfo"]["endTime"] = wall_rfc3339_ms((*info)["end_time"].get<long long>());
       }
       const std::string s = (*info)["status"];
       const bool terminal = s == "SUCCEEDED" || s == "FAILED" || s == "STOPPED";
@@ -1681,7 +2055,10 @@ struct Simulation::Impl {
     if (spec.value("shutdownAfterJobFinishes", false) && !spec.contains("clusterSelector")) {
       const double ttl = spec.value("ttlSecondsAfterFinished", 0);
       const std::string end = st.value("endTime", "");
-      if (!end.empty() && stamp() >= rfc3339_at(seconds_from(end) + ttl)) {
+      // endTime is wall time; the TTL runs in simulated time from then.
+      const double ended = server.clock().simulated_at(std::chrono::system_clock::time_point(
+          std::chrono::seconds(static_cast<long long>(seconds_from(end)))));
+      if (!end.empty() && now() >= ended + ttl) {
         if (server.get("ray.io/v1", "rayclusters", ns, st.value("rayClusterName", ""))) {
           (void)server.remove("ray.io/v1", "rayclusters", ns, st.value("rayClusterName", ""));
           event(job, "Normal", "DeletedRayCluster",
@@ -1690,6 +2067,10 @@ struct Simulation::Impl {
         }
       }
     }
+  }
+
+  static std::string wall_rfc3339_ms(long long ms) {
+    return to_rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
   }
 
   static double seconds_from(const std::string& rfc3339) {
@@ -1879,6 +2260,63 @@ Simulation::~Simulation() {
   stop();
 }
 
+std::vector<std::string> cluster_dns(const ApiServer& server,
+                                     const std::string& from_ns,
+                                     const std::string& host) {
+  std::string h = host;
+  if (!h.empty() && h.back() == '.') {
+    h.pop_back();
+  }
+  std::vector<std::string> labels;
+  for (std::size_t start = 0;;) {
+    const auto dot = h.find('.', start);
+    labels.push_back(h.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) {
+      break;
+    }
+    start = dot + 1;
+  }
+  std::string ns = from_ns;
+  const std::size_t n = labels.size();
+  const bool svc_suffix =
+      (n == 3 && labels[2] == "svc") ||
+      (n == 5 && labels[2] == "svc" && labels[3] == "cluster" && labels[4] == "local");
+  if (n == 2 || svc_suffix) {
+    ns = labels[1];
+  } else if (n != 1) {
+    return {};
+  }
+  if (labels[0].empty() || ns.empty()) {
+    return {};
+  }
+  auto svc = server.get("v1", "services", ns, labels[0]);
+  if (!svc) {
+    return {};
+  }
+  const Json spec = (*svc).value("spec", Json::object());
+  if (spec.value("type", "ClusterIP") == "ExternalName") {
+    return {};
+  }
+  const std::string ip = spec.value("clusterIP", "");
+  if (ip != "None") {
+    return ip.empty() ? std::vector<std::string>{} : std::vector<std::string>{ip};
+  }
+  std::vector<std::string> out;
+  auto eps = server.get("v1", "endpoints", ns, labels[0]);
+  if (eps) {
+    for (const auto& ss : (*eps).value("subsets", Json::array())) {
+      for (const auto& a : ss.value("addresses", Json::array())) {
+        const std::string addr = a.value("ip", "");
+        if (std::find(out.begin(), out.end(), addr) == out.end()) {
+          out.push_back(addr);
+        }
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 void Simulation::start() {
   if (m_impl->running.exchange(true)) {
     return;
@@ -1923,13 +2361,28 @@ Result<void> Simulation::load_scenario(const std::string& yaml_text) {
     return tl::unexpected(ApiError{400, "BadRequest", m, Json::object()});
   };
   if (!doc->is_object()) {
-    return bad("a scenario is a mapping with images, jobs and serve");
+    return bad("a scenario is a mapping with images, jobs, serve and faults");
   }
   for (auto it = doc->begin(); it != doc->end(); ++it) {
-    if (it.key() != "images" && it.key() != "jobs" && it.key() != "serve") {
-      return bad("unknown scenario key \"" + it.key() + "\" (images, jobs, serve)");
+    if (it.key() != "images" && it.key() != "jobs" && it.key() != "serve" && it.key() != "faults") {
+      return bad("unknown scenario key \"" + it.key() + "\" (images, jobs, serve, faults)");
     }
   }
+  // Faults: all checked before any is switched on (at the end).
+  const Json faults = doc->value("faults", Json::array());
+  if (!faults.is_array() ||
+      !std::all_of(faults.begin(), faults.end(), [](const Json& f) { return f.is_string(); })) {
+    return bad("faults: a list of strings such as gone-after=5 or latency=200");
+  }
+  std::vector<FaultSwitch> switches;
+  for (std::size_t i = 0; i < faults.size(); ++i) {
+    auto f = parse_fault(faults[i].get<std::string>());
+    if (!f) {
+      return bad("faults[" + std::to_string(i) + "]: " + f.error().message);
+    }
+    switches.push_back(*f);
+  }
+
   for (const auto& rule : doc->value("images", Json::array())) {
     auto b = parse_behavior(rule.value("behavior", ""));
     if (!rule.contains("match") || !b) {
@@ -1964,6 +2417,9 @@ Result<void> Simulation::load_scenario(const std::string& yaml_text) {
   if (doc->contains("serve")) {
     const Json& serve = (*doc)["serve"];
     set_serve_outcome(serve.value("status", "RUNNING"), serve.value("message", ""));
+  }
+  for (const auto& f : switches) {
+    f(m_impl->server);
   }
   return {};
 }

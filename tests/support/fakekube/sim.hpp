@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // fakekube's simulations, each switchable: a scheduler and kubelet that
 // bind and run Pods (or leave them Unschedulable, fail image pulls, crash,
-// get OOMKilled, finish), a Job controller, a KubeRay v1.6.2 operator
-// (RayCluster, RayJob, RayService, after ray-operator/controllers/ray/ of
-// KubeRay v1.6.2) and a Ray dashboard behind the service proxy (as the
-// operator's utils/dashboardclient/dashboard_httpclient.go calls it). They
-// run on one thread against the ApiServer's public API, so they are clients
-// like any other; time is the server's (fast) clock.
+// get OOMKilled, finish), a Job controller, the endpoints and endpointslice
+// controllers, a KubeRay v1.6.2 operator (RayCluster, RayJob, RayService,
+// after ray-operator/controllers/ray/ of KubeRay v1.6.2) and a Ray dashboard
+// listening on the head Pod's port, reached through the service proxy (as
+// the operator's utils/dashboardclient/dashboard_httpclient.go calls it).
+// They run on one thread against the ApiServer's public API, so they are
+// clients like any other; their delays run on the server's simulated clock
+// (Clock::simulated), what they write carries the wall time.
 #pragma once
 
 #include "server.hpp"
@@ -46,12 +48,29 @@ struct RayJobScript {
 };
 
 struct SimOptions {
-  bool scheduler = true;     // scheduler + kubelet
-  bool jobs = true;          // the batch/v1 Job controller
-  bool operator_ = true;     // KubeRay operator + Ray dashboards
+  bool scheduler = true;  // scheduler + kubelet
+  bool jobs = true;       // the batch/v1 Job controller
+  bool operator_ = true;  // KubeRay operator + Ray dashboards
+  // kube-controller-manager's endpoints and endpointslice controllers:
+  // Endpoints and EndpointSlices from each Service's selector and its Pods'
+  // readiness (what the service proxy and cluster_dns() read), and a
+  // clusterIP for a Service that has none.
+  bool endpoints = true;
   double start_seconds = 1;  // bound Pod to running
   double serve_deploy_seconds = 2;
 };
+
+// The cluster's DNS as CoreDNS's kubernetes plugin answers a Pod in
+// `from_ns` (search path NS.svc.cluster.local, svc.cluster.local): `host`
+// as NAME, NAME.NS, NAME.NS.svc or NAME.NS.svc.cluster.local (a trailing dot
+// allowed) resolves to the Service's clusterIP, or for a headless Service
+// (clusterIP None) to the addresses in its Endpoints (ready ones; all with
+// publishNotReadyAddresses, as the endpoints controller lists them). An
+// ExternalName Service, an unknown name or a Service without a clusterIP
+// yet: empty (NXDOMAIN).
+std::vector<std::string> cluster_dns(const ApiServer& server,
+                                     const std::string& from_ns,
+                                     const std::string& host);
 
 class Simulation {
  public:

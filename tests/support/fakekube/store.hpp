@@ -77,6 +77,8 @@ class Store {
   // `now` returns the current time as RFC 3339 ("2026-11-26T08:00:00Z"): a
   // test clock, or a fast one. `history` bounds the watch event log.
   explicit Store(std::function<std::string()> now, std::size_t history = 10'000);
+  // A new bound for the watch history (applied from the next write on).
+  void set_history_limit(std::size_t history) { m_history_limit = history; }
 
   void add_type(ResourceType type);
   const ResourceType* find_type(const std::string& group,

@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <set>
 #include <thread>
 
@@ -148,7 +150,7 @@ TEST_CASE("fakekube: discovery", "[fakekube][http]") {
     for (const auto& g : groups["groups"]) {
       names.push_back(g["name"]);
     }
-    CHECK(names == std::vector<std::string>{"batch", "ray.io"});
+    CHECK(names == std::vector<std::string>{"batch", "discovery.k8s.io", "ray.io"});
     Json ray = json_of(c.get("/apis/ray.io/v1"));
     CHECK(ray["groupVersion"] == "ray.io/v1");
     std::set<std::string> resources;
@@ -160,11 +162,13 @@ TEST_CASE("fakekube: discovery", "[fakekube][http]") {
       CHECK(resources.count(want) == 1);
     }
     Json core = json_of(c.get("/api/v1"));
-    bool log = false;
+    std::set<std::string> core_resources;
     for (const auto& res : core["resources"]) {
-      log = log || res["name"] == "pods/log";
+      core_resources.insert(res["name"]);
     }
-    CHECK(log);
+    for (const char* want : {"pods/log", "pods/proxy", "services/proxy", "endpoints"}) {
+      CHECK(core_resources.count(want) == 1);
+    }
     Json openapi = json_of(c.get("/openapi/v3"));
     CHECK(openapi["paths"].contains("apis/ray.io/v1"));
   }
@@ -543,7 +547,7 @@ std::vector<Json> watch_events(const HttpClient& c,
 
 TEST_CASE("fakekube: watch streams", "[fakekube][http]") {
   fakekube::ServerOptions o;
-  o.speed = 100;  // a 60 s bookmark interval passes in 0.6 s
+  o.bookmark_interval_s = 0.5;  // real seconds, as timeoutSeconds
   o.history = 20;
   Running r(o);
   HttpClient c(r.server, "admin");
@@ -599,7 +603,7 @@ TEST_CASE("fakekube: watch streams", "[fakekube][http]") {
   SECTION("bookmarks when asked, and timeoutSeconds ends the stream cleanly") {
     HttpResponse resp;
     auto events = watch_events(
-        c, k_pods + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=90&resourceVersion=" + rv,
+        c, k_pods + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=1&resourceVersion=" + rv,
         [](const std::vector<Json>&) { return false; }, &resp);
     CHECK(resp.status == 200);
     CHECK(resp.error.empty());
@@ -684,23 +688,61 @@ TEST_CASE("fakekube: pods/log", "[fakekube][http]") {
   }
 }
 
-TEST_CASE("fakekube: the service proxy", "[fakekube][http]") {
+TEST_CASE("fakekube: the service proxy goes through Endpoints to what listens on the Pod",
+          "[fakekube][http]") {
   Running r;
   HttpClient c(r.server, "admin");
   const std::string svc = "/api/v1/namespaces/default/services";
-  status_of(c.get(svc + "/head:8265/proxy/api/jobs/"), 404, "NotFound");
+  // A port number is looked up on the Service; a name goes to the Endpoints.
+  Json s = status_of(c.get(svc + "/head:8265/proxy/api/jobs/"), 404, "NotFound");
+  CHECK(s["message"] == "services \"head\" not found");
+  s = status_of(c.get(svc + "/head:dashboard/proxy/api/jobs/"), 404, "NotFound");
+  CHECK(s["message"] == "endpoints \"head\" not found");
+  s = status_of(c.get(svc + "/a:b:c:d/proxy/"), 400, "BadRequest");
+  CHECK(s["message"] == "invalid service request \"a:b:c:d\"");
+  // No selector: the Endpoints are this test's to write, as for any client.
   REQUIRE(c.request("POST", svc,
                     R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"head"},
-                        "spec":{"ports":[{"name":"dashboard","port":8265}]}})")
+                        "spec":{"ports":[{"name":"dashboard","port":8265,"targetPort":8265},
+                                         {"name":"gcs","port":6379}]}})")
               .status == 201);
-  Json s = status_of(c.get(svc + "/head:8265/proxy/api/jobs/"), 503, "ServiceUnavailable");
+  s = status_of(c.get(svc + "/head:8266/proxy/"), 503, "ServiceUnavailable");
+  CHECK(s["message"] == "no service port 8266 found for service \"head\"");
+  const std::string eps = "/api/v1/namespaces/default/endpoints";
+  REQUIRE(
+      c.request("POST", eps, R"({"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"head"}})")
+          .status == 201);
+  s = status_of(c.get(svc + "/head:8265/proxy/api/jobs/"), 503, "ServiceUnavailable");
   CHECK(s["message"] == "no endpoints available for service \"head\"");
+  // A running Pod with an IP, and an address for it.
+  Json pod = Json::parse(pod_json("head-0"));
+  pod["spec"]["containers"][0]["ports"] = {{{"name", "dashboard"}, {"containerPort", 8265}}};
+  auto made = r.server.create("v1", "pods", "default", pod);
+  REQUIRE(made);
+  Json running = *made;
+  running["status"] = {
+      {"phase", "Running"}, {"podIP", "10.244.0.7"}, {"podIPs", {{{"ip", "10.244.0.7"}}}}};
+  REQUIRE(r.server.update_status("v1", "pods", "default", running));
+  auto endpoints_at = [&](const std::string& ip) {
+    Json e = *r.server.get("v1", "endpoints", "default", "head");
+    e["subsets"] = {
+        {{"addresses",
+          {{{"ip", ip},
+            {"targetRef", {{"kind", "Pod"}, {"namespace", "default"}, {"name", "head-0"}}}}}},
+         {"ports", {{{"name", "dashboard"}, {"port", 8265}}}}}};
+    REQUIRE(r.server.update("v1", "endpoints", "default", e));
+  };
+  endpoints_at("10.244.0.7");
+  // Nothing listens yet: what the proxy's dial says.
+  s = status_of(c.get(svc + "/head:8265/proxy/api/jobs/"), 503, "ServiceUnavailable");
+  CHECK(s["message"] ==
+        "error trying to reach service: dial tcp 10.244.0.7:8265: connect: connection refused");
   fakekube::ProxyRequest seen;
-  status_of(c.get(svc + "/head:nosuch/proxy/api/jobs/"), 503, "ServiceUnavailable");
-  r.server.set_proxy("default", "head", "dashboard", [&](const fakekube::ProxyRequest& req) {
+  r.server.listen("default", "head-0", 8265, [&](const fakekube::ProxyRequest& req) {
     seen = req;
     return fakekube::ProxyResponse{200, R"({"job_id":"raysubmit_1"})", "application/json"};
   });
+  CHECK(r.server.listening("default", "head-0", 8265));
   const HttpResponse p =
       c.request("POST", svc + "/head:8265/proxy/api/jobs/", R"({"entrypoint":"python x.py"})");
   CHECK(p.status == 200);
@@ -708,6 +750,67 @@ TEST_CASE("fakekube: the service proxy", "[fakekube][http]") {
   CHECK(seen.method == "POST");
   CHECK(seen.path == "/api/jobs");
   CHECK(seen.body == R"({"entrypoint":"python x.py"})");
+  CHECK(c.get(svc + "/head:dashboard/proxy/").status == 200);
+  CHECK(c.get(svc + "/https:head:dashboard/proxy/").status == 200);
+  // A port the Endpoints lack, or none given while the ports are named.
+  s = status_of(c.get(svc + "/head:gcs/proxy/"), 503, "ServiceUnavailable");
+  CHECK(s["message"] == "no endpoints available for service \"head:gcs\"");
+  s = status_of(c.get(svc + "/head/proxy/"), 503, "ServiceUnavailable");
+  CHECK(s["message"] == "no endpoints available for service \"head\"");
+  // An address that is not the Pod's IP is skipped (isValidAddress).
+  endpoints_at("10.244.0.99");
+  s = status_of(c.get(svc + "/head:dashboard/proxy/"), 503, "ServiceUnavailable");
+  CHECK(s["message"] == "no endpoints available for service \"head:dashboard\"");
+  endpoints_at("10.244.0.7");
+  CHECK(c.get(svc + "/head:dashboard/proxy/").status == 200);
+
+  // The pod proxy: NAME[:PORT], the first container port when none.
+  const std::string pods = "/api/v1/namespaces/default/pods";
+  CHECK(c.get(pods + "/head-0:8265/proxy/api/version").status == 200);
+  CHECK(c.get(pods + "/head-0/proxy/").status == 200);
+  s = status_of(c.get(pods + "/head-0:9999/proxy/"), 503, "ServiceUnavailable");
+  CHECK(s["message"] ==
+        "error trying to reach service: dial tcp 10.244.0.7:9999: connect: connection refused");
+  s = status_of(c.get(pods + "/nosuch:80/proxy/"), 404, "NotFound");
+  CHECK(s["message"] == "pods \"nosuch\" not found");
+  REQUIRE(c.request("POST", pods, pod_json("pending")).status == 201);
+  s = status_of(c.get(pods + "/pending:80/proxy/"), 400, "BadRequest");
+  CHECK(s["message"] == "address not allowed");
+
+  r.server.unlisten("default", "head-0", 8265);
+  CHECK_FALSE(r.server.listening("default", "head-0", 8265));
+  status_of(c.get(svc + "/head:dashboard/proxy/"), 503, "ServiceUnavailable");
+}
+
+TEST_CASE("fakekube: Endpoints and EndpointSlices are served and discovered", "[fakekube][http]") {
+  Running r;
+  HttpClient c(r.server, "admin");
+  const Json core = json_of(c.get("/api/v1"));
+  bool ep = false;
+  for (const auto& res : core["resources"]) {
+    if (res["name"] == "endpoints") {
+      ep = res["kind"] == "Endpoints" && res["shortNames"] == Json::array({"ep"});
+    }
+  }
+  CHECK(ep);
+  const Json groups = json_of(c.get("/apis"));
+  bool discovery = false;
+  for (const auto& g : groups["groups"]) {
+    discovery = discovery || g["name"] == "discovery.k8s.io";
+  }
+  CHECK(discovery);
+  const Json v1 = json_of(c.get("/apis/discovery.k8s.io/v1"));
+  REQUIRE(v1["resources"].size() == 1);
+  CHECK(v1["resources"][0]["name"] == "endpointslices");
+  CHECK(v1["resources"][0]["kind"] == "EndpointSlice");
+  CHECK(v1["resources"][0]["namespaced"] == true);
+  const std::string slices = "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices";
+  REQUIRE(c.request("POST", slices,
+                    R"({"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice",
+                        "metadata":{"name":"s1"},"addressType":"IPv4","endpoints":[]})")
+              .status == 201);
+  CHECK(json_of(c.get(slices))["kind"] == "EndpointSliceList");
+  CHECK(json_of(c.get("/api/v1/namespaces/default/endpoints"))["kind"] == "EndpointsList");
 }
 
 TEST_CASE("fakekube: gzip only when switched on, for clients that accept it", "[fakekube][http]") {
@@ -967,4 +1070,147 @@ TEST_CASE("fakekube: TLS sessions resume, with and without a client certificate"
     SSL_SESSION_free(first.session);
     SSL_SESSION_free(second.session);
   }
+}
+
+TEST_CASE("fakekube: faults by name, as --fault and a scenario's faults: write them",
+          "[fakekube][http]") {
+  fakekube::ServerOptions o;
+  o.bookmark_interval_s = 0.2;
+  Running r(o);
+  HttpClient c(r.server, "admin");
+  REQUIRE(c.request("POST", k_pods, pod_json("a")).status == 201);
+  const std::string rv = std::to_string(r.server.resource_version());
+  auto add_configmaps = [&](int n) {
+    static int next = 0;
+    for (int i = 0; i < n; ++i) {
+      REQUIRE(c.request("POST", "/api/v1/namespaces/default/configmaps",
+                        R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"f)" +
+                            std::to_string(next++) + R"("}})")
+                  .status == 201);
+    }
+  };
+  auto apply = [&](const std::string& text) {
+    auto applied = fakekube::apply_fault(r.server, text);
+    INFO(text << ": " << (applied ? "" : applied.error().message));
+    REQUIRE(applied);
+  };
+  SECTION("gone-after=N: a watch from further back than N events gets 410") {
+    add_configmaps(3);
+    const std::string pods_rv = k_pods + "?watch=true&timeoutSeconds=1&resourceVersion=" + rv;
+    auto kept = watch_events(c, pods_rv, [](const std::vector<Json>&) { return false; });
+    CHECK(kept.empty());  // within the default history: nothing new for pods, no error
+    apply("gone-after=2");
+    add_configmaps(1);  // the bound applies from the next write
+    auto events = watch_events(c, pods_rv, [](const std::vector<Json>& e) { return !e.empty(); });
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]["type"] == "ERROR");
+    CHECK(events[0]["object"]["code"] == 410);
+  }
+  SECTION("drop-watches-after=N: the stream breaks after N events") {
+    REQUIRE(c.request("POST", k_pods, pod_json("b")).status == 201);
+    REQUIRE(c.request("POST", k_pods, pod_json("c")).status == 201);
+    apply("drop-watches-after=1");
+    HttpResponse resp;
+    auto events = watch_events(
+        c, k_pods + "?watch=true&timeoutSeconds=5&resourceVersion=" + rv,
+        [](const std::vector<Json>&) { return false; }, &resp);
+    CHECK(events.size() == 1);
+    CHECK_FALSE(resp.error.empty());  // broken off, not ended
+  }
+  SECTION("gone-on-resume=N: N watches from a version get 410 as the HTTP status") {
+    apply("gone-on-resume=1");
+    status_of(c.get(k_pods + "?watch=true&resourceVersion=" + rv), 410, "Expired");
+    auto events = watch_events(c, k_pods + "?watch=true&timeoutSeconds=1&resourceVersion=" + rv,
+                               [](const std::vector<Json>&) { return false; });
+    CHECK(events.empty());  // spent
+  }
+  SECTION("split-watch-events: each event in two writes, still one event to the client") {
+    apply("split-watch-events");
+    auto events = watch_events(c, k_pods + "?watch=true",
+                               [](const std::vector<Json>& e) { return !e.empty(); });
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]["object"]["metadata"]["name"] == "a");
+  }
+  SECTION("no-bookmarks: none, even when asked") {
+    const std::string path =
+        k_pods + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=1&resourceVersion=" + rv;
+    auto with = watch_events(c, path, [](const std::vector<Json>&) { return false; });
+    REQUIRE_FALSE(with.empty());
+    CHECK(with[0]["type"] == "BOOKMARK");
+    apply("no-bookmarks");
+    CHECK(watch_events(c, path, [](const std::vector<Json>&) { return false; }).empty());
+  }
+  SECTION("latency=MS: every answer waits") {
+    apply("latency=300");
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(c.get(k_pods).status == 200);
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(300));
+  }
+  SECTION("warning=TEXT: a Warning header on every answer") {
+    apply("warning=ray.io/v1alpha1 is deprecated");
+    const HttpResponse w = c.get(k_pods);
+    REQUIRE(w.headers.count("warning") == 1);
+    CHECK(w.headers.find("warning")->second == "299 - \"ray.io/v1alpha1 is deprecated\"");
+  }
+  SECTION("status=CODE:METHOD:PATH_PREFIX[:TIMES][:RETRY_AFTER]") {
+    apply("status=429:GET:/api/v1/namespaces/default/pods:2:3");
+    for (int i = 0; i < 2; ++i) {
+      const HttpResponse limited = c.get(k_pods);
+      status_of(limited, 429, "TooManyRequests");
+      CHECK(limited.headers.find("retry-after")->second == "3");
+    }
+    CHECK(c.get(k_pods).status == 200);  // spent after TIMES
+    apply("status=503::/api/v1/namespaces/default/configmaps");
+    CHECK(c.get(k_pods).status == 200);  // another path
+    status_of(c.get("/api/v1/namespaces/default/configmaps"), 503, "ServiceUnavailable");
+    apply("status=0:GET:");
+    CHECK_FALSE(c.get(k_pods).error.empty());  // the connection breaks
+  }
+  SECTION("compress: gzip for clients that accept it") {
+    c.accept_gzip = true;
+    CHECK(c.get(k_pods).headers.count("content-encoding") == 0);
+    apply("compress");
+    CHECK(c.get(k_pods).headers.count("content-encoding") == 1);
+  }
+  SECTION("bad values are refused with one message, and change nothing") {
+    for (const char* bad :
+         {"gone-after=0", "gone-after=x", "gone-after", "drop-watches-after=-1",
+          "gone-on-resume=", "latency=fast", "warning=", "compress=yes", "no-bookmarks=1",
+          "status=abc", "status=503:FETCH:/api", "status=503:GET", "status=42:GET:/api",
+          "status=503:GET:api", "status=503:GET:/api:0", "status=503:GET:/api:1:soon", "nosuch"}) {
+      auto f = fakekube::parse_fault(bad);
+      INFO(bad);
+      REQUIRE_FALSE(f);
+      CHECK(f.error().message.rfind("fault \"" + std::string(bad) + "\": ", 0) == 0);
+    }
+    CHECK(fakekube::parse_fault("nosuch").error().message ==
+          "fault \"nosuch\": unknown (gone-after=N, drop-watches-after=N, gone-on-resume=N, "
+          "split-watch-events, no-bookmarks, latency=MS, warning=TEXT, "
+          "status=CODE:METHOD:PATH_PREFIX[:TIMES][:RETRY_AFTER], compress)");
+    CHECK(fakekube::parse_fault("gone-after=x").error().message ==
+          "fault \"gone-after=x\": N must be a whole number of 1 or more");
+    CHECK_FALSE(fakekube::apply_fault(r.server, "latency=soon"));
+    CHECK(c.get(k_pods).status == 200);
+  }
+}
+
+TEST_CASE("fakekube: timestamps are the wall clock's whatever the speed", "[fakekube][http]") {
+  fakekube::ServerOptions o;
+  o.speed = 10;
+  Running r(o);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // 11 simulated seconds
+  auto made =
+      r.server.create("v1", "configmaps", "default",
+                      {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "t"}}}});
+  REQUIRE(made);
+  const std::string stamp = (*made)["metadata"]["creationTimestamp"];
+  const auto now = std::chrono::system_clock::now();
+  CHECK(stamp >= fakekube::to_rfc3339(now - std::chrono::seconds(1)));
+  CHECK(stamp <= fakekube::to_rfc3339(now + std::chrono::seconds(1)));
+  // The simulations' time runs ten times faster; wall_at maps it back.
+  const double sim = r.server.clock().simulated();
+  const double wall = std::chrono::duration<double>(now.time_since_epoch()).count();
+  CHECK(sim - wall > 9);
+  CHECK(std::chrono::abs(r.server.clock().wall_at(sim) - now) < std::chrono::milliseconds(500));
+  CHECK(std::abs(r.server.clock().simulated_at(now) - sim) < 5);
 }

@@ -428,12 +428,33 @@ TEST_CASE("fakekube sim: scenario files", "[fakekube][sim]") {
                         "serve:\n  status: DEPLOY_FAILED\n"));
   auto unknown = sim.load_scenario("image: []\n");
   REQUIRE_FALSE(unknown);
-  CHECK(unknown.error().message == "unknown scenario key \"image\" (images, jobs, serve)");
+  CHECK(unknown.error().message == "unknown scenario key \"image\" (images, jobs, serve, faults)");
+  auto bad_fault = sim.load_scenario("faults: [warning=x, latency=soon]\n");
+  REQUIRE_FALSE(bad_fault);
+  CHECK(bad_fault.error().message ==
+        "faults[1]: fault \"latency=soon\": MS must be a whole number");
+  CHECK_FALSE(sim.load_scenario("faults: warning=x\n"));
   CHECK_FALSE(sim.load_scenario("images:\n- match: x\n  behavior: explode\n"));
   CHECK_FALSE(sim.load_scenario("jobs:\n- match: x\n  status: MAYBE\n"));
   CHECK_FALSE(sim.load_scenario("[unclosed\n"));
   CHECK(fakekube::parse_behavior("exit:3:2.5")->exit_code == 3);
   CHECK_FALSE(fakekube::parse_behavior("exit:x"));
+}
+
+TEST_CASE("fakekube sim: a scenario's faults are switched on", "[fakekube][sim]") {
+  ApiServer server;
+  Simulation sim(server);
+  server.start();
+  testing::HttpClient http(server, "admin");
+  CHECK(http.get("/api/v1/namespaces").headers.count("warning") == 0);
+  REQUIRE(
+      sim.load_scenario("faults:\n- warning=from the scenario\n"
+                        "- status=503:GET:/api/v1/nodes\n"));
+  const auto answer = http.get("/api/v1/namespaces");
+  REQUIRE(answer.headers.count("warning") == 1);
+  CHECK(answer.headers.find("warning")->second == "299 - \"from the scenario\"");
+  CHECK(http.get("/api/v1/nodes").status == 503);
+  CHECK(http.get("/api/v1/nodes").status == 200);
 }
 
 TEST_CASE("fakekube sim: a RayJob within backoffLimit goes through Retrying, never Failed",
@@ -513,11 +534,376 @@ TEST_CASE("fakekube sim: the dashboard goes with its cluster; HeadPodReady mirro
   big["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["resources"] = {
       {"limits", {{"nvidia.com/gpu", "64"}}}};
   REQUIRE(c.server.create("ray.io/v1", "rayclusters", "default", big));
-  Json st = c.wait("ray.io/v1", "rayclusters", "big",
-                   [](const Json& o) { return has_condition(o, "HeadPodReady", "False"); });
+  // (The first status, written in the pass that creates the head Pod, says
+  // HeadPodNotFound: wait for the one written once the Pod is seen.)
+  Json st = c.wait("ray.io/v1", "rayclusters", "big", [](const Json& o) {
+    return has_condition(o, "HeadPodReady", "False") &&
+           o["status"].value("head", Json::object()).contains("podName");
+  });
   for (const auto& cond : st["status"]["conditions"]) {
     if (cond["type"] == "HeadPodReady") {
       CHECK(cond["reason"] == "Unknown");
     }
+  }
+}
+
+namespace {
+
+// Only the endpoints controllers run: Pod status is the test's to write.
+struct EndpointsOnly {
+  ApiServer server;
+  Simulation sim;
+  EndpointsOnly() : sim(server, options()) {
+    server.start();
+    sim.start();
+  }
+  testing::HttpClient http() const { return testing::HttpClient(server, "admin"); }
+  static fakekube::SimOptions options() {
+    fakekube::SimOptions o;
+    o.scheduler = false;
+    o.jobs = false;
+    o.operator_ = false;
+    return o;
+  }
+  // A Pod labelled app=web with a container port named http (8080).
+  void web_pod(const std::string& name, const std::string& ip, bool ready) {
+    if (!server.get("v1", "pods", "default", name)) {
+      Json p = pod(name);
+      p["metadata"]["labels"] = {{"app", "web"}};
+      p["spec"]["nodeName"] = "gpu-node-0";
+      p["spec"]["containers"][0]["ports"] = {{{"name", "http"}, {"containerPort", 8080}}};
+      REQUIRE(server.create("v1", "pods", "default", p));
+    }
+    Json p = *server.get("v1", "pods", "default", name);
+    p["status"] = {{"phase", "Running"},
+                   {"podIP", ip},
+                   {"podIPs", {{{"ip", ip}}}},
+                   {"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}};
+    REQUIRE(server.update_status("v1", "pods", "default", p));
+  }
+  void service(const std::string& name, const Json& spec) {
+    REQUIRE(server.create("v1", "services", "default",
+                          {{"apiVersion", "v1"},
+                           {"kind", "Service"},
+                           {"metadata", {{"name", name}, {"labels", {{"tier", "front"}}}}},
+                           {"spec", spec}}));
+  }
+  // Waits (5 s at most) until the Endpoints named `name` satisfy `done`.
+  Json endpoints(const std::string& name, const std::function<bool(const Json&)>& done) {
+    Json last;
+    for (int i = 0; i < 500; ++i) {
+      if (auto e = server.get("v1", "endpoints", "default", name)) {
+        last = *e;
+        if (done(last)) {
+          return last;
+        }
+      }
+      server.wait_for_change(server.resource_version(), std::chrono::milliseconds(10));
+    }
+    FAIL("timed out waiting for endpoints/" << name << ": " << last.dump());
+    return last;
+  }
+  // Waits (5 s at most) until the Service's EndpointSlices satisfy `done`.
+  std::vector<Json> slices(const std::string& service,
+                           const std::function<bool(const std::vector<Json>&)>& done) {
+    std::vector<Json> last;
+    for (int i = 0; i < 500; ++i) {
+      last = slices(service);
+      if (done(last)) {
+        return last;
+      }
+      server.wait_for_change(server.resource_version(), std::chrono::milliseconds(10));
+    }
+    FAIL("timed out waiting for the endpointslices of " << service);
+    return last;
+  }
+  std::vector<Json> slices(const std::string& service) {
+    std::vector<Json> out;
+    for (const auto& s : server.list("discovery.k8s.io/v1", "endpointslices", "default")) {
+      if (s["metadata"]["labels"].value("kubernetes.io/service-name", "") == service) {
+        out.push_back(s);
+      }
+    }
+    return out;
+  }
+};
+
+std::vector<std::string> ips_of(const Json& endpoints, const char* which) {
+  std::vector<std::string> out;
+  for (const auto& ss : endpoints.value("subsets", Json::array())) {
+    for (const auto& a : ss.value(which, Json::array())) {
+      out.push_back(a["ip"]);
+    }
+  }
+  return out;
+}
+
+const Json k_web_spec = {
+    {"selector", {{"app", "web"}}},
+    {"ports", {{{"name", "http"}, {"port", 80}, {"targetPort", "http"}, {"protocol", "TCP"}}}}};
+
+}  // namespace
+
+TEST_CASE("fakekube sim: Endpoints and EndpointSlices follow the selector and Pod readiness",
+          "[fakekube][sim]") {
+  EndpointsOnly c;
+  c.web_pod("web-1", "10.244.0.11", true);
+  c.web_pod("web-2", "10.244.0.12", false);
+  c.service("web", k_web_spec);
+  Json e = c.endpoints("web", [](const Json& o) { return !ips_of(o, "addresses").empty(); });
+  CHECK(ips_of(e, "addresses") == std::vector<std::string>{"10.244.0.11"});
+  CHECK(ips_of(e, "notReadyAddresses") == std::vector<std::string>{"10.244.0.12"});
+  REQUIRE(e["subsets"].size() == 1);
+  CHECK(e["subsets"][0]["ports"] ==
+        Json::parse(R"([{"name":"http","port":8080,"protocol":"TCP"}])"));  // the named port
+  const Json a = e["subsets"][0]["addresses"][0];
+  CHECK(a["targetRef"]["kind"] == "Pod");
+  CHECK(a["targetRef"]["name"] == "web-1");
+  CHECK(a["nodeName"] == "gpu-node-0");
+  CHECK(e["metadata"]["labels"]["tier"] == "front");
+  // The Service got a clusterIP.
+  const Json svc = *c.server.get("v1", "services", "default", "web");
+  const std::string cluster_ip = svc["spec"].value("clusterIP", "");
+  CHECK(cluster_ip.rfind("10.96.", 0) == 0);
+
+  // The EndpointSlice: conditions per endpoint, labels, owner.
+  std::vector<Json> slices = c.slices("web", [](const std::vector<Json>& l) {
+    return l.size() == 1 && l[0]["endpoints"].size() == 2;
+  });
+  REQUIRE(slices.size() == 1);
+  const Json& s = slices[0];
+  CHECK(s["addressType"] == "IPv4");
+  CHECK(s["metadata"]["name"].get<std::string>().rfind("web-", 0) == 0);
+  CHECK(s["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"] ==
+        "endpointslice-controller.k8s.io");
+  CHECK(s["metadata"]["ownerReferences"][0]["kind"] == "Service");
+  CHECK(s["metadata"]["ownerReferences"][0]["uid"] == svc["metadata"]["uid"]);
+  CHECK(s["ports"] == Json::parse(R"([{"name":"http","port":8080,"protocol":"TCP"}])"));
+  REQUIRE(s["endpoints"].size() == 2);
+  CHECK(s["endpoints"][0]["addresses"] == Json::array({"10.244.0.11"}));
+  CHECK(s["endpoints"][0]["conditions"] ==
+        Json::parse(R"({"ready":true,"serving":true,"terminating":false})"));
+  CHECK(s["endpoints"][1]["conditions"] ==
+        Json::parse(R"({"ready":false,"serving":false,"terminating":false})"));
+
+  // Watched: web-2 becomes ready, web-1 is deleted.
+  const std::string rv = std::to_string(c.server.resource_version());
+  c.web_pod("web-2", "10.244.0.12", true);
+  REQUIRE(c.server.remove("v1", "pods", "default", "web-1"));
+  e = c.endpoints("web", [](const Json& o) {
+    return ips_of(o, "addresses") == std::vector<std::string>{"10.244.0.12"};
+  });
+  CHECK(ips_of(e, "notReadyAddresses").empty());
+  c.slices("web", [](const std::vector<Json>& l) {
+    return l.size() == 1 && l[0]["endpoints"].size() == 1 &&
+           l[0]["endpoints"][0]["conditions"]["ready"] == true;
+  });
+  auto watched = [&](const std::string& path) {
+    std::vector<Json> events;
+    const auto body =
+        c.http().get(path + "?watch=true&timeoutSeconds=1&resourceVersion=" + rv).body;
+    std::size_t from = 0;
+    for (auto nl = body.find('\n'); nl != std::string::npos; nl = body.find('\n', from)) {
+      events.push_back(Json::parse(body.substr(from, nl - from)));
+      from = nl + 1;
+    }
+    return events;
+  };
+  auto eps_events = watched("/api/v1/namespaces/default/endpoints");
+  REQUIRE_FALSE(eps_events.empty());
+  CHECK(eps_events.back()["type"] == "MODIFIED");
+  CHECK(ips_of(eps_events.back()["object"], "addresses") ==
+        std::vector<std::string>{"10.244.0.12"});
+  auto slice_events = watched("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices");
+  REQUIRE_FALSE(slice_events.empty());
+  const Json last = slice_events.back()["object"];
+  REQUIRE(last["endpoints"].size() == 1);
+  CHECK(last["endpoints"][0]["conditions"]["ready"] == true);
+  // Listed over HTTP too.
+  const Json list = Json::parse(c.http().get("/api/v1/namespaces/default/endpoints").body);
+  CHECK(list["kind"] == "EndpointsList");
+
+  // publishNotReadyAddresses: a not-ready Pod is an address all the same.
+  c.web_pod("web-2", "10.244.0.12", false);
+  c.endpoints("web", [](const Json& o) { return ips_of(o, "addresses").empty(); });
+  Json patched = *c.server.get("v1", "services", "default", "web");
+  patched["spec"]["publishNotReadyAddresses"] = true;
+  REQUIRE(c.server.update("v1", "services", "default", patched));
+  c.endpoints("web", [](const Json& o) {
+    return ips_of(o, "addresses") == std::vector<std::string>{"10.244.0.12"};
+  });
+
+  // Settled: the controllers write nothing more (no rewrite of an equal
+  // object).
+  c.slices("web", [](const std::vector<Json>& l) {
+    return l.size() == 1 && l[0]["endpoints"].size() == 1 &&
+           l[0]["endpoints"][0]["conditions"]["ready"] == true;
+  });
+  const auto settled = c.server.resource_version();
+  CHECK(c.server.wait_for_change(settled, std::chrono::milliseconds(300)) == settled);
+
+  // The Service goes: so do its Endpoints and EndpointSlices.
+  REQUIRE(c.server.remove("v1", "services", "default", "web"));
+  for (int i = 0; i < 500 && (c.server.get("v1", "endpoints", "default", "web").has_value() ||
+                              !c.slices("web").empty());
+       ++i) {
+    c.server.wait_for_change(c.server.resource_version(), std::chrono::milliseconds(10));
+  }
+  CHECK_FALSE(c.server.get("v1", "endpoints", "default", "web"));
+  CHECK(c.slices("web").empty());
+}
+
+TEST_CASE("fakekube sim: the service proxy reaches a Pod's listener only through ready endpoints",
+          "[fakekube][sim]") {
+  EndpointsOnly c;
+  c.web_pod("web-1", "10.244.0.11", false);
+  c.service("web", k_web_spec);
+  Json spec = k_web_spec;
+  spec["selector"] = {{"app", "nothing"}};
+  c.service("wrong", spec);  // a selector that matches no Pod
+  spec = k_web_spec;
+  spec["ports"][0]["targetPort"] = "nosuch";  // a port the container lacks
+  c.service("noport", spec);
+  spec = k_web_spec;
+  spec["ports"][0]["targetPort"] = 9090;  // a number: whatever the container declares
+  c.service("numbered", spec);
+  c.server.listen("default", "web-1", 8080, [](const fakekube::ProxyRequest& r) {
+    return fakekube::ProxyResponse{200, "hello from " + r.path, "text/plain"};
+  });
+  const std::string svcs = "/api/v1/namespaces/default/services/";
+  c.endpoints("web", [](const Json& o) { return !ips_of(o, "notReadyAddresses").empty(); });
+  // Not ready: not an endpoint to the proxy.
+  auto r = c.http().get(svcs + "web:http/proxy/x");
+  CHECK(r.status == 503);
+  CHECK(Json::parse(r.body)["message"] == "no endpoints available for service \"web:http\"");
+  c.web_pod("web-1", "10.244.0.11", true);
+  c.endpoints("web", [](const Json& o) { return !ips_of(o, "addresses").empty(); });
+  r = c.http().get(svcs + "web:http/proxy/x");
+  CHECK(r.status == 200);
+  CHECK(r.body == "hello from /x");
+  CHECK(c.http().get(svcs + "web:80/proxy/x").status == 200);
+  CHECK(c.http().get("/api/v1/namespaces/default/pods/web-1:8080/proxy/x").status == 200);
+  // No Pod matches: no endpoints.
+  c.endpoints("wrong", [](const Json&) { return true; });
+  r = c.http().get(svcs + "wrong:http/proxy/x");
+  CHECK(r.status == 503);
+  CHECK(Json::parse(r.body)["message"] == "no endpoints available for service \"wrong\"");
+  // A targetPort the container does not declare: the Pod is no endpoint.
+  c.endpoints("noport", [](const Json&) { return true; });
+  r = c.http().get(svcs + "noport:http/proxy/x");
+  CHECK(r.status == 503);
+  CHECK(Json::parse(r.body)["message"] == "no endpoints available for service \"noport\"");
+  // A numbered targetPort where nothing listens.
+  c.endpoints("numbered", [](const Json& o) { return !ips_of(o, "addresses").empty(); });
+  r = c.http().get(svcs + "numbered:http/proxy/x");
+  CHECK(r.status == 503);
+  CHECK(Json::parse(r.body)["message"] ==
+        "error trying to reach service: dial tcp 10.244.0.11:9090: connect: connection refused");
+}
+
+TEST_CASE("fakekube sim: cluster DNS names a Service's clusterIP, or a headless one's Pods",
+          "[fakekube][sim]") {
+  EndpointsOnly c;
+  c.web_pod("web-1", "10.244.0.11", true);
+  c.web_pod("web-2", "10.244.0.12", true);
+  c.web_pod("web-3", "10.244.0.13", false);
+  c.service("web", k_web_spec);
+  Json headless = k_web_spec;
+  headless["clusterIP"] = "None";
+  c.service("head-svc", headless);
+  REQUIRE(c.server.create(
+      "v1", "namespaces", "",
+      {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "ml"}}}}));
+  c.endpoints("head-svc", [](const Json& o) { return ips_of(o, "addresses").size() == 2; });
+  std::string ip;
+  for (int i = 0; i < 500 && ip.empty(); ++i) {
+    ip = c.server.get("v1", "services", "default", "web")->at("spec").value("clusterIP", "");
+    c.server.wait_for_change(c.server.resource_version(), std::chrono::milliseconds(10));
+  }
+  REQUIRE_FALSE(ip.empty());
+  using V = std::vector<std::string>;
+  for (const char* name : {"web", "web.default", "web.default.svc", "web.default.svc.cluster.local",
+                           "web.default.svc.cluster.local."}) {
+    INFO(name);
+    CHECK(fakekube::cluster_dns(c.server, "default", name) == V{ip});
+  }
+  CHECK(fakekube::cluster_dns(c.server, "ml", "web.default") == V{ip});
+  CHECK(fakekube::cluster_dns(c.server, "ml", "web").empty());  // another namespace's
+  CHECK(fakekube::cluster_dns(c.server, "default", "head-svc") ==
+        (V{"10.244.0.11", "10.244.0.12"}));  // ready Pods only
+  CHECK(fakekube::cluster_dns(c.server, "default", "nosuch").empty());
+  CHECK(fakekube::cluster_dns(c.server, "default", "web.default.svc.cluster").empty());
+  CHECK(fakekube::cluster_dns(c.server, "default", "web.default.pod").empty());
+}
+
+TEST_CASE("fakekube sim: the operator's dashboard listens on the head Pod's dashboard port",
+          "[fakekube][sim]") {
+  Cluster c;
+  REQUIRE(c.server.create("ray.io/v1", "rayclusters", "default", Json::parse(k_cluster)));
+  Json rc = c.wait("ray.io/v1", "rayclusters", "rc", [](const Json& o) {
+    return o.value("status", Json::object()).value("state", "") == "ready";
+  });
+  const std::string head = rc["status"]["head"]["podName"];
+  CHECK(c.server.listening("default", head, 8265));
+  testing::HttpClient http(c.server, "admin");
+  CHECK(http.get("/api/v1/namespaces/default/pods/" + head + ":8265/proxy/api/version").status ==
+        200);
+  // Not on the Service: a Service of the test's own that selects the head
+  // Pod reaches it too, and one that selects nothing does not.
+  for (const auto& [name, selector] : std::vector<std::pair<std::string, Json>>{
+           {"mine", {{"ray.io/node-type", "head"}}}, {"none", {{"ray.io/node-type", "nope"}}}}) {
+    REQUIRE(c.server.create(
+        "v1", "services", "default",
+        {{"apiVersion", "v1"},
+         {"kind", "Service"},
+         {"metadata", {{"name", name}}},
+         {"spec",
+          {{"selector", selector},
+           {"ports", {{{"name", "dash"}, {"port", 80}, {"targetPort", "dashboard"}}}}}}}));
+  }
+  c.wait("v1", "endpoints", "mine", [](const Json& o) { return o.contains("subsets"); });
+  c.wait("v1", "endpoints", "none", [](const Json&) { return true; });
+  CHECK(http.get("/api/v1/namespaces/default/services/mine:dash/proxy/api/version").status == 200);
+  CHECK(http.get("/api/v1/namespaces/default/services/none:dash/proxy/api/version").status == 503);
+  REQUIRE(c.server.remove("ray.io/v1", "rayclusters", "default", "rc"));
+  for (int i = 0; i < 500 && c.server.listening("default", head, 8265); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK_FALSE(c.server.listening("default", head, 8265));
+}
+
+TEST_CASE("fakekube sim: what the simulations write is stamped with the wall clock",
+          "[fakekube][sim]") {
+  fakekube::ServerOptions o;
+  o.speed = 10;
+  o.nodes = "1xcpu";
+  ApiServer server(o);
+  Simulation sim(server);
+  server.start();
+  sim.start();
+  // Ten simulated seconds pass: a clock that ran ahead would stamp 10 s late.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  REQUIRE(server.create("v1", "pods", "default", pod("p")));
+  Json p = Json::object();
+  for (int i = 0; i < 500 && phase(p) != "Running"; ++i) {
+    p = *server.get("v1", "pods", "default", "p");
+    server.wait_for_change(server.resource_version(), std::chrono::milliseconds(10));
+  }
+  REQUIRE(phase(p) == "Running");
+  const auto now = std::chrono::system_clock::now();
+  const std::string low = fakekube::to_rfc3339(now - std::chrono::seconds(3));
+  const std::string high = fakekube::to_rfc3339(now + std::chrono::seconds(1));
+  std::vector<std::string> stamps = {p["metadata"]["creationTimestamp"], p["status"]["startTime"]};
+  for (const auto& cond : p["status"]["conditions"]) {
+    stamps.push_back(cond["lastTransitionTime"]);
+  }
+  stamps.push_back(container_state(p)["state"]["running"]["startedAt"]);
+  for (const auto& e : server.list("v1", "events", "default")) {
+    stamps.push_back(e["lastTimestamp"]);
+  }
+  for (const auto& s : stamps) {
+    INFO(s << " within [" << low << ", " << high << "]");
+    CHECK(s >= low);
+    CHECK(s <= high);
   }
 }

@@ -102,8 +102,30 @@ TEST_CASE("kube::proxy: the service's answer, or why the API server refused", "[
                            {"kind", "Service"},
                            {"metadata", {{"name", "head"}}},
                            {"spec", {{"ports", {{{"name", "dashboard"}, {"port", 8265}}}}}}}));
+  // What the endpoints controller would write for a Pod that runs there
+  // (the Service has no selector: its Endpoints are the test's to write).
+  Json pod = {{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata", {{"name", "head-0"}}},
+              {"spec", {{"containers", {{{"name", "ray-head"}, {"image", "rayproject/ray"}}}}}}};
+  auto made = r.server.create("v1", "pods", "default", pod);
+  REQUIRE(made);
+  Json running = *made;
+  running["status"] = {
+      {"phase", "Running"}, {"podIP", "10.244.0.7"}, {"podIPs", {{{"ip", "10.244.0.7"}}}}};
+  REQUIRE(r.server.update_status("v1", "pods", "default", running));
+  REQUIRE(r.server.create(
+      "v1", "endpoints", "default",
+      {{"apiVersion", "v1"},
+       {"kind", "Endpoints"},
+       {"metadata", {{"name", "head"}}},
+       {"subsets",
+        {{{"addresses",
+           {{{"ip", "10.244.0.7"},
+             {"targetRef", {{"kind", "Pod"}, {"namespace", "default"}, {"name", "head-0"}}}}}},
+          {"ports", {{{"name", "dashboard"}, {"port", 8265}}}}}}}}));
   fakekube::ProxyRequest seen;
-  r.server.set_proxy("default", "head", "dashboard", [&](const fakekube::ProxyRequest& req) {
+  r.server.listen("default", "head-0", 8265, [&](const fakekube::ProxyRequest& req) {
     seen = req;
     return fakekube::ProxyResponse{200, R"({"job_id":"raysubmit_1"})", "application/json"};
   });
