@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "server.hpp"
 
+#include "crd_schema.hpp"
 #include "patch.hpp"
 #include "selector.hpp"
 #include "yaml_json.hpp"
@@ -221,6 +222,37 @@ std::string manager_of(const httplib::Request& req) {
 
 bool is_dry_run(const httplib::Request& req) {
   return req.has_param("dryRun") && req.get_param_value("dryRun") == "All";
+}
+
+// A POST or PUT body the decoder refuses (handlers/rest.go:
+// transformDecodeError) names its kind and version first.
+Result<Json> as_decoded_body(const ResourceType& type, Result<Json> r) {
+  if (!r && r.error().code == 400 && r.error().message.rfind("strict decoding error: ", 0) == 0) {
+    r.error().message = type.kind + " in version \"" + type.version + "\" cannot be handled as a " +
+                        type.kind + ": " + r.error().message;
+  }
+  return r;
+}
+
+// The fieldValidation query parameter of a write (apimachinery
+// ValidateFieldValidation); `options` names the method's options kind.
+Result<Admission> admission_of(const httplib::Request& req, const std::string& options) {
+  Admission admission;
+  const std::string v = req.get_param_value("fieldValidation");
+  if (v == "Ignore") {
+    admission.field_validation = FieldValidation::ignore;
+  } else if (v == "Strict") {
+    admission.field_validation = FieldValidation::strict;
+  } else if (!v.empty() && v != "Warn") {
+    const std::string detail = "Unsupported value: " + Json(v).dump() +
+                               ": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"";
+    return tl::unexpected(ApiError{
+        422, "Invalid", options + ".meta.k8s.io \"\" is invalid: fieldValidation: " + detail,
+        Json{{"causes", Json::array({{{"reason", "FieldValueNotSupported"},
+                                      {"message", detail},
+                                      {"field", "fieldValidation"}}})}}});
+  }
+  return admission;
 }
 
 }  // namespace
@@ -962,12 +994,17 @@ Result<Json> ApiServer::do_create(const ResourceType& type,
                                   const std::string& ns,
                                   Json object,
                                   const std::string& manager,
-                                  bool dry_run) {
+                                  bool dry_run,
+                                  Admission* admission) {
   if (object.is_object() && object.contains("metadata") && object["metadata"].is_object()) {
     object["metadata"].erase("deletionTimestamp");
     if (!manager.empty()) {  // "" is server-side apply, which set managedFields itself
       object["metadata"].erase("managedFields");
     }
+  }
+  Admission own;
+  if (auto bad = check_custom_resource(type, object, nullptr, admission ? *admission : own); !bad) {
+    return tl::unexpected(bad.error());
   }
   if (auto bad = invalid_owner_references(type, object)) {
     return tl::unexpected(*bad);
@@ -998,7 +1035,8 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
                                   const std::string& name,
                                   Json object,
                                   const std::string& manager,
-                                  bool dry_run) {
+                                  bool dry_run,
+                                  Admission* admission) {
   if (!object.is_object()) {
     return tl::unexpected(
         ApiError{400, "BadRequest", "the body of the request is not an object", Json::object()});
@@ -1030,6 +1068,10 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
     meta.erase("deletionTimestamp");
     meta.erase("deletionGracePeriodSeconds");
   }
+  Admission own;
+  if (auto bad = check_custom_resource(type, object, &*live, admission ? *admission : own); !bad) {
+    return tl::unexpected(bad.error());
+  }
   if (!manager.empty()) {
     object = record_update(*live, std::move(object),
                            {manager, false, type.api_version(), m_clock.rfc3339()});
@@ -1048,8 +1090,17 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
 Result<Json> ApiServer::do_update_status(const ResourceType& type,
                                          const std::string& ns,
                                          const std::string& name,
-                                         const Json& object,
-                                         bool dry_run) {
+                                         const Json& body,
+                                         bool dry_run,
+                                         Admission* admission) {
+  Json object = body;
+  if (auto live = m_store.get(type, ns, name); live) {
+    Admission own;
+    if (auto bad = check_custom_resource_status(type, object, *live, admission ? *admission : own);
+        !bad) {
+      return tl::unexpected(bad.error());
+    }
+  }
   if (dry_run) {
     auto live = m_store.get(type, ns, name);
     if (live && object.is_object() && object.contains("status")) {
@@ -1308,7 +1359,21 @@ void ApiServer::serve_resource(const Route& route,
                         Json::object()});
     return;
   }
+  Admission admission;
+  if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
+    auto given = admission_of(req, req.method == "POST"  ? "CreateOptions"
+                                   : req.method == "PUT" ? "UpdateOptions"
+                                                         : "PatchOptions");
+    if (!given) {
+      send_error(res, given.error());
+      return;
+    }
+    admission = std::move(*given);
+  }
   auto finish = [&](const Result<Json>& r, int ok_code) {
+    for (const auto& w : admission.warnings) {
+      res.headers.emplace("Warning", "299 - " + Json(w).dump());
+    }
     if (r) {
       send_json(res, ok_code, *r);
     } else {
@@ -1403,7 +1468,9 @@ void ApiServer::serve_resource(const Route& route,
       send_error(res, body.error());
       return;
     }
-    finish(do_create(type, p.ns, std::move(*body), manager_of(req), dry_run), 201);
+    finish(as_decoded_body(
+               type, do_create(type, p.ns, std::move(*body), manager_of(req), dry_run, &admission)),
+           201);
     return;
   }
   if (req.method == "PUT") {
@@ -1422,9 +1489,12 @@ void ApiServer::serve_resource(const Route& route,
       return;
     }
     if (p.subresource == "status") {
-      finish(do_update_status(type, p.ns, p.name, *body, dry_run), 200);
+      finish(as_decoded_body(type, do_update_status(type, p.ns, p.name, *body, dry_run, &admission)),
+             200);
     } else {
-      finish(do_update(type, p.ns, p.name, std::move(*body), manager_of(req), dry_run), 200);
+      finish(as_decoded_body(type, do_update(type, p.ns, p.name, std::move(*body), manager_of(req),
+                                             dry_run, &admission)),
+             200);
     }
     return;
   }
@@ -1485,7 +1555,7 @@ void ApiServer::serve_resource(const Route& route,
           return;
         }
         // do_create with no manager: apply recorded the field set already.
-        finish(do_create(type, p.ns, std::move(*created), "", dry_run), 201);
+        finish(do_create(type, p.ns, std::move(*created), "", dry_run, &admission), 201);
         return;
       }
       auto merged = apply(*live, *applied, ar);
@@ -1494,9 +1564,9 @@ void ApiServer::serve_resource(const Route& route,
         return;
       }
       if (p.subresource == "status") {
-        finish(do_update_status(type, p.ns, p.name, *merged, dry_run), 200);
+        finish(do_update_status(type, p.ns, p.name, *merged, dry_run, &admission), 200);
       } else {
-        finish(do_update(type, p.ns, p.name, std::move(*merged), "", dry_run), 200);
+        finish(do_update(type, p.ns, p.name, std::move(*merged), "", dry_run, &admission), 200);
       }
       return;
     }
@@ -1532,9 +1602,9 @@ void ApiServer::serve_resource(const Route& route,
       return;
     }
     if (p.subresource == "status") {
-      finish(do_update_status(type, p.ns, p.name, *patched, dry_run), 200);
+      finish(do_update_status(type, p.ns, p.name, *patched, dry_run, &admission), 200);
     } else {
-      finish(do_update(type, p.ns, p.name, std::move(*patched), manager_of(req), dry_run), 200);
+      finish(do_update(type, p.ns, p.name, std::move(*patched), manager_of(req), dry_run, &admission), 200);
     }
     return;
   }

@@ -14,6 +14,7 @@
 // streams and whoever waits in wait_for_change().
 #pragma once
 
+#include "admission.hpp"
 #include "pki.hpp"
 #include "store.hpp"
 
@@ -244,22 +245,27 @@ class ApiServer {
 
   // Under m_mu.
   const ResourceType* type_of(const std::string& api_version, const std::string& resource) const;
+  // `admission`: the request's fieldValidation, and where its warnings
+  // go; nullptr for fakekube's own writes (Warn, warnings dropped).
   Result<Json> do_create(const ResourceType& type,
                          const std::string& ns,
                          Json object,
                          const std::string& manager,
-                         bool dry_run);
+                         bool dry_run,
+                         Admission* admission = nullptr);
   Result<Json> do_update(const ResourceType& type,
                          const std::string& ns,
                          const std::string& name,
                          Json object,
                          const std::string& manager,
-                         bool dry_run);
+                         bool dry_run,
+                         Admission* admission = nullptr);
   Result<Json> do_update_status(const ResourceType& type,
                                 const std::string& ns,
                                 const std::string& name,
                                 const Json& object,
-                                bool dry_run);
+                                bool dry_run,
+                                Admission* admission = nullptr);
   // The object is gone (true) or waits for finalizers (false).
   Result<std::pair<Json, bool>> do_delete(const ResourceType& type,
                                           const std::string& ns,

@@ -171,6 +171,18 @@ Json condition(const std::string& type,
   return c;
 }
 
+// A KubeRay condition is a metav1.Condition: the CRD's schema requires its
+// message too, "" when there is none.
+Json ray_condition(const std::string& type,
+                   bool status,
+                   const std::string& reason,
+                   const std::string& message,
+                   const std::string& time) {
+  Json c = condition(type, status, reason, message, time);
+  c["message"] = message;
+  return c;
+}
+
 // Keeps lastTransitionTime when a condition's status did not change.
 Json merge_conditions(const Json& old_list, Json new_list) {
   for (auto& c : new_list) {
@@ -1397,14 +1409,14 @@ struct Simulation::Impl {
       }
     }
     Json conditions =
-        Json::array({condition("HeadPodReady", head_ready, head_reason, head_message, t),
-                     condition("RayClusterProvisioned", provisioned && !suspend,
+        Json::array({ray_condition("HeadPodReady", head_ready, head_reason, head_message, t),
+                     ray_condition("RayClusterProvisioned", provisioned && !suspend,
                                provisioned && !suspend ? "AllPodRunningAndReadyFirstTime"
                                                        : "RayClusterPodsProvisioning",
                                suspend ? "RayCluster has been suspended" : "", t)});
     if (suspend) {
       conditions.push_back(
-          condition(pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", true,
+          ray_condition(pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", true,
                     pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", "", t));
     }
     st["conditions"] = merge_conditions(old.value("conditions", Json()), conditions);
@@ -1785,8 +1797,8 @@ struct Simulation::Impl {
         pending["rayClusterName"] = name_of(s) + "-" + rand5();
         st["pendingServiceStatus"] = pending;
         st["conditions"] =
-            Json::array({condition("Ready", false, "Initializing", "", t),
-                         condition("UpgradeInProgress", false, "Initializing", "", t)});
+            Json::array({ray_condition("Ready", false, "Initializing", "", t),
+                         ray_condition("UpgradeInProgress", false, "Initializing", "", t)});
         st["serviceStatus"] = "";
         set_service_status(s, st);
         continue;
@@ -1868,12 +1880,12 @@ struct Simulation::Impl {
       st["conditions"] = merge_conditions(
           st.value("conditions", Json()),
           Json::array(
-              {condition("Ready", ready,
+              {ray_condition("Ready", ready,
                          ready                                        ? "NonZeroServeEndpoints"
                          : active.value("rayClusterName", "").empty() ? "Initializing"
                                                                       : "ZeroServeEndpoints",
                          "", t),
-               condition("UpgradeInProgress", false,
+               ray_condition("UpgradeInProgress", false,
                          pending.value("rayClusterName", "").empty() ? "NoPendingCluster"
                                                                      : "Initializing",
                          "", t)}));
