@@ -1098,6 +1098,10 @@ Result<Json> ApiServer::do_update_status(const ResourceType& type,
     Admission own;
     if (auto bad = check_custom_resource_status(type, object, *live, admission ? *admission : own);
         !bad) {
+      if (admission == nullptr) {  // a simulated controller's write: say why it failed
+        std::fprintf(stderr, "fakekube: a status write was refused: %s\n",
+                     bad.error().message.c_str());
+      }
       return tl::unexpected(bad.error());
     }
   }
