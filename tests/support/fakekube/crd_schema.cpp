@@ -162,7 +162,8 @@ std::string go_map(const Json& m) {
   bool first = true;
   const nlohmann::json sorted = nlohmann::json::parse(m.dump());  // keys in order
   for (const auto& [k, v] : sorted.items()) {
-    out += (first ? "" : ", ") + quote(k) + ":" + (v.is_number_float() ? go_float(v.get<double>()) : v.dump());
+    out += (first ? "" : ", ") + quote(k) + ":" +
+           (v.is_number_float() ? go_float(v.get<double>()) : v.dump());
     first = false;
   }
   return out + "}";
@@ -199,7 +200,8 @@ struct FieldError {
 };
 
 FieldError invalid(const std::string& field, const std::string& value, const std::string& detail) {
-  return {"FieldValueInvalid", field, "Invalid value: " + value + (detail.empty() ? "" : ": " + detail)};
+  return {"FieldValueInvalid", field,
+          "Invalid value: " + value + (detail.empty() ? "" : ": " + detail)};
 }
 
 FieldError type_invalid(const std::string& field,
@@ -273,10 +275,10 @@ std::string format_of(const Json& s) {
     std::string normalized = f;
     normalized.erase(std::remove(normalized.begin(), normalized.end(), '-'), normalized.end());
     static const std::set<std::string> supported = {
-        "bsonobjectid", "uri",      "email",      "hostname", "ipv4",     "ipv6",
-        "cidr",         "mac",      "uuid",       "uuid3",    "uuid4",    "uuid5",
-        "isbn",         "isbn10",   "isbn13",     "creditcard", "ssn",    "hexcolor",
-        "rgbcolor",     "byte",     "password",   "date",     "duration", "datetime",
+        "bsonobjectid",   "uri",          "email",    "hostname",   "ipv4",     "ipv6",
+        "cidr",           "mac",          "uuid",     "uuid3",      "uuid4",    "uuid5",
+        "isbn",           "isbn10",       "isbn13",   "creditcard", "ssn",      "hexcolor",
+        "rgbcolor",       "byte",         "password", "date",       "duration", "datetime",
         "k8s-short-name", "k8s-long-name"};
     return supported.count(normalized) > 0 || supported.count(f) > 0 ? f : "";
   }
@@ -511,17 +513,17 @@ class SchemaCheck {
     if (const Json* max = member(s, "maxLength"); max != nullptr && max->is_number()) {
       const auto limit = max->get<long long>();
       if (static_cast<long long>(rune_count(v)) > limit) {
-        errors.push_back(
-            {"FieldValueTooLong", where, "Too long: may not be longer than " + std::to_string(limit)});
+        errors.push_back({"FieldValueTooLong", where,
+                          "Too long: may not be longer than " + std::to_string(limit)});
         return;
       }
     }
     if (const Json* min = member(s, "minLength"); min != nullptr && min->is_number()) {
       const auto limit = min->get<long long>();
       if (static_cast<long long>(rune_count(v)) < limit) {
-        errors.push_back(invalid(where, quote(v),
-                                 name + " in body should be at least " + std::to_string(limit) +
-                                     " chars long"));
+        errors.push_back(
+            invalid(where, quote(v),
+                    name + " in body should be at least " + std::to_string(limit) + " chars long"));
         return;
       }
     }
@@ -595,8 +597,9 @@ class SchemaCheck {
         shown = go_float(limit);
       }
       if (fails) {
-        const std::string relation = is_min ? (exclusive ? "greater than " : "greater than or equal to ")
-                                            : (exclusive ? "less than " : "less than or equal to ");
+        const std::string relation =
+            is_min ? (exclusive ? "greater than " : "greater than or equal to ")
+                   : (exclusive ? "less than " : "less than or equal to ");
         errors.push_back(
             invalid(where, go_value(v), name + " in body should be " + relation + shown));
       }
@@ -616,9 +619,9 @@ class SchemaCheck {
     if (const Json* min = member(s, "minItems"); min != nullptr && min->is_number()) {
       const auto limit = min->get<long long>();
       if (size < limit) {
-        errors.push_back(invalid(where, std::to_string(size),
-                                 name + " in body should have at least " + std::to_string(limit) +
-                                     " items"));
+        errors.push_back(
+            invalid(where, std::to_string(size),
+                    name + " in body should have at least " + std::to_string(limit) + " items"));
       }
     }
     if (const Json* max = member(s, "maxItems"); max != nullptr && max->is_number()) {
@@ -666,8 +669,8 @@ class SchemaCheck {
     if (const Json* required = member(s, "required"); required != nullptr && required->is_array()) {
       for (const Json& k : *required) {
         if (k.is_string() && !v.contains(k.get<std::string>())) {
-          errors.push_back({"FieldValueRequired", field(name + "." + k.get<std::string>()),
-                            "Required value"});
+          errors.push_back(
+              {"FieldValueRequired", field(name + "." + k.get<std::string>()), "Required value"});
         }
       }
     }
@@ -678,7 +681,10 @@ class SchemaCheck {
 
 // ---- list types (apiextensions schema/listtype/validation.go) ----------------
 
-void check_lists(const Json& s, const Json& v, const std::string& path, std::vector<FieldError>& errs);
+void check_lists(const Json& s,
+                 const Json& v,
+                 const std::string& path,
+                 std::vector<FieldError>& errs);
 
 // A list-type set's repeated items: the index of each value's second
 // occurrence.
@@ -703,7 +709,8 @@ void check_list_array(const Json& s,
   if (list_type == "set" && v.size() > 1) {
     const std::vector<Json> values(v.begin(), v.end());
     for (std::size_t i : repeated(values)) {
-      errs.push_back({"FieldValueDuplicate", indexed(path, i), "Duplicate value: " + go_value(v[i])});
+      errs.push_back(
+          {"FieldValueDuplicate", indexed(path, i), "Duplicate value: " + go_value(v[i])});
     }
   } else if (list_type == "map") {
     bool objects = true;
@@ -728,8 +735,8 @@ void check_list_array(const Json& s,
         key_values.push_back(std::move(key));
       }
       for (std::size_t i : repeated(key_values)) {
-        errs.push_back({"FieldValueDuplicate", indexed(path, i),
-                        "Duplicate value: " + go_map(key_values[i])});
+        errs.push_back(
+            {"FieldValueDuplicate", indexed(path, i), "Duplicate value: " + go_map(key_values[i])});
       }
     }
   }
@@ -740,7 +747,10 @@ void check_list_array(const Json& s,
   }
 }
 
-void check_lists(const Json& s, const Json& v, const std::string& path, std::vector<FieldError>& errs) {
+void check_lists(const Json& s,
+                 const Json& v,
+                 const std::string& path,
+                 std::vector<FieldError>& errs) {
   if (v.is_array()) {
     check_list_array(s, v, path, errs);
     return;
@@ -823,7 +833,8 @@ void check_cel(const Json& s,
                const std::string& path,
                std::vector<FieldError>& errs,
                Admission& admission) {
-  if (const Json* rules = member(s, "x-kubernetes-validations"); rules != nullptr && rules->is_array()) {
+  if (const Json* rules = member(s, "x-kubernetes-validations");
+      rules != nullptr && rules->is_array()) {
     for (const Json& r : *rules) {
       const CelRule* rule = find_rule(r.value("rule", ""));
       if (rule == nullptr || (rule->uses_old_self && old == nullptr) || rule->holds(v, old)) {
@@ -850,8 +861,7 @@ void check_cel(const Json& s,
       if (const Json* sub = property(s, key)) {
         check_cel(*sub, value, old_member(old, key), child(path, key), errs, admission);
       } else if (extra != nullptr) {
-        check_cel(*extra, value, old_member(old, key), path + "[" + key + "]",
-                  errs, admission);
+        check_cel(*extra, value, old_member(old, key), path + "[" + key + "]", errs, admission);
       }
     }
   } else if (v.is_array()) {
@@ -869,9 +879,14 @@ bool meta_field(const std::string& key) {
   return key == "apiVersion" || key == "kind" || key == "metadata";
 }
 
-void prune(const Json* s, Json& x, const std::string& path, bool root, std::vector<std::string>& unknown);
+void prune(
+    const Json* s, Json& x, const std::string& path, bool root, std::vector<std::string>& unknown);
 
-void prune_children(const Json& s, Json& x, const std::string& path, bool root, bool preserve,
+void prune_children(const Json& s,
+                    Json& x,
+                    const std::string& path,
+                    bool root,
+                    bool preserve,
                     std::vector<std::string>& unknown) {
   std::vector<std::string> drop;
   for (auto& [key, value] : x.items()) {
@@ -895,7 +910,8 @@ void prune_children(const Json& s, Json& x, const std::string& path, bool root, 
   }
 }
 
-void prune(const Json* s, Json& x, const std::string& path, bool root, std::vector<std::string>& unknown) {
+void prune(
+    const Json* s, Json& x, const std::string& path, bool root, std::vector<std::string>& unknown) {
   const bool preserve = s != nullptr && flag(*s, "x-kubernetes-preserve-unknown-fields");
   if (x.is_object()) {
     if (s == nullptr) {
@@ -980,11 +996,21 @@ void apply_defaults(const Json* s, Json& x) {
 // ObjectMeta's fields (apimachinery meta/v1 types.go): the others are
 // unknown fields of metadata (schema/objectmeta: GetObjectMetaWithOptions).
 const std::set<std::string>& object_meta_fields() {
-  static const std::set<std::string> fields = {
-      "name",        "generateName",  "namespace",         "selfLink",
-      "uid",         "resourceVersion", "generation",      "creationTimestamp",
-      "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
-      "ownerReferences",   "finalizers",                 "managedFields"};
+  static const std::set<std::string> fields = {"name",
+                                               "generateName",
+                                               "namespace",
+                                               "selfLink",
+                                               "uid",
+                                               "resourceVersion",
+                                               "generation",
+                                               "creationTimestamp",
+                                               "deletionTimestamp",
+                                               "deletionGracePeriodSeconds",
+                                               "labels",
+                                               "annotations",
+                                               "ownerReferences",
+                                               "finalizers",
+                                               "managedFields"};
   return fields;
 }
 
@@ -1027,7 +1053,9 @@ Result<void> decode(const Json& schema, Json& object, Admission& admission) {
 }
 
 // apimachinery's NewInvalid: one message for all, a cause for each.
-Result<void> answer(const ResourceType& type, const Json& object, const std::vector<FieldError>& errs) {
+Result<void> answer(const ResourceType& type,
+                    const Json& object,
+                    const std::vector<FieldError>& errs) {
   if (errs.empty()) {
     return {};
   }
@@ -1137,7 +1165,8 @@ Result<void> check_custom_resource_status(const ResourceType& type,
     merged["status"] = object["status"];
   }
   std::vector<FieldError> errs;
-  if (const Json* status = property(*schema, "status"); status != nullptr && merged.contains("status")) {
+  if (const Json* status = property(*schema, "status");
+      status != nullptr && merged.contains("status")) {
     SchemaCheck check("status");
     check.validate(*status, merged["status"], "", old_member(&old, "status"));
     errs = std::move(check.errors);
@@ -1169,13 +1198,31 @@ const std::vector<Json>& embedded_crds() {
 namespace {
 
 void walk_schemas(const Json& s, const std::string& where, std::vector<std::string>& out) {
-  static const std::set<std::string> keywords = {
-      "type",      "properties",       "required",  "items",     "additionalProperties",
-      "enum",      "pattern",          "minimum",   "maximum",   "exclusiveMinimum",
-      "exclusiveMaximum", "minLength", "maxLength", "minItems",  "maxItems",
-      "format",    "nullable",         "anyOf",     "description", "default",
-      "x-kubernetes-int-or-string",    "x-kubernetes-list-type", "x-kubernetes-list-map-keys",
-      "x-kubernetes-map-type",         "x-kubernetes-validations"};
+  static const std::set<std::string> keywords = {"type",
+                                                 "properties",
+                                                 "required",
+                                                 "items",
+                                                 "additionalProperties",
+                                                 "enum",
+                                                 "pattern",
+                                                 "minimum",
+                                                 "maximum",
+                                                 "exclusiveMinimum",
+                                                 "exclusiveMaximum",
+                                                 "minLength",
+                                                 "maxLength",
+                                                 "minItems",
+                                                 "maxItems",
+                                                 "format",
+                                                 "nullable",
+                                                 "anyOf",
+                                                 "description",
+                                                 "default",
+                                                 "x-kubernetes-int-or-string",
+                                                 "x-kubernetes-list-type",
+                                                 "x-kubernetes-list-map-keys",
+                                                 "x-kubernetes-map-type",
+                                                 "x-kubernetes-validations"};
   if (!s.is_object()) {
     return;
   }
@@ -1190,7 +1237,8 @@ void walk_schemas(const Json& s, const std::string& where, std::vector<std::stri
                       (t == "string" && f == "date-time"))) {
     out.push_back(where + ": format " + f + " of type " + t);
   }
-  if (const Json* rules = member(s, "x-kubernetes-validations"); rules != nullptr && rules->is_array()) {
+  if (const Json* rules = member(s, "x-kubernetes-validations");
+      rules != nullptr && rules->is_array()) {
     for (const Json& r : *rules) {
       for (const auto& [key, value] : r.items()) {
         if (key != "rule" && key != "message") {

@@ -1493,8 +1493,9 @@ void ApiServer::serve_resource(const Route& route,
       return;
     }
     if (p.subresource == "status") {
-      finish(as_decoded_body(type, do_update_status(type, p.ns, p.name, *body, dry_run, &admission)),
-             200);
+      finish(
+          as_decoded_body(type, do_update_status(type, p.ns, p.name, *body, dry_run, &admission)),
+          200);
     } else {
       finish(as_decoded_body(type, do_update(type, p.ns, p.name, std::move(*body), manager_of(req),
                                              dry_run, &admission)),
@@ -1608,7 +1609,9 @@ void ApiServer::serve_resource(const Route& route,
     if (p.subresource == "status") {
       finish(do_update_status(type, p.ns, p.name, *patched, dry_run, &admission), 200);
     } else {
-      finish(do_update(type, p.ns, p.name, std::move(*patched), manager_of(req), dry_run, &admission), 200);
+      finish(
+          do_update(type, p.ns, p.name, std::move(*patched), manager_of(req), dry_run, &admission),
+          200);
     }
     return;
   }

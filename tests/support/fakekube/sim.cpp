@@ -1411,13 +1411,13 @@ struct Simulation::Impl {
     Json conditions =
         Json::array({ray_condition("HeadPodReady", head_ready, head_reason, head_message, t),
                      ray_condition("RayClusterProvisioned", provisioned && !suspend,
-                               provisioned && !suspend ? "AllPodRunningAndReadyFirstTime"
-                                                       : "RayClusterPodsProvisioning",
-                               suspend ? "RayCluster has been suspended" : "", t)});
+                                   provisioned && !suspend ? "AllPodRunningAndReadyFirstTime"
+                                                           : "RayClusterPodsProvisioning",
+                                   suspend ? "RayCluster has been suspended" : "", t)});
     if (suspend) {
       conditions.push_back(
           ray_condition(pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", true,
-                    pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", "", t));
+                        pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", "", t));
     }
     st["conditions"] = merge_conditions(old.value("conditions", Json()), conditions);
     st["observedGeneration"] = cluster["metadata"].value("generation", 1);
@@ -1881,14 +1881,14 @@ struct Simulation::Impl {
           st.value("conditions", Json()),
           Json::array(
               {ray_condition("Ready", ready,
-                         ready                                        ? "NonZeroServeEndpoints"
-                         : active.value("rayClusterName", "").empty() ? "Initializing"
-                                                                      : "ZeroServeEndpoints",
-                         "", t),
+                             ready                                        ? "NonZeroServeEndpoints"
+                             : active.value("rayClusterName", "").empty() ? "Initializing"
+                                                                          : "ZeroServeEndpoints",
+                             "", t),
                ray_condition("UpgradeInProgress", false,
-                         pending.value("rayClusterName", "").empty() ? "NoPendingCluster"
-                                                                     : "Initializing",
-                         "", t)}));
+                             pending.value("rayClusterName", "").empty() ? "NoPendingCluster"
+                                                                         : "Initializing",
+                             "", t)}));
       st["observedGeneration"] = s["metadata"].value("generation", 1);
       set_service_status(s, st);
     }

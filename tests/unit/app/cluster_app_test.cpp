@@ -671,11 +671,12 @@ TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[
            {{"status", "DEPLOY_FAILED"},
             {"message", "Deploying app 'llm' failed:\nRuntimeError: CUDA out of memory"}}}}}};
     put(f, "rayservices", "svc", {{"rayClusterConfig", cluster_spec}},
-        {{"conditions", {{{"type", "Ready"},
-                          {"status", "False"},
-                          {"reason", "Initializing"},
-                          {"message", ""},
-                          {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}},
+        {{"conditions",
+          {{{"type", "Ready"},
+            {"status", "False"},
+            {"reason", "Initializing"},
+            {"message", ""},
+            {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}},
          {"pendingServiceStatus", failed_app}});
     auto r = status_of(f, {"rayservice/svc"});
     REQUIRE_FALSE(r);
@@ -684,11 +685,12 @@ TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[
           std::string::npos);
     // Serving from the active cluster while an upgrade fails: up, and said.
     put(f, "rayservices", "up", {{"rayClusterConfig", cluster_spec}},
-        {{"conditions", {{{"type", "Ready"},
-                          {"status", "True"},
-                          {"reason", "NonZeroServeEndpoints"},
-                          {"message", ""},
-                          {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}},
+        {{"conditions",
+          {{{"type", "Ready"},
+            {"status", "True"},
+            {"reason", "NonZeroServeEndpoints"},
+            {"message", ""},
+            {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}},
          {"activeServiceStatus", {{"applicationStatuses", {{"llm", {{"status", "RUNNING"}}}}}}},
          {"pendingServiceStatus", failed_app}});
     REQUIRE(status_of(f, {"rayservice/up"}));
@@ -696,11 +698,12 @@ TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[
           std::string::npos);
     // UNHEALTHY on the active cluster: failed.
     put(f, "rayservices", "sick", {{"rayClusterConfig", cluster_spec}},
-        {{"conditions", {{{"type", "Ready"},
-                          {"status", "True"},
-                          {"reason", "NonZeroServeEndpoints"},
-                          {"message", ""},
-                          {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}},
+        {{"conditions",
+          {{{"type", "Ready"},
+            {"status", "True"},
+            {"reason", "NonZeroServeEndpoints"},
+            {"message", ""},
+            {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}},
          {"activeServiceStatus",
           {{"applicationStatuses",
             {{"app1",

@@ -177,7 +177,8 @@ TEST_CASE("fakekube CRD schema: types, with the apiserver's messages", "[fakekub
     CHECK(invalid(k_rc, c) ==
           "RayCluster.ray.io \"rc\" is invalid: [spec.headGroupSpec.rayStartParams.num-cpus: "
           "Invalid value: \"integer\": spec.headGroupSpec.rayStartParams.num-cpus in body must be "
-          "of type string: \"integer\"" + std::string(k_not_checked) + "]");
+          "of type string: \"integer\"" +
+              std::string(k_not_checked) + "]");
   }
   SECTION("two errors are listed in brackets; the causes name each field") {
     Json c = cluster();
@@ -192,7 +193,8 @@ TEST_CASE("fakekube CRD schema: types, with the apiserver's messages", "[fakekub
           "Invalid value: \"integer\": spec.headGroupSpec.rayStartParams.num-cpus in body must be "
           "of type string: \"integer\", spec.workerGroupSpecs[0].replicas: Invalid value: "
           "\"string\": spec.workerGroupSpecs[0].replicas in body must be of type integer: "
-          "\"string\"" + std::string(k_not_checked) + "]");
+          "\"string\"" +
+              std::string(k_not_checked) + "]");
     const Json& d = r.error().details;
     CHECK(d["name"] == "rc");
     CHECK(d["group"] == "ray.io");
@@ -214,7 +216,8 @@ TEST_CASE("fakekube CRD schema: types, with the apiserver's messages", "[fakekub
           "RayCluster.ray.io \"rc\" is invalid: [spec.workerGroupSpecs[0].replicas: Invalid value: "
           "\"float64\": spec.workerGroupSpecs[0].replicas in body must be of type int32: "
           "\"float64\", <nil>: Invalid value: \"\": Checked value must be of type integer with "
-          "format int32 in spec.workerGroupSpecs[0].replicas" + std::string(k_not_checked) + "]");
+          "format int32 in spec.workerGroupSpecs[0].replicas" +
+              std::string(k_not_checked) + "]");
     c["spec"]["workerGroupSpecs"][0]["replicas"] = 3000000000LL;
     CHECK(invalid(k_rc, c) ==
           "RayCluster.ray.io \"rc\" is invalid: <nil>: Invalid value: \"\": Checked value must be "
@@ -247,7 +250,8 @@ TEST_CASE("fakekube CRD schema: required, enum, pattern, int-or-string, minimum,
     c["spec"]["workerGroupSpecs"][0].erase("groupName");
     CHECK(invalid(k_rc, c) ==
           "RayCluster.ray.io \"rc\" is invalid: [spec.workerGroupSpecs[0].groupName: Required "
-          "value" + std::string(k_not_checked) + "]");
+          "value" +
+              std::string(k_not_checked) + "]");
   }
   SECTION("a required field with a default may be left out: defaulting fills it in") {
     Json c = cluster();
@@ -263,8 +267,8 @@ TEST_CASE("fakekube CRD schema: required, enum, pattern, int-or-string, minimum,
     c["spec"]["upgradeStrategy"] = {{"type", "Rolling"}};
     CHECK(invalid(k_rc, c) ==
           "RayCluster.ray.io \"rc\" is invalid: [spec.upgradeStrategy.type: Unsupported value: "
-          "\"Rolling\": supported values: \"Recreate\", \"None\"" + std::string(k_not_checked) +
-              "]");
+          "\"Rolling\": supported values: \"Recreate\", \"None\"" +
+              std::string(k_not_checked) + "]");
   }
   SECTION("a string against a pattern (a quantity)") {
     Json c = cluster();
@@ -288,14 +292,13 @@ TEST_CASE("fakekube CRD schema: required, enum, pattern, int-or-string, minimum,
     c["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["resources"] = {
         {"limits", {{"cpu", true}}}};
     const std::string f = "spec.headGroupSpec.template.spec.containers[0].resources.limits.cpu";
-    CHECK(invalid(k_rc, c) == "RayCluster.ray.io \"rc\" is invalid: [" + f +
-                                  ": Invalid value: \"boolean\": " + f +
-                                  " in body must be of type integer,string: \"boolean\", <nil>: "
-                                  "Invalid value: \"\": \"" +
-                                  f + "\" must validate at least one schema (anyOf), " + f +
-                                  ": Invalid value: \"boolean\": " + f +
-                                  " in body must be of type integer: \"boolean\"" + k_not_checked +
-                                  "]");
+    CHECK(invalid(k_rc, c) ==
+          "RayCluster.ray.io \"rc\" is invalid: [" + f + ": Invalid value: \"boolean\": " + f +
+              " in body must be of type integer,string: \"boolean\", <nil>: "
+              "Invalid value: \"\": \"" +
+              f + "\" must validate at least one schema (anyOf), " + f +
+              ": Invalid value: \"boolean\": " + f +
+              " in body must be of type integer: \"boolean\"" + k_not_checked + "]");
   }
   SECTION("a number under its minimum, a list under minItems") {
     Json j = job();
@@ -417,7 +420,8 @@ TEST_CASE("fakekube CRD schema: the CRDs' CEL rules, by hand", "[fakekube]") {
     CHECK(invalid(k_rc, c) ==
           "RayCluster.ray.io \"rc\" is invalid: [spec.workerGroupSpecs[0].replicas: Invalid "
           "value: \"string\": spec.workerGroupSpecs[0].replicas in body must be of type integer: "
-          "\"string\"" + std::string(k_not_checked) + "]");
+          "\"string\"" +
+              std::string(k_not_checked) + "]");
   }
 }
 
@@ -433,8 +437,7 @@ TEST_CASE("fakekube CRD schema: ratcheting keeps an unchanged invalid value on a
         std::string::npos);
 }
 
-TEST_CASE("fakekube CRD schema: unknown fields are pruned, as fieldValidation asks",
-          "[fakekube]") {
+TEST_CASE("fakekube CRD schema: unknown fields are pruned, as fieldValidation asks", "[fakekube]") {
   Json c = cluster();
   c["spec"]["headGroupSpec"]["replicas"] = 1;
   c["spec"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][0]["imagee"] = "x";
@@ -514,12 +517,12 @@ TEST_CASE("fakekube CRD schema: status writes are checked from \"status\"", "[fa
     for (const Json& c : causes) {
       fields.push_back(c["field"].get<std::string>() + " " + c["reason"].get<std::string>());
     }
-    CHECK(fields == std::vector<std::string>{
-                        "status.conditions[0].status FieldValueNotSupported",
-                        "status.conditions[0].lastTransitionTime FieldValueRequired",
-                        "status.conditions[0].message FieldValueRequired",
-                        "status.conditions[0].reason FieldValueRequired",
-                        "<nil> FieldValueInvalid"});
+    CHECK(fields ==
+          std::vector<std::string>{"status.conditions[0].status FieldValueNotSupported",
+                                   "status.conditions[0].lastTransitionTime FieldValueRequired",
+                                   "status.conditions[0].message FieldValueRequired",
+                                   "status.conditions[0].reason FieldValueRequired",
+                                   "<nil> FieldValueInvalid"});
   }
   SECTION("a right status passes") {
     Json body = old;
@@ -552,7 +555,8 @@ TEST_CASE("fakekube CRD schema: over HTTP, 422, 400 and Warning headers", "[fake
     INFO(r.body);
     CHECK(r.status == 201);
     CHECK(warnings_of(r) ==
-          std::vector<std::string>{"299 - \"unknown field \\\"spec.headGroupSpec.rayStartParam\\\"\""});
+          std::vector<std::string>{
+              "299 - \"unknown field \\\"spec.headGroupSpec.rayStartParam\\\"\""});
     CHECK(!json_of(r)["spec"]["headGroupSpec"].contains("rayStartParam"));
   }
   SECTION("Strict: 400") {
