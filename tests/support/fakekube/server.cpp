@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "server.hpp"
 
+#include "crd_schema.hpp"
 #include "patch.hpp"
 #include "selector.hpp"
 #include "validation.hpp"
@@ -278,6 +279,16 @@ int free_node_port(const Store& store) {
     }
   }
   return 0;
+}
+
+// A POST or PUT body the decoder refuses (handlers/rest.go:
+// transformDecodeError) names its kind and version first.
+Result<Json> as_decoded_body(const ResourceType& type, Result<Json> r) {
+  if (!r && r.error().code == 400 && r.error().message.rfind("strict decoding error: ", 0) == 0) {
+    r.error().message = type.kind + " in version \"" + type.version + "\" cannot be handled as a " +
+                        type.kind + ": " + r.error().message;
+  }
+  return r;
 }
 
 }  // namespace
@@ -1066,17 +1077,21 @@ Result<Json> ApiServer::do_create(const ResourceType& type,
       object["metadata"].erase("managedFields");
     }
   }
+  Admission quiet;  // fakekube's own writes: Warn, the warnings dropped
+  Admission& admitted = admission != nullptr ? *admission : quiet;
+  if (auto bad = check_custom_resource(type, object, nullptr, admitted); !bad) {
+    return tl::unexpected(bad.error());
+  }
   if (auto bad = invalid_owner_references(type, object)) {
     return tl::unexpected(*bad);
   }
-  Admission quiet;
   AdmitOptions options = std::move(request);
   options.cluster_ip = [this] { return free_cluster_ip(m_store); };
   options.node_port = [this] { return free_node_port(m_store); };
   // Admission sees the object with its name and uid (a Job's generated
   // selector needs both), before the store keeps it.
   auto prepare = [&](Json& o) -> Result<void> {
-    if (auto a = admit(type, o, nullptr, admission != nullptr ? *admission : quiet, options); !a) {
+    if (auto a = admit(type, o, nullptr, admitted, options); !a) {
       return a;
     }
     if (!manager.empty()) {
@@ -1143,9 +1158,12 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
   }
   {
     Admission quiet;
-    if (auto a = admit(type, object, &*live, admission != nullptr ? *admission : quiet, request);
-        !a) {
-      return tl::unexpected(a.error());
+    Admission& a = admission != nullptr ? *admission : quiet;
+    if (auto bad = check_custom_resource(type, object, &*live, a); !bad) {
+      return tl::unexpected(bad.error());
+    }
+    if (auto ok = admit(type, object, &*live, a, request); !ok) {
+      return tl::unexpected(ok.error());
     }
   }
   if (!manager.empty()) {
@@ -1166,8 +1184,21 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
 Result<Json> ApiServer::do_update_status(const ResourceType& type,
                                          const std::string& ns,
                                          const std::string& name,
-                                         const Json& object,
-                                         bool dry_run) {
+                                         const Json& body,
+                                         bool dry_run,
+                                         Admission* admission) {
+  Json object = body;
+  if (auto live = m_store.get(type, ns, name); live) {
+    Admission own;
+    if (auto bad = check_custom_resource_status(type, object, *live, admission ? *admission : own);
+        !bad) {
+      if (admission == nullptr) {  // a simulated controller's write: say why it failed
+        std::fprintf(stderr, "fakekube: a status write was refused: %s\n",
+                     bad.error().message.c_str());
+      }
+      return tl::unexpected(bad.error());
+    }
+  }
   if (dry_run) {
     auto live = m_store.get(type, ns, name);
     if (live && object.is_object() && object.contains("status")) {
@@ -1605,8 +1636,8 @@ void ApiServer::serve_resource(const Route& route,
       send_error(res, body.error());
       return;
     }
-    finish(do_create(type, p.ns, std::move(*body), manager_of(req), dry_run, &admission,
-                     body_request(req)),
+    finish(as_decoded_body(type, do_create(type, p.ns, std::move(*body), manager_of(req), dry_run,
+                                           &admission, body_request(req))),
            201);
     return;
   }
@@ -1626,10 +1657,12 @@ void ApiServer::serve_resource(const Route& route,
       return;
     }
     if (p.subresource == "status") {
-      finish(do_update_status(type, p.ns, p.name, *body, dry_run), 200);
+      finish(
+          as_decoded_body(type, do_update_status(type, p.ns, p.name, *body, dry_run, &admission)),
+          200);
     } else {
-      finish(do_update(type, p.ns, p.name, std::move(*body), manager_of(req), dry_run, &admission,
-                       body_request(req)),
+      finish(as_decoded_body(type, do_update(type, p.ns, p.name, std::move(*body), manager_of(req),
+                                             dry_run, &admission, body_request(req))),
              200);
     }
     return;
@@ -1701,7 +1734,7 @@ void ApiServer::serve_resource(const Route& route,
         return;
       }
       if (p.subresource == "status") {
-        finish(do_update_status(type, p.ns, p.name, *merged, dry_run), 200);
+        finish(do_update_status(type, p.ns, p.name, *merged, dry_run, &admission), 200);
       } else {
         finish(do_update(type, p.ns, p.name, std::move(*merged), "", dry_run, &admission,
                          patch_request()),
@@ -1741,7 +1774,7 @@ void ApiServer::serve_resource(const Route& route,
       return;
     }
     if (p.subresource == "status") {
-      finish(do_update_status(type, p.ns, p.name, *patched, dry_run), 200);
+      finish(do_update_status(type, p.ns, p.name, *patched, dry_run, &admission), 200);
     } else {
       finish(do_update(type, p.ns, p.name, std::move(*patched), manager_of(req), dry_run,
                        &admission, patch_request()),

@@ -270,6 +270,8 @@ class ApiServer {
   // dropped); `request` says what the request was (a patch, duplicate
   // fields in its body).
   const ResourceType* type_of(const std::string& api_version, const std::string& resource) const;
+  // `admission`: the request's fieldValidation, and where its warnings
+  // go; nullptr for fakekube's own writes (Warn, warnings dropped).
   Result<Json> do_create(const ResourceType& type,
                          const std::string& ns,
                          Json object,
@@ -290,7 +292,8 @@ class ApiServer {
                                 const std::string& ns,
                                 const std::string& name,
                                 const Json& object,
-                                bool dry_run);
+                                bool dry_run,
+                                Admission* admission = nullptr);
   // The object is gone (true) or waits for finalizers (false).
   Result<std::pair<Json, bool>> do_delete(const ResourceType& type,
                                           const std::string& ns,

@@ -162,6 +162,18 @@ Json condition(const std::string& type,
   return c;
 }
 
+// A KubeRay condition is a metav1.Condition: the CRD's schema requires its
+// message too, "" when there is none.
+Json ray_condition(const std::string& type,
+                   bool status,
+                   const std::string& reason,
+                   const std::string& message,
+                   const std::string& time) {
+  Json c = condition(type, status, reason, message, time);
+  c["message"] = message;
+  return c;
+}
+
 // Keeps lastTransitionTime when a condition's status did not change.
 Json merge_conditions(const Json& old_list, Json new_list) {
   for (auto& c : new_list) {
@@ -1715,15 +1727,15 @@ struct Simulation::Impl {
       }
     }
     Json conditions =
-        Json::array({condition("HeadPodReady", head_ready, head_reason, head_message, t),
-                     condition("RayClusterProvisioned", provisioned && !suspend,
-                               provisioned && !suspend ? "AllPodRunningAndReadyFirstTime"
-                                                       : "RayClusterPodsProvisioning",
-                               suspend ? "RayCluster has been suspended" : "", t)});
+        Json::array({ray_condition("HeadPodReady", head_ready, head_reason, head_message, t),
+                     ray_condition("RayClusterProvisioned", provisioned && !suspend,
+                                   provisioned && !suspend ? "AllPodRunningAndReadyFirstTime"
+                                                           : "RayClusterPodsProvisioning",
+                                   suspend ? "RayCluster has been suspended" : "", t)});
     if (suspend) {
       conditions.push_back(
-          condition(pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", true,
-                    pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", "", t));
+          ray_condition(pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", true,
+                        pod_count == 0 ? "RayClusterSuspended" : "RayClusterSuspending", "", t));
     }
     st["conditions"] = merge_conditions(old.value("conditions", Json()), conditions);
     st["observedGeneration"] = cluster["metadata"].value("generation", 1);
@@ -2110,8 +2122,8 @@ struct Simulation::Impl {
         pending["rayClusterName"] = name_of(s) + "-" + rand5();
         st["pendingServiceStatus"] = pending;
         st["conditions"] =
-            Json::array({condition("Ready", false, "Initializing", "", t),
-                         condition("UpgradeInProgress", false, "Initializing", "", t)});
+            Json::array({ray_condition("Ready", false, "Initializing", "", t),
+                         ray_condition("UpgradeInProgress", false, "Initializing", "", t)});
         st["serviceStatus"] = "";
         set_service_status(s, st);
         continue;
@@ -2193,15 +2205,15 @@ struct Simulation::Impl {
       st["conditions"] = merge_conditions(
           st.value("conditions", Json()),
           Json::array(
-              {condition("Ready", ready,
-                         ready                                        ? "NonZeroServeEndpoints"
-                         : active.value("rayClusterName", "").empty() ? "Initializing"
-                                                                      : "ZeroServeEndpoints",
-                         "", t),
-               condition("UpgradeInProgress", false,
-                         pending.value("rayClusterName", "").empty() ? "NoPendingCluster"
-                                                                     : "Initializing",
-                         "", t)}));
+              {ray_condition("Ready", ready,
+                             ready                                        ? "NonZeroServeEndpoints"
+                             : active.value("rayClusterName", "").empty() ? "Initializing"
+                                                                          : "ZeroServeEndpoints",
+                             "", t),
+               ray_condition("UpgradeInProgress", false,
+                             pending.value("rayClusterName", "").empty() ? "NoPendingCluster"
+                                                                         : "Initializing",
+                             "", t)}));
       st["observedGeneration"] = s["metadata"].value("generation", 1);
       set_service_status(s, st);
     }

@@ -672,7 +672,12 @@ TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[
            {{"status", "DEPLOY_FAILED"},
             {"message", "Deploying app 'llm' failed:\nRuntimeError: CUDA out of memory"}}}}}};
     put(f, "rayservices", "svc", {{"rayClusterConfig", cluster_spec}},
-        {{"conditions", {{{"type", "Ready"}, {"status", "False"}, {"reason", "Initializing"}}}},
+        {{"conditions",
+          {{{"type", "Ready"},
+            {"status", "False"},
+            {"reason", "Initializing"},
+            {"message", ""},
+            {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}},
          {"pendingServiceStatus", failed_app}});
     auto r = status_of(f, {"rayservice/svc"});
     REQUIRE_FALSE(r);
@@ -681,7 +686,12 @@ TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[
           std::string::npos);
     // Serving from the active cluster while an upgrade fails: up, and said.
     put(f, "rayservices", "up", {{"rayClusterConfig", cluster_spec}},
-        {{"conditions", {{{"type", "Ready"}, {"status", "True"}}}},
+        {{"conditions",
+          {{{"type", "Ready"},
+            {"status", "True"},
+            {"reason", "NonZeroServeEndpoints"},
+            {"message", ""},
+            {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}},
          {"activeServiceStatus", {{"applicationStatuses", {{"llm", {{"status", "RUNNING"}}}}}}},
          {"pendingServiceStatus", failed_app}});
     REQUIRE(status_of(f, {"rayservice/up"}));
@@ -689,7 +699,12 @@ TEST_CASE("app::run_status: exit 1 for a failed workload, and what it shows", "[
           std::string::npos);
     // UNHEALTHY on the active cluster: failed.
     put(f, "rayservices", "sick", {{"rayClusterConfig", cluster_spec}},
-        {{"conditions", {{{"type", "Ready"}, {"status", "True"}}}},
+        {{"conditions",
+          {{{"type", "Ready"},
+            {"status", "True"},
+            {"reason", "NonZeroServeEndpoints"},
+            {"message", ""},
+            {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}},
          {"activeServiceStatus",
           {{"applicationStatuses",
             {{"app1",
@@ -825,9 +840,16 @@ void set_workers(fakekube::ApiServer& server, int ready, const std::string& note
   (*rc)["status"]["conditions"] = {
       {{"type", "HeadPodReady"},
        {"status", ready == 4 ? "True" : "False"},
-       {"reason", "HeadPodNotFound"}},
-      {{"type", "RayClusterProvisioned"}, {"status", ready == 4 ? "True" : "False"}}};
-  (*rc)["status"]["note"] = note;  // a change no column shows
+       {"reason", "HeadPodNotFound"},
+       {"message", ""},
+       {"lastTransitionTime", "2026-01-01T00:00:00Z"}},
+      {{"type", "RayClusterProvisioned"},
+       {"status", ready == 4 ? "True" : "False"},
+       {"reason", ready == 4 ? "AllPodRunningAndReadyFirstTime" : "RayClusterPodsProvisioning"},
+       {"message", ""},
+       {"lastTransitionTime", "2026-01-01T00:00:00Z"}}};
+  // A change no column shows (a field of the CRD's schema: others are pruned).
+  (*rc)["status"]["head"]["podIP"] = note;
   REQUIRE(server.update_status("ray.io/v1", "rayclusters", "default", *rc));
 }
 
