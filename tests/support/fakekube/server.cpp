@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <set>
 #include <stdexcept>
@@ -304,10 +305,19 @@ ApiServer::ApiServer(ServerOptions options)
       }
     }
   }
+  m_gc_thread = std::thread([this] { garbage_collector_loop(); });
 }
 
 ApiServer::~ApiServer() {
   stop();
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    m_gc_quit = true;
+  }
+  m_changed.notify_all();
+  if (m_gc_thread.joinable()) {
+    m_gc_thread.join();
+  }
 }
 
 void ApiServer::add_types() {
@@ -949,6 +959,64 @@ Json event_line(const std::string& type, const Json& object) {
 
 }  // namespace
 
+namespace {
+
+// A reference's owner as the garbage collector finds it (kubernetes
+// pkg/controller/garbagecollector: classifyReferences): there with the
+// same uid (solid), there and deleting its dependents in the foreground
+// (waiting), or absent; unresolvable when the reference cannot name an
+// object at all (an unknown kind, a namespaced owner of a cluster-scoped
+// dependent), which keeps the dependent.
+enum class OwnerState { solid, waiting, absent, unresolvable };
+
+bool has_finalizer(const Json& object, const std::string& finalizer) {
+  if (!has_finalizers(object)) {
+    return false;
+  }
+  const Json& f = object["metadata"]["finalizers"];
+  return std::find(f.begin(), f.end(), finalizer) != f.end();
+}
+
+// The type an ownerReference's apiVersion and kind name.
+const ResourceType* kind_type(const Store& store, const Json& ref) {
+  const std::string api_version = ref.value("apiVersion", "");
+  const std::string kind = ref.value("kind", "");
+  const auto slash = api_version.find('/');
+  const std::string group = slash == std::string::npos ? "" : api_version.substr(0, slash);
+  const std::string version =
+      slash == std::string::npos ? api_version : api_version.substr(slash + 1);
+  for (const ResourceType* t : store.types()) {
+    if (t->group == group && t->version == version && t->kind == kind) {
+      return t;
+    }
+  }
+  return nullptr;
+}
+
+double seconds_since_epoch(const std::string& rfc3339) {
+  std::tm tm{};
+  if (strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) {
+    return 0;
+  }
+  return static_cast<double>(timegm(&tm));
+}
+
+std::string rfc3339_after(const std::string& rfc3339, long long seconds) {
+  return to_rfc3339(std::chrono::system_clock::from_time_t(
+      static_cast<std::time_t>(seconds_since_epoch(rfc3339)) + static_cast<std::time_t>(seconds)));
+}
+
+// The delete-during-update rule (apiserver registry/generic/registry/
+// store.go: ShouldDeleteDuringUpdate): a deleting object goes once it has
+// no finalizers and no grace period left.
+bool ready_to_go(const Json& object) {
+  const Json& m = object["metadata"];
+  return m.contains("deletionTimestamp") && !has_finalizers(object) &&
+         m.value("deletionGracePeriodSeconds", Json(0)) == Json(0);
+}
+
+}  // namespace
+
 const ResourceType* ApiServer::type_of(const std::string& api_version,
                                        const std::string& resource) const {
   const auto slash = api_version.find('/');
@@ -976,7 +1044,19 @@ Result<Json> ApiServer::do_create(const ResourceType& type,
     object = record_update(Json::object(), std::move(object),
                            {manager, false, type.api_version(), m_clock.rfc3339()});
   }
+  const Json name =
+      object.is_object() && object.contains("metadata") && object["metadata"].is_object()
+          ? object["metadata"].value("name", Json(""))
+          : Json("");
   auto r = m_store.create(type, ns, std::move(object), dry_run);
+  if (!r && r.error().reason == "AlreadyExists" && name.is_string()) {
+    // A same-name object still being deleted (apiserver registry/generic/
+    // registry/store.go: Create).
+    auto live = m_store.get(type, ns, name.get<std::string>());
+    if (live && (*live)["metadata"].contains("deletionTimestamp")) {
+      r.error().message = "object is being deleted: " + r.error().message;
+    }
+  }
   if (r && !dry_run && type.resource == "namespaces") {
     Json active = *r;
     active["status"] = {{"phase", "Active"}};
@@ -1035,11 +1115,8 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
                            {manager, false, type.api_version(), m_clock.rfc3339()});
   }
   auto r = m_store.update(type, ns, name, std::move(object), dry_run);
-  if (r && !dry_run && (*r)["metadata"].contains("deletionTimestamp") && !has_finalizers(*r)) {
+  if (r && !dry_run && ready_to_go(*r)) {
     finish_deletion(type, *r);
-  }
-  if (r && !dry_run) {
-    collect_garbage();
   }
   m_changed.notify_all();
   return r;
@@ -1097,94 +1174,249 @@ void ApiServer::finish_deletion(const ResourceType& type, const Json& object) {
   }
 }
 
-// The garbage collector: dependents whose owners are all gone are deleted
-// (background), and owners deleted in the foreground wait for their
-// dependents before their `foregroundDeletion` finalizer goes.
-void ApiServer::collect_garbage() {
+void ApiServer::report_invalid_owner(const ResourceType& type,
+                                     const Json& dependent,
+                                     const Json& ref) {
+  const Json& m = dependent["metadata"];
+  const std::string key = m.value("uid", "") + "/" + ref.value("uid", "");
+  if (!m_gc_reported.insert(key).second) {
+    return;
+  }
+  const std::string ns = type.namespaced ? m.value("namespace", "") : "";
+  const std::string event_ns = ns.empty() ? "default" : ns;
+  const ResourceType* events = m_store.find_type("", "v1", "events");
+  char suffix[20];
+  std::snprintf(suffix, sizeof suffix, "%016llx",
+                static_cast<unsigned long long>(m_gc_reported.size()) * 0x9E3779B97F4A7C15ULL);
+  const std::string t = m_clock.rfc3339();
+  // "ownerRef [v1/ConfigMap, namespace: a, name: x, uid: ...] does not
+  // exist in namespace "a"" (garbagecollector/graph_builder.go:
+  // reportInvalidNamespaceOwnerRef)
+  const std::string message =
+      "ownerRef [" + ref.value("apiVersion", "") + "/" + ref.value("kind", "") +
+      ", namespace: " + ns + ", name: " + ref.value("name", "") + ", uid: " + ref.value("uid", "") +
+      "] does not exist in namespace \"" + ns + "\"";
+  Json e = {{"apiVersion", "v1"},
+            {"kind", "Event"},
+            {"metadata", {{"name", m.value("name", "") + "." + suffix}}},
+            {"involvedObject",
+             {{"apiVersion", type.api_version()},
+              {"kind", type.kind},
+              {"name", m.value("name", "")},
+              {"namespace", ns},
+              {"uid", m.value("uid", "")}}},
+            {"reason", "OwnerRefInvalidNamespace"},
+            {"message", message},
+            {"type", "Warning"},
+            {"source", {{"component", "garbage-collector-controller"}}},
+            {"reportingComponent", "garbage-collector-controller"},
+            {"firstTimestamp", t},
+            {"lastTimestamp", t},
+            {"count", 1}};
+  (void)do_create(*events, event_ns, e, "", false);
+}
+
+// The garbage collector (kubernetes pkg/controller/garbagecollector), one
+// pass at a time on its own thread, never inside the request that deleted
+// an owner:
+// - a dependent none of whose owners is there (looked up by apiVersion,
+//   kind and name in the dependent's namespace, or cluster-wide for a
+//   cluster-scoped owner kind, then compared by uid) is deleted; when some
+//   owner is still there, the references to the absent ones are removed;
+// - an owner deleted in the foreground (finalizer foregroundDeletion) has
+//   its dependents deleted and goes once no dependent with
+//   blockOwnerDeletion: true is left;
+// - an owner deleted with Orphan (finalizer orphan) loses its references
+//   from its dependents, then goes.
+bool ApiServer::collect_garbage() {
+  struct Item {
+    const ResourceType* type;
+    Json object;
+  };
+  bool wrote = false;
   for (int round = 0; round < 64; ++round) {
-    std::set<std::string> uids;
-    struct Item {
-      const ResourceType* type;
-      Json object;
-    };
-    std::vector<Item> all;
+    std::vector<Item> owned;
+    std::vector<Item> owners;
     m_store.for_each([&](const ResourceType& t, const Json& o) {
-      uids.insert(o["metadata"].value("uid", ""));
-      all.push_back({&t, o});
-    });
-    bool changed = false;
-    for (const auto& item : all) {
-      const Json& m = item.object["metadata"];
+      const Json& m = o["metadata"];
       if (m.contains("ownerReferences") && m["ownerReferences"].is_array() &&
-          !m["ownerReferences"].empty() && !m.contains("deletionTimestamp") &&
-          std::none_of(m["ownerReferences"].begin(), m["ownerReferences"].end(),
-                       [&](const Json& r) { return uids.count(r.value("uid", "")) > 0; })) {
-        (void)do_delete(*item.type, m.value("namespace", ""), m.value("name", ""),
-                        DeleteRequest{"Background", "", "", false});
-        changed = true;
+          !m["ownerReferences"].empty()) {
+        owned.push_back({&t, o});
       }
-    }
-    for (const auto& item : all) {
-      const Json& m = item.object["metadata"];
-      if (!m.contains("deletionTimestamp") || !m.contains("finalizers")) {
-        continue;
+      if (m.contains("deletionTimestamp") &&
+          (has_finalizer(o, "foregroundDeletion") || has_finalizer(o, "orphan"))) {
+        owners.push_back({&t, o});
       }
-      const auto& fin = m["finalizers"];
-      const bool foreground = std::find(fin.begin(), fin.end(), "foregroundDeletion") != fin.end();
-      const bool orphan = std::find(fin.begin(), fin.end(), "orphan") != fin.end();
-      if (!foreground && !orphan) {
-        continue;
+    });
+    // Whether `ref`, held by a dependent of `dep_type` in `dep_ns`, names
+    // the owner `owner`.
+    auto refers_to = [](const Json& ref, const std::string& dep_ns, const Item& owner) {
+      const Json& om = owner.object["metadata"];
+      return ref.is_object() && ref.value("uid", "") == om.value("uid", "") &&
+             ref.value("kind", "") == owner.type->kind &&
+             ref.value("name", "") == om.value("name", "") &&
+             (!owner.type->namespaced || om.value("namespace", "") == dep_ns);
+    };
+    auto resolve = [&](const Item& dep, const Json& ref) {
+      const ResourceType* t = kind_type(m_store, ref);
+      const Json& dm = dep.object["metadata"];
+      if (t == nullptr) {
+        return OwnerState::unresolvable;
       }
-      const std::string uid = m.value("uid", "");
-      std::vector<Item> dependents;
-      for (const auto& other : all) {
-        if (owned_by(other.object, uid)) {
-          dependents.push_back(other);
+      if (t->namespaced && !dep.type->namespaced) {
+        report_invalid_owner(*dep.type, dep.object, ref);
+        return OwnerState::unresolvable;
+      }
+      const std::string ns = t->namespaced ? dm.value("namespace", "") : "";
+      auto owner = m_store.get(*t, ns, ref.value("name", ""));
+      if (owner && (*owner)["metadata"].value("uid", "") == ref.value("uid", "")) {
+        return (*owner)["metadata"].contains("deletionTimestamp") &&
+                       has_finalizer(*owner, "foregroundDeletion")
+                   ? OwnerState::waiting
+                   : OwnerState::solid;
+      }
+      if (t->namespaced) {
+        // The uid lives in another namespace: an invalid cross-namespace
+        // reference, reported as the real collector does.
+        bool elsewhere = false;
+        m_store.for_each([&](const ResourceType& ot, const Json& o) {
+          elsewhere =
+              elsewhere || (&ot == t && o["metadata"].value("uid", "") == ref.value("uid", "") &&
+                            o["metadata"].value("namespace", "") != ns);
+        });
+        if (elsewhere) {
+          report_invalid_owner(*dep.type, dep.object, ref);
         }
       }
-      for (const auto& d : dependents) {
-        const Json& dm = d.object["metadata"];
-        if (orphan) {
-          Json copy = d.object;
+      return OwnerState::absent;
+    };
+    bool changed = false;
+    for (const auto& dep : owned) {
+      const Json& m = dep.object["metadata"];
+      if (m.contains("deletionTimestamp")) {
+        continue;  // being deleted already
+      }
+      const std::string ns = m.value("namespace", "");
+      const std::string name = m.value("name", "");
+      bool solid = false;
+      bool waiting = false;
+      bool unresolvable = false;
+      Json keep = Json::array();
+      for (const auto& ref : m["ownerReferences"]) {
+        const OwnerState s = resolve(dep, ref);
+        solid = solid || s == OwnerState::solid;
+        waiting = waiting || s == OwnerState::waiting;
+        unresolvable = unresolvable || s == OwnerState::unresolvable;
+        if (s == OwnerState::solid || s == OwnerState::unresolvable) {
+          keep.push_back(ref);
+        }
+      }
+      if (keep.size() == m["ownerReferences"].size()) {
+        continue;  // every owner there (or unknowable)
+      }
+      if (solid || unresolvable) {
+        // Some owner stays: only the references to the others go.
+        Json copy = dep.object;
+        copy["metadata"]["ownerReferences"] = keep;
+        (void)m_store.update(*dep.type, ns, name, copy);
+      } else {
+        // A dependent whose owner waits for its dependents goes in the
+        // foreground itself when it has dependents of its own.
+        const std::string uid = m.value("uid", "");
+        const bool has_dependents = std::any_of(
+            owned.begin(), owned.end(), [&](const Item& o) { return owned_by(o.object, uid); });
+        DeleteRequest dr;
+        dr.propagation_policy = waiting && has_dependents ? "Foreground" : "Background";
+        (void)do_delete(*dep.type, ns, name, dr);
+      }
+      changed = true;
+    }
+    for (const auto& owner : owners) {
+      const Json& m = owner.object["metadata"];
+      const bool orphan = has_finalizer(owner.object, "orphan");
+      const std::string ns = m.value("namespace", "");
+      std::string drop;
+      if (orphan) {
+        for (const auto& dep : owned) {
+          const Json& dm = dep.object["metadata"];
           Json refs = Json::array();
           for (const auto& r : dm["ownerReferences"]) {
-            if (!(r.is_object() && r.contains("uid") && r["uid"] == uid)) {
+            if (!refers_to(r, dm.value("namespace", ""), owner)) {
               refs.push_back(r);
             }
           }
+          if (refs.size() == dm["ownerReferences"].size()) {
+            continue;
+          }
+          Json copy = dep.object;
           if (refs.empty()) {
             copy["metadata"].erase("ownerReferences");  // omitempty, as the server writes it
           } else {
             copy["metadata"]["ownerReferences"] = refs;
           }
-          (void)m_store.update(*d.type, dm.value("namespace", ""), dm.value("name", ""), copy);
-          changed = true;
-        } else if (!dm.contains("deletionTimestamp")) {
-          (void)do_delete(*d.type, dm.value("namespace", ""), dm.value("name", ""),
-                          DeleteRequest{"Foreground", "", "", false});
+          (void)m_store.update(*dep.type, dm.value("namespace", ""), dm.value("name", ""), copy);
           changed = true;
         }
-      }
-      if (orphan || dependents.empty()) {
-        Json copy = item.object;
-        Json left = Json::array();
-        for (const auto& f : fin) {
-          if (f != "foregroundDeletion" && f != "orphan") {
-            left.push_back(f);
-          }
+        drop = "orphan";
+      } else {
+        const bool blocked = std::any_of(owned.begin(), owned.end(), [&](const Item& dep) {
+          const Json& dm = dep.object["metadata"];
+          return std::any_of(dm["ownerReferences"].begin(), dm["ownerReferences"].end(),
+                             [&](const Json& r) {
+                               return refers_to(r, dm.value("namespace", ""), owner) &&
+                                      r.value("blockOwnerDeletion", false);
+                             });
+        });
+        if (!blocked) {
+          drop = "foregroundDeletion";
         }
-        copy["metadata"]["finalizers"] = left;
-        auto r = m_store.update(*item.type, m.value("namespace", ""), m.value("name", ""), copy);
-        if (r && left.empty()) {
-          finish_deletion(*item.type, *r);
-        }
-        changed = true;
       }
+      if (drop.empty()) {
+        continue;
+      }
+      Json copy = owner.object;
+      Json left = Json::array();
+      for (const auto& f : m["finalizers"]) {
+        if (f != drop) {
+          left.push_back(f);
+        }
+      }
+      copy["metadata"]["finalizers"] = left;
+      auto r = m_store.update(*owner.type, ns, m.value("name", ""), copy);
+      if (r && ready_to_go(*r)) {
+        finish_deletion(*owner.type, *r);
+      }
+      changed = true;
     }
     if (!changed) {
+      break;
+    }
+    wrote = true;
+  }
+  if (wrote) {
+    m_changed.notify_all();
+  }
+  return wrote;
+}
+
+void ApiServer::garbage_collector_loop() {
+  std::unique_lock<std::mutex> lock(m_mu);
+  std::uint64_t seen = 0;
+  while (true) {
+    m_changed.wait(
+        lock, [&] { return m_gc_quit || (!m_gc_paused && m_store.resource_version() != seen); });
+    if (m_gc_quit) {
       return;
     }
+    (void)collect_garbage();
+    seen = m_store.resource_version();
   }
+}
+
+void ApiServer::pause_garbage_collector(bool paused) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_gc_paused = paused;
+  m_changed.notify_all();
 }
 
 Result<std::pair<Json, bool>> ApiServer::do_delete(const ResourceType& type,
@@ -1214,11 +1446,39 @@ Result<std::pair<Json, bool>> ApiServer::do_delete(const ResourceType& type,
     return tl::unexpected(precondition_failed("ResourceVersion", request.precondition_rv,
                                               meta.value("resourceVersion", "")));
   }
-  if (request.dry_run) {
-    return std::make_pair(object, !has_finalizers(object));
+  // Negative grace periods count as 1 s (apiserver registry/rest/delete.go:
+  // BeforeDelete).
+  std::optional<long long> grace = request.grace_period_seconds;
+  if (grace && *grace < 0) {
+    grace = 1;
   }
+  // The stored object, then gone when nothing holds it any more.
+  auto write = [&](bool deleting_now) -> Result<std::pair<Json, bool>> {
+    if (request.dry_run) {
+      return std::make_pair(object, deleting_now && ready_to_go(object));
+    }
+    auto r = m_store.update(type, ns, name, object);
+    if (!r) {
+      return tl::unexpected(r.error());
+    }
+    const bool gone = deleting_now && ready_to_go(*r);
+    if (gone) {
+      finish_deletion(type, *r);
+    }
+    m_changed.notify_all();
+    return std::make_pair(*r, gone);
+  };
   if (meta.contains("deletionTimestamp")) {
-    return std::make_pair(object, false);  // already being deleted
+    // Being deleted already: a DELETE may only shorten the grace period
+    // (BeforeDelete); otherwise it waits with the others.
+    const long long current = meta.value("deletionGracePeriodSeconds", 0LL);
+    if (!grace || *grace >= current) {
+      return std::make_pair(object, false);
+    }
+    meta["deletionTimestamp"] =
+        rfc3339_after(meta.value("deletionTimestamp", ""), *grace - current);
+    meta["deletionGracePeriodSeconds"] = *grace;
+    return write(true);
   }
   std::string policy = request.propagation_policy;
   if (policy.empty()) {
@@ -1234,28 +1494,49 @@ Result<std::pair<Json, bool>> ApiServer::do_delete(const ResourceType& type,
       meta["finalizers"].push_back(f);
     }
   };
-  const std::string uid = meta.value("uid", "");
   // The API server adds these whatever the dependents; the garbage
-  // collector (synchronous here) removes them.
+  // collector removes them.
   if (policy == "Foreground") {
     add_finalizer("foregroundDeletion");
   } else if (policy == "Orphan") {
     add_finalizer("orphan");
   }
+  if (type.group.empty() && type.resource == "pods") {
+    // Graceful deletion (kubernetes pkg/registry/core/pod/strategy.go:
+    // CheckGracefulDelete): the DeleteOptions' period, else the Pod's
+    // terminationGracePeriodSeconds, else 30; none for a Pod no node runs
+    // or one whose containers are done. The kubelet stops the containers
+    // and deletes the Pod with gracePeriodSeconds=0.
+    const Json spec = object.value("spec", Json::object());
+    const Json status = object.value("status", Json::object());
+    long long period = 30;
+    if (grace) {
+      period = *grace;
+    } else if (spec.is_object() && spec.contains("terminationGracePeriodSeconds") &&
+               spec["terminationGracePeriodSeconds"].is_number_integer()) {
+      period = spec["terminationGracePeriodSeconds"].get<long long>();
+    }
+    const Json phase = status.is_object() ? status.value("phase", Json("")) : Json("");
+    const Json node = spec.is_object() ? spec.value("nodeName", Json("")) : Json("");
+    if (node == Json("") || !node.is_string() || phase == Json("Succeeded") ||
+        phase == Json("Failed")) {
+      period = 0;
+    } else if (period < 0) {
+      period = 1;
+    }
+    meta["deletionTimestamp"] = to_rfc3339(m_clock.now() + std::chrono::seconds(period));
+    meta["deletionGracePeriodSeconds"] = period;
+    return write(true);
+  }
   if (has_finalizers(object)) {
     meta["deletionTimestamp"] = m_clock.rfc3339();
     meta["deletionGracePeriodSeconds"] = 0;
-    auto r = m_store.update(type, ns, name, object);
-    if (!r) {
-      return tl::unexpected(r.error());
-    }
-    collect_garbage();
-    m_changed.notify_all();
-    auto now = m_store.get(type, ns, name);
-    return std::make_pair(now ? *now : *r, !now.has_value());
+    return write(false);
+  }
+  if (request.dry_run) {
+    return std::make_pair(object, true);
   }
   finish_deletion(type, object);
-  collect_garbage();
   m_changed.notify_all();
   return std::make_pair(object, true);
 }
@@ -1272,6 +1553,10 @@ Result<DeleteRequest> delete_options(const httplib::Request& req, bool dry_run) 
           ApiError{400, "BadRequest", "the DeleteOptions body is malformed", Json::object()});
     }
     dr.propagation_policy = options.value("propagationPolicy", "");
+    if (options.contains("gracePeriodSeconds") &&
+        options["gracePeriodSeconds"].is_number_integer()) {
+      dr.grace_period_seconds = options["gracePeriodSeconds"].get<long long>();
+    }
     if (options.contains("preconditions") && options["preconditions"].is_object()) {
       dr.precondition_uid = options["preconditions"].value("uid", "");
       dr.precondition_rv = options["preconditions"].value("resourceVersion", "");
@@ -1282,6 +1567,17 @@ Result<DeleteRequest> delete_options(const httplib::Request& req, bool dry_run) 
   }
   if (req.has_param("propagationPolicy")) {
     dr.propagation_policy = req.get_param_value("propagationPolicy");
+  }
+  if (req.has_param("gracePeriodSeconds")) {
+    const std::string g = req.get_param_value("gracePeriodSeconds");
+    char* end = nullptr;
+    const long long v = std::strtoll(g.c_str(), &end, 10);
+    if (g.empty() || end == nullptr || *end != '\0') {
+      return tl::unexpected(ApiError{400, "BadRequest",
+                                     "strconv.ParseInt: parsing \"" + g + "\": invalid syntax",
+                                     Json::object()});
+    }
+    dr.grace_period_seconds = v;
   }
   if (!dr.propagation_policy.empty() && dr.propagation_policy != "Background" &&
       dr.propagation_policy != "Foreground" && dr.propagation_policy != "Orphan") {

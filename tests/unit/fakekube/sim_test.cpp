@@ -260,9 +260,16 @@ TEST_CASE("fakekube sim: the operator expands a RayCluster and reports it ready"
     CHECK(after["status"]["state"] == "ready");
   }
   SECTION("deleting the cluster takes its pods and service with it") {
+    // The garbage collector works after the DELETE; the kubelet stops the
+    // Pods it deletes (graceful deletion) before they go.
     REQUIRE(c.server.remove("ray.io/v1", "rayclusters", "default", "rc"));
-    CHECK(c.server.list("v1", "pods", "default").empty());
-    CHECK_FALSE(c.server.get("v1", "services", "default", "rc-head-svc"));
+    bool gone = false;
+    for (int i = 0; i < 1000 && !gone; ++i) {
+      gone = c.server.list("v1", "pods", "default").empty() &&
+             !c.server.get("v1", "services", "default", "rc-head-svc");
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(gone);
   }
 }
 
@@ -513,8 +520,18 @@ TEST_CASE("fakekube sim: the dashboard goes with its cluster; HeadPodReady mirro
   big["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["resources"] = {
       {"limits", {{"nvidia.com/gpu", "64"}}}};
   REQUIRE(c.server.create("ray.io/v1", "rayclusters", "default", big));
-  Json st = c.wait("ray.io/v1", "rayclusters", "big",
-                   [](const Json& o) { return has_condition(o, "HeadPodReady", "False"); });
+  // (HeadPodNotFound until the operator's next pass sees the Pod it made.)
+  Json st = c.wait("ray.io/v1", "rayclusters", "big", [](const Json& o) {
+    if (!has_condition(o, "HeadPodReady", "False")) {
+      return false;
+    }
+    for (const auto& cond : o["status"]["conditions"]) {
+      if (cond["type"] == "HeadPodReady" && cond["reason"] == "HeadPodNotFound") {
+        return false;
+      }
+    }
+    return true;
+  });
   for (const auto& cond : st["status"]["conditions"]) {
     if (cond["type"] == "HeadPodReady") {
       CHECK(cond["reason"] == "Unknown");
