@@ -159,16 +159,6 @@ bool has_finalizers(const Json& object) {
   return m.contains("finalizers") && m["finalizers"].is_array() && !m["finalizers"].empty();
 }
 
-bool owned_by(const Json& object, const std::string& uid) {
-  const Json& m = object["metadata"];
-  if (!m.contains("ownerReferences") || !m["ownerReferences"].is_array()) {
-    return false;
-  }
-  return std::any_of(m["ownerReferences"].begin(), m["ownerReferences"].end(), [&](const Json& r) {
-    return r.is_object() && r.contains("uid") && r["uid"] == uid;
-  });
-}
-
 // ownerReferences as the API server validates them: a list of objects with
 // string apiVersion, kind, name and uid.
 std::optional<ApiError> invalid_owner_references(const ResourceType& type, const Json& object) {
@@ -963,11 +953,12 @@ namespace {
 
 // A reference's owner as the garbage collector finds it (kubernetes
 // pkg/controller/garbagecollector: classifyReferences): there with the
-// same uid (solid), there and deleting its dependents in the foreground
-// (waiting), or absent; unresolvable when the reference cannot name an
-// object at all (an unknown kind, a namespaced owner of a cluster-scoped
-// dependent), which keeps the dependent.
-enum class OwnerState { solid, waiting, absent, unresolvable };
+// same uid (solid; orphaning when it is being deleted with Orphan), there
+// and deleting its dependents in the foreground (waiting), or absent;
+// unresolvable when the reference cannot name an object at all (an unknown
+// kind), or names a namespaced owner for a cluster-scoped dependent
+// (invalid), which keeps the dependent.
+enum class OwnerState { solid, orphaning, waiting, absent, unresolvable, invalid };
 
 bool has_finalizer(const Json& object, const std::string& finalizer) {
   if (!has_finalizers(object)) {
@@ -991,6 +982,62 @@ const ResourceType* kind_type(const Store& store, const Json& ref) {
     }
   }
   return nullptr;
+}
+
+// Where `ref`, held by a dependent of `dep_type` in `dep_ns`, leads: the
+// owner looked up by kind and name in the dependent's namespace (or
+// cluster-wide for a cluster-scoped kind), then compared by uid. Reads the
+// store without copying.
+OwnerState resolve_owner(const Store& store,
+                         const ResourceType& dep_type,
+                         const std::string& dep_ns,
+                         const Json& ref) {
+  if (!ref.is_object()) {
+    return OwnerState::unresolvable;
+  }
+  const ResourceType* t = kind_type(store, ref);
+  if (t == nullptr) {
+    return OwnerState::unresolvable;
+  }
+  if (t->namespaced && !dep_type.namespaced) {
+    return OwnerState::invalid;
+  }
+  const Json* owner = store.find(*t, t->namespaced ? dep_ns : "", ref.value("name", ""));
+  if (owner == nullptr || !owner->contains("metadata") ||
+      owner->at("metadata").value("uid", "") != ref.value("uid", "")) {
+    return OwnerState::absent;
+  }
+  if (owner->at("metadata").contains("deletionTimestamp")) {
+    if (has_finalizer(*owner, "foregroundDeletion")) {
+      return OwnerState::waiting;
+    }
+    if (has_finalizer(*owner, "orphan")) {
+      return OwnerState::orphaning;
+    }
+  }
+  return OwnerState::solid;
+}
+
+// Whether a write leaves the garbage collector something to do: a
+// reference whose owner is not simply there, or an owner deleted in the
+// foreground or with Orphan.
+bool wants_collection(const Store& store, const ResourceType& type, const Json& object) {
+  if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) {
+    return false;
+  }
+  const Json& m = object["metadata"];
+  if (m.contains("deletionTimestamp") &&
+      (has_finalizer(object, "foregroundDeletion") || has_finalizer(object, "orphan"))) {
+    return true;
+  }
+  if (!m.contains("ownerReferences") || !m["ownerReferences"].is_array()) {
+    return false;
+  }
+  const std::string ns = m.value("namespace", "");
+  return std::any_of(m["ownerReferences"].begin(), m["ownerReferences"].end(), [&](const Json& r) {
+    const OwnerState st = resolve_owner(store, type, ns, r);
+    return st != OwnerState::solid && st != OwnerState::unresolvable;
+  });
 }
 
 double seconds_since_epoch(const std::string& rfc3339) {
@@ -1057,6 +1104,9 @@ Result<Json> ApiServer::do_create(const ResourceType& type,
       r.error().message = "object is being deleted: " + r.error().message;
     }
   }
+  if (r && !dry_run && wants_collection(m_store, type, *r)) {
+    m_gc_dirty = true;  // created with a reference to an owner that is not there
+  }
   if (r && !dry_run && type.resource == "namespaces") {
     Json active = *r;
     active["status"] = {{"phase", "Active"}};
@@ -1117,6 +1167,8 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
   auto r = m_store.update(type, ns, name, std::move(object), dry_run);
   if (r && !dry_run && ready_to_go(*r)) {
     finish_deletion(type, *r);
+  } else if (r && !dry_run && wants_collection(m_store, type, *r)) {
+    m_gc_dirty = true;
   }
   m_changed.notify_all();
   return r;
@@ -1152,6 +1204,7 @@ Result<Json> ApiServer::do_update_status(const ResourceType& type,
 }
 
 void ApiServer::finish_deletion(const ResourceType& type, const Json& object) {
+  m_gc_dirty = true;  // its dependents may be left without an owner
   const std::string ns = object["metadata"].value("namespace", "");
   const std::string name = object["metadata"].value("name", "");
   (void)m_store.remove(type, ns, name);
@@ -1175,14 +1228,15 @@ void ApiServer::finish_deletion(const ResourceType& type, const Json& object) {
 }
 
 void ApiServer::report_invalid_owner(const ResourceType& type,
-                                     const Json& dependent,
+                                     const std::string& dep_ns,
+                                     const std::string& dep_name,
+                                     const std::string& dep_uid,
                                      const Json& ref) {
-  const Json& m = dependent["metadata"];
-  const std::string key = m.value("uid", "") + "/" + ref.value("uid", "");
+  const std::string key = dep_uid + "/" + ref.value("uid", "");
   if (!m_gc_reported.insert(key).second) {
     return;
   }
-  const std::string ns = type.namespaced ? m.value("namespace", "") : "";
+  const std::string ns = type.namespaced ? dep_ns : "";
   const std::string event_ns = ns.empty() ? "default" : ns;
   const ResourceType* events = m_store.find_type("", "v1", "events");
   char suffix[20];
@@ -1198,13 +1252,13 @@ void ApiServer::report_invalid_owner(const ResourceType& type,
       "] does not exist in namespace \"" + ns + "\"";
   Json e = {{"apiVersion", "v1"},
             {"kind", "Event"},
-            {"metadata", {{"name", m.value("name", "") + "." + suffix}}},
+            {"metadata", {{"name", dep_name + "." + suffix}}},
             {"involvedObject",
              {{"apiVersion", type.api_version()},
               {"kind", type.kind},
-              {"name", m.value("name", "")},
+              {"name", dep_name},
               {"namespace", ns},
-              {"uid", m.value("uid", "")}}},
+              {"uid", dep_uid}}},
             {"reason", "OwnerRefInvalidNamespace"},
             {"message", message},
             {"type", "Warning"},
@@ -1228,151 +1282,167 @@ void ApiServer::report_invalid_owner(const ResourceType& type,
 //   blockOwnerDeletion: true is left;
 // - an owner deleted with Orphan (finalizer orphan) loses its references
 //   from its dependents, then goes.
+// A pass reads every object once without copying; it copies only what it
+// changes.
 bool ApiServer::collect_garbage() {
-  struct Item {
+  struct Dependent {
+    const ResourceType* type;
+    std::string ns;
+    std::string name;
+    std::string uid;
+    bool deleting;
+    Json refs;
+    std::vector<OwnerState> states;
+  };
+  struct Owner {
     const ResourceType* type;
     Json object;
   };
   bool wrote = false;
   for (int round = 0; round < 64; ++round) {
-    std::vector<Item> owned;
-    std::vector<Item> owners;
+    std::vector<Dependent> work;
+    std::vector<Owner> owners;
+    std::set<std::string> blocked;  // foreground owners a blocking dependent holds
     m_store.for_each([&](const ResourceType& t, const Json& o) {
       const Json& m = o["metadata"];
-      if (m.contains("ownerReferences") && m["ownerReferences"].is_array() &&
-          !m["ownerReferences"].empty()) {
-        owned.push_back({&t, o});
-      }
       if (m.contains("deletionTimestamp") &&
           (has_finalizer(o, "foregroundDeletion") || has_finalizer(o, "orphan"))) {
         owners.push_back({&t, o});
       }
-    });
-    // Whether `ref`, held by a dependent of `dep_type` in `dep_ns`, names
-    // the owner `owner`.
-    auto refers_to = [](const Json& ref, const std::string& dep_ns, const Item& owner) {
-      const Json& om = owner.object["metadata"];
-      return ref.is_object() && ref.value("uid", "") == om.value("uid", "") &&
-             ref.value("kind", "") == owner.type->kind &&
-             ref.value("name", "") == om.value("name", "") &&
-             (!owner.type->namespaced || om.value("namespace", "") == dep_ns);
-    };
-    auto resolve = [&](const Item& dep, const Json& ref) {
-      const ResourceType* t = kind_type(m_store, ref);
-      const Json& dm = dep.object["metadata"];
-      if (t == nullptr) {
-        return OwnerState::unresolvable;
-      }
-      if (t->namespaced && !dep.type->namespaced) {
-        report_invalid_owner(*dep.type, dep.object, ref);
-        return OwnerState::unresolvable;
-      }
-      const std::string ns = t->namespaced ? dm.value("namespace", "") : "";
-      auto owner = m_store.get(*t, ns, ref.value("name", ""));
-      if (owner && (*owner)["metadata"].value("uid", "") == ref.value("uid", "")) {
-        return (*owner)["metadata"].contains("deletionTimestamp") &&
-                       has_finalizer(*owner, "foregroundDeletion")
-                   ? OwnerState::waiting
-                   : OwnerState::solid;
-      }
-      if (t->namespaced) {
-        // The uid lives in another namespace: an invalid cross-namespace
-        // reference, reported as the real collector does.
-        bool elsewhere = false;
-        m_store.for_each([&](const ResourceType& ot, const Json& o) {
-          elsewhere =
-              elsewhere || (&ot == t && o["metadata"].value("uid", "") == ref.value("uid", "") &&
-                            o["metadata"].value("namespace", "") != ns);
-        });
-        if (elsewhere) {
-          report_invalid_owner(*dep.type, dep.object, ref);
-        }
-      }
-      return OwnerState::absent;
-    };
-    bool changed = false;
-    for (const auto& dep : owned) {
-      const Json& m = dep.object["metadata"];
-      if (m.contains("deletionTimestamp")) {
-        continue;  // being deleted already
+      if (!m.contains("ownerReferences") || !m["ownerReferences"].is_array() ||
+          m["ownerReferences"].empty()) {
+        return;
       }
       const std::string ns = m.value("namespace", "");
-      const std::string name = m.value("name", "");
-      bool solid = false;
-      bool waiting = false;
-      bool unresolvable = false;
-      Json keep = Json::array();
+      std::vector<OwnerState> states;
+      bool act = false;
       for (const auto& ref : m["ownerReferences"]) {
-        const OwnerState s = resolve(dep, ref);
-        solid = solid || s == OwnerState::solid;
-        waiting = waiting || s == OwnerState::waiting;
-        unresolvable = unresolvable || s == OwnerState::unresolvable;
-        if (s == OwnerState::solid || s == OwnerState::unresolvable) {
-          keep.push_back(ref);
+        const OwnerState st = resolve_owner(m_store, t, ns, ref);
+        if (st == OwnerState::waiting && ref.value("blockOwnerDeletion", false)) {
+          blocked.insert(ref.value("uid", ""));
+        }
+        act = act || (st != OwnerState::solid && st != OwnerState::unresolvable);
+        states.push_back(st);
+      }
+      if (act) {
+        work.push_back({&t, ns, m.value("name", ""), m.value("uid", ""),
+                        m.contains("deletionTimestamp"), m["ownerReferences"], std::move(states)});
+      }
+    });
+    // Who owns anything (for a dependent that is an owner itself), and
+    // where each uid lives (for the cross-namespace report): only when
+    // needed.
+    std::optional<std::set<std::string>> owner_uids;
+    std::optional<std::map<std::string, std::pair<const ResourceType*, std::string>>> by_uid;
+    bool changed = false;
+    for (const auto& d : work) {
+      bool keeps_owner = false;  // an owner still there (or one it cannot tell)
+      bool waiting = false;
+      Json refs = Json::array();
+      for (std::size_t i = 0; i < d.states.size(); ++i) {
+        const Json& ref = d.refs[i];
+        switch (d.states[i]) {
+          case OwnerState::solid:
+          case OwnerState::unresolvable:
+            keeps_owner = true;
+            refs.push_back(ref);
+            break;
+          case OwnerState::orphaning:
+            keeps_owner = true;  // the reference goes, the dependent stays
+            break;
+          case OwnerState::invalid:
+            report_invalid_owner(*d.type, d.ns, d.name, d.uid, ref);
+            keeps_owner = true;
+            refs.push_back(ref);
+            break;
+          case OwnerState::waiting:
+            waiting = true;
+            refs.push_back(ref);
+            break;
+          case OwnerState::absent:
+            if (d.type->namespaced) {
+              if (!by_uid) {
+                by_uid.emplace();
+                m_store.for_each([&](const ResourceType& t, const Json& o) {
+                  (*by_uid)[o["metadata"].value("uid", "")] = {
+                      &t, o["metadata"].value("namespace", "")};
+                });
+              }
+              auto it = by_uid->find(ref.value("uid", ""));
+              if (it != by_uid->end() && it->second.first->namespaced &&
+                  it->second.second != d.ns) {
+                report_invalid_owner(*d.type, d.ns, d.name, d.uid, ref);
+              }
+            }
+            break;
         }
       }
-      if (keep.size() == m["ownerReferences"].size()) {
-        continue;  // every owner there (or unknowable)
-      }
-      if (solid || unresolvable) {
-        // Some owner stays: only the references to the others go.
-        Json copy = dep.object;
-        copy["metadata"]["ownerReferences"] = keep;
-        (void)m_store.update(*dep.type, ns, name, copy);
-      } else {
-        // A dependent whose owner waits for its dependents goes in the
-        // foreground itself when it has dependents of its own.
-        const std::string uid = m.value("uid", "");
-        const bool has_dependents = std::any_of(
-            owned.begin(), owned.end(), [&](const Item& o) { return owned_by(o.object, uid); });
+      if (!keeps_owner && !d.deleting) {
+        // No owner left: the dependent goes, in the foreground itself when
+        // an owner waits for it and it has dependents of its own.
+        if (waiting && !owner_uids) {
+          owner_uids.emplace();
+          m_store.for_each([&](const ResourceType&, const Json& o) {
+            const Json& m = o["metadata"];
+            if (m.contains("ownerReferences") && m["ownerReferences"].is_array()) {
+              for (const auto& r : m["ownerReferences"]) {
+                owner_uids->insert(r.is_object() ? r.value("uid", "") : "");
+              }
+            }
+          });
+        }
         DeleteRequest dr;
-        dr.propagation_policy = waiting && has_dependents ? "Foreground" : "Background";
-        (void)do_delete(*dep.type, ns, name, dr);
+        dr.propagation_policy =
+            waiting && owner_uids->count(d.uid) > 0 ? "Foreground" : "Background";
+        (void)do_delete(*d.type, d.ns, d.name, dr);
+        changed = true;
+        continue;
       }
+      if (keeps_owner && !d.deleting) {
+        // Only the references to owners that are gone (or wait for their
+        // dependents) go.
+        Json kept = Json::array();
+        for (std::size_t i = 0; i < d.states.size(); ++i) {
+          if (d.states[i] == OwnerState::solid || d.states[i] == OwnerState::unresolvable ||
+              d.states[i] == OwnerState::invalid) {
+            kept.push_back(d.refs[i]);
+          }
+        }
+        refs = kept;
+      } else if (d.deleting) {
+        // A dependent on its way out keeps its references, but not those
+        // to an owner that orphans it.
+        refs = Json::array();
+        for (std::size_t i = 0; i < d.states.size(); ++i) {
+          if (d.states[i] != OwnerState::orphaning) {
+            refs.push_back(d.refs[i]);
+          }
+        }
+      }
+      if (refs.size() == d.refs.size()) {
+        continue;
+      }
+      auto live = m_store.get(*d.type, d.ns, d.name);
+      if (!live) {
+        continue;
+      }
+      if (refs.empty()) {
+        (*live)["metadata"].erase("ownerReferences");  // omitempty, as the server writes it
+      } else {
+        (*live)["metadata"]["ownerReferences"] = refs;
+      }
+      (void)m_store.update(*d.type, d.ns, d.name, *live);
       changed = true;
     }
     for (const auto& owner : owners) {
       const Json& m = owner.object["metadata"];
-      const bool orphan = has_finalizer(owner.object, "orphan");
-      const std::string ns = m.value("namespace", "");
-      std::string drop;
-      if (orphan) {
-        for (const auto& dep : owned) {
-          const Json& dm = dep.object["metadata"];
-          Json refs = Json::array();
-          for (const auto& r : dm["ownerReferences"]) {
-            if (!refers_to(r, dm.value("namespace", ""), owner)) {
-              refs.push_back(r);
-            }
-          }
-          if (refs.size() == dm["ownerReferences"].size()) {
-            continue;
-          }
-          Json copy = dep.object;
-          if (refs.empty()) {
-            copy["metadata"].erase("ownerReferences");  // omitempty, as the server writes it
-          } else {
-            copy["metadata"]["ownerReferences"] = refs;
-          }
-          (void)m_store.update(*dep.type, dm.value("namespace", ""), dm.value("name", ""), copy);
-          changed = true;
+      // The dependents of an orphaning owner lost their references above.
+      std::string drop = "orphan";
+      if (!has_finalizer(owner.object, "orphan")) {
+        if (blocked.count(m.value("uid", "")) > 0) {
+          continue;
         }
-        drop = "orphan";
-      } else {
-        const bool blocked = std::any_of(owned.begin(), owned.end(), [&](const Item& dep) {
-          const Json& dm = dep.object["metadata"];
-          return std::any_of(dm["ownerReferences"].begin(), dm["ownerReferences"].end(),
-                             [&](const Json& r) {
-                               return refers_to(r, dm.value("namespace", ""), owner) &&
-                                      r.value("blockOwnerDeletion", false);
-                             });
-        });
-        if (!blocked) {
-          drop = "foregroundDeletion";
-        }
-      }
-      if (drop.empty()) {
-        continue;
+        drop = "foregroundDeletion";
       }
       Json copy = owner.object;
       Json left = Json::array();
@@ -1382,7 +1452,7 @@ bool ApiServer::collect_garbage() {
         }
       }
       copy["metadata"]["finalizers"] = left;
-      auto r = m_store.update(*owner.type, ns, m.value("name", ""), copy);
+      auto r = m_store.update(*owner.type, m.value("namespace", ""), m.value("name", ""), copy);
       if (r && ready_to_go(*r)) {
         finish_deletion(*owner.type, *r);
       }
@@ -1401,15 +1471,19 @@ bool ApiServer::collect_garbage() {
 
 void ApiServer::garbage_collector_loop() {
   std::unique_lock<std::mutex> lock(m_mu);
-  std::uint64_t seen = 0;
   while (true) {
-    m_changed.wait(
-        lock, [&] { return m_gc_quit || (!m_gc_paused && m_store.resource_version() != seen); });
+    m_changed.wait(lock, [&] { return m_gc_quit || (!m_gc_paused && m_gc_dirty); });
     if (m_gc_quit) {
       return;
     }
+    // A moment for a burst of writes to land (a mass deletion), as the
+    // real collector's informers and queues batch them.
+    m_changed.wait_for(lock, std::chrono::milliseconds(2), [&] { return m_gc_quit; });
+    if (m_gc_paused) {
+      continue;
+    }
+    m_gc_dirty = false;
     (void)collect_garbage();
-    seen = m_store.resource_version();
   }
 }
 
@@ -1464,6 +1538,8 @@ Result<std::pair<Json, bool>> ApiServer::do_delete(const ResourceType& type,
     const bool gone = deleting_now && ready_to_go(*r);
     if (gone) {
       finish_deletion(type, *r);
+    } else if (wants_collection(m_store, type, *r)) {
+      m_gc_dirty = true;
     }
     m_changed.notify_all();
     return std::make_pair(*r, gone);

@@ -282,7 +282,11 @@ class ApiServer {
   void finish_deletion(const ResourceType& type, const Json& object);
   // The warning Event the garbage collector reports for an owner reference
   // it cannot resolve in the dependent's namespace.
-  void report_invalid_owner(const ResourceType& type, const Json& dependent, const Json& ref);
+  void report_invalid_owner(const ResourceType& type,
+                            const std::string& dep_ns,
+                            const std::string& dep_name,
+                            const std::string& dep_uid,
+                            const Json& ref);
 
   ServerOptions m_options;
   Clock m_clock;
@@ -308,6 +312,7 @@ class ApiServer {
   std::vector<RequestRecord> m_requests;
   std::uint64_t m_audit_counter = 0;
   bool m_gc_paused = false;
+  bool m_gc_dirty = true;  // a write left the garbage collector something to do
   bool m_gc_quit = false;
   std::set<std::string> m_gc_reported;  // OwnerRefInvalidNamespace events made
   std::thread m_gc_thread;
