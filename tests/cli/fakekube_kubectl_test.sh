@@ -3,7 +3,8 @@
 # The real kubectl against the fakekube binary (issue 4): discovery, nodes,
 # server-side apply of a KubeRay sample (again: no change; a conflict with
 # another field manager; --force-conflicts), a watch, logs, RBAC for the
-# read-only and token users, delete, and a clean stop on SIGTERM. kubectl
+# read-only and token users, graceful and forced Pod deletion, delete, and a
+# clean stop on SIGTERM. kubectl
 # is the honest client here: what it accepts, a real API server answered.
 source "$(dirname "$0")/lib.sh"
 : "${FAKEKUBE:?set FAKEKUBE to the fakekube binary}"
@@ -110,6 +111,39 @@ while i < len(text):
 # ADDED, then changes (the label, the scheduler, the kubelet), then DELETED.
 sys.exit(0 if types[0] == "ADDED" and types[-1] == "DELETED" and "MODIFIED" in types else 1)
 PY
+
+# Graceful deletion: a Pod whose container ignores SIGTERM stays, with a
+# deletionTimestamp, until its grace period ends (120 s on a clock 20 times
+# fast); `kubectl delete` waits until it is gone. --force --grace-period=0
+# removes one at once.
+cat >"$tmp/slow.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: slow, annotations: {fakekube.io/sigterm: ignore}}
+spec: {terminationGracePeriodSeconds: 120, containers: [{name: main, image: busybox}]}
+YAML
+wait_running() {  # wait_running POD
+  for _ in $(seq 100); do
+    [ "$(k get pod "$1" -o jsonpath='{.status.phase}' 2>/dev/null)" = Running ] && return 0
+    sleep 0.1
+  done
+  fail "pod $1 is not Running"
+}
+expect_rc 0 "create a pod that ignores SIGTERM" k create -f "$tmp/slow.yaml"
+wait_running slow
+expect_rc 0 "delete it without waiting" k delete pod slow --wait=false
+expect_rc 0 "get the terminating pod" k get pod slow -o jsonpath='{.metadata.deletionGracePeriodSeconds}'
+expect_contains "$tmp/out" "120" "deletionGracePeriodSeconds"
+expect_rc 1 "re-create while it terminates" k create -f "$tmp/slow.yaml"
+expect_contains "$tmp/err" 'object is being deleted: pods "slow" already exists' "AlreadyExists while terminating"
+expect_rc 0 "delete waits until it is gone" k delete pod slow
+expect_rc 1 "get after the wait" k get pod slow
+expect_contains "$tmp/err" 'pods "slow" not found' "gone after kubectl's wait"
+expect_rc 0 "create it again" k create -f "$tmp/slow.yaml"
+wait_running slow
+expect_rc 0 "force delete" k delete pod slow --force --grace-period=0
+expect_rc 1 "get after force delete" k get pod slow
+expect_contains "$tmp/err" 'pods "slow" not found' "gone at once"
 
 # A pod no node can take: Unschedulable with the scheduler's message, and
 # its logs refused as the real server refuses them.

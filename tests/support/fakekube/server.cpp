@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <set>
 #include <stdexcept>
@@ -158,16 +159,6 @@ Json status_success(const ResourceType& type, const Json& object) {
 bool has_finalizers(const Json& object) {
   const Json& m = object["metadata"];
   return m.contains("finalizers") && m["finalizers"].is_array() && !m["finalizers"].empty();
-}
-
-bool owned_by(const Json& object, const std::string& uid) {
-  const Json& m = object["metadata"];
-  if (!m.contains("ownerReferences") || !m["ownerReferences"].is_array()) {
-    return false;
-  }
-  return std::any_of(m["ownerReferences"].begin(), m["ownerReferences"].end(), [&](const Json& r) {
-    return r.is_object() && r.contains("uid") && r["uid"] == uid;
-  });
 }
 
 // ownerReferences as the API server validates them: a list of objects with
@@ -401,10 +392,19 @@ ApiServer::ApiServer(ServerOptions options)
       }
     }
   }
+  m_gc_thread = std::thread([this] { garbage_collector_loop(); });
 }
 
 ApiServer::~ApiServer() {
   stop();
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    m_gc_quit = true;
+  }
+  m_changed.notify_all();
+  if (m_gc_thread.joinable()) {
+    m_gc_thread.join();
+  }
 }
 
 void ApiServer::add_types() {
@@ -1055,6 +1055,121 @@ Json event_line(const std::string& type, const Json& object) {
 
 }  // namespace
 
+namespace {
+
+// A reference's owner as the garbage collector finds it (kubernetes
+// pkg/controller/garbagecollector: classifyReferences): there with the
+// same uid (solid; orphaning when it is being deleted with Orphan), there
+// and deleting its dependents in the foreground (waiting), or absent;
+// unresolvable when the reference cannot name an object at all (an unknown
+// kind), or names a namespaced owner for a cluster-scoped dependent
+// (invalid), which keeps the dependent.
+enum class OwnerState { solid, orphaning, waiting, absent, unresolvable, invalid };
+
+bool has_finalizer(const Json& object, const std::string& finalizer) {
+  if (!has_finalizers(object)) {
+    return false;
+  }
+  const Json& f = object["metadata"]["finalizers"];
+  return std::find(f.begin(), f.end(), finalizer) != f.end();
+}
+
+// The type an ownerReference's apiVersion and kind name.
+const ResourceType* kind_type(const Store& store, const Json& ref) {
+  const std::string api_version = ref.value("apiVersion", "");
+  const std::string kind = ref.value("kind", "");
+  const auto slash = api_version.find('/');
+  const std::string group = slash == std::string::npos ? "" : api_version.substr(0, slash);
+  const std::string version =
+      slash == std::string::npos ? api_version : api_version.substr(slash + 1);
+  for (const ResourceType* t : store.types()) {
+    if (t->group == group && t->version == version && t->kind == kind) {
+      return t;
+    }
+  }
+  return nullptr;
+}
+
+// Where `ref`, held by a dependent of `dep_type` in `dep_ns`, leads: the
+// owner looked up by kind and name in the dependent's namespace (or
+// cluster-wide for a cluster-scoped kind), then compared by uid. Reads the
+// store without copying.
+OwnerState resolve_owner(const Store& store,
+                         const ResourceType& dep_type,
+                         const std::string& dep_ns,
+                         const Json& ref) {
+  if (!ref.is_object()) {
+    return OwnerState::unresolvable;
+  }
+  const ResourceType* t = kind_type(store, ref);
+  if (t == nullptr) {
+    return OwnerState::unresolvable;
+  }
+  if (t->namespaced && !dep_type.namespaced) {
+    return OwnerState::invalid;
+  }
+  const Json* owner = store.find(*t, t->namespaced ? dep_ns : "", ref.value("name", ""));
+  if (owner == nullptr || !owner->contains("metadata") ||
+      owner->at("metadata").value("uid", "") != ref.value("uid", "")) {
+    return OwnerState::absent;
+  }
+  if (owner->at("metadata").contains("deletionTimestamp")) {
+    if (has_finalizer(*owner, "foregroundDeletion")) {
+      return OwnerState::waiting;
+    }
+    if (has_finalizer(*owner, "orphan")) {
+      return OwnerState::orphaning;
+    }
+  }
+  return OwnerState::solid;
+}
+
+// Whether a write leaves the garbage collector something to do: a
+// reference whose owner is not simply there, or an owner deleted in the
+// foreground or with Orphan.
+bool wants_collection(const Store& store, const ResourceType& type, const Json& object) {
+  if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) {
+    return false;
+  }
+  const Json& m = object["metadata"];
+  if (m.contains("deletionTimestamp") &&
+      (has_finalizer(object, "foregroundDeletion") || has_finalizer(object, "orphan"))) {
+    return true;
+  }
+  if (!m.contains("ownerReferences") || !m["ownerReferences"].is_array()) {
+    return false;
+  }
+  const std::string ns = m.value("namespace", "");
+  return std::any_of(m["ownerReferences"].begin(), m["ownerReferences"].end(), [&](const Json& r) {
+    const OwnerState st = resolve_owner(store, type, ns, r);
+    return st != OwnerState::solid && st != OwnerState::unresolvable;
+  });
+}
+
+double seconds_since_epoch(const std::string& rfc3339) {
+  std::tm tm{};
+  if (strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) {
+    return 0;
+  }
+  return static_cast<double>(timegm(&tm));
+}
+
+std::string rfc3339_after(const std::string& rfc3339, long long seconds) {
+  return to_rfc3339(std::chrono::system_clock::from_time_t(
+      static_cast<std::time_t>(seconds_since_epoch(rfc3339)) + static_cast<std::time_t>(seconds)));
+}
+
+// The delete-during-update rule (apiserver registry/generic/registry/
+// store.go: ShouldDeleteDuringUpdate): a deleting object goes once it has
+// no finalizers and no grace period left.
+bool ready_to_go(const Json& object) {
+  const Json& m = object["metadata"];
+  return m.contains("deletionTimestamp") && !has_finalizers(object) &&
+         m.value("deletionGracePeriodSeconds", Json(0)) == Json(0);
+}
+
+}  // namespace
+
 const ResourceType* ApiServer::type_of(const std::string& api_version,
                                        const std::string& resource) const {
   const auto slash = api_version.find('/');
@@ -1100,7 +1215,22 @@ Result<Json> ApiServer::do_create(const ResourceType& type,
     }
     return {};
   };
+  const Json name =
+      object.is_object() && object.contains("metadata") && object["metadata"].is_object()
+          ? object["metadata"].value("name", Json(""))
+          : Json("");
   auto r = m_store.create(type, ns, std::move(object), dry_run, prepare);
+  if (!r && r.error().reason == "AlreadyExists" && name.is_string()) {
+    // A same-name object still being deleted (apiserver registry/generic/
+    // registry/store.go: Create).
+    auto live = m_store.get(type, ns, name.get<std::string>());
+    if (live && (*live)["metadata"].contains("deletionTimestamp")) {
+      r.error().message = "object is being deleted: " + r.error().message;
+    }
+  }
+  if (r && !dry_run && wants_collection(m_store, type, *r)) {
+    m_gc_dirty = true;  // created with a reference to an owner that is not there
+  }
   if (r && !dry_run && type.resource == "namespaces") {
     Json active = *r;
     active["status"] = {{"phase", "Active"}};
@@ -1171,11 +1301,10 @@ Result<Json> ApiServer::do_update(const ResourceType& type,
                            {manager, false, type.api_version(), m_clock.rfc3339()});
   }
   auto r = m_store.update(type, ns, name, std::move(object), dry_run);
-  if (r && !dry_run && (*r)["metadata"].contains("deletionTimestamp") && !has_finalizers(*r)) {
+  if (r && !dry_run && ready_to_go(*r)) {
     finish_deletion(type, *r);
-  }
-  if (r && !dry_run) {
-    collect_garbage();
+  } else if (r && !dry_run && wants_collection(m_store, type, *r)) {
+    m_gc_dirty = true;
   }
   m_changed.notify_all();
   return r;
@@ -1283,6 +1412,7 @@ Result<Json> ApiServer::bind(const std::string& ns,
 }
 
 void ApiServer::finish_deletion(const ResourceType& type, const Json& object) {
+  m_gc_dirty = true;  // its dependents may be left without an owner
   const std::string ns = object["metadata"].value("namespace", "");
   const std::string name = object["metadata"].value("name", "");
   (void)m_store.remove(type, ns, name);
@@ -1305,94 +1435,270 @@ void ApiServer::finish_deletion(const ResourceType& type, const Json& object) {
   }
 }
 
-// The garbage collector: dependents whose owners are all gone are deleted
-// (background), and owners deleted in the foreground wait for their
-// dependents before their `foregroundDeletion` finalizer goes.
-void ApiServer::collect_garbage() {
+void ApiServer::report_invalid_owner(const ResourceType& type,
+                                     const std::string& dep_ns,
+                                     const std::string& dep_name,
+                                     const std::string& dep_uid,
+                                     const Json& ref) {
+  const std::string key = dep_uid + "/" + ref.value("uid", "");
+  if (!m_gc_reported.insert(key).second) {
+    return;
+  }
+  const std::string ns = type.namespaced ? dep_ns : "";
+  const std::string event_ns = ns.empty() ? "default" : ns;
+  const ResourceType* events = m_store.find_type("", "v1", "events");
+  char suffix[20];
+  std::snprintf(suffix, sizeof suffix, "%016llx",
+                static_cast<unsigned long long>(m_gc_reported.size()) * 0x9E3779B97F4A7C15ULL);
+  const std::string t = m_clock.rfc3339();
+  // "ownerRef [v1/ConfigMap, namespace: a, name: x, uid: ...] does not
+  // exist in namespace "a"" (garbagecollector/graph_builder.go:
+  // reportInvalidNamespaceOwnerRef)
+  const std::string message =
+      "ownerRef [" + ref.value("apiVersion", "") + "/" + ref.value("kind", "") +
+      ", namespace: " + ns + ", name: " + ref.value("name", "") + ", uid: " + ref.value("uid", "") +
+      "] does not exist in namespace \"" + ns + "\"";
+  Json e = {{"apiVersion", "v1"},
+            {"kind", "Event"},
+            {"metadata", {{"name", dep_name + "." + suffix}}},
+            {"involvedObject",
+             {{"apiVersion", type.api_version()},
+              {"kind", type.kind},
+              {"name", dep_name},
+              {"namespace", ns},
+              {"uid", dep_uid}}},
+            {"reason", "OwnerRefInvalidNamespace"},
+            {"message", message},
+            {"type", "Warning"},
+            {"source", {{"component", "garbage-collector-controller"}}},
+            {"reportingComponent", "garbage-collector-controller"},
+            {"firstTimestamp", t},
+            {"lastTimestamp", t},
+            {"count", 1}};
+  (void)do_create(*events, event_ns, e, "", false);
+}
+
+// The garbage collector (kubernetes pkg/controller/garbagecollector), one
+// pass at a time on its own thread, never inside the request that deleted
+// an owner:
+// - a dependent none of whose owners is there (looked up by apiVersion,
+//   kind and name in the dependent's namespace, or cluster-wide for a
+//   cluster-scoped owner kind, then compared by uid) is deleted; when some
+//   owner is still there, the references to the absent ones are removed;
+// - an owner deleted in the foreground (finalizer foregroundDeletion) has
+//   its dependents deleted and goes once no dependent with
+//   blockOwnerDeletion: true is left;
+// - an owner deleted with Orphan (finalizer orphan) loses its references
+//   from its dependents, then goes.
+// A pass reads every object once without copying; it copies only what it
+// changes.
+bool ApiServer::collect_garbage() {
+  struct Dependent {
+    const ResourceType* type;
+    std::string ns;
+    std::string name;
+    std::string uid;
+    bool deleting;
+    Json refs;
+    std::vector<OwnerState> states;
+  };
+  struct Owner {
+    const ResourceType* type;
+    Json object;
+  };
+  bool wrote = false;
   for (int round = 0; round < 64; ++round) {
-    std::set<std::string> uids;
-    struct Item {
-      const ResourceType* type;
-      Json object;
-    };
-    std::vector<Item> all;
+    std::vector<Dependent> work;
+    std::vector<Owner> owners;
+    std::set<std::string> blocked;  // foreground owners a blocking dependent holds
     m_store.for_each([&](const ResourceType& t, const Json& o) {
-      uids.insert(o["metadata"].value("uid", ""));
-      all.push_back({&t, o});
+      const Json& m = o["metadata"];
+      if (m.contains("deletionTimestamp") &&
+          (has_finalizer(o, "foregroundDeletion") || has_finalizer(o, "orphan"))) {
+        owners.push_back({&t, o});
+      }
+      if (!m.contains("ownerReferences") || !m["ownerReferences"].is_array() ||
+          m["ownerReferences"].empty()) {
+        return;
+      }
+      const std::string ns = m.value("namespace", "");
+      std::vector<OwnerState> states;
+      bool act = false;
+      for (const auto& ref : m["ownerReferences"]) {
+        const OwnerState st = resolve_owner(m_store, t, ns, ref);
+        if (st == OwnerState::waiting && ref.value("blockOwnerDeletion", false)) {
+          blocked.insert(ref.value("uid", ""));
+        }
+        act = act || (st != OwnerState::solid && st != OwnerState::unresolvable);
+        states.push_back(st);
+      }
+      if (act) {
+        work.push_back({&t, ns, m.value("name", ""), m.value("uid", ""),
+                        m.contains("deletionTimestamp"), m["ownerReferences"], std::move(states)});
+      }
     });
+    // Who owns anything (for a dependent that is an owner itself), and
+    // where each uid lives (for the cross-namespace report): only when
+    // needed.
+    std::optional<std::set<std::string>> owner_uids;
+    std::optional<std::map<std::string, std::pair<const ResourceType*, std::string>>> by_uid;
     bool changed = false;
-    for (const auto& item : all) {
-      const Json& m = item.object["metadata"];
-      if (m.contains("ownerReferences") && m["ownerReferences"].is_array() &&
-          !m["ownerReferences"].empty() && !m.contains("deletionTimestamp") &&
-          std::none_of(m["ownerReferences"].begin(), m["ownerReferences"].end(),
-                       [&](const Json& r) { return uids.count(r.value("uid", "")) > 0; })) {
-        (void)do_delete(*item.type, m.value("namespace", ""), m.value("name", ""),
-                        DeleteRequest{"Background", "", "", false});
-        changed = true;
-      }
-    }
-    for (const auto& item : all) {
-      const Json& m = item.object["metadata"];
-      if (!m.contains("deletionTimestamp") || !m.contains("finalizers")) {
-        continue;
-      }
-      const auto& fin = m["finalizers"];
-      const bool foreground = std::find(fin.begin(), fin.end(), "foregroundDeletion") != fin.end();
-      const bool orphan = std::find(fin.begin(), fin.end(), "orphan") != fin.end();
-      if (!foreground && !orphan) {
-        continue;
-      }
-      const std::string uid = m.value("uid", "");
-      std::vector<Item> dependents;
-      for (const auto& other : all) {
-        if (owned_by(other.object, uid)) {
-          dependents.push_back(other);
-        }
-      }
-      for (const auto& d : dependents) {
-        const Json& dm = d.object["metadata"];
-        if (orphan) {
-          Json copy = d.object;
-          Json refs = Json::array();
-          for (const auto& r : dm["ownerReferences"]) {
-            if (!(r.is_object() && r.contains("uid") && r["uid"] == uid)) {
-              refs.push_back(r);
+    for (const auto& d : work) {
+      bool keeps_owner = false;  // an owner still there (or one it cannot tell)
+      bool waiting = false;
+      Json refs = Json::array();
+      for (std::size_t i = 0; i < d.states.size(); ++i) {
+        const Json& ref = d.refs[i];
+        switch (d.states[i]) {
+          case OwnerState::solid:
+          case OwnerState::unresolvable:
+            keeps_owner = true;
+            refs.push_back(ref);
+            break;
+          case OwnerState::orphaning:
+            keeps_owner = true;  // the reference goes, the dependent stays
+            break;
+          case OwnerState::invalid:
+            report_invalid_owner(*d.type, d.ns, d.name, d.uid, ref);
+            keeps_owner = true;
+            refs.push_back(ref);
+            break;
+          case OwnerState::waiting:
+            waiting = true;
+            refs.push_back(ref);
+            break;
+          case OwnerState::absent:
+            if (d.type->namespaced) {
+              if (!by_uid) {
+                by_uid.emplace();
+                m_store.for_each([&](const ResourceType& t, const Json& o) {
+                  (*by_uid)[o["metadata"].value("uid", "")] = {
+                      &t, o["metadata"].value("namespace", "")};
+                });
+              }
+              auto it = by_uid->find(ref.value("uid", ""));
+              if (it != by_uid->end() && it->second.first->namespaced &&
+                  it->second.second != d.ns) {
+                report_invalid_owner(*d.type, d.ns, d.name, d.uid, ref);
+              }
             }
-          }
-          if (refs.empty()) {
-            copy["metadata"].erase("ownerReferences");  // omitempty, as the server writes it
-          } else {
-            copy["metadata"]["ownerReferences"] = refs;
-          }
-          (void)m_store.update(*d.type, dm.value("namespace", ""), dm.value("name", ""), copy);
-          changed = true;
-        } else if (!dm.contains("deletionTimestamp")) {
-          (void)do_delete(*d.type, dm.value("namespace", ""), dm.value("name", ""),
-                          DeleteRequest{"Foreground", "", "", false});
-          changed = true;
+            break;
         }
       }
-      if (orphan || dependents.empty()) {
-        Json copy = item.object;
-        Json left = Json::array();
-        for (const auto& f : fin) {
-          if (f != "foregroundDeletion" && f != "orphan") {
-            left.push_back(f);
-          }
+      if (!keeps_owner && !d.deleting) {
+        // No owner left: the dependent goes, in the foreground itself when
+        // an owner waits for it and it has dependents of its own.
+        if (waiting && !owner_uids) {
+          owner_uids.emplace();
+          m_store.for_each([&](const ResourceType&, const Json& o) {
+            const Json& m = o["metadata"];
+            if (m.contains("ownerReferences") && m["ownerReferences"].is_array()) {
+              for (const auto& r : m["ownerReferences"]) {
+                owner_uids->insert(r.is_object() ? r.value("uid", "") : "");
+              }
+            }
+          });
         }
-        copy["metadata"]["finalizers"] = left;
-        auto r = m_store.update(*item.type, m.value("namespace", ""), m.value("name", ""), copy);
-        if (r && left.empty()) {
-          finish_deletion(*item.type, *r);
-        }
+        DeleteRequest dr;
+        dr.propagation_policy =
+            waiting && owner_uids->count(d.uid) > 0 ? "Foreground" : "Background";
+        (void)do_delete(*d.type, d.ns, d.name, dr);
         changed = true;
+        continue;
       }
+      if (keeps_owner && !d.deleting) {
+        // Only the references to owners that are gone (or wait for their
+        // dependents) go.
+        Json kept = Json::array();
+        for (std::size_t i = 0; i < d.states.size(); ++i) {
+          if (d.states[i] == OwnerState::solid || d.states[i] == OwnerState::unresolvable ||
+              d.states[i] == OwnerState::invalid) {
+            kept.push_back(d.refs[i]);
+          }
+        }
+        refs = kept;
+      } else if (d.deleting) {
+        // A dependent on its way out keeps its references, but not those
+        // to an owner that orphans it.
+        refs = Json::array();
+        for (std::size_t i = 0; i < d.states.size(); ++i) {
+          if (d.states[i] != OwnerState::orphaning) {
+            refs.push_back(d.refs[i]);
+          }
+        }
+      }
+      if (refs.size() == d.refs.size()) {
+        continue;
+      }
+      auto live = m_store.get(*d.type, d.ns, d.name);
+      if (!live) {
+        continue;
+      }
+      if (refs.empty()) {
+        (*live)["metadata"].erase("ownerReferences");  // omitempty, as the server writes it
+      } else {
+        (*live)["metadata"]["ownerReferences"] = refs;
+      }
+      (void)m_store.update(*d.type, d.ns, d.name, *live);
+      changed = true;
+    }
+    for (const auto& owner : owners) {
+      const Json& m = owner.object["metadata"];
+      // The dependents of an orphaning owner lost their references above.
+      std::string drop = "orphan";
+      if (!has_finalizer(owner.object, "orphan")) {
+        if (blocked.count(m.value("uid", "")) > 0) {
+          continue;
+        }
+        drop = "foregroundDeletion";
+      }
+      Json copy = owner.object;
+      Json left = Json::array();
+      for (const auto& f : m["finalizers"]) {
+        if (f != drop) {
+          left.push_back(f);
+        }
+      }
+      copy["metadata"]["finalizers"] = left;
+      auto r = m_store.update(*owner.type, m.value("namespace", ""), m.value("name", ""), copy);
+      if (r && ready_to_go(*r)) {
+        finish_deletion(*owner.type, *r);
+      }
+      changed = true;
     }
     if (!changed) {
+      break;
+    }
+    wrote = true;
+  }
+  if (wrote) {
+    m_changed.notify_all();
+  }
+  return wrote;
+}
+
+void ApiServer::garbage_collector_loop() {
+  std::unique_lock<std::mutex> lock(m_mu);
+  while (true) {
+    m_changed.wait(lock, [&] { return m_gc_quit || (!m_gc_paused && m_gc_dirty); });
+    if (m_gc_quit) {
       return;
     }
+    // A moment for a burst of writes to land (a mass deletion), as the
+    // real collector's informers and queues batch them.
+    m_changed.wait_for(lock, std::chrono::milliseconds(2), [&] { return m_gc_quit; });
+    if (m_gc_paused) {
+      continue;
+    }
+    m_gc_dirty = false;
+    (void)collect_garbage();
   }
+}
+
+void ApiServer::pause_garbage_collector(bool paused) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_gc_paused = paused;
+  m_changed.notify_all();
 }
 
 Result<std::pair<Json, bool>> ApiServer::do_delete(const ResourceType& type,
@@ -1422,11 +1728,41 @@ Result<std::pair<Json, bool>> ApiServer::do_delete(const ResourceType& type,
     return tl::unexpected(precondition_failed("ResourceVersion", request.precondition_rv,
                                               meta.value("resourceVersion", "")));
   }
-  if (request.dry_run) {
-    return std::make_pair(object, !has_finalizers(object));
+  // Negative grace periods count as 1 s (apiserver registry/rest/delete.go:
+  // BeforeDelete).
+  std::optional<long long> grace = request.grace_period_seconds;
+  if (grace && *grace < 0) {
+    grace = 1;
   }
+  // The stored object, then gone when nothing holds it any more.
+  auto write = [&](bool deleting_now) -> Result<std::pair<Json, bool>> {
+    if (request.dry_run) {
+      return std::make_pair(object, deleting_now && ready_to_go(object));
+    }
+    auto r = m_store.update(type, ns, name, object);
+    if (!r) {
+      return tl::unexpected(r.error());
+    }
+    const bool gone = deleting_now && ready_to_go(*r);
+    if (gone) {
+      finish_deletion(type, *r);
+    } else if (wants_collection(m_store, type, *r)) {
+      m_gc_dirty = true;
+    }
+    m_changed.notify_all();
+    return std::make_pair(*r, gone);
+  };
   if (meta.contains("deletionTimestamp")) {
-    return std::make_pair(object, false);  // already being deleted
+    // Being deleted already: a DELETE may only shorten the grace period
+    // (BeforeDelete); otherwise it waits with the others.
+    const long long current = meta.value("deletionGracePeriodSeconds", 0LL);
+    if (!grace || *grace >= current) {
+      return std::make_pair(object, false);
+    }
+    meta["deletionTimestamp"] =
+        rfc3339_after(meta.value("deletionTimestamp", ""), *grace - current);
+    meta["deletionGracePeriodSeconds"] = *grace;
+    return write(true);
   }
   std::string policy = request.propagation_policy;
   if (policy.empty()) {
@@ -1442,28 +1778,49 @@ Result<std::pair<Json, bool>> ApiServer::do_delete(const ResourceType& type,
       meta["finalizers"].push_back(f);
     }
   };
-  const std::string uid = meta.value("uid", "");
   // The API server adds these whatever the dependents; the garbage
-  // collector (synchronous here) removes them.
+  // collector removes them.
   if (policy == "Foreground") {
     add_finalizer("foregroundDeletion");
   } else if (policy == "Orphan") {
     add_finalizer("orphan");
   }
+  if (type.group.empty() && type.resource == "pods") {
+    // Graceful deletion (kubernetes pkg/registry/core/pod/strategy.go:
+    // CheckGracefulDelete): the DeleteOptions' period, else the Pod's
+    // terminationGracePeriodSeconds, else 30; none for a Pod no node runs
+    // or one whose containers are done. The kubelet stops the containers
+    // and deletes the Pod with gracePeriodSeconds=0.
+    const Json spec = object.value("spec", Json::object());
+    const Json status = object.value("status", Json::object());
+    long long period = 30;
+    if (grace) {
+      period = *grace;
+    } else if (spec.is_object() && spec.contains("terminationGracePeriodSeconds") &&
+               spec["terminationGracePeriodSeconds"].is_number_integer()) {
+      period = spec["terminationGracePeriodSeconds"].get<long long>();
+    }
+    const Json phase = status.is_object() ? status.value("phase", Json("")) : Json("");
+    const Json node = spec.is_object() ? spec.value("nodeName", Json("")) : Json("");
+    if (node == Json("") || !node.is_string() || phase == Json("Succeeded") ||
+        phase == Json("Failed")) {
+      period = 0;
+    } else if (period < 0) {
+      period = 1;
+    }
+    meta["deletionTimestamp"] = to_rfc3339(m_clock.now() + std::chrono::seconds(period));
+    meta["deletionGracePeriodSeconds"] = period;
+    return write(true);
+  }
   if (has_finalizers(object)) {
     meta["deletionTimestamp"] = m_clock.rfc3339();
     meta["deletionGracePeriodSeconds"] = 0;
-    auto r = m_store.update(type, ns, name, object);
-    if (!r) {
-      return tl::unexpected(r.error());
-    }
-    collect_garbage();
-    m_changed.notify_all();
-    auto now = m_store.get(type, ns, name);
-    return std::make_pair(now ? *now : *r, !now.has_value());
+    return write(false);
+  }
+  if (request.dry_run) {
+    return std::make_pair(object, true);
   }
   finish_deletion(type, object);
-  collect_garbage();
   m_changed.notify_all();
   return std::make_pair(object, true);
 }
@@ -1480,6 +1837,10 @@ Result<DeleteRequest> delete_options(const httplib::Request& req, bool dry_run) 
           ApiError{400, "BadRequest", "the DeleteOptions body is malformed", Json::object()});
     }
     dr.propagation_policy = options.value("propagationPolicy", "");
+    if (options.contains("gracePeriodSeconds") &&
+        options["gracePeriodSeconds"].is_number_integer()) {
+      dr.grace_period_seconds = options["gracePeriodSeconds"].get<long long>();
+    }
     if (options.contains("preconditions") && options["preconditions"].is_object()) {
       dr.precondition_uid = options["preconditions"].value("uid", "");
       dr.precondition_rv = options["preconditions"].value("resourceVersion", "");
@@ -1490,6 +1851,17 @@ Result<DeleteRequest> delete_options(const httplib::Request& req, bool dry_run) 
   }
   if (req.has_param("propagationPolicy")) {
     dr.propagation_policy = req.get_param_value("propagationPolicy");
+  }
+  if (req.has_param("gracePeriodSeconds")) {
+    const std::string g = req.get_param_value("gracePeriodSeconds");
+    char* end = nullptr;
+    const long long v = std::strtoll(g.c_str(), &end, 10);
+    if (g.empty() || end == nullptr || *end != '\0') {
+      return tl::unexpected(ApiError{400, "BadRequest",
+                                     "strconv.ParseInt: parsing \"" + g + "\": invalid syntax",
+                                     Json::object()});
+    }
+    dr.grace_period_seconds = v;
   }
   if (!dr.propagation_policy.empty() && dr.propagation_policy != "Background" &&
       dr.propagation_policy != "Foreground" && dr.propagation_policy != "Orphan") {

@@ -27,6 +27,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -134,6 +136,10 @@ struct DeleteRequest {
   std::string precondition_uid;
   std::string precondition_rv;
   bool dry_run = false;
+  // gracePeriodSeconds; none: a Pod's spec.terminationGracePeriodSeconds
+  // (else 30). Only Pods are deleted gracefully (the pod strategy's
+  // CheckGracefulDelete); other kinds ignore it.
+  std::optional<long long> grace_period_seconds;
 };
 
 class ApiServer {
@@ -241,6 +247,11 @@ class ApiServer {
   // gzip for clients that accept it (off by default; never for streams).
   void compress_responses(bool enabled);  // BOOKMARK when asked (default) or never
 
+  // The garbage collector runs on its own thread after writes, as
+  // kube-controller-manager's does: a test may hold it to see a state in
+  // between (an owner gone, its dependents still there).
+  void pause_garbage_collector(bool paused);
+
   std::vector<RequestRecord> requests() const;
   // Watch and log-follow streams being served now.
   int open_streams() const;
@@ -299,8 +310,17 @@ class ApiServer {
                                           const std::string& ns,
                                           const std::string& name,
                                           const DeleteRequest& request);
-  void collect_garbage();
+  // One pass of the garbage collector; whether it wrote anything.
+  bool collect_garbage();
+  void garbage_collector_loop();
   void finish_deletion(const ResourceType& type, const Json& object);
+  // The warning Event the garbage collector reports for an owner reference
+  // it cannot resolve in the dependent's namespace.
+  void report_invalid_owner(const ResourceType& type,
+                            const std::string& dep_ns,
+                            const std::string& dep_name,
+                            const std::string& dep_uid,
+                            const Json& ref);
 
   ServerOptions m_options;
   Clock m_clock;
@@ -325,6 +345,11 @@ class ApiServer {
   std::vector<std::string> m_warnings;
   std::vector<RequestRecord> m_requests;
   std::uint64_t m_audit_counter = 0;
+  bool m_gc_paused = false;
+  bool m_gc_dirty = true;  // a write left the garbage collector something to do
+  bool m_gc_quit = false;
+  std::set<std::string> m_gc_reported;  // OwnerRefInvalidNamespace events made
+  std::thread m_gc_thread;
 
   std::unique_ptr<httplib::Server> m_http;
   std::thread m_thread;

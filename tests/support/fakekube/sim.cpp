@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -357,6 +358,9 @@ struct PodTrack {
   std::string terminated_reason;
   bool logged = false;
   std::size_t job_log_lines = 0;  // submitter: Ray job log lines copied
+  double sigterm_at = -1;         // graceful deletion: when the kubelet sent SIGTERM
+  double finished_at = -1;        // when a stopped container exited
+  bool stopped = false;           // its final status written, the DELETE sent
 };
 
 struct Simulation::Impl {
@@ -621,12 +625,16 @@ struct Simulation::Impl {
       const std::string node = pod["spec"].value("nodeName", "");
       const std::string uid = uid_of(pod);
       alive.insert(uid);
-      if (node.empty() || deleting(pod)) {
+      if (node.empty()) {
         continue;
       }
       auto& track = pods[uid];
       if (track.bound_at == 0) {
         track.bound_at = track.stage_since = t;
+      }
+      if (deleting(pod)) {
+        stop_pod(pod, track, t);
+        continue;
       }
       const std::string phase = phase_of(pod);
       if (phase == "Succeeded" || phase == "Failed") {
@@ -755,7 +763,82 @@ struct Simulation::Impl {
     write_pod_status(pod, track, b, t);
   }
 
-  void write_pod_status(const Json& pod, const PodTrack& track, const Behavior& b, double t) {
+  // The kubelet's side of graceful deletion (kubelet's pod workers and
+  // kuberuntime killContainer): SIGTERM to a running container, SIGKILL
+  // when the grace period ends (at metadata.deletionTimestamp); then the
+  // final status (phase Succeeded when every container exited 0, else
+  // Failed) and a DELETE with gracePeriodSeconds=0 and the Pod's uid as
+  // precondition. How a container takes SIGTERM is the annotation
+  // `fakekube.io/sigterm`: "exit" (default: it dies of it, exit code 143),
+  // "ignore" (killed at the deadline, 137) or a number of seconds after
+  // which it exits 0 (137 when that is past the deadline).
+  void stop_pod(const Json& pod, PodTrack& track, double t) {
+    if (track.stopped) {
+      return;
+    }
+    const Json containers = pod["spec"].value("containers", Json::array());
+    if (track.sigterm_at < 0) {
+      track.sigterm_at = t;
+      if (track.stage == "running") {
+        for (const auto& c : containers) {
+          event(pod, "Normal", "Killing", "Stopping container " + c.value("name", ""), "kubelet");
+        }
+      }
+    }
+    // The grace period runs on the simulation's clock: deletionTimestamp is
+    // the wall time of the request plus the period, so the request's moment
+    // is the timestamp less the period, and the deadline that moment on the
+    // simulated clock plus the period.
+    const double grace = pod["metadata"].value("deletionGracePeriodSeconds", 0.0);
+    const double requested = seconds_from(pod["metadata"].value("deletionTimestamp", "")) - grace;
+    const double deadline = server.clock().simulated_at(std::chrono::system_clock::time_point(
+                                std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                    std::chrono::duration<double>(requested)))) +
+                            grace;
+    if (track.stage == "running") {
+      const Json annotations = pod["metadata"].value("annotations", Json::object());
+      const std::string how =
+          annotations.is_object() && annotations.value("fakekube.io/sigterm", Json("")).is_string()
+              ? annotations.value("fakekube.io/sigterm", "exit")
+              : "exit";
+      double exits_at = track.sigterm_at;
+      int code = 143;  // 128 + SIGTERM
+      if (how == "ignore") {
+        exits_at = deadline;
+        code = 137;
+      } else if (how != "exit") {
+        char* end = nullptr;
+        const double after = std::strtod(how.c_str(), &end);
+        if (end != how.c_str() && *end == '\0' && after >= 0) {
+          exits_at = track.sigterm_at + after;
+          code = 0;
+        }
+      }
+      if (exits_at > deadline) {
+        exits_at = deadline;
+        code = 137;  // 128 + SIGKILL
+      }
+      if (t < exits_at) {
+        return;  // Terminating: the container is still stopping
+      }
+      track.stage = "terminated";
+      track.exit_code = code;
+      track.terminated_reason = code == 0 ? "Completed" : "Error";
+      track.finished_at = t;
+      for (const auto& c : containers) {
+        server.end_log(ns_of(pod), name_of(pod), c.value("name", ""));
+      }
+    }
+    track.stopped = true;
+    write_pod_status(pod, track, behavior_for(pod), t, true);
+    DeleteRequest gone;
+    gone.precondition_uid = uid_of(pod);
+    gone.grace_period_seconds = 0;
+    (void)server.remove("v1", "pods", ns_of(pod), name_of(pod), gone);
+  }
+
+  void write_pod_status(
+      const Json& pod, const PodTrack& track, const Behavior& b, double t, bool stopped = false) {
     const Json containers = pod["spec"].value("containers", Json::array());
     const std::string started = rfc3339_at(track.stage_since);
     Json statuses = Json::array();
@@ -780,10 +863,11 @@ struct Simulation::Impl {
       } else if (track.stage == "running") {
         cs["state"] = {{"running", {{"startedAt", started}}}};
       } else {
-        Json term = {{"exitCode", track.exit_code},
-                     {"reason", track.terminated_reason},
-                     {"startedAt", started},
-                     {"finishedAt", started}};
+        Json term = {
+            {"exitCode", track.exit_code},
+            {"reason", track.terminated_reason},
+            {"startedAt", started},
+            {"finishedAt", track.finished_at >= 0 ? rfc3339_at(track.finished_at) : started}};
         if (track.stage == "backoff") {
           cs["lastState"] = {{"terminated", term}};
           cs["state"] = {{"waiting",
@@ -804,6 +888,9 @@ struct Simulation::Impl {
       phase = "Running";
     } else if (track.stage == "terminated") {
       phase = track.exit_code == 0 ? "Succeeded" : "Failed";
+    }
+    if (stopped && track.stage != "terminated") {
+      phase = "Failed";  // stopped before its containers ran to an end
     }
     Json st = pod.value("status", Json::object());
     st["phase"] = phase;
@@ -844,19 +931,26 @@ struct Simulation::Impl {
       if (condition_true(job, "Complete") || condition_true(job, "Failed")) {
         continue;
       }
+      // As the Job controller counts (kubernetes pkg/controller/job): a
+      // Pod being deleted is not active; it is terminating until it is
+      // gone, and counts as failed unless it succeeded (isPodFailed with
+      // the default podReplacementPolicy).
       int active = 0;
       int succeeded = 0;
       int failed = 0;
       int ready = 0;
+      int terminating = 0;
       for (const auto& p : all_pods) {
         if (!owned_by(p, uid_of(job))) {
           continue;
         }
         const std::string phase = phase_of(p);
+        const bool done = phase == "Succeeded" || phase == "Failed";
         succeeded += phase == "Succeeded";
-        failed += phase == "Failed";
-        active += phase == "Pending" || phase == "Running";
-        ready += pod_ready(p);
+        failed += phase == "Failed" || (deleting(p) && phase != "Succeeded");
+        active += !deleting(p) && !done;
+        terminating += deleting(p) && !done;
+        ready += !deleting(p) && pod_ready(p);
       }
       const int backoff_limit = job["spec"].value("backoffLimit", 6);
       const std::string t = stamp();
@@ -865,6 +959,7 @@ struct Simulation::Impl {
       st["ready"] = ready;
       st["succeeded"] = succeeded;
       st["failed"] = failed;
+      st["terminating"] = terminating;
       Json conditions = st.value("conditions", Json::array());
       if (succeeded > 0) {
         // The interim condition first, then the terminal one (1.31+).
@@ -2046,8 +2141,9 @@ struct Simulation::Impl {
       (void)server.remove("ray.io/v1", "rayclusters", ns, cluster);
     }
     if (submitter_left) {
-      (void)server.remove("batch/v1", "jobs", ns, name_of(job),
-                          DeleteRequest{"Background", "", "", false});
+      DeleteRequest background;
+      background.propagation_policy = "Background";
+      (void)server.remove("batch/v1", "jobs", ns, name_of(job), background);
     }
     if (cluster_left || submitter_left) {
       return;  // gone by the next pass

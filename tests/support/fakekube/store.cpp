@@ -363,6 +363,17 @@ Result<Json> Store::get(const ResourceType& type,
   return it->second.at(key).object;
 }
 
+const Json* Store::find(const ResourceType& type,
+                        const std::string& ns,
+                        const std::string& name) const {
+  auto it = m_objects.find(&type);
+  if (it == m_objects.end()) {
+    return nullptr;
+  }
+  auto found = it->second.find(Key{type.namespaced ? ns : "", name});
+  return found == it->second.end() ? nullptr : &found->second.object;
+}
+
 Result<Json> Store::update(const ResourceType& type,
                            const std::string& ns,
                            const std::string& name,

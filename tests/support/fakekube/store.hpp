@@ -97,6 +97,10 @@ class Store {
                       bool dry_run = false,
                       const std::function<Result<void>(Json&)>& prepare = {});
   Result<Json> get(const ResourceType& type, const std::string& ns, const std::string& name) const;
+  // The stored object itself, not a copy (null when there is none): valid
+  // until the next write. For lookups that must not copy (the garbage
+  // collector's).
+  const Json* find(const ResourceType& type, const std::string& ns, const std::string& name) const;
   // PUT: replaces the object; a resourceVersion in it must be current (409
   // Conflict otherwise). With a status subresource, `status` is kept.
   Result<Json> update(const ResourceType& type,

@@ -534,9 +534,11 @@ spec:
     f.d.console.out_text.clear();
     REQUIRE(kray::app::run_status(s, f.d.deps));
     table = f.d.console.out_text;
+    // The RayJob copies its cluster's worker count a pass later.
     if (table.find("Unschedulable") != std::string::npos &&
         table.find("rayjob/train") != std::string::npos &&
-        table.find("cluster train-") != std::string::npos) {
+        table.find("cluster train-") != std::string::npos &&
+        table.find("Initializing   1/2") != std::string::npos) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -260,9 +260,16 @@ TEST_CASE("fakekube sim: the operator expands a RayCluster and reports it ready"
     CHECK(after["status"]["state"] == "ready");
   }
   SECTION("deleting the cluster takes its pods and service with it") {
+    // The garbage collector works after the DELETE; the kubelet stops the
+    // Pods it deletes (graceful deletion) before they go.
     REQUIRE(c.server.remove("ray.io/v1", "rayclusters", "default", "rc"));
-    CHECK(c.server.list("v1", "pods", "default").empty());
-    CHECK_FALSE(c.server.get("v1", "services", "default", "rc-head-svc"));
+    bool gone = false;
+    for (int i = 0; i < 1000 && !gone; ++i) {
+      gone = c.server.list("v1", "pods", "default").empty() &&
+             !c.server.get("v1", "services", "default", "rc-head-svc");
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(gone);
   }
 }
 
@@ -690,6 +697,16 @@ TEST_CASE("fakekube sim: Endpoints and EndpointSlices follow the selector and Po
   const std::string rv = std::to_string(c.server.resource_version());
   c.web_pod("web-2", "10.244.0.12", true);
   REQUIRE(c.server.remove("v1", "pods", "default", "web-1"));
+  // Terminating (no kubelet here finishes it): out of the Endpoints, in the
+  // slice as terminating; gone once deleted with grace 0.
+  c.slices("web", [](const std::vector<Json>& l) {
+    return l.size() == 1 && l[0]["endpoints"].size() == 2 &&
+           l[0]["endpoints"][0]["conditions"] ==
+               Json::parse(R"({"ready":false,"serving":true,"terminating":true})");
+  });
+  fakekube::DeleteRequest now;
+  now.grace_period_seconds = 0;
+  REQUIRE(c.server.remove("v1", "pods", "default", "web-1", now));
   e = c.endpoints("web", [](const Json& o) {
     return ips_of(o, "addresses") == std::vector<std::string>{"10.244.0.12"};
   });
