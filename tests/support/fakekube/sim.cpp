@@ -2,6 +2,7 @@
 #include "sim.hpp"
 
 #include "kuberay_build.hpp"
+#include "quantity.hpp"
 #include "yaml_json.hpp"
 
 #include <algorithm>
@@ -17,35 +18,11 @@ namespace fakekube {
 namespace {
 
 // A Kubernetes quantity in thousandths of its unit ("500m" -> 500,
-// "2" -> 2000, "1Gi" -> 1073741824000). Unknown forms count as 0.
-long double quantity_milli(const Json& q) {
-  if (q.is_number()) {
-    return q.get<long double>() * 1000;
-  }
-  if (!q.is_string()) {
-    return 0;
-  }
-  const std::string s = q.get<std::string>();
-  std::size_t used = 0;
-  long double n = 0;
-  try {
-    n = std::stold(s, &used);
-  } catch (...) {
-    return 0;
-  }
-  const std::string suffix = s.substr(used);
-  static const std::map<std::string, long double> mult = {{"", 1000},
-                                                          {"m", 1},
-                                                          {"k", 1e6},
-                                                          {"M", 1e9},
-                                                          {"G", 1e12},
-                                                          {"T", 1e15},
-                                                          {"Ki", 1024.0L * 1000},
-                                                          {"Mi", 1048576.0L * 1000},
-                                                          {"Gi", 1073741824.0L * 1000},
-                                                          {"Ti", 1099511627776.0L * 1000}};
-  auto it = mult.find(suffix);
-  return it == mult.end() ? 0 : n * it->second;
+// "2" -> 2000, "1Gi" -> 1073741824000), as Quantity.MilliValue() rounds;
+// what admission would refuse counts as 0.
+long double milli_of(const Json& q) {
+  auto parsed = quantity_of(q);
+  return parsed ? static_cast<long double>(quantity_milli(*parsed)) : 0;
 }
 
 // A quantity for status fields: "3", "1500m", "6Gi", "512Mi".
@@ -226,14 +203,14 @@ std::map<std::string, long double> pod_requests(const Json& pod) {
     std::set<std::string> seen;
     if (r.contains("requests") && r["requests"].is_object()) {
       for (auto it = r["requests"].begin(); it != r["requests"].end(); ++it) {
-        into[it.key()] += quantity_milli(it.value());
+        into[it.key()] += milli_of(it.value());
         seen.insert(it.key());
       }
     }
     if (r.contains("limits") && r["limits"].is_object()) {
       for (auto it = r["limits"].begin(); it != r["limits"].end(); ++it) {
         if (seen.count(it.key()) == 0) {
-          into[it.key()] += quantity_milli(it.value());
+          into[it.key()] += milli_of(it.value());
         }
       }
     }
@@ -543,7 +520,7 @@ struct Simulation::Impl {
             continue;
           }
           const long double have =
-              (alloc.contains(res) ? quantity_milli(alloc[res]) : 0) - used[name_of(node)][res];
+              (alloc.contains(res) ? milli_of(alloc[res]) : 0) - used[name_of(node)][res];
           if (have < amount) {
             ++reasons["Insufficient " + res];
             fits = false;
