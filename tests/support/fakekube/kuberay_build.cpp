@@ -25,22 +25,6 @@ constexpr int kServePort = 8000;
 
 using Params = std::map<std::string, std::string>;  // sorted, as convertParamMap sorts
 
-const Json& at(const Json& o, std::initializer_list<const char*> keys) {
-  static const Json null_json;
-  const Json* cur = &o;
-  for (const char* k : keys) {
-    if (!cur->is_object()) {
-      return null_json;
-    }
-    auto it = cur->find(k);
-    if (it == cur->end()) {
-      return null_json;
-    }
-    cur = &*it;
-  }
-  return *cur;
-}
-
 std::string text_of(const Json& v) {
   return v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
 }

@@ -58,24 +58,6 @@ std::string rand5() {
   return out;
 }
 
-// The member at `keys` below `o`, or null when a step is missing (const
-// operator[] on a missing key is undefined behaviour in nlohmann::json).
-const Json& at(const Json& o, std::initializer_list<const char*> keys) {
-  static const Json null_json;
-  const Json* cur = &o;
-  for (const char* k : keys) {
-    if (!cur->is_object()) {
-      return null_json;
-    }
-    auto it = cur->find(k);
-    if (it == cur->end()) {
-      return null_json;
-    }
-    cur = &*it;
-  }
-  return *cur;
-}
-
 // Objects reach the store as clients wrote them: a spec may be missing.
 bool has_spec(const Json& o) {
   return o.contains("spec") && o["spec"].is_object();

@@ -7,6 +7,22 @@
 
 namespace fakekube {
 
+const Json& at(const Json& o, std::initializer_list<const char*> keys) {
+  static const Json null_json;
+  const Json* cur = &o;
+  for (const char* k : keys) {
+    if (!cur->is_object()) {
+      return null_json;
+    }
+    auto it = cur->find(k);
+    if (it == cur->end()) {
+      return null_json;
+    }
+    cur = &*it;
+  }
+  return *cur;
+}
+
 namespace {
 
 bool lower_alnum(char c) {

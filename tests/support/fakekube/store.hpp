@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -25,6 +26,11 @@
 namespace fakekube {
 
 using Json = nlohmann::ordered_json;
+
+// The member at `keys` below `o`, or null when a step is missing or not an
+// object (const operator[] on a missing key is undefined behaviour in
+// nlohmann::json).
+const Json& at(const Json& o, std::initializer_list<const char*> keys);
 
 // One kind of object the server serves (a discovery entry).
 struct ResourceType {
