@@ -164,8 +164,11 @@ TEST_CASE("fakekube gc: a Pod on a node is Terminating until the kubelet stops i
     CHECK(c.request("POST", k_pods, pod("p").dump()).status == 201);  // the name is free again
   }
   SECTION("SIGTERM kills a container at once (143); a handler that exits 0 makes it Succeeded") {
-    Json quick = pod("quick");
-    Json handled = pod("handled");
+    // A long grace period (60 s of real time at 50x): the kubelet's first
+    // look after the DELETE may come late on a loaded machine, and these
+    // containers must end of SIGTERM, not of the deadline.
+    Json quick = pod("quick", {{"terminationGracePeriodSeconds", 3000}});
+    Json handled = pod("handled", {{"terminationGracePeriodSeconds", 3000}});
     handled["metadata"]["annotations"] = {{"fakekube.io/sigterm", "5"}};
     REQUIRE(c.request("POST", k_pods, quick.dump()).status == 201);
     REQUIRE(c.request("POST", k_pods, handled.dump()).status == 201);

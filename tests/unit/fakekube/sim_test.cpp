@@ -861,6 +861,11 @@ TEST_CASE("fakekube sim: the operator's dashboard listens on the head Pod's dash
     return o.value("status", Json::object()).value("state", "") == "ready";
   });
   const std::string head = rc["status"]["head"]["podName"];
+  // The dashboard starts listening in the operator's pass that sees the
+  // head running, which may come after the status says ready.
+  for (int i = 0; i < 500 && !c.server.listening("default", head, 8265); ++i) {
+    c.server.wait_for_change(c.server.resource_version(), std::chrono::milliseconds(10));
+  }
   CHECK(c.server.listening("default", head, 8265));
   testing::HttpClient http(c.server, "admin");
   CHECK(http.get("/api/v1/namespaces/default/pods/" + head + ":8265/proxy/api/version").status ==
