@@ -9,6 +9,7 @@
 #include "../../support/fakekube/sim.hpp"
 
 #include "../../support/catch.hpp"
+#include "../../support/eventually.hpp"
 #include "../../support/http_client.hpp"
 
 #include <chrono>
@@ -20,6 +21,8 @@ using fakekube::Json;
 using testing::HttpClient;
 using testing::HttpResponse;
 
+using testing::eventually;
+
 namespace {
 
 Json json_of(const HttpResponse& r) {
@@ -27,20 +30,6 @@ Json json_of(const HttpResponse& r) {
   Json j = Json::parse(r.body, nullptr, false);
   REQUIRE(!j.is_discarded());
   return j;
-}
-
-// Waits until `done` holds, looking again after each change (10 s of real
-// time at most).
-bool eventually(const ApiServer& s, const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  std::uint64_t seen = s.resource_version();
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    seen = s.wait_for_change(seen, std::chrono::milliseconds(50));
-  }
-  return true;
 }
 
 // Reads a watch stream until `enough` says so; returns the events.

@@ -7,6 +7,7 @@
 #include "../../support/fakekube/yaml_json.hpp"
 
 #include "../../support/catch.hpp"
+#include "../../support/eventually.hpp"
 #include "../../support/http_client.hpp"
 
 #include <openssl/err.h>
@@ -28,6 +29,8 @@ using fakekube::ApiServer;
 using fakekube::Json;
 using testing::HttpClient;
 using testing::HttpResponse;
+
+using testing::eventually;
 
 namespace {
 
@@ -66,21 +69,6 @@ const char* const k_cluster = R"({"apiVersion":"ray.io/v1","kind":"RayCluster",
 
 const std::string k_pods = "/api/v1/namespaces/default/pods";
 const std::string k_clusters = "/apis/ray.io/v1/namespaces/default/rayclusters";
-
-// Waits until `done` holds, looking again after each change (10 s of real
-// time at most): the garbage collector works after the request that
-// deleted an owner, as kube-controller-manager's does.
-bool eventually(const ApiServer& s, const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  std::uint64_t seen = s.resource_version();
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    seen = s.wait_for_change(seen, std::chrono::milliseconds(50));
-  }
-  return true;
-}
 
 struct Running {
   ApiServer server;
