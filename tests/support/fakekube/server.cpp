@@ -2408,7 +2408,14 @@ void ApiServer::serve_log(const Route& route, const httplib::Request& req, httpl
     bad("container " + container + " is not valid for pod " + name);
     return;
   }
-  const std::string key = ns + "/" + name + "/" + container;
+  // previous=true: the log of the container's run before its last restart
+  // (kubelet keeps one).
+  const bool previous = req.get_param_value("previous") == "true";
+  const std::string key = ns + "/" + name + "/" + container + (previous ? "#previous" : "");
+  if (previous && m_logs.count(key) == 0) {
+    bad("previous terminated container \"" + container + "\" in pod \"" + name + "\" not found");
+    return;
+  }
   if (m_logs.count(key) == 0) {
     std::string reason = "ContainerCreating";
     const Json& st = (*pod)["status"];
@@ -2828,6 +2835,34 @@ void ApiServer::end_log(const std::string& ns,
   std::lock_guard<std::mutex> lock(m_mu);
   m_logs[ns + "/" + pod + "/" + container].ended = true;
   m_changed.notify_all();
+}
+
+void ApiServer::restart_log(const std::string& ns,
+                            const std::string& pod,
+                            const std::string& container) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  const std::string key = ns + "/" + pod + "/" + container;
+  LogStream previous = std::move(m_logs[key]);
+  previous.ended = true;
+  m_logs[key + "#previous"] = std::move(previous);
+  m_logs[key] = LogStream{};
+  m_changed.notify_all();
+}
+
+std::optional<ProxyResponse> ApiServer::call_listener(const std::string& ns,
+                                                      const std::string& pod,
+                                                      int port,
+                                                      const ProxyRequest& request) const {
+  ProxyHandler handler;
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    auto it = m_listeners.find(ns + "/" + pod + ":" + std::to_string(port));
+    if (it == m_listeners.end()) {
+      return std::nullopt;
+    }
+    handler = it->second;
+  }
+  return handler(request);
 }
 
 void ApiServer::listen(const std::string& ns,

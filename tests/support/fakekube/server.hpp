@@ -212,6 +212,9 @@ class ApiServer {
                   const std::string& container,
                   const std::string& line);
   void end_log(const std::string& ns, const std::string& pod, const std::string& container);
+  // The container restarted: its log so far becomes what previous=true
+  // returns, and a new one begins.
+  void restart_log(const std::string& ns, const std::string& pod, const std::string& container);
 
   // What listens on a Pod's port (a container's server). The service
   // proxy (/api/v1/namespaces/NS/services/[SCHEME:]NAME[:PORT]/proxy/...)
@@ -223,6 +226,12 @@ class ApiServer {
   void listen(const std::string& ns, const std::string& pod, int port, ProxyHandler handler);
   void unlisten(const std::string& ns, const std::string& pod, int port);
   bool listening(const std::string& ns, const std::string& pod, int port) const;
+  // A request to what listens there, as from inside the Pod (probes);
+  // nullopt when nothing does (connection refused).
+  std::optional<ProxyResponse> call_listener(const std::string& ns,
+                                             const std::string& pod,
+                                             int port,
+                                             const ProxyRequest& request) const;
 
   // Called with each request before it is served, outside the server's
   // lock (it may write objects: another client's write between two of the

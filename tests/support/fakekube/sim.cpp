@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim.hpp"
 
+#include "container_runtime.hpp"
 #include "kuberay_build.hpp"
 #include "quantity.hpp"
+#include "ray_start.hpp"
 #include "yaml_json.hpp"
 
 #include <algorithm>
@@ -308,18 +310,68 @@ struct Dashboard {
   double serve_put_at = -1;
 };
 
-struct PodTrack {
-  double bound_at = 0;
-  double stage_since = 0;
-  std::string stage = "creating";  // creating, running, backoff, terminated, pull
-  int restarts = 0;
+// One container as the simulated kubelet runs it (init or main).
+struct ContainerRun {
+  std::string name;
+  std::string image;
+  bool init = false;
+  // "waiting" (reason: ContainerCreating, PodInitializing, ErrImagePull,
+  // ImagePullBackOff, CreateContainerConfigError, CrashLoopBackOff),
+  // "running", or "terminated" (reason: Completed, Error, OOMKilled).
+  std::string state = "waiting";
+  std::string reason = "ContainerCreating";
+  std::string message;
+  double started_at = -1;   // simulated: the current or last run's start
+  double finished_at = -1;  // simulated: when the last run ended
   int exit_code = 0;
-  std::string terminated_reason;
-  bool logged = false;
+  int restarts = 0;
+  Json last_state = Json::object();  // lastState: the previous run's end
+  double retry_at = 0;               // back-off: no start attempt before
+  int pull_failures = 0;
+  double pull_failed_at = -1;
+  double config_said_at = -1;  // when CreateContainerConfigError was last reported
+  bool ever_created = false;   // a containerID exists
+  bool started = false;        // running and past its startup probe
+  bool ready = false;
+  struct ProbeRun {
+    int ok = 0;
+    int failed = 0;
+    double next = -1;  // simulated time of the next run
+  };
+  ProbeRun startup, liveness, readiness;
+  std::string container_id;
+  // What it runs, decided when it starts: "behavior" (declared or the
+  // default), "submitter", "ray" (`ray start`) or "wait-gcs" (KubeRay's
+  // wait-gcs-ready loop).
+  std::string program = "behavior";
+  ray::StartOptions ray_options;
+  bool ray_head = false;
+  bool ray_block = false;
+  bool keeps_running = false;  // commands follow a `ray start` that returns
+  bool ray_running = false;    // its Ray node runs (listens, joined)
+  std::vector<int> ports;      // where its processes listen in the Pod
+  std::string gcs_address;     // worker, wait-gcs: the GCS it needs
+  int attempts = 0;
+  double next_attempt = 0;
+  std::string joined;  // worker: "ns/pod" of the head it joined
+  Json resources = Json::object();
+  double head_lost_at = -1;
+};
+
+struct PodTrack {
+  std::string ns;
+  std::string name;
+  double bound_at = 0;
+  std::string node;
+  bool sandbox = false;  // PodReadyToStartContainers
+  double mount_said_at = -1;
+  std::vector<ContainerRun> init;
+  std::vector<ContainerRun> main;
   std::size_t job_log_lines = 0;  // submitter: Ray job log lines copied
   double sigterm_at = -1;         // graceful deletion: when the kubelet sent SIGTERM
-  double finished_at = -1;        // when a stopped container exited
   bool stopped = false;           // its final status written, the DELETE sent
+  bool failed_init = false;       // an init container failed for good
+  Json written;                   // the last status written
 };
 
 struct Simulation::Impl {
@@ -336,8 +388,12 @@ struct Simulation::Impl {
   std::map<std::string, std::shared_ptr<Dashboard>> dashboards;  // "ns/headsvc"
   std::map<std::string, std::pair<std::string, int>> listening;  // "ns/headsvc": pod, port
 
-  std::map<std::string, PodTrack> pods;  // by uid
-  std::set<std::string> said;            // events emitted once
+  std::map<std::string, PodTrack> pods;         // by uid
+  std::set<std::string> said;                   // events emitted once
+  std::map<std::string, std::string> recorded;  // event key -> Event name
+  unsigned long long event_counter = 0;
+  ImageRegistry registry;                                    // under mu
+  std::map<std::string, std::set<std::string>> node_images;  // node -> pulled images
   std::map<std::string, std::string> ips;
   int ip_counter = 0;
   int cluster_ip_counter = 0;
@@ -358,6 +414,8 @@ struct Simulation::Impl {
         .count();
   }
 
+  // An event about `object`, once per reason and message (the operator's
+  // and controllers' events, which their passes would otherwise repeat).
   void event(const Json& object,
              const std::string& type,
              const std::string& reason,
@@ -367,9 +425,41 @@ struct Simulation::Impl {
     if (!said.insert(key).second) {
       return;
     }
+    record_event(object, type, reason, message, component, key);
+  }
+
+  // An event that happens again (the kubelet's pulls, probes, back-offs):
+  // the first time a new Event, then its count and lastTimestamp go up, as
+  // client-go's event correlator aggregates identical events.
+  void repeat_event(const Json& object,
+                    const std::string& type,
+                    const std::string& reason,
+                    const std::string& message,
+                    const std::string& component) {
+    const std::string key = uid_of(object) + "/" + reason + "/" + message;
+    auto it = recorded.find(key);
+    if (it != recorded.end()) {
+      if (auto e = server.get("v1", "events", ns_of(object), it->second)) {
+        Json copy = *e;
+        copy["count"] = copy.value("count", 1) + 1;
+        copy["lastTimestamp"] = stamp();
+        if (server.update("v1", "events", ns_of(object), copy)) {
+          return;
+        }
+      }
+    }
+    record_event(object, type, reason, message, component, key);
+  }
+
+  void record_event(const Json& object,
+                    const std::string& type,
+                    const std::string& reason,
+                    const std::string& message,
+                    const std::string& component,
+                    const std::string& key) {
     char suffix[20];
     std::snprintf(suffix, sizeof suffix, "%016llx",
-                  static_cast<unsigned long long>(said.size()) * 0x9E3779B1ULL);
+                  static_cast<unsigned long long>(++event_counter) * 0x9E3779B1ULL);
     const std::string t = stamp();
     Json e = {{"apiVersion", "v1"},
               {"kind", "Event"},
@@ -388,29 +478,16 @@ struct Simulation::Impl {
               {"firstTimestamp", t},
               {"lastTimestamp", t},
               {"count", 1}};
-    (void)server.create("v1", "events", ns_of(object), e);
+    if (auto made = server.create("v1", "events", ns_of(object), e)) {
+      recorded[key] = name_of(*made);
+    }
   }
 
-  Behavior behavior_for(const Json& pod) {
-    const Json annotations = pod["metadata"].value("annotations", Json::object());
-    if (annotations.contains("fakekube.io/behavior")) {
-      if (auto b = parse_behavior(annotations["fakekube.io/behavior"].get<std::string>())) {
-        return *b;
-      }
-    }
-    std::lock_guard<std::mutex> lock(mu);
-    for (const auto& c : pod["spec"].value("containers", Json::array())) {
-      for (const auto& [substr, b] : image_rules) {
-        if (c.value("image", "").find(substr) != std::string::npos) {
-          return b;
-        }
-      }
-    }
-    Behavior b;
-    if (labels_of(pod).contains("batch.kubernetes.io/job-name")) {
-      b.kind = Behavior::Kind::exit;  // a Job's Pod runs to completion by default
-    }
-    return b;
+  // A stable image digest for an image reference (imageID).
+  static std::string image_id(const std::string& image) {
+    char hex[20];
+    std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(image));
+    return normalize_image(image) + "@sha256:" + hex + hex + hex + hex;
   }
 
   void loop() {
@@ -536,7 +613,6 @@ struct Simulation::Impl {
               "Successfully assigned " + ns_of(pod) + "/" + name_of(pod) + " to " + chosen,
               "default-scheduler");
         pods[uid_of(pod)].bound_at = now();
-        pods[uid_of(pod)].stage_since = now();
         continue;
       }
       // "0/3 nodes are available: 3 Insufficient nvidia.com/gpu." (reasons
@@ -563,6 +639,12 @@ struct Simulation::Impl {
   }
 
   // ---- kubelet ----------------------------------------------------------
+  // After kubelet's pod workers, kuberuntime_manager.go (computePodActions,
+  // doBackOff), prober/ and status/generate.go: per container, init
+  // containers one after another, then the main containers; image pulls
+  // against the simulated registry, the environment and volumes against
+  // the ConfigMaps and Secrets, probes, restarts with back-off (immediate,
+  // then 10 s doubling to 300 s), the previous run's log kept apart.
 
   std::string ip_for(const std::string& uid) {
     auto it = ips.find(uid);
@@ -589,7 +671,29 @@ struct Simulation::Impl {
       }
       auto& track = pods[uid];
       if (track.bound_at == 0) {
-        track.bound_at = track.stage_since = t;
+        track.bound_at = t;
+      }
+      if (track.node.empty()) {
+        track.node = node;
+        track.ns = ns_of(pod);
+        track.name = name_of(pod);
+        for (const char* list : {"initContainers", "containers"}) {
+          const Json cs = pod["spec"].value(list, Json::array());
+          for (const auto& c : cs.is_array() ? cs : Json::array()) {
+            ContainerRun run;
+            run.name = c.value("name", "");
+            run.image = c.value("image", "");
+            run.init = std::string(list) == "initContainers";
+            run.reason = run.init ? "PodInitializing" : "ContainerCreating";
+            (run.init ? track.init : track.main).push_back(run);
+          }
+        }
+        if (!track.init.empty()) {
+          track.init[0].reason = "ContainerCreating";
+          for (auto& c : track.main) {
+            c.reason = "PodInitializing";
+          }
+        }
       }
       if (deleting(pod)) {
         stop_pod(pod, track, t);
@@ -602,8 +706,84 @@ struct Simulation::Impl {
       advance(pod, track, t);
     }
     for (auto it = pods.begin(); it != pods.end();) {
-      it = alive.count(it->first) ? std::next(it) : pods.erase(it);
+      if (alive.count(it->first)) {
+        ++it;
+        continue;
+      }
+      // Gone without the kubelet stopping it (force deletion): its
+      // processes go with it.
+      const Json gone = {{"metadata", {{"name", it->second.name}, {"namespace", it->second.ns}}}};
+      for (auto* list : {&it->second.init, &it->second.main}) {
+        for (auto& c : *list) {
+          ray_down(gone, c);
+        }
+      }
+      it = pods.erase(it);
     }
+  }
+
+  // The Pod's spec of a container (init or main) by name.
+  static Json container_spec(const Json& pod, const ContainerRun& c) {
+    const Json list = pod["spec"].value(c.init ? "initContainers" : "containers", Json::array());
+    for (const auto& s : list.is_array() ? list : Json::array()) {
+      if (s.value("name", "") == c.name) {
+        return s;
+      }
+    }
+    return Json::object();
+  }
+
+  // How a container behaves when declared: the annotation
+  // fakekube.io/behavior.NAME, else (main containers) fakekube.io/behavior,
+  // else the first image rule whose substring is in its image.
+  std::optional<Behavior> declared_behavior(const Json& pod, const ContainerRun& c) {
+    const Json annotations = pod["metadata"].value("annotations", Json::object());
+    for (const std::string& key : {"fakekube.io/behavior." + c.name,
+                                   c.init ? std::string() : std::string("fakekube.io/behavior")}) {
+      if (!key.empty() && annotations.is_object() && annotations.contains(key) &&
+          annotations[key].is_string()) {
+        if (auto b = parse_behavior(annotations[key].get<std::string>())) {
+          return *b;
+        }
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& [substr, b] : image_rules) {
+      if (c.image.find(substr) != std::string::npos) {
+        return b;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // The declared behaviour, else: an init container or a Job's container
+  // runs to completion, others run until stopped.
+  Behavior behavior_of(const Json& pod, const ContainerRun& c) {
+    if (auto b = declared_behavior(pod, c)) {
+      return *b;
+    }
+    Behavior b;
+    if (c.init) {
+      b.kind = Behavior::Kind::exit;
+      b.run_seconds = 1;
+    } else if (labels_of(pod).contains("batch.kubernetes.io/job-name")) {
+      b.kind = Behavior::Kind::exit;  // a Job's Pod runs to completion by default
+    }
+    return b;
+  }
+
+  std::optional<Json> lookup_object(const std::string& ns,
+                                    const std::string& resource,
+                                    const std::string& name) {
+    auto r = server.get("v1", resource, ns, name);
+    if (!r) {
+      return std::nullopt;
+    }
+    return *r;
+  }
+
+  static std::string pod_ref(const Json& pod) {
+    return name_of(pod) + "_" + ns_of(pod) + "(" + uid_of(pod) + ")";
   }
 
   // The submitter of a K8sJobMode RayJob: submits to the dashboard and
@@ -651,79 +831,388 @@ struct Simulation::Impl {
     return s == "SUCCEEDED" || s == "FAILED" || s == "STOPPED";
   }
 
-  void advance(const Json& pod, PodTrack& track, double t) {
-    const Behavior b = behavior_for(pod);
-    const Json containers = pod["spec"].value("containers", Json::array());
-    const std::string restart = pod["spec"].value("restartPolicy", "Always");
-    const std::string main = containers.empty() ? "" : containers[0].value("name", "");
-    const bool submitter = main == "ray-job-submitter";
-    const double since = t - track.stage_since;
-    auto go = [&](const std::string& stage) {
-      track.stage = stage;
-      track.stage_since = t;
-    };
-    if (track.stage == "creating" && since >= options.start_seconds) {
-      if (b.kind == Behavior::Kind::image_pull_error) {
-        go("pull");
-        const std::string image = containers.empty() ? "" : containers[0].value("image", "");
-        event(pod, "Warning", "Failed",
-              "Failed to pull image \"" + image +
-                  "\": rpc error: code = NotFound desc = failed "
-                  "to pull and unpack image \"" +
-                  image + "\": not found",
-              "kubelet");
-      } else {
-        go("running");
-        event(pod, "Normal", "Started", "Started container " + main, "kubelet");
+  // Back-off before the n-th restart (n >= 1): none for the first, then
+  // 10 s doubling up to 300 s (kubelet's crashloop back-off).
+  static double backoff_before(int n) {
+    return n <= 1 ? 0.0 : std::min(300.0, 10.0 * std::pow(2.0, n - 2));
+  }
+
+  // Tries to start a waiting container: the image, then its environment.
+  void try_start(const Json& pod, PodTrack& track, ContainerRun& c, double t) {
+    if (t < c.retry_at) {
+      // A failed pull shows as ErrImagePull, then as ImagePullBackOff
+      // until the next attempt.
+      if (c.reason == "ErrImagePull" && t - c.pull_failed_at >= 2) {
+        c.reason = "ImagePullBackOff";
+        c.message = "Back-off pulling image \"" + c.image + "\"";
+        repeat_event(pod, "Normal", "BackOff", c.message, "kubelet");
+        repeat_event(pod, "Warning", "Failed", "Error: ImagePullBackOff", "kubelet");
       }
-    } else if (track.stage == "running") {
-      if (!track.logged) {
-        track.logged = true;
-        for (const auto& c : containers) {
-          for (const auto& line : b.logs) {
-            server.append_log(ns_of(pod), name_of(pod), c.value("name", ""), line);
+      return;
+    }
+    const Json spec = container_spec(pod, c);
+    const Behavior b = behavior_of(pod, c);
+    const std::string policy = spec.value("imagePullPolicy", "IfNotPresent");
+    const std::string image = normalize_image(c.image);
+    const bool present = node_images[track.node].count(image) > 0;
+    if (policy == "Never" && !present) {
+      c.reason = "ErrImageNeverPull";
+      c.message = "Container image \"" + c.image + "\" is not present with pull policy of Never";
+      repeat_event(pod, "Warning", "ErrImageNeverPull", c.message, "kubelet");
+      c.retry_at = t + 10;
+      return;
+    }
+    if (policy == "Always" || !present) {
+      bool exists = false;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        exists = registry.exists(c.image);
+      }
+      if (b.kind == Behavior::Kind::image_pull_error || !exists) {
+        std::string error;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          error = "rpc error: " + registry.pull_error(c.image);
+        }
+        ++c.pull_failures;
+        repeat_event(pod, "Normal", "Pulling", "Pulling image \"" + c.image + "\"", "kubelet");
+        repeat_event(pod, "Warning", "Failed", "Failed to pull image \"" + c.image + "\": " + error,
+                     "kubelet");
+        repeat_event(pod, "Warning", "Failed", "Error: ErrImagePull", "kubelet");
+        c.reason = "ErrImagePull";
+        c.message = error;
+        // Image pull back-off: 10 s doubling to 300 s; meanwhile the state
+        // says ImagePullBackOff.
+        c.pull_failed_at = t;
+        c.retry_at = t + std::min(300.0, 10.0 * std::pow(2.0, c.pull_failures - 1));
+        return;
+      }
+      if (!present || policy == "Always") {
+        repeat_event(pod, "Normal", "Pulling", "Pulling image \"" + c.image + "\"", "kubelet");
+        repeat_event(pod, "Normal", "Pulled",
+                     "Successfully pulled image \"" + c.image + "\" in 1s (1s including waiting)",
+                     "kubelet");
+        node_images[track.node].insert(image);
+      }
+    } else {
+      repeat_event(pod, "Normal", "Pulled",
+                   "Container image \"" + c.image + "\" already present on machine", "kubelet");
+    }
+    c.pull_failures = 0;
+    const std::string ns = ns_of(pod);
+    const std::string why = env_problem(spec, ns, [&](const std::string& r, const std::string& n) {
+      return lookup_object(ns, r, n);
+    });
+    if (!why.empty()) {
+      if (c.reason != "CreateContainerConfigError" || c.message != why ||
+          t - c.config_said_at >= 10) {
+        repeat_event(pod, "Warning", "Failed", "Error: " + why, "kubelet");
+        c.config_said_at = t;
+      }
+      c.reason = "CreateContainerConfigError";
+      c.message = why;
+      return;
+    }
+    // Created and started.
+    c.ever_created = true;
+    c.container_id = "containerd://" + rand5() + rand5() + rand5() + rand5();
+    repeat_event(pod, "Normal", "Created", "Created container " + c.name, "kubelet");
+    repeat_event(pod, "Normal", "Started", "Started container " + c.name, "kubelet");
+    c.state = "running";
+    c.reason.clear();
+    c.message.clear();
+    c.started_at = t;
+    c.started = !probe_of(spec, "startupProbe").has_value();
+    c.ready = false;
+    c.startup = c.liveness = c.readiness = {};
+    for (const auto& line : b.logs) {
+      server.append_log(ns, name_of(pod), c.name, line);
+    }
+    c.program = "behavior";
+    if (!declared_behavior(pod, c)) {
+      if (auto end = start_program(pod, track, c, spec, t)) {
+        ended(pod, track, c, end->first, end->second, t);
+      }
+    }
+  }
+
+  // A running container's program: whether (and how) it has ended.
+  std::optional<std::pair<int, std::string>> step(const Json& pod,
+                                                  PodTrack& track,
+                                                  ContainerRun& c,
+                                                  double t) {
+    const Json spec = container_spec(pod, c);
+    if (c.program == "submitter") {
+      if (run_submitter(pod, spec, track)) {
+        return std::make_pair(0, std::string("Completed"));
+      }
+      return std::nullopt;
+    }
+    if (c.program == "ray" || c.program == "wait-gcs") {
+      return step_ray(pod, c, t);
+    }
+    const Behavior b = behavior_of(pod, c);
+    if (b.kind == Behavior::Kind::run || b.kind == Behavior::Kind::image_pull_error ||
+        t - c.started_at < b.run_seconds) {
+      return std::nullopt;
+    }
+    if (b.kind == Behavior::Kind::oom_killed) {
+      return std::make_pair(137, std::string("OOMKilled"));
+    }
+    return std::make_pair(b.exit_code, std::string(b.exit_code == 0 ? "Completed" : "Error"));
+  }
+
+  // A container's run ended: its terminated state, then (restart policy)
+  // a restart after the back-off, the log of the run kept as "previous".
+  void ended(const Json& pod,
+             PodTrack& track,
+             ContainerRun& c,
+             int code,
+             const std::string& reason,
+             double t) {
+    ray_down(pod, c);
+    c.state = "terminated";
+    c.exit_code = code;
+    c.reason = reason;
+    c.message.clear();
+    c.finished_at = t;
+    c.started = c.ready = false;
+    server.end_log(ns_of(pod), name_of(pod), c.name);
+    const std::string policy = pod["spec"].value("restartPolicy", "Always");
+    const bool again = c.init ? (policy != "Never" && code != 0)
+                              : (policy == "Always" || (policy == "OnFailure" && code != 0));
+    if (c.init && code != 0 && policy == "Never") {
+      track.failed_init = true;
+    }
+    if (!again) {
+      return;
+    }
+    ++c.restarts;
+    c.last_state = {{"terminated",
+                     {{"exitCode", code},
+                      {"reason", reason},
+                      {"startedAt", rfc3339_at(c.started_at)},
+                      {"finishedAt", rfc3339_at(t)},
+                      {"containerID", c.container_id}}}};
+    c.retry_at = t + backoff_before(c.restarts);
+    if (c.retry_at > t) {
+      c.state = "waiting";
+      c.reason = "CrashLoopBackOff";
+      c.message = "back-off " + std::to_string(static_cast<int>(c.retry_at - t)) +
+                  "s restarting failed container=" + c.name + " pod=" + pod_ref(pod);
+      repeat_event(pod, "Warning", "BackOff",
+                   "Back-off restarting failed container " + c.name + " in pod " + pod_ref(pod),
+                   "kubelet");
+    } else {
+      c.state = "waiting";
+      c.reason = "ContainerCreating";
+    }
+    server.restart_log(ns_of(pod), name_of(pod), c.name);
+  }
+
+  // One probe of a running container: whether it passed, and if not what
+  // the kubelet's Unhealthy event says after "<Kind> probe failed: ".
+  std::pair<bool, std::string> probe_once(const Json& pod,
+                                          const Json& spec,
+                                          const std::string& kind,
+                                          const Probe& probe) {
+    const std::string ns = ns_of(pod);
+    const std::string ip = ip_for(uid_of(pod));
+    const Json annotations = pod["metadata"].value("annotations", Json::object());
+    const std::string failing =
+        annotations.is_object() && annotations.value("fakekube.io/probe-fail", Json()).is_string()
+            ? annotations["fakekube.io/probe-fail"].get<std::string>()
+            : "";
+    if (failing.find(kind) != std::string::npos) {
+      return {false, probe.handler == "httpGet" ? "HTTP probe failed with statuscode: 503" : ""};
+    }
+    auto refused = [&](int port, const std::string& path) {
+      return path.empty()
+                 ? "dial tcp " + ip + ":" + std::to_string(port) + ": connect: connection refused"
+                 : "Get \"http://" + ip + ":" + std::to_string(port) + path + "\": dial tcp " + ip +
+                       ":" + std::to_string(port) + ": connect: connection refused";
+    };
+    if (probe.handler == "httpGet") {
+      const int port = probe_port(spec, probe.action.value("port", Json()));
+      const std::string path = probe.action.value("path", std::string("/"));
+      auto r = server.call_listener(ns, name_of(pod), port, {"GET", path, "", "", ""});
+      if (!r) {
+        return {false, refused(port, path.empty() ? "/" : path)};
+      }
+      if (r->status < 200 || r->status >= 400) {
+        return {false, "HTTP probe failed with statuscode: " + std::to_string(r->status)};
+      }
+      return {true, ""};
+    }
+    if (probe.handler == "tcpSocket" || probe.handler == "grpc") {
+      const int port = probe_port(spec, probe.action.value("port", Json()));
+      if (!server.listening(ns, name_of(pod), port)) {
+        return {false, refused(port, "")};
+      }
+      return {true, ""};
+    }
+    // exec: the HTTP requests in the command are answered by what listens
+    // in the Pod; a command without any passes.
+    const ExecProbe exec = parse_exec_probe(probe.action);
+    for (const auto& req : exec.requests) {
+      auto r = server.call_listener(ns, name_of(pod), req.port, {"GET", req.path, "", "", ""});
+      if (!r) {
+        return {false, exec.grep.empty() ? "wget: can't connect to remote host (127.0.0.1): "
+                                           "Connection refused"
+                                         : ""};
+      }
+      if (r->status < 200 || r->status >= 300) {
+        return {false, "wget: server returned error: HTTP/1.1 " + std::to_string(r->status)};
+      }
+      if (!exec.grep.empty() && r->body.find(exec.grep) == std::string::npos) {
+        return {false, ""};
+      }
+    }
+    return {true, ""};
+  }
+
+  // Runs the container's probes that are due (prober/worker.go): startup
+  // until it passes, then liveness and readiness. Returns true when the
+  // kubelet must kill the container (startup or liveness failed
+  // failureThreshold times in a row).
+  bool run_probes(const Json& pod, ContainerRun& c, double t) {
+    const Json spec = container_spec(pod, c);
+    auto due = [&](const Probe& p, ContainerRun::ProbeRun& run) {
+      if (run.next < 0) {
+        run.next = c.started_at + p.initial_delay;
+      }
+      if (t < run.next) {
+        return false;
+      }
+      run.next = t + p.period;
+      return true;
+    };
+    auto record = [&](const std::string& kind, const Probe& p, ContainerRun::ProbeRun& run) {
+      const auto [ok, why] = probe_once(pod, spec, kind, p);
+      if (ok) {
+        ++run.ok;
+        run.failed = 0;
+      } else {
+        ++run.failed;
+        run.ok = 0;
+        std::string title = kind;
+        title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+        repeat_event(pod, "Warning", "Unhealthy", title + " probe failed: " + why, "kubelet");
+      }
+      return ok;
+    };
+    if (!c.started) {
+      auto p = probe_of(spec, "startupProbe");
+      if (p && due(*p, c.startup)) {
+        record("startup", *p, c.startup);
+        if (c.startup.ok >= p->success_threshold) {
+          c.started = true;
+        } else if (c.startup.failed >= p->failure_threshold) {
+          repeat_event(pod, "Normal", "Killing",
+                       "Container " + c.name + " failed startup probe, will be restarted",
+                       "kubelet");
+          return true;
+        }
+      }
+      if (!c.started) {
+        return false;
+      }
+    }
+    if (auto p = probe_of(spec, "livenessProbe"); p && due(*p, c.liveness)) {
+      record("liveness", *p, c.liveness);
+      if (c.liveness.failed >= p->failure_threshold) {
+        repeat_event(pod, "Normal", "Killing",
+                     "Container " + c.name + " failed liveness probe, will be restarted",
+                     "kubelet");
+        return true;
+      }
+    }
+    if (auto p = probe_of(spec, "readinessProbe")) {
+      if (due(*p, c.readiness)) {
+        record("readiness", *p, c.readiness);
+        if (c.readiness.ok >= p->success_threshold) {
+          c.ready = true;
+        } else if (c.readiness.failed >= p->failure_threshold) {
+          c.ready = false;
+        }
+      }
+    } else {
+      c.ready = true;
+    }
+    return false;
+  }
+
+  void advance(const Json& pod, PodTrack& track, double t) {
+    const std::string ns = ns_of(pod);
+    if (!track.sandbox) {
+      if (t - track.bound_at < options.start_seconds) {
+        write_pod_status(pod, track);
+        return;
+      }
+      // Volumes first: a missing ConfigMap or Secret keeps the Pod in
+      // ContainerCreating (FailedMount, retried).
+      if (auto problem = volume_problem(pod, [&](const std::string& r, const std::string& n) {
+            return lookup_object(ns, r, n);
+          })) {
+        if (track.mount_said_at < 0 || t - track.mount_said_at >= 10) {
+          repeat_event(pod, "Warning", "FailedMount", problem->second, "kubelet");
+          track.mount_said_at = t;
+        }
+        write_pod_status(pod, track);
+        return;
+      }
+      track.sandbox = true;
+    }
+    // Init containers, one at a time, each to a successful end.
+    for (auto& c : track.init) {
+      if (c.state == "terminated" && c.exit_code == 0) {
+        continue;
+      }
+      if (track.failed_init) {
+        break;
+      }
+      if (c.state == "waiting") {
+        if (c.reason == "PodInitializing") {
+          c.reason = "ContainerCreating";
+        }
+        try_start(pod, track, c, t);
+      }
+      if (c.state == "running") {
+        if (auto end = step(pod, track, c, t)) {
+          ended(pod, track, c, end->first, end->second, t);
+          if (c.state == "terminated" && c.exit_code == 0) {
+            continue;  // the next one may start in this pass
           }
         }
       }
-      bool ends = false;
-      if (submitter) {
-        ends = run_submitter(pod, containers[0], track);
-        track.exit_code = 0;
-      } else if (b.kind != Behavior::Kind::run && since >= b.run_seconds) {
-        ends = true;
-        track.exit_code = b.exit_code;
-      }
-      if (ends) {
-        track.terminated_reason = b.kind == Behavior::Kind::oom_killed ? "OOMKilled"
-                                  : track.exit_code == 0               ? "Completed"
-                                                                       : "Error";
-        const bool again = restart == "Always" || (restart == "OnFailure" && track.exit_code != 0);
-        if (again) {
-          ++track.restarts;
-          go("backoff");
-          event(pod, "Warning", "BackOff",
-                "Back-off restarting failed container " + main + " in pod " + name_of(pod) + "_" +
-                    ns_of(pod) + "(" + uid_of(pod) + ")",
-                "kubelet");
-        } else {
-          go("terminated");
+      write_pod_status(pod, track);
+      return;
+    }
+    if (track.failed_init) {
+      write_pod_status(pod, track);
+      return;
+    }
+    for (auto& c : track.main) {
+      if (c.state == "waiting") {
+        if (c.reason == "PodInitializing") {
+          c.reason = "ContainerCreating";
         }
-        for (const auto& c : containers) {
-          server.end_log(ns_of(pod), name_of(pod), c.value("name", ""));
-        }
+        try_start(pod, track, c, t);
       }
-    } else if (track.stage == "backoff") {
-      const double backoff = std::min(300.0, 10.0 * std::pow(2.0, track.restarts - 1));
-      if (since >= backoff) {
-        track.logged = false;
-        go("running");
+      if (c.state != "running") {
+        continue;
+      }
+      if (auto end = step(pod, track, c, t)) {
+        ended(pod, track, c, end->first, end->second, t);
+      } else if (run_probes(pod, c, t)) {
+        ended(pod, track, c, 137, "Error", t);
       }
     }
-    write_pod_status(pod, track, b, t);
+    write_pod_status(pod, track);
   }
 
   // The kubelet's side of graceful deletion (kubelet's pod workers and
-  // kuberuntime killContainer): SIGTERM to a running container, SIGKILL
+  // kuberuntime killContainer): SIGTERM to each running container, SIGKILL
   // when the grace period ends (at metadata.deletionTimestamp); then the
   // final status (phase Succeeded when every container exited 0, else
   // Failed) and a DELETE with gracePeriodSeconds=0 and the Pod's uid as
@@ -735,12 +1224,11 @@ struct Simulation::Impl {
     if (track.stopped) {
       return;
     }
-    const Json containers = pod["spec"].value("containers", Json::array());
     if (track.sigterm_at < 0) {
       track.sigterm_at = t;
-      if (track.stage == "running") {
-        for (const auto& c : containers) {
-          event(pod, "Normal", "Killing", "Stopping container " + c.value("name", ""), "kubelet");
+      for (const auto& c : track.main) {
+        if (c.state == "running") {
+          repeat_event(pod, "Normal", "Killing", "Stopping container " + c.name, "kubelet");
         }
       }
     }
@@ -754,128 +1242,570 @@ struct Simulation::Impl {
                                 std::chrono::duration_cast<std::chrono::system_clock::duration>(
                                     std::chrono::duration<double>(requested)))) +
                             grace;
-    if (track.stage == "running") {
-      const Json annotations = pod["metadata"].value("annotations", Json::object());
-      const std::string how =
-          annotations.is_object() && annotations.value("fakekube.io/sigterm", Json("")).is_string()
-              ? annotations.value("fakekube.io/sigterm", "exit")
-              : "exit";
-      double exits_at = track.sigterm_at;
-      int code = 143;  // 128 + SIGTERM
-      if (how == "ignore") {
-        exits_at = deadline;
-        code = 137;
-      } else if (how != "exit") {
-        char* end = nullptr;
-        const double after = std::strtod(how.c_str(), &end);
-        if (end != how.c_str() && *end == '\0' && after >= 0) {
-          exits_at = track.sigterm_at + after;
-          code = 0;
+    const Json annotations = pod["metadata"].value("annotations", Json::object());
+    const std::string how =
+        annotations.is_object() && annotations.value("fakekube.io/sigterm", Json("")).is_string()
+            ? annotations.value("fakekube.io/sigterm", "exit")
+            : "exit";
+    double exits_at = track.sigterm_at;
+    int code = 143;  // 128 + SIGTERM
+    if (how == "ignore") {
+      exits_at = deadline;
+      code = 137;
+    } else if (how != "exit") {
+      char* end = nullptr;
+      const double after = std::strtod(how.c_str(), &end);
+      if (end != how.c_str() && *end == '\0' && after >= 0) {
+        exits_at = track.sigterm_at + after;
+        code = 0;
+      }
+    }
+    if (exits_at > deadline) {
+      exits_at = deadline;
+      code = 137;  // 128 + SIGKILL
+    }
+    bool still = false;
+    for (const auto* list : {&track.init, &track.main}) {
+      for (const auto& c : *list) {
+        still = still || c.state == "running";
+      }
+    }
+    if (still && t < exits_at) {
+      return;  // Terminating: the containers are still stopping
+    }
+    for (auto* list : {&track.init, &track.main}) {
+      for (auto& c : *list) {
+        if (c.state == "running") {
+          ray_down(pod, c);
+          c.state = "terminated";
+          c.exit_code = code;
+          c.reason = code == 0 ? "Completed" : "Error";
+          c.finished_at = t;
+          c.started = c.ready = false;
+          server.end_log(ns_of(pod), name_of(pod), c.name);
         }
-      }
-      if (exits_at > deadline) {
-        exits_at = deadline;
-        code = 137;  // 128 + SIGKILL
-      }
-      if (t < exits_at) {
-        return;  // Terminating: the container is still stopping
-      }
-      track.stage = "terminated";
-      track.exit_code = code;
-      track.terminated_reason = code == 0 ? "Completed" : "Error";
-      track.finished_at = t;
-      for (const auto& c : containers) {
-        server.end_log(ns_of(pod), name_of(pod), c.value("name", ""));
       }
     }
     track.stopped = true;
-    write_pod_status(pod, track, behavior_for(pod), t, true);
+    write_pod_status(pod, track, true);
     DeleteRequest gone;
     gone.precondition_uid = uid_of(pod);
     gone.grace_period_seconds = 0;
     (void)server.remove("v1", "pods", ns_of(pod), name_of(pod), gone);
   }
 
-  void write_pod_status(
-      const Json& pod, const PodTrack& track, const Behavior& b, double t, bool stopped = false) {
-    const Json containers = pod["spec"].value("containers", Json::array());
-    const std::string started = rfc3339_at(track.stage_since);
-    Json statuses = Json::array();
-    bool all_ready = true;
-    for (const auto& c : containers) {
-      Json cs = {{"name", c.value("name", "")},
-                 {"image", c.value("image", "")},
-                 {"imageID", ""},
-                 {"restartCount", track.restarts},
-                 {"started", track.stage == "running"},
-                 {"ready", track.stage == "running"}};
-      if (track.stage == "creating") {
-        cs["state"] = {{"waiting", {{"reason", "ContainerCreating"}}}};
-      } else if (track.stage == "pull") {
-        const bool backoff = t - track.stage_since >= 2;
-        const std::string image = c.value("image", "");
-        cs["state"] = {{"waiting",
-                        {{"reason", backoff ? "ImagePullBackOff" : "ErrImagePull"},
-                         {"message", backoff ? "Back-off pulling image \"" + image + "\""
-                                             : "failed to pull and unpack image \"" + image +
-                                                   "\": not found"}}}};
-      } else if (track.stage == "running") {
-        cs["state"] = {{"running", {{"startedAt", started}}}};
-      } else {
-        Json term = {
-            {"exitCode", track.exit_code},
-            {"reason", track.terminated_reason},
-            {"startedAt", started},
-            {"finishedAt", track.finished_at >= 0 ? rfc3339_at(track.finished_at) : started}};
-        if (track.stage == "backoff") {
-          cs["lastState"] = {{"terminated", term}};
-          cs["state"] = {{"waiting",
-                          {{"reason", "CrashLoopBackOff"},
-                           {"message", "back-off restarting failed container=" +
-                                           c.value("name", "") + " pod=" + name_of(pod) + "_" +
-                                           ns_of(pod) + "(" + uid_of(pod) + ")"}}}};
-        } else {
-          cs["state"] = {{"terminated", term}};
-        }
+  Json container_status(const ContainerRun& c) const {
+    Json cs = {{"name", c.name},
+               {"image", c.image},
+               {"imageID", c.ever_created ? image_id(c.image) : ""},
+               {"restartCount", c.restarts},
+               {"started", c.state == "running" && c.started},
+               {"ready", c.init ? (c.state == "terminated" && c.exit_code == 0)
+                                : (c.state == "running" && c.ready)}};
+    if (c.ever_created) {
+      cs["containerID"] = c.container_id;
+    }
+    if (c.init) {
+      cs["started"] = c.state == "running";
+    }
+    if (c.state == "waiting") {
+      Json waiting = {{"reason", c.reason}};
+      if (!c.message.empty()) {
+        waiting["message"] = c.message;
       }
-      all_ready = all_ready && track.stage == "running";
-      statuses.push_back(cs);
+      cs["state"] = {{"waiting", waiting}};
+    } else if (c.state == "running") {
+      cs["state"] = {{"running", {{"startedAt", rfc3339_at(c.started_at)}}}};
+    } else {
+      cs["state"] = {{"terminated",
+                      {{"exitCode", c.exit_code},
+                       {"reason", c.reason},
+                       {"startedAt", rfc3339_at(c.started_at)},
+                       {"finishedAt", rfc3339_at(c.finished_at)},
+                       {"containerID", c.container_id}}}};
     }
-    (void)b;
+    cs["lastState"] = c.last_state;
+    return cs;
+  }
+
+  // The Pod's status from its containers (kubelet's getPhase and
+  // status/generate.go).
+  void write_pod_status(const Json& pod, PodTrack& track, bool stopped = false) {
+    Json init_statuses = Json::array();
+    Json statuses = Json::array();
+    std::string incomplete;
+    std::string unready;
+    bool inits_done = true;
+    for (const auto& c : track.init) {
+      init_statuses.push_back(container_status(c));
+      if (!(c.state == "terminated" && c.exit_code == 0)) {
+        inits_done = false;
+        incomplete += (incomplete.empty() ? "" : " ") + c.name;
+      }
+    }
+    int run_count = 0;
+    int restarting = 0;
+    int failed = 0;
+    bool all_terminated = true;
+    for (const auto& c : track.main) {
+      statuses.push_back(container_status(c));
+      run_count += c.state == "running";
+      restarting += c.state == "waiting" && c.restarts > 0;
+      failed += c.state == "terminated" && c.exit_code != 0;
+      all_terminated = all_terminated && c.state == "terminated";
+      if (!(c.state == "running" && c.ready)) {
+        unready += (unready.empty() ? "" : " ") + c.name;
+      }
+    }
     std::string phase = "Pending";
-    if (track.stage == "running" || track.stage == "backoff") {
+    if (track.failed_init) {
+      phase = "Failed";
+    } else if (inits_done && all_terminated && !track.main.empty()) {
+      phase = failed > 0 ? "Failed" : "Succeeded";
+    } else if (inits_done &&
+               (run_count > 0 || restarting > 0 ||
+                std::any_of(track.main.begin(), track.main.end(),
+                            [](const ContainerRun& c) { return c.state == "terminated"; }))) {
       phase = "Running";
-    } else if (track.stage == "terminated") {
-      phase = track.exit_code == 0 ? "Succeeded" : "Failed";
     }
-    if (stopped && track.stage != "terminated") {
+    if (stopped && phase != "Succeeded") {
       phase = "Failed";  // stopped before its containers ran to an end
     }
     Json st = pod.value("status", Json::object());
     st["phase"] = phase;
     st["hostIP"] = "192.168.0.10";
-    if (phase != "Pending") {
+    st["hostIPs"] = Json::array({{{"ip", "192.168.0.10"}}});
+    st["startTime"] = st.value("startTime", rfc3339_at(track.bound_at));
+    if (track.sandbox) {
       st["podIP"] = ip_for(uid_of(pod));
       st["podIPs"] = Json::array({{{"ip", st["podIP"]}}});
-      st["startTime"] = st.value("startTime", rfc3339_at(track.bound_at));
     }
+    const bool done = phase == "Succeeded" || phase == "Failed";
+    const bool ready = phase == "Running" && unready.empty() && inits_done;
+    const std::string not_ready_reason = done ? "PodCompleted" : "ContainersNotReady";
+    const std::string not_ready_message =
+        done ? "" : "containers with unready status: [" + unready + "]";
     const std::string now_stamp = stamp();
-    const bool ready = phase == "Running" && all_ready;
-    const std::string not_ready_reason =
-        phase == "Pending" || phase == "Running" ? "ContainersNotReady" : "PodCompleted";
     st["conditions"] = merge_conditions(
         st.value("conditions", Json()),
         Json::array(
-            {condition("PodReadyToStartContainers", phase != "Pending" || track.stage != "creating",
-                       "", "", now_stamp),
-             condition("Initialized", true, "", "", now_stamp),
-             condition("Ready", ready, ready ? "" : not_ready_reason, "", now_stamp),
-             condition("ContainersReady", ready, ready ? "" : not_ready_reason, "", now_stamp),
+            {condition("PodReadyToStartContainers", track.sandbox, "", "", now_stamp),
+             condition("Initialized", inits_done, inits_done ? "" : "ContainersNotInitialized",
+                       inits_done ? "" : "containers with incomplete status: [" + incomplete + "]",
+                       now_stamp),
+             condition("Ready", ready, ready ? "" : not_ready_reason,
+                       ready ? "" : not_ready_message, now_stamp),
+             condition("ContainersReady", ready, ready ? "" : not_ready_reason,
+                       ready ? "" : not_ready_message, now_stamp),
              condition("PodScheduled", true, "", "", now_stamp)}));
+    if (!track.init.empty()) {
+      st["initContainerStatuses"] = init_statuses;
+    }
     st["containerStatuses"] = statuses;
+    if (st == track.written && !stopped) {
+      return;
+    }
     Json copy = pod;
     copy["status"] = st;
-    (void)server.update_status("v1", "pods", ns_of(pod), copy);
+    if (server.update_status("v1", "pods", ns_of(pod), copy)) {
+      track.written = st;
+    }
+  }
+
+  // ---- Ray in a container -------------------------------------------------
+  // A container whose command runs `ray start` (read by ray_start.hpp as
+  // bash and click would) runs a simulated Ray node: a head listens on its
+  // GCS, dashboard, dashboard-agent and metrics ports in its Pod; a worker
+  // joins the head whose GCS its --address reaches through the cluster's
+  // DNS, else retries and fails as Ray does; without --block the command
+  // returns and the container ends unless commands follow. KubeRay's
+  // wait-gcs-ready init container waits for the GCS it names.
+
+  struct RayHead {
+    std::string ip;
+    long long gcs_port = 0;
+    Json resources = Json::object();      // the head node's
+    std::map<std::string, Json> workers;  // "ns/pod/container" -> resources
+    std::string dashboard_key;            // dashboards[] key it serves
+  };
+  std::map<std::string, RayHead> ray_heads;  // "ns/pod"
+
+  std::string ray_stamp() const {
+    // Ray's record-style timestamp: "YYYY-MM-DD HH:MM:SS,mmm".
+    const std::string t = server.clock().rfc3339();  // YYYY-MM-DDTHH:MM:SSZ
+    return t.substr(0, 10) + " " + t.substr(11, 8) + ",000";
+  }
+
+  void log_lines(const Json& pod, const ContainerRun& c, const std::vector<std::string>& lines) {
+    for (const auto& line : lines) {
+      server.append_log(ns_of(pod), name_of(pod), c.name, line);
+    }
+  }
+
+  // The values of env entries that come from the Pod itself (fieldRef).
+  static ray::Env field_env(const Json& pod, const Json& spec, const std::string& ip) {
+    ray::Env out;
+    const Json env = spec.value("env", Json::array());
+    for (const auto& e : env.is_array() ? env : Json::array()) {
+      const std::string path =
+          at(e, {"valueFrom", "fieldRef", "fieldPath"}).is_string()
+              ? at(e, {"valueFrom", "fieldRef", "fieldPath"}).get<std::string>()
+              : "";
+      std::string value;
+      if (path == "metadata.name") {
+        value = name_of(pod);
+      } else if (path == "metadata.namespace") {
+        value = ns_of(pod);
+      } else if (path == "metadata.uid") {
+        value = uid_of(pod);
+      } else if (path == "status.podIP") {
+        value = ip;
+      } else if (path == "spec.nodeName") {
+        value = pod["spec"].value("nodeName", "");
+      } else {
+        continue;
+      }
+      out[e.value("name", "")] = value;
+    }
+    return out;
+  }
+
+  // The head serving a GCS at "host:port" as seen from namespace `ns`:
+  // its "ns/pod", or "" when the name does not resolve or nothing listens.
+  std::string head_at(const std::string& ns, const std::string& address) {
+    const auto colon = address.rfind(':');
+    if (colon == std::string::npos) {
+      return "";
+    }
+    const std::string host = address.substr(0, colon);
+    const std::string port = address.substr(colon + 1);
+    std::vector<std::string> addresses = cluster_dns(server, ns, host);
+    if (addresses.empty() && !host.empty() &&
+        host.find_first_not_of("0123456789.") == std::string::npos) {
+      addresses.push_back(host);
+    }
+    for (const auto& ip : addresses) {
+      for (const auto& [key, head] : ray_heads) {
+        if (head.ip == ip && std::to_string(head.gcs_port) == port) {
+          return key;
+        }
+      }
+    }
+    return "";
+  }
+
+  // Decides what a container that just started runs, and starts it.
+  // Returns an immediate end (a usage error, a `ray start` that returns).
+  std::optional<std::pair<int, std::string>> start_program(
+      const Json& pod, PodTrack& track, ContainerRun& c, const Json& spec, double t) {
+    c.program = "behavior";
+    if (!c.init && c.name == "ray-job-submitter" && &c == &track.main.front()) {
+      c.program = "submitter";
+      return std::nullopt;
+    }
+    const std::string ip = ip_for(uid_of(pod));
+    const ray::Run run = ray::read_container(spec, {}, field_env(pod, spec, ip));
+    if (!run.unsupported.empty()) {
+      return std::nullopt;
+    }
+    if (run.health_check_address) {
+      c.program = "wait-gcs";
+      c.gcs_address = *run.health_check_address;
+      c.next_attempt = t;
+      return std::nullopt;
+    }
+    const auto* argv = run.ray_start_argv();
+    if (argv == nullptr) {
+      return std::nullopt;
+    }
+    c.program = "ray";
+    const std::string stamp_now = ray_stamp();
+    auto opts = ray::parse_start(*argv, stamp_now);
+    if (!opts) {
+      log_lines(pod, c, opts.error().stdout_lines);
+      log_lines(pod, c, opts.error().lines);
+      return std::make_pair(opts.error().exit_code, std::string("Error"));
+    }
+    c.ray_head = opts->head;
+    c.ray_block = opts->block;
+    c.keeps_running = run.runs_after_ray_start();
+    c.ray_options = *opts;
+    ray::NodeFacts facts;
+    facts.node_ip = ip;
+    facts.limits = at(spec, {"resources", "limits"}).is_object() ? at(spec, {"resources", "limits"})
+                                                                 : Json::object();
+    if (auto node = server.get("v1", "nodes", "", track.node)) {
+      const Json alloc = at(*node, {"status", "allocatable"});
+      if (alloc.is_object() && alloc.contains("cpu")) {
+        if (auto q = quantity_of(alloc["cpu"])) {
+          facts.host_cpus = static_cast<int>(quantity_value(*q));
+        }
+      }
+      if (alloc.is_object() && alloc.contains("memory")) {
+        if (auto q = quantity_of(alloc["memory"])) {
+          facts.host_memory = quantity_value(*q);
+        }
+      }
+      const Json product = at(*node, {"metadata", "labels", "nvidia.com/gpu.product"});
+      if (product.is_string()) {
+        facts.gpu_name = product.get<std::string>();
+      }
+    }
+    auto resources = ray::node_resources(*opts, facts, stamp_now);
+    if (!resources) {
+      log_lines(pod, c, resources.error().stdout_lines);
+      log_lines(pod, c, resources.error().lines);
+      return std::make_pair(resources.error().exit_code, std::string("Error"));
+    }
+    log_lines(pod, c, resources->warnings);
+    c.resources = resources->resources;
+    if (opts->head) {
+      ray_up(pod, c, t);
+      log_lines(pod, c, ray::head_started_lines(*opts, ip, stamp_now, ray_version_of(spec)));
+      return returns(c);
+    }
+    if (!opts->address) {
+      return std::make_pair(1, std::string("Error"));
+    }
+    c.gcs_address = *opts->address;
+    c.next_attempt = t;
+    return std::nullopt;  // the worker connects in step_ray
+  }
+
+  static std::string ray_version_of(const Json& spec) {
+    const std::string image = spec.value("image", "");
+    const auto colon = image.rfind(':');
+    return colon == std::string::npos ? "2.52.0"
+                                      : image.substr(colon + 1, image.find('-', colon) - colon - 1);
+  }
+
+  // A `ray start` without --block returns once the node runs: the
+  // container ends with it (exit 0) unless commands follow.
+  std::optional<std::pair<int, std::string>> returns(const ContainerRun& c) {
+    if (c.ray_block || c.keeps_running) {
+      return std::nullopt;
+    }
+    return std::make_pair(0, std::string("Completed"));
+  }
+
+  // The node's processes listen in the Pod.
+  void ray_up(const Json& pod, ContainerRun& c, double t) {
+    (void)t;
+    const std::string ns = ns_of(pod);
+    const std::string name = name_of(pod);
+    const std::string key = ns + "/" + name;
+    const ray::StartOptions& o = c.ray_options;
+    c.ray_running = true;
+    auto listen_on = [&](long long port, ProxyHandler h) {
+      server.listen(ns, name, static_cast<int>(port), std::move(h));
+      c.ports.push_back(static_cast<int>(port));
+    };
+    const bool head = o.head;
+    listen_on(o.dashboard_agent_listen_port, [this, key, head](const ProxyRequest& r) {
+      if (r.path == "/api/local_raylet_healthz" || r.path == "/api/healthz") {
+        if (!head && r.path == "/api/healthz" && !worker_connected(key)) {
+          return ProxyResponse{503, "GCS is not healthy", "text/plain"};
+        }
+        return ProxyResponse{200, "success", "text/plain"};
+      }
+      return ProxyResponse{404, "404: Not Found", "text/plain"};
+    });
+    if (o.metrics_export_port) {
+      listen_on(*o.metrics_export_port, [](const ProxyRequest&) {
+        return ProxyResponse{200, "# HELP ray_node_cpu_count Total CPUs available on a ray node\n",
+                             "text/plain; version=0.0.4"};
+      });
+    }
+    if (!head) {
+      return;
+    }
+    RayHead h;
+    h.ip = ip_for(uid_of(pod));
+    h.gcs_port = o.gcs_port();
+    h.resources = c.resources;
+    listen_on(o.gcs_port(), [](const ProxyRequest&) {
+      return ProxyResponse{200, "", "application/grpc"};
+    });
+    if (o.dashboard()) {
+      // The dashboard of the Service that reaches this port (the head
+      // Service), so the operator's and the proxy's requests meet; a head
+      // without one has a dashboard of its own. A new head is a new GCS:
+      // no jobs, no applications.
+      std::string dkey = "pod:" + name;
+      for (const auto& svc : server.list("v1", "services", ns)) {
+        if (has_spec(svc) && selects(at(svc, {"spec", "selector"}), labels_of(pod)) &&
+            !at(svc, {"spec", "selector"}).empty() && targets_port(svc, pod, o.dashboard_port)) {
+          dkey = name_of(svc);
+          break;
+        }
+      }
+      h.dashboard_key = dkey;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        dashboards[ns + "/" + dkey] = std::make_shared<Dashboard>();
+      }
+      serve_dashboard(ns, dkey, name, static_cast<int>(o.dashboard_port), dashboard_for(ns, dkey));
+      c.ports.push_back(static_cast<int>(o.dashboard_port));
+    }
+    ray_heads[key] = h;
+  }
+
+  // Serve's HTTP proxy (proxy_location EveryNode, port 8000) listens on
+  // every node of a cluster once its applications are deployed; its
+  // /-/healthz is what KubeRay's RayService worker readiness probe asks.
+  void serve_proxy(const Json& pod, ContainerRun& c) {
+    const std::string key = ns_of(pod) + "/" + name_of(pod);
+    const std::string head = c.ray_head ? key : c.joined;
+    auto it = ray_heads.find(head);
+    if (it == ray_heads.end() || it->second.dashboard_key.empty()) {
+      return;
+    }
+    const int port = 8000;
+    if (std::find(c.ports.begin(), c.ports.end(), port) != c.ports.end()) {
+      return;
+    }
+    bool deployed = false;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto d = dashboards.find(ns_of(pod) + "/" + it->second.dashboard_key);
+      deployed = d != dashboards.end() && d->second->serve_config.is_object() &&
+                 now() >= d->second->serve_put_at + options.serve_deploy_seconds;
+    }
+    if (!deployed) {
+      return;
+    }
+    server.listen(ns_of(pod), name_of(pod), port, [](const ProxyRequest& r) {
+      if (r.path == "/-/healthz") {
+        return ProxyResponse{200, "success", "text/plain"};
+      }
+      if (r.path == "/-/routes") {
+        return ProxyResponse{200, "{}", "application/json"};
+      }
+      return ProxyResponse{200, "", "text/plain"};
+    });
+    c.ports.push_back(port);
+  }
+
+  // Whether a Service has a port whose target is `port` in this Pod.
+  static bool targets_port(const Json& svc, const Json& pod, long long port) {
+    for (const auto& p :
+         at(svc, {"spec", "ports"}).is_array() ? at(svc, {"spec", "ports"}) : Json::array()) {
+      if (find_port(pod, p) == port) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool worker_connected(const std::string& pod_key) const {
+    for (const auto& [key, head] : ray_heads) {
+      for (const auto& [w, res] : head.workers) {
+        if (w.rfind(pod_key + "/", 0) == 0) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  // The node's processes end with its container.
+  void ray_down(const Json& pod, ContainerRun& c) {
+    const std::string ns = ns_of(pod);
+    const std::string key = ns + "/" + name_of(pod);
+    for (int port : c.ports) {
+      server.unlisten(ns, name_of(pod), port);
+    }
+    c.ports.clear();
+    c.ray_running = false;
+    if (c.ray_head) {
+      auto it = ray_heads.find(key);
+      if (it != ray_heads.end()) {
+        std::lock_guard<std::mutex> lock(mu);
+        listening.erase(ns + "/" + it->second.dashboard_key);
+        ray_heads.erase(it);
+      }
+    } else {
+      for (auto& [k, head] : ray_heads) {
+        head.workers.erase(key + "/" + c.name);
+      }
+    }
+  }
+
+  std::optional<std::pair<int, std::string>> step_ray(const Json& pod, ContainerRun& c, double t) {
+    const std::string ns = ns_of(pod);
+    const std::string key = ns + "/" + name_of(pod) + "/" + c.name;
+    if (c.program == "wait-gcs") {
+      if (t < c.next_attempt) {
+        return std::nullopt;
+      }
+      const double elapsed = t - c.started_at;
+      if (!head_at(ns, c.gcs_address).empty()) {
+        log_lines(
+            pod, c,
+            {elapsed <= 120 ? "GCS is ready."
+                            : "GCS is ready. Any error messages above can be safely ignored."});
+        return std::make_pair(0, std::string("Completed"));
+      }
+      const std::string secs = std::to_string(static_cast<long long>(elapsed));
+      if (elapsed <= 120) {
+        log_lines(pod, c, {secs + " seconds elapsed: Waiting for GCS to be ready."});
+      } else {
+        const auto failure = ray::health_check_unreachable(c.gcs_address, ray_stamp(), 1, 1);
+        log_lines(pod, c, failure.stdout_lines);
+        log_lines(pod, c, failure.lines);
+        log_lines(
+            pod, c,
+            {secs + " seconds elapsed: Still waiting for GCS to be ready. For "
+                    "troubleshooting, refer to the FAQ at "
+                    "https://docs.ray.io/en/master/cluster/kubernetes/troubleshooting.html."});
+      }
+      c.next_attempt = t + 5;
+      return std::nullopt;
+    }
+    if (c.ray_head || c.ray_running) {
+      serve_proxy(pod, c);
+      if (!c.ray_head && !c.joined.empty() && ray_heads.count(c.joined) == 0) {
+        // The head (its GCS) went away: the raylet gives up after
+        // gcs_rpc_server_reconnect_timeout_s (60 s) and --block reports it.
+        if (c.head_lost_at < 0) {
+          c.head_lost_at = t;
+        }
+        if (t - c.head_lost_at >= 60 && c.ray_block) {
+          const std::string s = ray_stamp();
+          log_lines(
+              pod, c,
+              {ray::record(s, "ERR", "scripts.py", 1094,
+                           "Some Ray subprocesses exited unexpectedly:"),
+               ray::record(s, "ERR", "scripts.py", 1101, "raylet [exit code=1]"),
+               ray::record(s, "ERR", "scripts.py", 1110, "Remaining processes will be killed.")});
+          return std::make_pair(1, std::string("Error"));
+        }
+      }
+      return std::nullopt;
+    }
+    // A worker connecting to the GCS: an attempt every 30 s (a 5 s connect
+    // timeout, then the cluster-ID wait), k_gcs_connect_attempts of them.
+    if (t < c.next_attempt) {
+      return std::nullopt;
+    }
+    const std::string head = head_at(ns, c.gcs_address);
+    if (!head.empty()) {
+      c.joined = head;
+      ray_heads[head].workers[key] = c.resources;
+      ray_up(pod, c, t);
+      log_lines(pod, c, ray::worker_started_lines(c.ray_options, ip_for(uid_of(pod)), ray_stamp()));
+      return returns(c);
+    }
+    ++c.attempts;
+    log_lines(pod, c, {ray::gcs_connect_retry_line(c.gcs_address, ray_stamp(), 1, 1)});
+    if (c.attempts >= ray::k_gcs_connect_attempts) {
+      const auto failure = ray::worker_gcs_unreachable(c.gcs_address);
+      log_lines(pod, c, failure.stdout_lines);
+      log_lines(pod, c, failure.lines);
+      return std::make_pair(failure.exit_code, std::string("Error"));
+    }
+    c.next_attempt = t + 30;
+    return std::nullopt;
   }
 
   // ---- batch/v1 Job controller -------------------------------------------
@@ -1581,12 +2511,11 @@ struct Simulation::Impl {
   }
 
   void rayclusters() {
-    std::set<std::string> alive;
-    reconcile_clusters(alive);
-    drop_dashboards_except(alive);
+    // The dashboards are the Ray heads' (the kubelet's Ray runtime).
+    reconcile_clusters();
   }
 
-  void reconcile_clusters(std::set<std::string>& alive) {
+  void reconcile_clusters() {
     const auto all_pods = server.list("v1", "pods");
     for (const auto& cluster : server.list("ray.io/v1", "rayclusters")) {
       if (deleting(cluster) || !has_spec(cluster)) {
@@ -1699,7 +2628,7 @@ struct Simulation::Impl {
         }
       }
       update_cluster_status(cluster, head, desired_workers, ready_workers, available_workers,
-                            min_total, max_total, cpu, memory, gpu, suspend, mine.size(), &alive);
+                            min_total, max_total, cpu, memory, gpu, suspend, mine.size());
     }
   }
 
@@ -1714,8 +2643,7 @@ struct Simulation::Impl {
                              long double memory,
                              long double gpu,
                              bool suspend,
-                             std::size_t pod_count,
-                             std::set<std::string>* alive) {
+                             std::size_t pod_count) {
     const std::string ns = ns_of(cluster);
     const std::string t = stamp();
     Json st = cluster.value("status", Json::object());
@@ -1805,10 +2733,6 @@ struct Simulation::Impl {
       Json copy = cluster;
       copy["status"] = st;
       (void)server.update_status("ray.io/v1", "rayclusters", ns, copy);
-    }
-    if (head != nullptr && phase_of(*head) == "Running") {
-      serve_dashboard(ns, svc, name_of(*head), dashboard_port(cluster), dashboard_for(ns, svc));
-      alive->insert(ns + "/" + svc);
     }
   }
 
@@ -2408,6 +3332,16 @@ void Simulation::add_image_rule(const std::string& image_substring, Behavior beh
   m_impl->image_rules.emplace_back(image_substring, std::move(behavior));
 }
 
+void Simulation::add_image(const std::string& pattern) {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->registry.add(pattern);
+}
+
+void Simulation::remove_image(const std::string& pattern) {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->registry.remove(pattern);
+}
+
 void Simulation::add_job_rule(const std::string& entrypoint_substring, RayJobScript script) {
   std::lock_guard<std::mutex> lock(m_impl->mu);
   m_impl->job_rules.emplace_back(entrypoint_substring, std::move(script));
@@ -2428,12 +3362,23 @@ Result<void> Simulation::load_scenario(const std::string& yaml_text) {
     return tl::unexpected(ApiError{400, "BadRequest", m, Json::object()});
   };
   if (!doc->is_object()) {
-    return bad("a scenario is a mapping with images, jobs, serve and faults");
+    return bad("a scenario is a mapping with images, jobs, serve, faults and registry");
   }
   for (auto it = doc->begin(); it != doc->end(); ++it) {
-    if (it.key() != "images" && it.key() != "jobs" && it.key() != "serve" && it.key() != "faults") {
-      return bad("unknown scenario key \"" + it.key() + "\" (images, jobs, serve, faults)");
+    if (it.key() != "images" && it.key() != "jobs" && it.key() != "serve" && it.key() != "faults" &&
+        it.key() != "registry") {
+      return bad("unknown scenario key \"" + it.key() +
+                 "\" (images, jobs, serve, faults, registry)");
     }
+  }
+  const Json registry = doc->value("registry", Json::object());
+  auto strings = [](const Json& v) {
+    return v.is_array() &&
+           std::all_of(v.begin(), v.end(), [](const Json& s) { return s.is_string(); });
+  };
+  if (!registry.is_object() || !strings(registry.value("exists", Json::array())) ||
+      !strings(registry.value("missing", Json::array()))) {
+    return bad("registry: a mapping with exists and missing, lists of image patterns");
   }
   // Faults: all checked before any is switched on (at the end).
   const Json faults = doc->value("faults", Json::array());
@@ -2484,6 +3429,12 @@ Result<void> Simulation::load_scenario(const std::string& yaml_text) {
   if (doc->contains("serve")) {
     const Json& serve = (*doc)["serve"];
     set_serve_outcome(serve.value("status", "RUNNING"), serve.value("message", ""));
+  }
+  for (const auto& p : registry.value("exists", Json::array())) {
+    add_image(p.get<std::string>());
+  }
+  for (const auto& p : registry.value("missing", Json::array())) {
+    remove_image(p.get<std::string>());
   }
   for (const auto& f : switches) {
     f(m_impl->server);

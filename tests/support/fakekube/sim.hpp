@@ -83,6 +83,11 @@ class Simulation {
   void stop();
 
   void add_image_rule(const std::string& image_substring, Behavior behavior);
+  // The simulated image registry (container_runtime.hpp, ImageRegistry):
+  // images (glob patterns) that exist or do not; a pull of a missing one
+  // fails with ErrImagePull, then ImagePullBackOff, and is retried.
+  void add_image(const std::string& pattern);
+  void remove_image(const std::string& pattern);
   void add_job_rule(const std::string& entrypoint_substring, RayJobScript script);
   // Serve applications deploy to this status ("RUNNING" or "DEPLOY_FAILED").
   void set_serve_outcome(const std::string& status, const std::string& message = "");

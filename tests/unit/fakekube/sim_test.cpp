@@ -435,7 +435,7 @@ TEST_CASE("fakekube sim: scenario files", "[fakekube][sim]") {
                         "serve:\n  status: DEPLOY_FAILED\n"));
   auto unknown = sim.load_scenario("image: []\n");
   REQUIRE_FALSE(unknown);
-  CHECK(unknown.error().message == "unknown scenario key \"image\" (images, jobs, serve, faults)");
+  CHECK(unknown.error().message == "unknown scenario key \"image\" (images, jobs, serve, faults, registry)");
   auto bad_fault = sim.load_scenario("faults: [warning=x, latency=soon]\n");
   REQUIRE_FALSE(bad_fault);
   CHECK(bad_fault.error().message ==
