@@ -355,8 +355,12 @@ TEST_CASE("fakekube sim: a RayJob runs to the end", "[fakekube][sim]") {
     }
     REQUIRE_FALSE(pod_name.empty());
     testing::HttpClient http(c.server, "admin");
-    CHECK(http.get("/api/v1/namespaces/default/pods/" + pod_name + "/log").body ==
-          "Running entrypoint\nJob finished\n");
+    const std::string log = http.get("/api/v1/namespaces/default/pods/" + pod_name + "/log").body;
+    const std::string id = st["jobId"];
+    CHECK(log.find("Running entrypoint for job " + id +
+                   ": python train.py\nRunning "
+                   "entrypoint\nJob finished\n") != std::string::npos);
+    CHECK(log.find("Job '" + id + "' succeeded") != std::string::npos);
     // shutdownAfterJobFinishes with no TTL: the cluster is deleted.
     for (int i = 0; i < 200 && c.server.get("ray.io/v1", "rayclusters", "default", cluster); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
