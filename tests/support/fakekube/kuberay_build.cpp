@@ -1168,6 +1168,16 @@ std::optional<std::string> metadata_version_error(const std::string& ray_version
   return std::nullopt;
 }
 
+// ctrl.SetControllerReference of a ray.io/v1 owner.
+Json controller_reference(const Json& owner) {
+  return {{"apiVersion", "ray.io/v1"},
+          {"kind", text_of(at(owner, {"kind"}))},
+          {"name", text_of(at(owner, {"metadata", "name"}))},
+          {"uid", text_of(at(owner, {"metadata", "uid"}))},
+          {"controller", true},
+          {"blockOwnerDeletion", true}};
+}
+
 ApiError build_error(const std::string& message) {
   ApiError e;
   e.message = message;
@@ -1301,6 +1311,96 @@ Result<Json> build_submitter_job(const Json& rayjob, const Json& cluster) {
                                           {"blockOwnerDeletion", true}}})}}},
       {"spec",
        {{"backoffLimit", backoff.is_number_integer() ? backoff : Json(2)}, {"template", tmpl}}}};
+}
+
+Json build_owner_head_service(const Json& owner, const Json& cluster) {
+  Json plain = cluster;  // BuildServiceForHeadPod(cluster, nil, nil): no headServiceAnnotations
+  if (plain.contains("spec") && plain["spec"].is_object()) {
+    plain["spec"].erase("headServiceAnnotations");
+  }
+  Json svc = build_head_service(plain);
+  const std::string name = text_of(at(owner, {"metadata", "name"}));
+  const std::string kind = text_of(at(owner, {"kind"}));
+  svc["metadata"]["name"] = name + "-head-svc";
+  svc["metadata"]["namespace"] = text_of(at(owner, {"metadata", "namespace"}));
+  svc["metadata"]["labels"] = {{"ray.io/originated-from-cr-name", name},
+                               {"ray.io/originated-from-crd", kind},
+                               {"ray.io/node-type", "head"},
+                               {"ray.io/identifier", check_label(name + "-head")}};
+  svc["metadata"]["ownerReferences"] = Json::array({controller_reference(owner)});
+  return svc;
+}
+
+Result<Json> build_rayservice_serve_service(const Json& rayservice, const Json& cluster) {
+  const std::string name = text_of(at(rayservice, {"metadata", "name"}));
+  const Json labels = {{"ray.io/originated-from-cr-name", name},
+                       {"ray.io/originated-from-crd", "RayService"},
+                       {"ray.io/serve", name + "-serve"}};
+  const Json selector = {{"ray.io/cluster", cluster_name(cluster)}, {"ray.io/serve", "true"}};
+  const Json& type = at(rayservice, {"spec", "rayClusterConfig", "headGroupSpec", "serviceType"});
+  Json ports = Json::array();
+  for (const auto& [port_name, port] : service_ports(cluster)) {
+    if (port_name == "serve" || starts_with(port_name, "serve-")) {
+      ports.push_back({{"name", port_name}, {"port", port}});
+    }
+  }
+  const Json& custom = at(rayservice, {"spec", "serveService"});
+  Json svc;
+  if (custom.is_object()) {
+    svc = custom;
+    svc["apiVersion"] = "v1";
+    svc["kind"] = "Service";
+    if (!svc.contains("metadata") || !svc["metadata"].is_object()) {
+      svc["metadata"] = Json::object();
+    }
+    if (!svc.contains("spec") || !svc["spec"].is_object()) {
+      svc["spec"] = Json::object();
+    }
+    svc["spec"]["selector"] = selector;
+    if (!ports.empty()) {  // the user's port of the same name wins
+      Json merged = Json::array();
+      for (const auto& p : ports) {
+        Json chosen = p;
+        for (const auto& u :
+             at(svc, {"spec", "ports"}).is_array() ? svc["spec"]["ports"] : Json::array()) {
+          if (u.value("name", "") == p.value("name", "")) {
+            chosen = u;
+          }
+        }
+        merged.push_back(chosen);
+      }
+      svc["spec"]["ports"] = merged;
+    }
+    for (const auto& [k, v] : labels.items()) {
+      svc["metadata"]["labels"][k] = v;
+    }
+    if (text_of(at(svc, {"metadata", "name"})).empty()) {
+      svc["metadata"]["name"] = name + "-serve-svc";
+    }
+    svc["metadata"]["namespace"] = text_of(at(rayservice, {"metadata", "namespace"}));
+    if (text_of(at(svc, {"spec", "type"})).empty() && !type.is_null()) {
+      svc["spec"]["type"] = type;
+    }
+  } else {
+    if (ports.empty()) {
+      return tl::unexpected(build_error(
+          "Please specify a port named 'serve' (or with the prefix 'serve-', e.g. 'serve-grpc') "
+          "in the Ray head container; otherwise, the Kubernetes service for Ray Serve will not be "
+          "created."));
+    }
+    svc = {{"apiVersion", "v1"},
+           {"kind", "Service"},
+           {"metadata",
+            {{"name", name + "-serve-svc"},
+             {"namespace", text_of(at(rayservice, {"metadata", "namespace"}))},
+             {"labels", labels}}},
+           {"spec", {{"selector", selector}, {"ports", ports}}}};
+    if (!type.is_null()) {
+      svc["spec"]["type"] = type;
+    }
+  }
+  svc["metadata"]["ownerReferences"] = Json::array({controller_reference(rayservice)});
+  return svc;
 }
 
 }  // namespace fakekube::kuberay

@@ -64,5 +64,15 @@ Result<std::string> job_submit_command(const Json& rayjob);
 // The submitter Job (batch/v1, named as the RayJob, owned by it) for a
 // RayJob in K8sJobMode and the RayCluster it runs on.
 Result<Json> build_submitter_job(const Json& rayjob, const Json& cluster);
+// The head Service a RayJob or RayService keeps for its cluster
+// (BuildHeadServiceForRayJob, BuildHeadServiceForRayService): the
+// cluster's head Service without headServiceAnnotations, named
+// "<owner>-head-svc", with the owner's labels, owned by the owner.
+Json build_owner_head_service(const Json& owner, const Json& cluster);
+// The RayService's serve Service (BuildServeServiceForRayService, no
+// incremental upgrade): "<rayservice>-serve-svc" or spec.serveService,
+// selecting the cluster's Pods labelled ray.io/serve=true; an error when
+// there is neither a serve port nor a serveService.
+Result<Json> build_rayservice_serve_service(const Json& rayservice, const Json& cluster);
 
 }  // namespace fakekube::kuberay

@@ -2179,6 +2179,9 @@ struct Simulation::Impl {
       return;
     }
     st["rayClusterStatus"] = (*cluster).value("status", Json::object());
+    if (!job["spec"].contains("clusterSelector")) {  // the RayJob's head Service
+      ensure_owned_service(job, kuberay::build_owner_head_service(job, *cluster));
+    }
     std::optional<double> finished_at;  // simulated seconds
     if (mode == "K8sJobMode") {
       if (auto k8s_job = server.get("batch/v1", "jobs", ns, name_of(job))) {
@@ -2497,37 +2500,42 @@ struct Simulation::Impl {
   }
 
   void ensure_service_services(const Json& s, const Json& cluster) {
-    const std::string ns = ns_of(s);
-    const std::string c = name_of(cluster);
-    Json labels = {{"ray.io/originated-from-cr-name", name_of(s)},
-                   {"ray.io/originated-from-crd", "RayService"}};
-    Json head_labels = labels;
-    head_labels["ray.io/node-type"] = "head";
-    head_labels["ray.io/identifier"] = name_of(s) + "-head";
-    Json head = {{"apiVersion", "v1"},
-                 {"kind", "Service"},
-                 {"metadata",
-                  {{"name", name_of(s) + "-head-svc"},
-                   {"labels", head_labels},
-                   {"ownerReferences", Json::array({owner_ref(s)})}}},
-                 {"spec",
-                  {{"selector", {{"ray.io/cluster", c}, {"ray.io/node-type", "head"}}},
-                   {"ports", head_service_ports(cluster)},
-                   {"clusterIP", "None"}}}};
-    (void)server.create("v1", "services", ns, head);
-    Json serve_labels = labels;
-    serve_labels["ray.io/serve"] = name_of(s) + "-serve";
-    Json serve = {
-        {"apiVersion", "v1"},
-        {"kind", "Service"},
-        {"metadata",
-         {{"name", name_of(s) + "-serve-svc"},
-          {"labels", serve_labels},
-          {"ownerReferences", Json::array({owner_ref(s)})}}},
-        {"spec",
-         {{"selector", {{"ray.io/cluster", c}, {"ray.io/serve", "true"}}},
-          {"ports", Json::array({{{"name", "serve"}, {"port", 8000}, {"targetPort", 8000}}})}}}};
-    (void)server.create("v1", "services", ns, serve);
+    ensure_owned_service(s, kuberay::build_owner_head_service(s, cluster));
+    if (auto serve = kuberay::build_rayservice_serve_service(s, cluster)) {
+      ensure_owned_service(s, *serve);
+    } else {
+      event(s, "Warning", "FailedToCreateService", serve.error().message, "rayservice-controller");
+    }
+  }
+
+  // reconcileServices of KubeRay's RayJob and RayService controllers: create
+  // the Service, or, when it selects another cluster, replace its spec
+  // (keeping the clusterIP); otherwise leave it.
+  void ensure_owned_service(const Json& owner, const Json& svc) {
+    const std::string ns = ns_of(owner);
+    const std::string name = svc["metadata"].value("name", "");
+    const std::string component =
+        owner.value("kind", "") == "RayJob" ? "rayjob-controller" : "rayservice-controller";
+    auto old = server.get("v1", "services", ns, name);
+    if (!old) {
+      if (server.create("v1", "services", ns, svc)) {
+        event(owner, "Normal", "CreatedService", "Created the service " + ns + "/" + name,
+              component);
+      }
+      return;
+    }
+    const Json& want = at(svc, {"spec", "selector", "ray.io/cluster"});
+    if (at(*old, {"spec", "selector", "ray.io/cluster"}) == want) {
+      return;
+    }
+    Json updated = *old;
+    updated["spec"] = svc["spec"];
+    if ((*old)["spec"].contains("clusterIP")) {
+      updated["spec"]["clusterIP"] = (*old)["spec"]["clusterIP"];
+    }
+    if (server.update("v1", "services", ns, updated, "kuberay-operator")) {
+      event(owner, "Normal", "UpdatedService", "Updated the service " + ns + "/" + name, component);
+    }
   }
 
   void set_service_status(const Json& s, const Json& st) {

@@ -457,3 +457,41 @@ spec:
                      "ray job logs --address " +
                      a + " --follow train-xyz12");
 }
+
+TEST_CASE("kuberay_build: a RayService's head and serve Services", "[fakekube][kuberay_build]") {
+  Json cluster = yaml(kSample);
+  cluster["metadata"]["name"] = "llm-abcde";
+  cluster["spec"]["headServiceAnnotations"] = {{"team", "ml"}};
+  const Json rs = yaml(R"(
+apiVersion: ray.io/v1
+kind: RayService
+metadata: {name: llm, namespace: default, uid: 7d5c3c1e-0000-4000-8000-000000000010}
+spec:
+  rayClusterConfig: {headGroupSpec: {serviceType: ClusterIP}}
+)");
+  const Json head = kuberay::build_owner_head_service(rs, cluster);
+  CHECK(head["metadata"]["name"] == "llm-head-svc");
+  CHECK(head["metadata"]["labels"] == Json{{"ray.io/originated-from-cr-name", "llm"},
+                                           {"ray.io/originated-from-crd", "RayService"},
+                                           {"ray.io/node-type", "head"},
+                                           {"ray.io/identifier", "llm-head"}});
+  CHECK_FALSE(head["metadata"].contains("annotations"));  // BuildServiceForHeadPod(.., nil, nil)
+  CHECK(head["spec"]["selector"]["ray.io/cluster"] == "llm-abcde");
+  CHECK(head["metadata"]["ownerReferences"][0]["kind"] == "RayService");
+  CHECK(head["metadata"]["ownerReferences"][0]["uid"] == "7d5c3c1e-0000-4000-8000-000000000010");
+
+  // The sample's head has no serve port: no serve Service without serveService.
+  auto none = kuberay::build_rayservice_serve_service(rs, cluster);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().message.rfind("Please specify a port named 'serve'", 0) == 0);
+  cluster["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"].push_back(
+      {{"name", "serve"}, {"containerPort", 8000}});
+  auto serve = kuberay::build_rayservice_serve_service(rs, cluster);
+  REQUIRE(serve);
+  CHECK((*serve)["metadata"]["name"] == "llm-serve-svc");
+  CHECK((*serve)["metadata"]["labels"]["ray.io/serve"] == "llm-serve");
+  CHECK((*serve)["spec"]["selector"] ==
+        Json{{"ray.io/cluster", "llm-abcde"}, {"ray.io/serve", "true"}});
+  CHECK((*serve)["spec"]["ports"] == Json::array({{{"name", "serve"}, {"port", 8000}}}));
+  CHECK((*serve)["spec"]["type"] == "ClusterIP");
+}

@@ -389,6 +389,11 @@ TEST_CASE("ray dashboard: the K8sJobMode submitter prints what ray job submit pr
     const Json& c0 = (*submitter)["spec"]["template"]["spec"]["containers"][0];
     CHECK(c0["command"] == Json::array({"/bin/bash", "-ce", "--"}));
     CHECK(has(c0["args"][0].get<std::string>(), "--submission-id " + id + " -- python ok.py ;"));
+    // The RayJob's own head Service (KubeRay's BuildHeadServiceForRayJob).
+    auto head = c.server.get("v1", "services", "default", "ok-head-svc");
+    REQUIRE(head);
+    CHECK((*head)["metadata"]["labels"]["ray.io/originated-from-crd"] == "RayJob");
+    CHECK((*head)["spec"]["selector"]["ray.io/cluster"] == j["status"]["rayClusterName"]);
   }
   SECTION("a job that fails: the CLI says so and exits 0; the RayJob fails with AppFailed") {
     REQUIRE(c.server.create("ray.io/v1", "rayjobs", "default", rayjob("bad", "python fail.py")));

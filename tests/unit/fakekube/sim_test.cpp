@@ -389,6 +389,9 @@ TEST_CASE("fakekube sim: a RayService becomes Ready", "[fakekube][sim]") {
                  "applications:\n- name: llm\n  import_path: serve:app\n  route_prefix: /\n"
                  "  deployments:\n  - name: VLLMDeployment\n"},
                 {"rayClusterConfig", Json::parse(k_cluster)["spec"]}}}};
+  // KubeRay builds the serve Service from the head's port named `serve`.
+  svc["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"]
+      .push_back({{"name", "serve"}, {"containerPort", 8000}});
   REQUIRE(c.server.create("ray.io/v1", "rayservices", "default", svc));
   Json s = c.wait("ray.io/v1", "rayservices", "llm",
                   [](const Json& o) { return has_condition(o, "Ready", "True"); });
@@ -398,8 +401,13 @@ TEST_CASE("fakekube sim: a RayService becomes Ready", "[fakekube][sim]") {
   CHECK(s["status"]["activeServiceStatus"]["applicationStatuses"]["llm"]["serveDeploymentStatuses"]
          ["VLLMDeployment"]["status"] == "HEALTHY");
   CHECK(s["status"]["pendingServiceStatus"].empty());
-  CHECK(c.server.get("v1", "services", "default", "llm-serve-svc"));
-  CHECK(c.server.get("v1", "services", "default", "llm-head-svc"));
+  auto serve = c.server.get("v1", "services", "default", "llm-serve-svc");
+  REQUIRE(serve);
+  CHECK((*serve)["spec"]["selector"]["ray.io/serve"] == "true");
+  CHECK((*serve)["metadata"]["ownerReferences"][0]["kind"] == "RayService");
+  auto head = c.server.get("v1", "services", "default", "llm-head-svc");
+  REQUIRE(head);
+  CHECK((*head)["metadata"]["labels"]["ray.io/originated-from-crd"] == "RayService");
 }
 
 TEST_CASE("fakekube sim: the Ray dashboard behind the service proxy", "[fakekube][sim]") {
