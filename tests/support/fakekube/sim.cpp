@@ -2054,6 +2054,15 @@ struct Simulation::Impl {
       const std::string mode = spec.value("submissionMode", "K8sJobMode");
       const std::string t = stamp();
       if (deleting(job)) {
+        // A Ray job not yet terminal is stopped first (best effort).
+        const std::string js = st.value("jobStatus", "");
+        auto running_on =
+            server.get("ray.io/v1", "rayclusters", ns, st.value("rayClusterName", ""));
+        if (running_on && !st.value("jobId", "").empty() && js != "SUCCEEDED" && js != "FAILED" &&
+            js != "STOPPED") {
+          (void)call_dashboard(dashboard_for(ns, head_service_name(*running_on)), "POST",
+                               "/api/jobs/" + st.value("jobId", "") + "/stop");
+        }
         drop_finalizer(job, "rayjobs", "ray.io/rayjob-finalizer");
         continue;
       }

@@ -460,3 +460,35 @@ TEST_CASE("ray dashboard: an 8-GPU entrypoint on a CPU-only cluster stays PENDIN
   CHECK(has((*submitter)["spec"]["template"]["spec"]["containers"][0]["args"][0].get<std::string>(),
             "--entrypoint-num-gpus 8.000000 -- python train.py"));
 }
+
+TEST_CASE("ray dashboard: deleting a RayJob stops its Ray job", "[fakekube][dashboard][sim]") {
+  Cluster c;
+  c.sim.add_job_rule("long.py", {"SUCCEEDED", 1, 100000, "", {"tick"}});
+  Json rc = {{"apiVersion", "ray.io/v1"},
+             {"kind", "RayCluster"},
+             {"metadata", {{"name", "rc"}}},
+             {"spec", Json::parse(k_cpu_cluster)}};
+  REQUIRE(c.server.create("ray.io/v1", "rayclusters", "default", rc));
+  Json j = {{"apiVersion", "ray.io/v1"},
+            {"kind", "RayJob"},
+            {"metadata", {{"name", "long"}}},
+            {"spec",
+             {{"entrypoint", "python long.py"},
+              {"submissionMode", "HTTPMode"},
+              {"clusterSelector", {{"ray.io/cluster", "rc"}}}}}};
+  REQUIRE(c.server.create("ray.io/v1", "rayjobs", "default", j));
+  const Json running = c.wait("ray.io/v1", "rayjobs", "long", [](const Json& o) {
+    return o.value("status", Json::object()).value("jobStatus", "") == "RUNNING";
+  });
+  const std::string id = running["status"]["jobId"];
+  REQUIRE(c.server.remove("ray.io/v1", "rayjobs", "default", "long"));
+  for (int i = 0; i < 500 && c.server.get("ray.io/v1", "rayjobs", "default", "long"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE_FALSE(c.server.get("ray.io/v1", "rayjobs", "default", "long"));
+  testing::HttpClient http(c.server, "admin");
+  const auto got =
+      http.get("/api/v1/namespaces/default/services/rc-head-svc:dashboard/proxy/api/jobs/" + id);
+  REQUIRE(got.status == 200);
+  CHECK(Json::parse(got.body)["status"] == "STOPPED");
+}
