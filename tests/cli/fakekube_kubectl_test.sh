@@ -294,6 +294,11 @@ expect_rc 2 "a bad --fault" "$FAKEKUBE" --kubeconfig-out "$tmp/kc2" --fault gone
 expect_contains "$tmp/err" 'fakekube: --fault: fault "gone-after=0": N must be a whole number of 1 or more' \
   "--fault message"
 [ ! -e "$tmp/kc2" ] || fail "no kubeconfig after a bad --fault"
+expect_rc 2 "a bad dashboard fault" "$FAKEKUBE" --kubeconfig-out "$tmp/kc2" \
+  --fault dashboard-unavailable=x
+expect_contains "$tmp/err" "dashboard-unavailable takes a count of requests" \
+  "--fault dashboard-unavailable message"
+[ ! -e "$tmp/kc2" ] || fail "no kubeconfig after a bad dashboard fault"
 "$FAKEKUBE" --kubeconfig-out "$tmp/kc2" --nodes 1xcpu --fault 'warning=fakekube says hello' \
   --fault status=503:GET:/api/v1/namespaces/default/configmaps:1 >"$tmp/server2.out" 2>&1 &
 server2_pid=$!

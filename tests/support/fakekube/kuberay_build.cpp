@@ -2,6 +2,7 @@
 #include "kuberay_build.hpp"
 
 #include "quantity.hpp"
+#include "yaml_json.hpp"
 
 #include <openssl/sha.h>
 
@@ -10,6 +11,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <regex>
 
@@ -1079,6 +1081,325 @@ Result<Json> build_serve_service(const Json& cluster) {
   if (const Json& type = at(head_group(cluster), {"serviceType"}); !type.is_null()) {
     svc["spec"]["type"] = type;
   }
+  return svc;
+}
+
+namespace {
+
+// strconv.Quote for the ASCII a command line holds: double quotes, \" and
+// \\ escaped, control characters as \n, \t, \r or \xNN.
+std::string go_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c == 0x7f) {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+// Go maps marshal with their keys sorted.
+Json sorted_keys(const Json& v) {
+  if (v.is_array()) {
+    Json out = Json::array();
+    for (const auto& e : v) {
+      out.push_back(sorted_keys(e));
+    }
+    return out;
+  }
+  if (!v.is_object()) {
+    return v;
+  }
+  std::map<std::string, Json> by_key;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    by_key[it.key()] = sorted_keys(it.value());
+  }
+  Json out = Json::object();
+  for (auto& [k, e] : by_key) {
+    out[k] = std::move(e);
+  }
+  return out;
+}
+
+// encoding/json's compact form of a Go map: keys sorted; <, > and &
+// escaped in strings.
+std::string go_json(const Json& v) {
+  std::string out;
+  for (char c : sorted_keys(v).dump()) {
+    out += c == '<' ? "\\u003c" : c == '>' ? "\\u003e" : c == '&' ? "\\u0026" : std::string(1, c);
+  }
+  return out;
+}
+
+// fmt.Sprintf("%f", v).
+std::string go_f(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%f", v);
+  return buf;
+}
+
+// GetMetadataJson's version check: Masterminds semver, >= 2.6.0.
+std::optional<std::string> metadata_version_error(const std::string& ray_version) {
+  static const std::regex semver(
+      R"(^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$)");
+  std::smatch m;
+  if (!std::regex_match(ray_version, m, semver)) {
+    return "failed to parse Ray version: " + ray_version + ": Invalid Semantic Version";
+  }
+  const std::array<long, 3> v = {std::stol(m[1].str()), m[2].matched ? std::stol(m[2].str()) : 0,
+                                 m[3].matched ? std::stol(m[3].str()) : 0};
+  if (v < std::array<long, 3>{2, 6, 0}) {
+    return std::string("the Ray version must be at least 2.6.0 to use the metadata field");
+  }
+  return std::nullopt;
+}
+
+// ctrl.SetControllerReference of a ray.io/v1 owner.
+Json controller_reference(const Json& owner) {
+  return {{"apiVersion", "ray.io/v1"},
+          {"kind", text_of(at(owner, {"kind"}))},
+          {"name", text_of(at(owner, {"metadata", "name"}))},
+          {"uid", text_of(at(owner, {"metadata", "uid"}))},
+          {"controller", true},
+          {"blockOwnerDeletion", true}};
+}
+
+ApiError build_error(const std::string& message) {
+  ApiError e;
+  e.message = message;
+  return e;
+}
+
+}  // namespace
+
+Result<std::string> job_submit_command(const Json& rayjob) {
+  const Json& spec = rayjob["spec"];
+  std::string address = text_of(at(rayjob, {"status", "dashboardURL"}));
+  if (!starts_with(address, "http://")) {
+    address = "http://" + address;
+  }
+  const std::string id = text_of(at(rayjob, {"status", "jobId"}));
+  std::string entrypoint = text_of(at(spec, {"entrypoint"}));
+  const auto first = entrypoint.find_first_not_of(" \t\n\r\v\f");
+  entrypoint =
+      first == std::string::npos
+          ? ""
+          : entrypoint.substr(first, entrypoint.find_last_not_of(" \t\n\r\v\f") - first + 1);
+  std::vector<std::string> cmd = {"if",    "!",   "ray",        "job",       "status", "--address",
+                                  address, id,    ">/dev/null", "2>&1",      ";",      "then",
+                                  "ray",   "job", "submit",     "--address", address,  "--no-wait"};
+  if (const std::string yaml = text_of(at(spec, {"runtimeEnvYAML"})); !yaml.empty()) {
+    auto parsed = parse_yaml(yaml);
+    if (!parsed) {
+      return tl::unexpected(parsed.error());
+    }
+    cmd.push_back("--runtime-env-json");
+    cmd.push_back(go_quote(go_json(*parsed)));
+  }
+  const Json& metadata = at(spec, {"metadata"});
+  if (metadata.is_object() && !metadata.empty() && at(spec, {"rayClusterSpec"}).is_object()) {
+    if (auto error = metadata_version_error(text_of(at(spec, {"rayClusterSpec", "rayVersion"})))) {
+      return tl::unexpected(build_error(*error));
+    }
+    cmd.push_back("--metadata-json");
+    cmd.push_back(go_quote(go_json(metadata)));
+  }
+  if (!id.empty()) {
+    cmd.push_back("--submission-id");
+    cmd.push_back(id);
+  }
+  for (const auto& [field, flag] : {std::pair{"entrypointNumCpus", "--entrypoint-num-cpus"},
+                                    std::pair{"entrypointNumGpus", "--entrypoint-num-gpus"}}) {
+    const Json& v = at(spec, {field});
+    if (v.is_number() && v.get<double>() > 0) {
+      cmd.push_back(flag);
+      cmd.push_back(go_f(v.get<double>()));
+    }
+  }
+  if (const std::string r = text_of(at(spec, {"entrypointResources"})); !r.empty()) {
+    cmd.push_back("--entrypoint-resources");
+    cmd.push_back(go_quote(r));
+  }
+  for (const std::string& w :
+       {std::string("--"), entrypoint, std::string(";"), std::string("fi"), std::string(";"),
+        std::string("ray"), std::string("job"), std::string("logs"), std::string("--address"),
+        address, std::string("--follow"), id}) {
+    cmd.push_back(w);
+  }
+  std::string line;
+  for (const auto& w : cmd) {
+    line += (line.empty() ? "" : " ") + w;
+  }
+  return line;
+}
+
+Result<Json> build_submitter_job(const Json& rayjob, const Json& cluster) {
+  const Json& spec = rayjob["spec"];
+  Json tmpl = at(spec, {"submitterPodTemplate"});
+  if (!tmpl.is_object()) {
+    const Json& head = at(head_group(cluster), {"template", "spec", "containers"});
+    tmpl = {
+        {"spec",
+         {{"containers",
+           Json::array(
+               {{{"name", "ray-job-submitter"},
+                 {"image", head.is_array() && !head.empty() ? text_of(at(head[0], {"image"})) : ""},
+                 {"resources",
+                  {{"limits", {{"cpu", "1"}, {"memory", "1Gi"}}},
+                   {"requests", {{"cpu", "500m"}, {"memory", "200Mi"}}}}}}})},
+          {"restartPolicy", "Never"}}}};
+  }
+  auto line = job_submit_command(rayjob);
+  if (!line) {
+    return tl::unexpected(line.error());
+  }
+  if (!tmpl.contains("spec") || !tmpl["spec"].contains("containers") ||
+      !tmpl["spec"]["containers"].is_array() || tmpl["spec"]["containers"].empty()) {
+    return tl::unexpected(build_error("the submitter Pod template has no container"));
+  }
+  Json& c = tmpl["spec"]["containers"][0];
+  if (!c.contains("command") || c["command"].empty()) {
+    c["command"] = {"/bin/bash", "-ce", "--"};
+    c["args"] = Json::array({*line});
+  }
+  add_env_value(c, "PYTHONUNBUFFERED", "1");
+  add_env_value(c, "RAY_DASHBOARD_ADDRESS", text_of(at(rayjob, {"status", "dashboardURL"})));
+  add_env_value(c, "RAY_JOB_SUBMISSION_ID", text_of(at(rayjob, {"status", "jobId"})));
+  if (auth_enabled(cluster)) {
+    token_auth_env(c, cluster);
+  }
+  if (k8s_auth(cluster) && !has_volume(tmpl["spec"], "ray-token")) {
+    if (!tmpl["spec"].contains("volumes")) {
+      tmpl["spec"]["volumes"] = Json::array();
+    }
+    tmpl["spec"]["volumes"].push_back(
+        {{"name", "ray-token"},
+         {"projected",
+          {{"sources", Json::array({{{"serviceAccountToken", {{"path", "token"}}}}})}}}});
+  }
+  const std::string name = text_of(at(rayjob, {"metadata", "name"}));
+  const Json& backoff = at(spec, {"submitterConfig", "backoffLimit"});
+  return Json{
+      {"apiVersion", "batch/v1"},
+      {"kind", "Job"},
+      {"metadata",
+       {{"name", name},
+        {"namespace", text_of(at(rayjob, {"metadata", "namespace"}))},
+        {"labels",
+         {{"ray.io/originated-from-cr-name", name},
+          {"ray.io/originated-from-crd", "RayJob"},
+          {"app.kubernetes.io/created-by", "kuberay-operator"}}},
+        {"ownerReferences", Json::array({{{"apiVersion", "ray.io/v1"},
+                                          {"kind", "RayJob"},
+                                          {"name", name},
+                                          {"uid", text_of(at(rayjob, {"metadata", "uid"}))},
+                                          {"controller", true},
+                                          {"blockOwnerDeletion", true}}})}}},
+      {"spec",
+       {{"backoffLimit", backoff.is_number_integer() ? backoff : Json(2)}, {"template", tmpl}}}};
+}
+
+Json build_owner_head_service(const Json& owner, const Json& cluster) {
+  Json plain = cluster;  // BuildServiceForHeadPod(cluster, nil, nil): no headServiceAnnotations
+  if (plain.contains("spec") && plain["spec"].is_object()) {
+    plain["spec"].erase("headServiceAnnotations");
+  }
+  Json svc = build_head_service(plain);
+  const std::string name = text_of(at(owner, {"metadata", "name"}));
+  const std::string kind = text_of(at(owner, {"kind"}));
+  svc["metadata"]["name"] = name + "-head-svc";
+  svc["metadata"]["namespace"] = text_of(at(owner, {"metadata", "namespace"}));
+  svc["metadata"]["labels"] = {{"ray.io/originated-from-cr-name", name},
+                               {"ray.io/originated-from-crd", kind},
+                               {"ray.io/node-type", "head"},
+                               {"ray.io/identifier", check_label(name + "-head")}};
+  svc["metadata"]["ownerReferences"] = Json::array({controller_reference(owner)});
+  return svc;
+}
+
+Result<Json> build_rayservice_serve_service(const Json& rayservice, const Json& cluster) {
+  const std::string name = text_of(at(rayservice, {"metadata", "name"}));
+  const Json labels = {{"ray.io/originated-from-cr-name", name},
+                       {"ray.io/originated-from-crd", "RayService"},
+                       {"ray.io/serve", name + "-serve"}};
+  const Json selector = {{"ray.io/cluster", cluster_name(cluster)}, {"ray.io/serve", "true"}};
+  const Json& type = at(rayservice, {"spec", "rayClusterConfig", "headGroupSpec", "serviceType"});
+  Json ports = Json::array();
+  for (const auto& [port_name, port] : service_ports(cluster)) {
+    if (port_name == "serve" || starts_with(port_name, "serve-")) {
+      ports.push_back({{"name", port_name}, {"port", port}});
+    }
+  }
+  const Json& custom = at(rayservice, {"spec", "serveService"});
+  Json svc;
+  if (custom.is_object()) {
+    svc = custom;
+    svc["apiVersion"] = "v1";
+    svc["kind"] = "Service";
+    if (!svc.contains("metadata") || !svc["metadata"].is_object()) {
+      svc["metadata"] = Json::object();
+    }
+    if (!svc.contains("spec") || !svc["spec"].is_object()) {
+      svc["spec"] = Json::object();
+    }
+    svc["spec"]["selector"] = selector;
+    if (!ports.empty()) {  // the user's port of the same name wins
+      Json merged = Json::array();
+      for (const auto& p : ports) {
+        Json chosen = p;
+        for (const auto& u :
+             at(svc, {"spec", "ports"}).is_array() ? svc["spec"]["ports"] : Json::array()) {
+          if (u.value("name", "") == p.value("name", "")) {
+            chosen = u;
+          }
+        }
+        merged.push_back(chosen);
+      }
+      svc["spec"]["ports"] = merged;
+    }
+    for (const auto& [k, v] : labels.items()) {
+      svc["metadata"]["labels"][k] = v;
+    }
+    if (text_of(at(svc, {"metadata", "name"})).empty()) {
+      svc["metadata"]["name"] = name + "-serve-svc";
+    }
+    svc["metadata"]["namespace"] = text_of(at(rayservice, {"metadata", "namespace"}));
+    if (text_of(at(svc, {"spec", "type"})).empty() && !type.is_null()) {
+      svc["spec"]["type"] = type;
+    }
+  } else {
+    if (ports.empty()) {
+      return tl::unexpected(build_error(
+          "Please specify a port named 'serve' (or with the prefix 'serve-', e.g. 'serve-grpc') "
+          "in the Ray head container; otherwise, the Kubernetes service for Ray Serve will not be "
+          "created."));
+    }
+    svc = {{"apiVersion", "v1"},
+           {"kind", "Service"},
+           {"metadata",
+            {{"name", name + "-serve-svc"},
+             {"namespace", text_of(at(rayservice, {"metadata", "namespace"}))},
+             {"labels", labels}}},
+           {"spec", {{"selector", selector}, {"ports", ports}}}};
+    if (!type.is_null()) {
+      svc["spec"]["type"] = type;
+    }
+  }
+  svc["metadata"]["ownerReferences"] = Json::array({controller_reference(rayservice)});
   return svc;
 }
 

@@ -7,6 +7,9 @@
 //     convertParamMap, setContainerEnvVars, initLivenessAndReadinessProbe,
 //     addEmptyDir, BuildAutoscalerContainer, labelPod;
 //   - common/service.go: BuildServiceForHeadPod, BuildServeService;
+//   - common/job.go: BuildJobSubmitCommand, GetSubmitterTemplate,
+//     GetDefaultSubmitterContainer, GetMetadataJson; rayjob_controller.go:
+//     createNewK8sJob, configureSubmitterContainer;
 //   - utils/util.go: PodName, CheckName, CheckLabel, GenerateFQDNServiceName.
 // The operator's defaults are assumed: probes and the `wait-gcs-ready` init
 // container injected, generated (not deterministic) head Pod names, the
@@ -51,5 +54,25 @@ Json build_head_service(const Json& cluster);
 // The serve Service of a RayCluster with ray.io/enable-serve-service: "true";
 // an error message when the head container has no `serve`/`serve-*` port.
 Result<Json> build_serve_service(const Json& cluster);
+
+// The K8sJobMode submitter's command line (BuildJobSubmitCommand) for a
+// RayJob whose status has dashboardURL and jobId: `if ! ray job status ...
+// ; then ray job submit ... -- <entrypoint> ; fi ; ray job logs ...`. An
+// error where KubeRay's is one (a runtimeEnvYAML that is not YAML; metadata
+// with a rayVersion below 2.6.0 or not a version).
+Result<std::string> job_submit_command(const Json& rayjob);
+// The submitter Job (batch/v1, named as the RayJob, owned by it) for a
+// RayJob in K8sJobMode and the RayCluster it runs on.
+Result<Json> build_submitter_job(const Json& rayjob, const Json& cluster);
+// The head Service a RayJob or RayService keeps for its cluster
+// (BuildHeadServiceForRayJob, BuildHeadServiceForRayService): the
+// cluster's head Service without headServiceAnnotations, named
+// "<owner>-head-svc", with the owner's labels, owned by the owner.
+Json build_owner_head_service(const Json& owner, const Json& cluster);
+// The RayService's serve Service (BuildServeServiceForRayService, no
+// incremental upgrade): "<rayservice>-serve-svc" or spec.serveService,
+// selecting the cluster's Pods labelled ray.io/serve=true; an error when
+// there is neither a serve port nor a serveService.
+Result<Json> build_rayservice_serve_service(const Json& rayservice, const Json& cluster);
 
 }  // namespace fakekube::kuberay

@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
   app.add_option("--fault", faults,
                  "switch a fault on (repeatable): gone-after=N, drop-watches-after=N, "
                  "gone-on-resume=N, split-watch-events, no-bookmarks, latency=MS, warning=TEXT, "
-                 "status=CODE:METHOD:PATH_PREFIX[:TIMES][:RETRY_AFTER], compress")
+                 "status=CODE:METHOD:PATH_PREFIX[:TIMES][:RETRY_AFTER], compress, "
+                 "dashboard-unavailable=N")
       ->take_all()
       ->allow_extra_args(false);
   CLI11_PARSE(app, argc, argv);
@@ -85,7 +86,12 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
 
   std::vector<fakekube::FaultSwitch> switches;
+  std::vector<std::string> sim_faults;  // the simulation's own, as in a scenario
   for (const auto& f : faults) {
+    if (f.rfind("dashboard-unavailable=", 0) == 0) {
+      sim_faults.push_back(f);
+      continue;
+    }
     auto parsed = fakekube::parse_fault(f);
     if (!parsed) {
       std::cerr << "fakekube: --fault: " << parsed.error().message << "\n";
@@ -101,6 +107,12 @@ int main(int argc, char** argv) {
   fakekube::SimOptions sim_options;
   sim_options.operator_ = !no_operator && !no_crds;
   fakekube::Simulation sim(server, sim_options);
+  for (const auto& f : sim_faults) {
+    if (auto r = sim.load_scenario("faults: [" + fakekube::Json(f).dump() + "]\n"); !r) {
+      std::cerr << "fakekube: --fault: " << r.error().message << "\n";
+      return 2;
+    }
+  }
   if (!scenario.empty()) {
     std::ifstream in(scenario);
     std::stringstream text;

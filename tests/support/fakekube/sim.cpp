@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -293,21 +294,10 @@ std::optional<Behavior> parse_behavior(const std::string& text) {
   return std::nullopt;
 }
 
-struct RayJobRun {
-  std::string id;
-  std::string entrypoint;
-  Json metadata = Json::object();
-  Json runtime_env = Json::object();
-  double submitted_at = 0;
-  double stopped_at = -1;
-  RayJobScript script;
-};
-
-// One Ray head's dashboard: jobs and serve applications.
-struct Dashboard {
-  std::map<std::string, RayJobRun> jobs;
-  Json serve_config;
-  double serve_put_at = -1;
+// The simulated `ray job` CLI of a K8sJobMode submitter Pod.
+struct SubmitterRun {
+  int step = 0;             // 0: submit, 1: tailing the logs
+  std::size_t printed = 0;  // characters of the Ray job's log printed
 };
 
 // One container as the simulated kubelet runs it (init or main).
@@ -368,6 +358,7 @@ struct PodTrack {
   std::vector<ContainerRun> init;
   std::vector<ContainerRun> main;
   std::size_t job_log_lines = 0;  // submitter: Ray job log lines copied
+  int exit_code = 0;              // submitter: the exit code of its command line
   double sigterm_at = -1;         // graceful deletion: when the kubelet sent SIGTERM
   bool stopped = false;           // its final status written, the DELETE sent
   bool failed_init = false;       // an init container failed for good
@@ -383,10 +374,11 @@ struct Simulation::Impl {
   std::mutex mu;  // rules and dashboards: proxy handlers run on server threads
   std::vector<std::pair<std::string, Behavior>> image_rules;
   std::vector<std::pair<std::string, RayJobScript>> job_rules;
-  std::string serve_status = "RUNNING";
-  std::string serve_message;
-  std::map<std::string, std::shared_ptr<Dashboard>> dashboards;  // "ns/headsvc"
-  std::map<std::string, std::pair<std::string, int>> listening;  // "ns/headsvc": pod, port
+  ServeOutcome serve_outcome;
+  std::map<std::string, std::shared_ptr<RayDashboard>> dashboards;  // "ns/headsvc"
+  int dashboard_failures = 0;                                       // requests left to answer 503
+  std::map<std::string, SubmitterRun> submitters;                   // by Pod uid
+  std::map<std::string, std::pair<std::string, int>> listening;     // "ns/headsvc": pod, port
 
   std::map<std::string, PodTrack> pods;         // by uid
   std::set<std::string> said;                   // events emitted once
@@ -398,7 +390,9 @@ struct Simulation::Impl {
   int ip_counter = 0;
   int cluster_ip_counter = 0;
 
-  Impl(ApiServer& s, SimOptions o) : server(s), options(o) {}
+  Impl(ApiServer& s, SimOptions o) : server(s), options(o) {
+    serve_outcome.deploy_seconds = options.serve_deploy_seconds;
+  }
 
   // Simulated seconds (what delays count) and the wall time (what objects
   // say); rfc3339_at stamps a simulated moment with its wall time.
@@ -786,49 +780,295 @@ struct Simulation::Impl {
     return name_of(pod) + "_" + ns_of(pod) + "(" + uid_of(pod) + ")";
   }
 
-  // The submitter of a K8sJobMode RayJob: submits to the dashboard and
-  // copies the Ray job's logs, like `ray job submit --no-wait` and
-  // `ray job logs --follow`. Returns whether the Ray job ended.
+  // The submitter of a K8sJobMode RayJob: what its container's command
+  // line (KubeRay's BuildJobSubmitCommand) does, with the `ray job` CLI of
+  // Ray 2.46-2.52 simulated: `ray job status` (output discarded), unless
+  // the job exists `ray job submit --no-wait`, then `ray job logs
+  // --follow`, each printing what the CLI prints. A refused submission, an
+  // unreachable dashboard or a failed version check ends the container
+  // with exit code 1 (the script runs under bash -e); otherwise it exits 0
+  // once the Ray job is terminal, whatever its status. Returns whether the
+  // container ended; its exit code goes to track.exit_code.
   bool run_submitter(const Json& pod, const Json& container, PodTrack& track) {
-    std::string address;
-    std::string id;
-    for (const auto& e : container.value("env", Json::array())) {
-      if (e.value("name", "") == "RAY_DASHBOARD_ADDRESS") {
-        address = e.value("value", "");
-      } else if (e.value("name", "") == "RAY_JOB_SUBMISSION_ID") {
-        id = e.value("value", "");
-      }
+    const SubmitCommand cmd = submit_command(pod, container);
+    const std::string ns = ns_of(pod);
+    const std::string cname = container.value("name", "");
+    auto print = [&](const std::string& line) { server.append_log(ns, name_of(pod), cname, line); };
+    auto record = [&](const std::string& level, int line, const std::string& text) {
+      print(record_time(now()) + "\t" + level + " cli.py:" + std::to_string(line) + " -- " + text);
+    };
+    auto crash = [&](const std::string& error) {
+      print("Traceback (most recent call last):");
+      print("  File \"/home/ray/anaconda3/bin/ray\", in <module>");
+      print("    sys.exit(main())");
+      print(
+          "  File \"/home/ray/anaconda3/lib/python3.10/site-packages/ray/dashboard/modules/job/"
+          "sdk.py\", in _raise_error");
+      print(error);
+      track.exit_code = 1;
+      submitters.erase(uid_of(pod));
+      return true;
+    };
+    // The Service the address names (NAME.NS.svc...), its dashboard.
+    std::string host = cmd.address.substr(cmd.address.find("://") + 3);
+    host = host.substr(0, host.find(':'));
+    const std::string service = host.substr(0, host.find('.'));
+    std::string svc_ns = ns;
+    if (auto dot = host.find('.'); dot != std::string::npos) {
+      svc_ns = host.substr(dot + 1, host.find('.', dot + 1) - dot - 1);
     }
-    const std::string service = address.substr(0, address.find('.'));
-    std::shared_ptr<Dashboard> dash;
+    std::shared_ptr<RayDashboard> dash;
     {
       std::lock_guard<std::mutex> lock(mu);
-      auto it = dashboards.find(ns_of(pod) + "/" + service);
+      auto it = dashboards.find(svc_ns + "/" + service);
       if (it != dashboards.end()) {
         dash = it->second;
       }
     }
-    if (!dash || id.empty()) {
+    auto failed_call = [&](const ProxyResponse& r) {
+      return crash("RuntimeError: Request failed with status code " + std::to_string(r.status) +
+                   ": " + r.body + ".");
+    };
+    SubmitterRun& run = submitters[uid_of(pod)];
+    if (run.step == 0) {
+      if (!dash) {
+        record("INFO", 41, "Job submission server address: " + cmd.address);
+        return crash("ConnectionError: Failed to connect to Ray at address: " + cmd.address + ".");
+      }
+      // if ! ray job status ... >/dev/null 2>&1 ; then ray job submit ... ; fi
+      if (call_dashboard(dash, "GET", "/api/jobs/" + cmd.id).status != 200) {
+        record("INFO", 41, "Job submission server address: " + cmd.address);
+        if (auto v = call_dashboard(dash, "GET", "/api/version"); v.status != 200) {
+          return failed_call(v);
+        }
+        const auto posted = call_dashboard(dash, "POST", "/api/jobs/", cmd.request.dump());
+        if (posted.status != 200) {
+          return failed_call(posted);
+        }
+        const std::string ok = "Job '" + cmd.id + "' submitted successfully";
+        record("SUCC", 65, std::string(ok.size(), '-'));
+        record("SUCC", 66, ok);
+        record("SUCC", 67, std::string(ok.size(), '-'));
+        record("INFO", 291, "Next steps");
+        record("INFO", 292, "Query the logs of the job:");
+        record("INFO", 294, "ray job logs " + cmd.id);
+        record("INFO", 295, "Query the status of the job:");
+        record("INFO", 297, "ray job status " + cmd.id);
+        record("INFO", 298, "Request the job to be stopped:");
+        record("INFO", 300, "ray job stop " + cmd.id);
+      }
+      // ray job logs --follow
+      record("INFO", 41, "Job submission server address: " + cmd.address);
+      if (auto v = call_dashboard(dash, "GET", "/api/version"); v.status != 200) {
+        return failed_call(v);
+      }
+      run.step = 1;
+    }
+    if (!dash) {
+      return crash("ConnectionError: Failed to connect to Ray at address: " + cmd.address + ".");
+    }
+    // Tailing: an open WebSocket, which the transient fault does not touch.
+    std::string status;
+    std::string message;
+    std::string text;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      const auto info = dash->handle(ProxyRequest{"GET", "/api/jobs/" + cmd.id, "", "", ""}, now());
+      const Json parsed = Json::parse(info.body, nullptr, false);
+      if (info.status != 200 || !parsed.is_object()) {
+        submitters.erase(uid_of(pod));
+        track.exit_code = 0;  // the socket closes; `ray job logs --follow` exits 0
+        return true;
+      }
+      status = parsed.value("status", "");
+      message = parsed["message"].is_string() ? parsed["message"].get<std::string>() : "";
+      const auto logs =
+          dash->handle(ProxyRequest{"GET", "/api/jobs/" + cmd.id + "/logs", "", "", ""}, now());
+      text = Json::parse(logs.body, nullptr, false).value("logs", "");
+    }
+    while (run.printed < text.size()) {
+      const auto nl = text.find('\n', run.printed);
+      if (nl == std::string::npos) {
+        break;
+      }
+      print(text.substr(run.printed, nl - run.printed));
+      run.printed = nl + 1;
+    }
+    if (status != "SUCCEEDED" && status != "FAILED" && status != "STOPPED") {
       return false;
     }
-    std::string entrypoint;
-    for (const auto& job : server.list("ray.io/v1", "rayjobs", ns_of(pod))) {
-      if (has_spec(job) && job.contains("status") && job["status"].value("jobId", "") == id) {
-        entrypoint = job["spec"].value("entrypoint", "");
+    if (status == "SUCCEEDED") {
+      const std::string ok = "Job '" + cmd.id + "' succeeded";
+      record("SUCC", 65, std::string(ok.size(), '-'));
+      record("SUCC", 66, ok);
+      record("SUCC", 67, std::string(ok.size(), '-'));
+    } else if (status == "FAILED") {
+      const std::string bad = "Job '" + cmd.id + "' failed";
+      record("ERR", 71, std::string(bad.size(), '-'));
+      record("ERR", 72, bad);
+      record("ERR", 73, std::string(bad.size(), '-'));
+      record("INFO", 74, "Status message: " + message);
+    } else {
+      record("WARN", 335, "Job '" + cmd.id + "' was stopped");
+    }
+    submitters.erase(uid_of(pod));
+    track.exit_code = 0;
+    return true;
+  }
+
+  // A log record's time as Ray's logging prints it: "2026-01-20 22:04:24,856".
+  std::string record_time(double simulated) const {
+    const long long ms = epoch_ms(simulated);
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char out[96];
+    std::snprintf(out, sizeof out, "%04d-%02d-%02d %02d:%02d:%02d,%03lld", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+    return out;
+  }
+
+  // What the submitter's `ray job submit` sends, read from its command line
+  // as KubeRay builds it; for a command line of another form (a user's
+  // submitterPodTemplate command), the env KubeRay adds and the RayJob's
+  // entrypoint.
+  struct SubmitCommand {
+    std::string address;
+    std::string id;
+    Json request;  // the POST /api/jobs/ body, as the SDK sends it
+  };
+
+  SubmitCommand submit_command(const Json& pod, const Json& container) {
+    SubmitCommand out;
+    std::string env_address;
+    for (const auto& e : container.value("env", Json::array())) {
+      if (e.value("name", "") == "RAY_DASHBOARD_ADDRESS") {
+        env_address = e.value("value", "");
+      } else if (e.value("name", "") == "RAY_JOB_SUBMISSION_ID") {
+        out.id = e.value("value", "");
       }
     }
-    std::lock_guard<std::mutex> lock(mu);
-    if (dash->jobs.count(id) == 0) {
-      submit_locked(*dash, id, entrypoint, Json::object(), Json::object());
+    out.address = env_address.rfind("http://", 0) == 0 ? env_address : "http://" + env_address;
+    // The SDK's JobSubmitRequest as dataclasses.asdict: unset fields null.
+    out.request = {{"entrypoint", ""},
+                   {"submission_id", out.id},
+                   {"job_id", nullptr},
+                   {"runtime_env", Json::object()},
+                   {"metadata", Json::object()},
+                   {"entrypoint_num_cpus", nullptr},
+                   {"entrypoint_num_gpus", nullptr},
+                   {"entrypoint_memory", nullptr},
+                   {"entrypoint_resources", nullptr}};
+    const Json args = container.value("args", Json::array());
+    const std::string line =
+        args.size() == 1 && args[0].is_string() ? args[0].get<std::string>() : "";
+    const auto submit_at = line.find("ray job submit ");
+    const auto dashes = line.find(" -- ", submit_at == std::string::npos ? 0 : submit_at);
+    const auto tail = line.rfind(" ; fi ; ray job logs ");
+    if (submit_at == std::string::npos || dashes == std::string::npos ||
+        tail == std::string::npos || tail < dashes) {
+      for (const auto& job : server.list("ray.io/v1", "rayjobs", ns_of(pod))) {
+        if (has_spec(job) && job.value("status", Json::object()).value("jobId", "") == out.id) {
+          out.request["entrypoint"] = job["spec"].value("entrypoint", "");
+        }
+      }
+      return out;
     }
-    const RayJobRun& run = dash->jobs[id];
-    const auto lines = visible_logs(run, now());
-    for (; track.job_log_lines < lines.size(); ++track.job_log_lines) {
-      server.append_log(ns_of(pod), name_of(pod), container.value("name", ""),
-                        lines[track.job_log_lines]);
+    const auto words = shell_words(line.substr(submit_at, dashes - submit_at));
+    for (std::size_t i = 3; i + 1 < words.size(); ++i) {
+      const std::string& flag = words[i];
+      const std::string& value = words[i + 1];
+      auto number = [&](const char* key) {
+        try {
+          out.request[key] = std::stod(value);
+        } catch (...) {
+          out.request[key] = value;
+        }
+      };
+      if (flag == "--address") {
+        out.address = value;
+      } else if (flag == "--submission-id") {
+        out.request["submission_id"] = value;
+        out.id = value;
+      } else if (flag == "--runtime-env-json") {
+        out.request["runtime_env"] = Json::parse(value, nullptr, false);
+      } else if (flag == "--metadata-json") {
+        out.request["metadata"] = Json::parse(value, nullptr, false);
+      } else if (flag == "--entrypoint-num-cpus") {
+        number("entrypoint_num_cpus");
+      } else if (flag == "--entrypoint-num-gpus") {
+        number("entrypoint_num_gpus");
+      } else if (flag == "--entrypoint-memory") {
+        number("entrypoint_memory");
+      } else if (flag == "--entrypoint-resources") {
+        out.request["entrypoint_resources"] = Json::parse(value, nullptr, false);
+      } else {
+        continue;
+      }
+      ++i;
     }
-    const std::string s = job_status(run, now());
-    return s == "SUCCEEDED" || s == "FAILED" || s == "STOPPED";
+    // The words after `--`, joined as Ray 2.46-2.52's CLI joins them
+    // (subprocess.list2cmdline).
+    std::string entrypoint;
+    for (const auto& w : shell_words(line.substr(dashes + 4, tail - dashes - 4))) {
+      const bool quote = w.empty() || w.find_first_of(" \t") != std::string::npos;
+      std::string q;
+      std::size_t slashes = 0;
+      for (char ch : w) {
+        if (ch == '\\') {
+          ++slashes;
+          continue;
+        }
+        q += std::string(ch == '"' ? slashes * 2 + 1 : slashes, '\\');
+        slashes = 0;
+        q += ch;
+      }
+      q += std::string(quote ? slashes * 2 : slashes, '\\');
+      entrypoint += (entrypoint.empty() ? "" : " ") + (quote ? "\"" + q + "\"" : q);
+    }
+    out.request["entrypoint"] = entrypoint;
+    return out;
+  }
+
+  // Bash's word splitting of a simple command: blanks separate words,
+  // single quotes keep everything, double quotes keep all but \" \\ \$ \`.
+  static std::vector<std::string> shell_words(const std::string& text) {
+    std::vector<std::string> words;
+    std::string word;
+    bool in_word = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const char ch = text[i];
+      if (ch == ' ' || ch == '\t' || ch == '\n') {
+        if (in_word) {
+          words.push_back(word);
+          word.clear();
+          in_word = false;
+        }
+        continue;
+      }
+      in_word = true;
+      if (ch == '\'') {
+        const auto end = text.find('\'', i + 1);
+        word += text.substr(i + 1, end - i - 1);
+        i = end == std::string::npos ? text.size() : end;
+      } else if (ch == '"') {
+        for (++i; i < text.size() && text[i] != '"'; ++i) {
+          if (text[i] == '\\' && i + 1 < text.size() &&
+              std::string("\"\\$`").find(text[i + 1]) != std::string::npos) {
+            ++i;
+          }
+          word += text[i];
+        }
+      } else if (ch == '\\' && i + 1 < text.size()) {
+        word += text[++i];
+      } else {
+        word += ch;
+      }
+    }
+    if (in_word) {
+      words.push_back(word);
+    }
+    return words;
   }
 
   // Back-off before the n-th restart (n >= 1): none for the first, then
@@ -944,7 +1184,8 @@ struct Simulation::Impl {
     const Json spec = container_spec(pod, c);
     if (c.program == "submitter") {
       if (run_submitter(pod, spec, track)) {
-        return std::make_pair(0, std::string("Completed"));
+        return std::make_pair(track.exit_code,
+                              std::string(track.exit_code == 0 ? "Completed" : "Error"));
       }
       return std::nullopt;
     }
@@ -1642,12 +1883,13 @@ struct Simulation::Impl {
       h.dashboard_key = dkey;
       {
         std::lock_guard<std::mutex> lock(mu);
-        dashboards[ns + "/" + dkey] = std::make_shared<Dashboard>();
+        dashboards.erase(ns + "/" + dkey);
       }
       serve_dashboard(ns, dkey, name, static_cast<int>(o.dashboard_port), dashboard_for(ns, dkey));
       c.ports.push_back(static_cast<int>(o.dashboard_port));
     }
     ray_heads[key] = h;
+    register_ray_nodes(key);
   }
 
   // Serve's HTTP proxy (proxy_location EveryNode, port 8000) listens on
@@ -1668,8 +1910,7 @@ struct Simulation::Impl {
     {
       std::lock_guard<std::mutex> lock(mu);
       auto d = dashboards.find(ns_of(pod) + "/" + it->second.dashboard_key);
-      deployed = d != dashboards.end() && d->second->serve_config.is_object() &&
-                 now() >= d->second->serve_put_at + options.serve_deploy_seconds;
+      deployed = d != dashboards.end() && d->second->serve_running(now());
     }
     if (!deployed) {
       return;
@@ -1726,7 +1967,9 @@ struct Simulation::Impl {
       }
     } else {
       for (auto& [k, head] : ray_heads) {
-        head.workers.erase(key + "/" + c.name);
+        if (head.workers.erase(key + "/" + c.name) > 0) {
+          register_ray_nodes(k);
+        }
       }
     }
   }
@@ -1792,6 +2035,7 @@ struct Simulation::Impl {
     if (!head.empty()) {
       c.joined = head;
       ray_heads[head].workers[key] = c.resources;
+      register_ray_nodes(head);
       ray_up(pod, c, t);
       log_lines(pod, c, ray::worker_started_lines(c.ray_options, ip_for(uid_of(pod)), ray_stamp()));
       return returns(c);
@@ -2243,204 +2487,82 @@ struct Simulation::Impl {
 
   // ---- Ray dashboard -----------------------------------------------------
 
-  static std::string job_status(const RayJobRun& run, double t) {
-    if (run.stopped_at >= 0) {
-      return "STOPPED";
-    }
-    if (t < run.submitted_at + run.script.pending_seconds) {
-      return "PENDING";
-    }
-    if (t < run.submitted_at + run.script.pending_seconds + run.script.run_seconds) {
-      return "RUNNING";
-    }
-    return run.script.status;
-  }
-
-  static std::vector<std::string> visible_logs(const RayJobRun& run, double t) {
-    const double start = run.submitted_at + run.script.pending_seconds;
-    std::vector<std::string> out;
-    const auto n = run.script.logs.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      const double at = start + run.script.run_seconds * static_cast<double>(i) /
-                                    static_cast<double>(std::max<std::size_t>(1, n - 1));
-      if (t >= at || job_status(run, t) != "RUNNING") {
-        if (t >= start) {
-          out.push_back(run.script.logs[i]);
-        }
-      }
-    }
-    return out;
-  }
-
-  void submit_locked(Dashboard& dash,
-                     const std::string& id,
-                     const std::string& entrypoint,
-                     const Json& metadata,
-                     const Json& runtime_env) {
-    RayJobRun run;
-    run.id = id;
-    run.entrypoint = entrypoint;
-    run.metadata = metadata;
-    run.runtime_env = runtime_env;
-    run.submitted_at = now();
-    for (const auto& [substr, script] : job_rules) {
-      if (entrypoint.find(substr) != std::string::npos) {
-        run.script = script;
-        break;
-      }
-    }
-    dash.jobs[id] = run;
-  }
-
-  Json job_info(const RayJobRun& run, double t) {
-    const std::string s = job_status(run, t);
-    const bool terminal = s == "SUCCEEDED" || s == "FAILED" || s == "STOPPED";
-    const double start = run.submitted_at + run.script.pending_seconds;
-    const double end = run.stopped_at >= 0 ? run.stopped_at : start + run.script.run_seconds;
-    Json info = {{"type", "SUBMISSION"},
-                 {"job_id", nullptr},
-                 {"submission_id", run.id},
-                 {"status", s},
-                 {"entrypoint", run.entrypoint},
-                 {"message", s == "FAILED"      ? (run.script.message.empty()
-                                                       ? "Job entrypoint command failed with exit code 1"
-                                                       : run.script.message)
-                             : s == "SUCCEEDED" ? "Job finished successfully."
-                             : s == "STOPPED"   ? "Job was intentionally stopped."
-                             : s == "RUNNING"   ? "Job is currently running."
-                                                : "Job has not started yet."},
-                 {"error_type", s == "FAILED" ? Json("JOB_ENTRYPOINT_COMMAND_ERROR") : Json()},
-                 {"start_time", epoch_ms(run.submitted_at)},
-                 {"end_time", terminal ? Json(epoch_ms(end)) : Json()},
-                 {"metadata", run.metadata},
-                 {"runtime_env", run.runtime_env}};
-    return info;
-  }
-
-  ProxyResponse dashboard(const std::shared_ptr<Dashboard>& dash, const ProxyRequest& req) {
+  // A request to a Ray dashboard as every client's reaches it (the service
+  // proxy's, the submitter's, the operator's): while the transient fault is
+  // on, 503 instead. The health endpoints the kubelet's probes ask are
+  // spared: the fault is a client's bad luck, not a head that is down.
+  ProxyResponse call_dashboard(const std::shared_ptr<RayDashboard>& dash, const ProxyRequest& req) {
     std::lock_guard<std::mutex> lock(mu);
-    const double t = now();
-    auto reply = [](int status, const Json& body) {
-      return ProxyResponse{status, body.dump(), "application/json"};
-    };
-    std::string path = req.path;
-    if (path.size() > 1 && path.back() == '/') {
-      path.pop_back();
+    const bool health = req.path.rfind("/api/gcs_healthz", 0) == 0 ||
+                        req.path.rfind("/api/local_raylet_healthz", 0) == 0;
+    if (dashboard_failures > 0 && !health) {
+      --dashboard_failures;
+      return RayDashboard::unavailable();
     }
-    if (path == "/api/gcs_healthz" || path == "/api/local_raylet_healthz") {
-      return ProxyResponse{200, "success", "text/plain"};
-    }
-    if (path == "/api/version") {
-      return reply(200, {{"version", "4"}, {"ray_version", "2.52.0"}, {"ray_commit", "fakekube"}});
-    }
-    if (path == "/api/jobs" && req.method == "GET") {
-      Json list = Json::array();
-      for (const auto& [id, run] : dash->jobs) {
-        list.push_back(job_info(run, t));
-      }
-      return reply(200, list);
-    }
-    if (path == "/api/jobs" && req.method == "POST") {
-      const Json body = Json::parse(req.body, nullptr, false);
-      if (!body.is_object() || !body.contains("entrypoint")) {
-        return ProxyResponse{400, "Failed to parse request body as a JobSubmitRequest",
-                             "text/plain"};
-      }
-      std::string id = body.value("submission_id", Json()).is_string()
-                           ? body["submission_id"].get<std::string>()
-                           : "raysubmit_" + rand5() + rand5();
-      if (dash->jobs.count(id) > 0) {
-        return ProxyResponse{
-            500,
-            "Traceback (most recent call last):\nValueError: Job with submission_id " + id +
-                " already exists. Please use a different submission_id.",
-            "text/plain"};
-      }
-      submit_locked(*dash, id, body["entrypoint"].get<std::string>(),
-                    body.value("metadata", Json::object()),
-                    body.value("runtime_env", Json::object()));
-      return reply(200, {{"job_id", id}, {"submission_id", id}});
-    }
-    const std::string prefix = "/api/jobs/";
-    if (path.rfind(prefix, 0) == 0) {
-      std::string rest = path.substr(prefix.size());
-      std::string action;
-      if (auto slash = rest.find('/'); slash != std::string::npos) {
-        action = rest.substr(slash + 1);
-        rest = rest.substr(0, slash);
-      }
-      auto it = dash->jobs.find(rest);
-      if (it == dash->jobs.end()) {
-        return ProxyResponse{404, "Job " + rest + " does not exist", "text/plain"};
-      }
-      RayJobRun& run = it->second;
-      if (action.empty() && req.method == "GET") {
-        return reply(200, job_info(run, t));
-      }
-      if (action.empty() && req.method == "DELETE") {
-        dash->jobs.erase(it);
-        return reply(200, {{"deleted", true}});
-      }
-      if (action == "logs" && req.method == "GET") {
-        std::string text;
-        for (const auto& line : visible_logs(run, t)) {
-          text += line + "\n";
-        }
-        return reply(200, {{"logs", text}});
-      }
-      if (action == "stop" && req.method == "POST") {
-        const std::string s = job_status(run, t);
-        const bool stoppable = s == "PENDING" || s == "RUNNING";
-        if (stoppable) {
-          run.stopped_at = t;
-        }
-        return reply(200, {{"stopped", stoppable}});
-      }
-    }
-    if (path == "/api/serve/applications") {
-      if (req.method == "PUT") {
-        const Json body = Json::parse(req.body, nullptr, false);
-        if (!body.is_object()) {
-          return ProxyResponse{400, "invalid serve config", "text/plain"};
-        }
-        dash->serve_config = body;
-        dash->serve_put_at = t;
-        return ProxyResponse{200, "", "text/plain"};
-      }
-      if (req.method == "GET") {
-        Json apps = Json::object();
-        if (dash->serve_config.is_object()) {
-          const bool done = t >= dash->serve_put_at + options.serve_deploy_seconds;
-          for (const auto& app : dash->serve_config.value("applications", Json::array())) {
-            const std::string name = app.value("name", "default");
-            const std::string status = done ? serve_status : "DEPLOYING";
-            Json deployments = Json::object();
-            for (const auto& d : app.value("deployments", Json::array())) {
-              deployments[d.value("name", "")] = {{"name", d.value("name", "")},
-                                                  {"status", status == "RUNNING"     ? "HEALTHY"
-                                                             : status == "DEPLOYING" ? "UPDATING"
-                                                                                     : "UNHEALTHY"},
-                                                  {"message", ""}};
-            }
-            apps[name] = {{"name", name},
-                          {"status", status},
-                          {"message", status == "RUNNING" ? "" : serve_message},
-                          {"route_prefix", app.value("route_prefix", "/")},
-                          {"docs_path", nullptr},
-                          {"deployments", deployments}};
-          }
-        }
-        return reply(200, {{"applications", apps}, {"deploy_mode", "MULTI_APP"}});
-      }
-    }
-    return ProxyResponse{404, "Not Found", "text/plain"};
+    return dash->handle(req, now());
   }
 
-  std::shared_ptr<Dashboard> dashboard_for(const std::string& ns, const std::string& service) {
+  ProxyResponse call_dashboard(const std::shared_ptr<RayDashboard>& dash,
+                               const std::string& method,
+                               const std::string& path,
+                               const std::string& body = "") {
+    return call_dashboard(
+        dash, ProxyRequest{method, path, "", body, body.empty() ? "" : "application/json"});
+  }
+
+  // What the cluster registered with Ray, for its head's dashboard: the
+  // resources of the head and of each worker that joined it (what their
+  // `ray start` found, ray_start.hpp node_resources), the head's IP as the
+  // drivers' node.
+  void register_ray_nodes(const std::string& head_key) {
+    auto it = ray_heads.find(head_key);
+    if (it == ray_heads.end() || it->second.dashboard_key.empty()) {
+      return;
+    }
+    const RayHead& head = it->second;
+    std::map<std::string, double> total;
+    auto add = [&](const Json& resources) {
+      for (auto r = resources.begin(); r != resources.end(); ++r) {
+        if (r.value().is_number()) {
+          total[r.key()] += r.value().get<double>();
+        }
+      }
+    };
+    add(head.resources);
+    for (const auto& [w, resources] : head.workers) {
+      add(resources);
+    }
+    std::string node_id;
+    for (std::size_t seed = 0; node_id.size() < 56; ++seed) {
+      char part[17];
+      std::snprintf(
+          part, sizeof part, "%016zx",
+          std::hash<std::string>{}(head_key + "/" + head.ip + "/" + std::to_string(seed)));
+      node_id += part;
+    }
+    const std::string ns = head_key.substr(0, head_key.find('/'));
+    auto dash = dashboard_for(ns, head.dashboard_key);
+    std::lock_guard<std::mutex> lock(mu);
+    dash->set_cluster_resources(std::move(total));
+    dash->set_head_node(head.ip, node_id.substr(0, 56));
+  }
+
+  std::shared_ptr<RayDashboard> dashboard_for(const std::string& ns, const std::string& service) {
     std::lock_guard<std::mutex> lock(mu);
     auto& d = dashboards[ns + "/" + service];
     if (!d) {
-      d = std::make_shared<Dashboard>();
+      RayDashboard::Hooks hooks;
+      hooks.epoch_ms = [this](double t) { return epoch_ms(t); };
+      hooks.script_for = [this](const std::string& entrypoint) {  // called under mu
+        for (const auto& [substr, script] : job_rules) {
+          if (entrypoint.find(substr) != std::string::npos) {
+            return script;
+          }
+        }
+        return RayJobScript{};
+      };
+      hooks.serve_outcome = [this] { return serve_outcome; };
+      d = std::make_shared<RayDashboard>(std::move(hooks));
     }
     return d;
   }
@@ -2451,7 +2573,7 @@ struct Simulation::Impl {
                        const std::string& service,
                        const std::string& pod,
                        int port,
-                       const std::shared_ptr<Dashboard>& dash) {
+                       const std::shared_ptr<RayDashboard>& dash) {
     std::lock_guard<std::mutex> lock(mu);
     auto& where = listening[ns + "/" + service];
     if (where == std::make_pair(pod, port)) {
@@ -2462,7 +2584,7 @@ struct Simulation::Impl {
     }
     where = {pod, port};
     server.listen(ns, pod, port,
-                  [this, dash](const ProxyRequest& r) { return dashboard(dash, r); });
+                  [this, dash](const ProxyRequest& r) { return call_dashboard(dash, r); });
   }
 
   // ---- KubeRay operator: RayCluster ---------------------------------------
@@ -2787,6 +2909,15 @@ struct Simulation::Impl {
       const std::string mode = spec.value("submissionMode", "K8sJobMode");
       const std::string t = stamp();
       if (deleting(job)) {
+        // A Ray job not yet terminal is stopped first (best effort).
+        const std::string js = st.value("jobStatus", "");
+        auto running_on =
+            server.get("ray.io/v1", "rayclusters", ns, st.value("rayClusterName", ""));
+        if (running_on && !st.value("jobId", "").empty() && js != "SUCCEEDED" && js != "FAILED" &&
+            js != "STOPPED") {
+          (void)call_dashboard(dashboard_for(ns, head_service_name(*running_on)), "POST",
+                               "/api/jobs/" + st.value("jobId", "") + "/stop");
+        }
         drop_finalizer(job, "rayjobs", "ray.io/rayjob-finalizer");
         continue;
       }
@@ -2857,8 +2988,9 @@ struct Simulation::Impl {
         if (mode == "InteractiveMode") {
           st["jobDeploymentStatus"] = "Waiting";
         } else {
-          if (mode == "K8sJobMode" && !server.get("batch/v1", "jobs", ns, name_of(job))) {
-            create_submitter(job, *cluster, st);
+          if (mode == "K8sJobMode" && !server.get("batch/v1", "jobs", ns, name_of(job)) &&
+              !create_submitter(job, *cluster, st)) {
+            continue;
           }
           st["jobDeploymentStatus"] = "Running";
         }
@@ -2879,57 +3011,31 @@ struct Simulation::Impl {
     }
   }
 
-  void create_submitter(const Json& job, const Json& cluster, const Json& st) {
+  // The K8sJobMode submitter Job, built as KubeRay builds it
+  // (kuberay::build_submitter_job); false when KubeRay's building fails
+  // (the RayJob then stays Initializing, the operator requeues).
+  bool create_submitter(const Json& job, const Json& cluster, const Json& st) {
     const std::string ns = ns_of(job);
-    const Json head_containers = containers_of(at(cluster, {"spec", "headGroupSpec", "template"}));
-    const std::string image =
-        head_containers.empty() ? "rayproject/ray" : head_containers[0].value("image", "");
-    const std::string address = "http://" + st.value("dashboardURL", "");
-    const std::string id = st.value("jobId", "");
-    const std::string entry = job["spec"].value("entrypoint", "");
-    const std::string line = "if ! ray job status --address " + address + " " + id +
-                             " >/dev/null 2>&1 ; then ray job submit --address " + address +
-                             " --no-wait --submission-id " + id + " -- " + entry +
-                             " ; fi ; ray job logs --address " + address + " --follow " + id;
-    Json tmpl = job["spec"].value("submitterPodTemplate", Json());
-    if (!tmpl.is_object()) {
-      tmpl = {
-          {"spec",
-           {{"restartPolicy", "Never"},
-            {"containers", Json::array({{{"name", "ray-job-submitter"},
-                                         {"image", image},
-                                         {"resources",
-                                          {{"requests", {{"cpu", "500m"}, {"memory", "200Mi"}}},
-                                           {"limits", {{"cpu", "1"}, {"memory", "1Gi"}}}}}}})}}}};
+    Json with_status = job;
+    with_status["status"] = st;
+    auto built = kuberay::build_submitter_job(with_status, cluster);
+    if (!built) {
+      std::fprintf(stderr, "fakekube sim: rayjob %s/%s: %s\n", ns.c_str(), name_of(job).c_str(),
+                   built.error().message.c_str());
+      return false;
     }
-    Json& c0 = tmpl["spec"]["containers"][0];
-    if (!c0.contains("command")) {
-      c0["command"] = {"/bin/bash", "-ce", "--"};
-      c0["args"] = {line};
+    if (server.create("batch/v1", "jobs", ns, *built)) {
+      event(job, "Normal", "CreatedRayJobSubmitter",
+            "Created Kubernetes Job " + ns + "/" + name_of(job), "rayjob-controller");
     }
-    Json env = c0.value("env", Json::array());
-    env.push_back({{"name", "PYTHONUNBUFFERED"}, {"value", "1"}});
-    env.push_back({{"name", "RAY_DASHBOARD_ADDRESS"}, {"value", st.value("dashboardURL", "")}});
-    env.push_back({{"name", "RAY_JOB_SUBMISSION_ID"}, {"value", id}});
-    c0["env"] = env;
-    Json labels = {{"ray.io/originated-from-cr-name", name_of(job)},
-                   {"ray.io/originated-from-crd", "RayJob"},
-                   {"app.kubernetes.io/created-by", "kuberay-operator"}};
-    const Json submitter = job["spec"].value("submitterConfig", Json::object());
-    Json k8s_job = {
-        {"apiVersion", "batch/v1"},
-        {"kind", "Job"},
-        {"metadata",
-         {{"name", name_of(job)},
-          {"labels", labels},
-          {"ownerReferences", Json::array({owner_ref(job)})}}},
-        {"spec", {{"backoffLimit", submitter.value("backoffLimit", 2)}, {"template", tmpl}}}};
-    if (server.create("batch/v1", "jobs", ns, k8s_job)) {
-      event(job, "Normal", "CreatedK8sJob", "Created k8s job " + ns + "/" + name_of(job),
-            "rayjob-controller");
-    }
+    return true;
   }
 
+  // Running (KubeRay's rayjob_controller.go, Reconcile's Running case):
+  // the submitter first (K8sJobMode: checkSubmitterAndUpdateStatusIfNeeded,
+  // checkSubmitterFinishedTimeoutAndUpdateStatusIfNeeded), then
+  // GET /api/jobs/<id> through the dashboard like any client; HTTPMode
+  // submits on 404; a failed call waits for the next pass.
   void running_job(const Json& job, Json st, const Json* cluster, const std::string& mode) {
     const std::string ns = ns_of(job);
     const std::string t = stamp();
@@ -2937,66 +3043,117 @@ struct Simulation::Impl {
       return;
     }
     st["rayClusterStatus"] = (*cluster).value("status", Json::object());
-    std::optional<Json> k8s_job;
+    if (!job["spec"].contains("clusterSelector")) {  // the RayJob's head Service
+      ensure_owned_service(job, kuberay::build_owner_head_service(job, *cluster));
+    }
+    std::optional<double> finished_at;  // simulated seconds
     if (mode == "K8sJobMode") {
-      if (auto j = server.get("batch/v1", "jobs", ns, name_of(job))) {
-        k8s_job = *j;
-      }
-    }
-    const bool submitter_failed = k8s_job && condition_true(*k8s_job, "Failed");
-    const bool submitter_done =
-        mode != "K8sJobMode" ||
-        (k8s_job && (condition_true(*k8s_job, "Complete") || submitter_failed));
-    auto dash = dashboard_for(ns, head_service_name(*cluster));
-    std::optional<Json> info;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      auto it = dash->jobs.find(st.value("jobId", ""));
-      if (it == dash->jobs.end() && mode == "HTTPMode") {
-        Json runtime_env = Json::object();
-        if (job["spec"].contains("runtimeEnvYAML")) {
-          if (auto parsed = parse_yaml(job["spec"]["runtimeEnvYAML"].get<std::string>())) {
-            runtime_env = *parsed;
-          }
+      if (auto k8s_job = server.get("batch/v1", "jobs", ns, name_of(job))) {
+        const Json* failed = find_condition(*k8s_job, "Failed");
+        const Json* complete = find_condition(*k8s_job, "Complete");
+        const Json* done = failed != nullptr && failed->value("status", "") == "True" ? failed
+                           : complete != nullptr && complete->value("status", "") == "True"
+                               ? complete
+                               : nullptr;
+        if (done != nullptr) {
+          // The condition's second, rounded up: never earlier than the end.
+          const double wall = seconds_from(done->value("lastTransitionTime", "")) + 1;
+          finished_at = server.clock().simulated_at(std::chrono::system_clock::time_point(
+              std::chrono::seconds(static_cast<long long>(wall))));
         }
-        submit_locked(*dash, st.value("jobId", ""), job["spec"].value("entrypoint", ""),
-                      job["spec"].value("metadata", Json::object()), runtime_env);
-        it = dash->jobs.find(st.value("jobId", ""));
+        if (done != nullptr && done == failed) {
+          if (st.value("jobStatus", "") == "FAILED") {
+            fail_job(job, st, "AppFailed");
+          } else {
+            st["message"] = "Job submission has failed. Reason: " + failed->value("reason", "") +
+                            ". Message: " + failed->value("message", "");
+            fail_job(job, st, "SubmissionFailed");
+          }
+          st["endTime"] = t;
+          set_job_status(job, st);
+          return;
+        }
       }
-      if (it != dash->jobs.end()) {
-        info = job_info(it->second, now());
+      if (finished_at && now() >= *finished_at + 30) {  // DefaultSubmitterFinishedTimeout
+        const std::string at = to_rfc3339(server.clock().wall_at(*finished_at));
+        st["jobStatus"] = "FAILED";
+        st["message"] = "The RayJob submitter finished at " + at.substr(0, 10) + " " +
+                        at.substr(11, 8) +
+                        " but the ray job did not reach terminal state within 30s";
+        fail_job(job, st, "JobDeploymentStatusTransitionGracePeriodExceeded");
+        st["endTime"] = t;
+        set_job_status(job, st);
+        return;
       }
     }
-    if (submitter_failed) {
-      st["message"] =
-          "Job submission has failed. Reason: BackoffLimitExceeded. Message: Job has "
-          "reached the specified backoff limit";
-      fail_job(job, st, st.value("jobStatus", "") == "FAILED" ? "AppFailed" : "SubmissionFailed");
+    auto dash = dashboard_for(ns, head_service_name(*cluster));
+    const std::string id = st.value("jobId", "");
+    const ProxyResponse got = call_dashboard(dash, "GET", "/api/jobs/" + id);
+    if (got.status == 404) {
+      if (mode == "HTTPMode") {
+        (void)call_dashboard(dash, "POST", "/api/jobs/", http_submit_body(job, id).dump());
+      } else if (finished_at) {
+        st["message"] = "Submitter completed but Ray job not found in RayCluster.";
+        fail_job(job, st, "AppFailed");
+        st["endTime"] = t;
+      }
       set_job_status(job, st);
       return;
     }
-    if (info) {
-      st["jobStatus"] = (*info)["status"];
-      st["message"] = (*info)["message"];
-      st["rayJobInfo"] = {{"startTime", wall_rfc3339_ms((*info)["start_time"].get<long long>())}};
-      if (!(*info)["end_time"].is_null()) {
-        st["rayJobInfo"]["endTime"] = wall_rfc3339_ms((*info)["end_time"].get<long long>());
-      }
-      const std::string s = (*info)["status"];
-      const bool terminal = s == "SUCCEEDED" || s == "FAILED" || s == "STOPPED";
-      if (terminal && submitter_done) {
-        st["endTime"] = t;
-        if (s == "FAILED") {
-          fail_job(job, st, "AppFailed");
-        } else {
-          st["jobDeploymentStatus"] = "Complete";
-          if (s == "SUCCEEDED") {
-            st["succeeded"] = st.value("succeeded", 0) + 1;
-          }
+    const Json info = Json::parse(got.body, nullptr, false);
+    if (got.status != 200 || !info.is_object()) {
+      return;
+    }
+    st["jobStatus"] = info["status"];
+    st["message"] = info["message"];
+    st["rayJobInfo"] = {{"startTime", wall_rfc3339_ms(info["start_time"].get<long long>())}};
+    if (!info["end_time"].is_null()) {
+      st["rayJobInfo"]["endTime"] = wall_rfc3339_ms(info["end_time"].get<long long>());
+    }
+    const std::string s = info["status"];
+    const bool terminal = s == "SUCCEEDED" || s == "FAILED" || s == "STOPPED";
+    if (terminal && (mode != "K8sJobMode" || finished_at)) {
+      st["endTime"] = t;
+      if (s == "FAILED") {
+        fail_job(job, st, "AppFailed");
+      } else {
+        st["jobDeploymentStatus"] = "Complete";
+        if (s == "SUCCEEDED") {
+          st["succeeded"] = st.value("succeeded", 0) + 1;
         }
       }
     }
     set_job_status(job, st);
+  }
+
+  // HTTPMode's POST /api/jobs/ body (KubeRay's dashboardclient SubmitJob,
+  // utils/types RayJobRequest): empty fields left out.
+  static Json http_submit_body(const Json& job, const std::string& id) {
+    const Json& spec = job["spec"];
+    Json body = {{"entrypoint", spec.value("entrypoint", "")}, {"submission_id", id}};
+    if (!spec.value("metadata", Json::object()).empty()) {
+      body["metadata"] = spec["metadata"];
+    }
+    if (spec.contains("runtimeEnvYAML")) {
+      if (auto parsed = parse_yaml(spec["runtimeEnvYAML"].get<std::string>())) {
+        if (!parsed->is_null()) {
+          body["runtime_env"] = *parsed;
+        }
+      }
+    }
+    if (spec.value("entrypointNumCpus", 0.0) > 0) {
+      body["entrypoint_num_cpus"] = spec["entrypointNumCpus"];
+    }
+    if (spec.value("entrypointNumGpus", 0.0) > 0) {
+      body["entrypoint_num_gpus"] = spec["entrypointNumGpus"];
+    }
+    if (!spec.value("entrypointResources", "").empty()) {
+      const Json r = Json::parse(spec["entrypointResources"].get<std::string>(), nullptr, false);
+      if (r.is_object()) {
+        body["entrypoint_resources"] = r;
+      }
+    }
+    return body;
   }
 
   // The transition to Failed (KubeRay's rayjob_controller.go): failed+1,
@@ -3136,17 +3293,25 @@ struct Simulation::Impl {
       auto dash = dashboard_for(ns, head_service_name(*cluster));
       Json apps = Json::object();
       bool all_running = false;
+      bool deployed = false;
       {
         std::lock_guard<std::mutex> lock(mu);
-        if (!dash->serve_config.is_object() && s["spec"].contains("serveConfigV2")) {
-          if (auto cfg = parse_yaml(s["spec"]["serveConfigV2"].get<std::string>())) {
-            dash->serve_config = *cfg;
-            dash->serve_put_at = now();
+        deployed = dash->has_serve_config();
+      }
+      // The operator PUTs the serve config (serveConfigV2 as JSON), then
+      // reads the applications back; a failed call waits for the next pass.
+      if (!deployed && s["spec"].contains("serveConfigV2")) {
+        if (auto cfg = parse_yaml(s["spec"]["serveConfigV2"].get<std::string>())) {
+          if (call_dashboard(dash, "PUT", "/api/serve/applications/", cfg->dump()).status != 200) {
+            continue;
           }
         }
       }
-      const ProxyResponse got = dashboard(
+      const ProxyResponse got = call_dashboard(
           dash, ProxyRequest{"GET", "/api/serve/applications/", "api_type=declarative", "", ""});
+      if (got.status != 200) {
+        continue;
+      }
       const Json body = Json::parse(got.body, nullptr, false);
       if (body.is_object()) {
         all_running = !body["applications"].empty();
@@ -3199,37 +3364,42 @@ struct Simulation::Impl {
   }
 
   void ensure_service_services(const Json& s, const Json& cluster) {
-    const std::string ns = ns_of(s);
-    const std::string c = name_of(cluster);
-    Json labels = {{"ray.io/originated-from-cr-name", name_of(s)},
-                   {"ray.io/originated-from-crd", "RayService"}};
-    Json head_labels = labels;
-    head_labels["ray.io/node-type"] = "head";
-    head_labels["ray.io/identifier"] = name_of(s) + "-head";
-    Json head = {{"apiVersion", "v1"},
-                 {"kind", "Service"},
-                 {"metadata",
-                  {{"name", name_of(s) + "-head-svc"},
-                   {"labels", head_labels},
-                   {"ownerReferences", Json::array({owner_ref(s)})}}},
-                 {"spec",
-                  {{"selector", {{"ray.io/cluster", c}, {"ray.io/node-type", "head"}}},
-                   {"ports", head_service_ports(cluster)},
-                   {"clusterIP", "None"}}}};
-    (void)server.create("v1", "services", ns, head);
-    Json serve_labels = labels;
-    serve_labels["ray.io/serve"] = name_of(s) + "-serve";
-    Json serve = {
-        {"apiVersion", "v1"},
-        {"kind", "Service"},
-        {"metadata",
-         {{"name", name_of(s) + "-serve-svc"},
-          {"labels", serve_labels},
-          {"ownerReferences", Json::array({owner_ref(s)})}}},
-        {"spec",
-         {{"selector", {{"ray.io/cluster", c}, {"ray.io/serve", "true"}}},
-          {"ports", Json::array({{{"name", "serve"}, {"port", 8000}, {"targetPort", 8000}}})}}}};
-    (void)server.create("v1", "services", ns, serve);
+    ensure_owned_service(s, kuberay::build_owner_head_service(s, cluster));
+    if (auto serve = kuberay::build_rayservice_serve_service(s, cluster)) {
+      ensure_owned_service(s, *serve);
+    } else {
+      event(s, "Warning", "FailedToCreateService", serve.error().message, "rayservice-controller");
+    }
+  }
+
+  // reconcileServices of KubeRay's RayJob and RayService controllers: create
+  // the Service, or, when it selects another cluster, replace its spec
+  // (keeping the clusterIP); otherwise leave it.
+  void ensure_owned_service(const Json& owner, const Json& svc) {
+    const std::string ns = ns_of(owner);
+    const std::string name = svc["metadata"].value("name", "");
+    const std::string component =
+        owner.value("kind", "") == "RayJob" ? "rayjob-controller" : "rayservice-controller";
+    auto old = server.get("v1", "services", ns, name);
+    if (!old) {
+      if (server.create("v1", "services", ns, svc)) {
+        event(owner, "Normal", "CreatedService", "Created the service " + ns + "/" + name,
+              component);
+      }
+      return;
+    }
+    const Json& want = at(svc, {"spec", "selector", "ray.io/cluster"});
+    if (at(*old, {"spec", "selector", "ray.io/cluster"}) == want) {
+      return;
+    }
+    Json updated = *old;
+    updated["spec"] = svc["spec"];
+    if ((*old)["spec"].contains("clusterIP")) {
+      updated["spec"]["clusterIP"] = (*old)["spec"]["clusterIP"];
+    }
+    if (server.update("v1", "services", ns, updated, "kuberay-operator")) {
+      event(owner, "Normal", "UpdatedService", "Updated the service " + ns + "/" + name, component);
+    }
   }
 
   void set_service_status(const Json& s, const Json& st) {
@@ -3327,6 +3497,11 @@ void Simulation::stop() {
   m_impl->drop_dashboards_except({});
 }
 
+void Simulation::fail_dashboard_requests(int n) {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->dashboard_failures = std::max(0, n);
+}
+
 void Simulation::add_image_rule(const std::string& image_substring, Behavior behavior) {
   std::lock_guard<std::mutex> lock(m_impl->mu);
   m_impl->image_rules.emplace_back(image_substring, std::move(behavior));
@@ -3349,8 +3524,8 @@ void Simulation::add_job_rule(const std::string& entrypoint_substring, RayJobScr
 
 void Simulation::set_serve_outcome(const std::string& status, const std::string& message) {
   std::lock_guard<std::mutex> lock(m_impl->mu);
-  m_impl->serve_status = status;
-  m_impl->serve_message = message;
+  m_impl->serve_outcome.status = status;
+  m_impl->serve_outcome.message = message;
 }
 
 Result<void> Simulation::load_scenario(const std::string& yaml_text) {
@@ -3387,8 +3562,22 @@ Result<void> Simulation::load_scenario(const std::string& yaml_text) {
     return bad("faults: a list of strings such as gone-after=5 or latency=200");
   }
   std::vector<FaultSwitch> switches;
+  int dashboard_failures = -1;
   for (std::size_t i = 0; i < faults.size(); ++i) {
-    auto f = parse_fault(faults[i].get<std::string>());
+    // The simulation's own: dashboard-unavailable=N (see fail_dashboard_requests).
+    const std::string text = faults[i].get<std::string>();
+    const std::string dash_key = "dashboard-unavailable=";
+    if (text.rfind(dash_key, 0) == 0) {
+      const std::string n = text.substr(dash_key.size());
+      if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos) {
+        return bad("faults[" + std::to_string(i) +
+                   "]: dashboard-unavailable takes a count of requests, e.g. "
+                   "dashboard-unavailable=3");
+      }
+      dashboard_failures = std::stoi(n);
+      continue;
+    }
+    auto f = parse_fault(text);
     if (!f) {
       return bad("faults[" + std::to_string(i) + "]: " + f.error().message);
     }
@@ -3438,6 +3627,9 @@ Result<void> Simulation::load_scenario(const std::string& yaml_text) {
   }
   for (const auto& f : switches) {
     f(m_impl->server);
+  }
+  if (dashboard_failures >= 0) {
+    fail_dashboard_requests(dashboard_failures);
   }
   return {};
 }

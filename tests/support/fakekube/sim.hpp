@@ -11,6 +11,7 @@
 // (Clock::simulated), what they write carries the wall time.
 #pragma once
 
+#include "ray_dashboard.hpp"
 #include "server.hpp"
 
 #include <atomic>
@@ -36,16 +37,6 @@ struct Behavior {
 
 // Parses "run", "image-pull-error", "crash-loop", "oom", "exit:CODE[:SECONDS]".
 std::optional<Behavior> parse_behavior(const std::string& text);
-
-// A Ray job's scripted fate, chosen by the first rule whose substring is in
-// the entrypoint.
-struct RayJobScript {
-  std::string status = "SUCCEEDED";  // SUCCEEDED, FAILED or STOPPED at the end
-  double pending_seconds = 1;
-  double run_seconds = 3;
-  std::string message;
-  std::vector<std::string> logs = {"Running entrypoint", "Job finished"};
-};
 
 struct SimOptions {
   bool scheduler = true;  // scheduler + kubelet
@@ -91,6 +82,10 @@ class Simulation {
   void add_job_rule(const std::string& entrypoint_substring, RayJobScript script);
   // Serve applications deploy to this status ("RUNNING" or "DEPLOY_FAILED").
   void set_serve_outcome(const std::string& status, const std::string& message = "");
+  // The next `n` requests to any Ray dashboard (through the service proxy,
+  // from the submitter or from the operator) answer 503, as a dashboard
+  // that is restarting; scenario fault `dashboard-unavailable=N`.
+  void fail_dashboard_requests(int n);
 
   // Reads a scenario file (YAML; see docs/testing.md): behaviors by image,
   // Ray job scripts by entrypoint, the serve outcome. Errors name the file.

@@ -353,3 +353,145 @@ TEST_CASE("kuberay_build: every RayCluster in KubeRay's samples builds Pods that
   }
   CHECK(clusters >= 50);
 }
+
+TEST_CASE("kuberay_build: the submitter Job runs BuildJobSubmitCommand's line",
+          "[fakekube][kuberay_build]") {
+  const Json cluster = yaml(kSample);
+  Json rayjob = yaml(R"(
+apiVersion: ray.io/v1
+kind: RayJob
+metadata:
+  name: train
+  namespace: default
+  uid: 7d5c3c1e-0000-4000-8000-000000000009
+spec:
+  entrypoint: "  python train.py --epochs 2 "
+  runtimeEnvYAML: |
+    pip:
+    - requests
+    env_vars:
+      A: "b c"
+  metadata:
+    team: ml
+  entrypointNumCpus: 1.5
+  entrypointNumGpus: 8
+  entrypointResources: '{"TPU": 1}'
+  rayClusterSpec:
+    rayVersion: '2.52.0'
+status:
+  dashboardURL: train-abcde-head-svc.default.svc.cluster.local:8265
+  jobId: train-xyz12
+)");
+  const std::string a = "http://train-abcde-head-svc.default.svc.cluster.local:8265";
+  auto line = kuberay::job_submit_command(rayjob);
+  REQUIRE(line);
+  CHECK(*line == "if ! ray job status --address " + a +
+                     " train-xyz12 >/dev/null 2>&1 ; then ray job submit --address " + a +
+                     " --no-wait --runtime-env-json "
+                     R"("{\"env_vars\":{\"A\":\"b c\"},\"pip\":[\"requests\"]}")"
+                     " --metadata-json "
+                     R"("{\"team\":\"ml\"}")"
+                     " --submission-id train-xyz12 --entrypoint-num-cpus 1.500000"
+                     " --entrypoint-num-gpus 8.000000 --entrypoint-resources "
+                     R"("{\"TPU\": 1}")"
+                     " -- python train.py --epochs 2 ; fi ; ray job logs --address " +
+                     a + " --follow train-xyz12");
+
+  auto job = kuberay::build_submitter_job(rayjob, cluster);
+  REQUIRE(job);
+  CHECK((*job)["metadata"]["name"] == "train");
+  CHECK((*job)["metadata"]["labels"] == Json{{"ray.io/originated-from-cr-name", "train"},
+                                             {"ray.io/originated-from-crd", "RayJob"},
+                                             {"app.kubernetes.io/created-by", "kuberay-operator"}});
+  CHECK((*job)["metadata"]["ownerReferences"][0]["kind"] == "RayJob");
+  CHECK((*job)["metadata"]["ownerReferences"][0]["uid"] == "7d5c3c1e-0000-4000-8000-000000000009");
+  CHECK((*job)["spec"]["backoffLimit"] == 2);
+  const Json& pod = (*job)["spec"]["template"]["spec"];
+  CHECK(pod["restartPolicy"] == "Never");
+  const Json& c = pod["containers"][0];
+  CHECK(c["name"] == "ray-job-submitter");
+  CHECK(c["image"] ==
+        cluster["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["image"]);
+  CHECK(c["resources"] == Json{{"limits", {{"cpu", "1"}, {"memory", "1Gi"}}},
+                               {"requests", {{"cpu", "500m"}, {"memory", "200Mi"}}}});
+  CHECK(c["command"] == Json::array({"/bin/bash", "-ce", "--"}));
+  CHECK(c["args"] == Json::array({*line}));
+  CHECK(c["env"] == Json::array({{{"name", "PYTHONUNBUFFERED"}, {"value", "1"}},
+                                 {{"name", "RAY_DASHBOARD_ADDRESS"},
+                                  {"value", "train-abcde-head-svc.default.svc.cluster.local:8265"}},
+                                 {{"name", "RAY_JOB_SUBMISSION_ID"}, {"value", "train-xyz12"}}}));
+
+  // A submitterPodTemplate with its own command keeps it; the env is added.
+  rayjob["spec"]["submitterConfig"] = {{"backoffLimit", 0}};
+  rayjob["spec"]["submitterPodTemplate"] = yaml(R"(
+spec:
+  restartPolicy: Never
+  containers:
+  - name: mine
+    image: curlimages/curl
+    command: [sh, -c, 'echo $RAY_JOB_SUBMISSION_ID']
+)");
+  job = kuberay::build_submitter_job(rayjob, cluster);
+  REQUIRE(job);
+  CHECK((*job)["spec"]["backoffLimit"] == 0);
+  const Json& mine = (*job)["spec"]["template"]["spec"]["containers"][0];
+  CHECK(mine["command"] == Json::array({"sh", "-c", "echo $RAY_JOB_SUBMISSION_ID"}));
+  CHECK_FALSE(mine.contains("args"));
+  CHECK(mine["env"].size() == 3);
+
+  // Metadata needs Ray 2.6.0 (GetMetadataJson); without metadata no flag.
+  rayjob["spec"]["rayClusterSpec"]["rayVersion"] = "2.5.0";
+  auto old = kuberay::job_submit_command(rayjob);
+  REQUIRE_FALSE(old);
+  CHECK(old.error().message == "the Ray version must be at least 2.6.0 to use the metadata field");
+  rayjob["spec"].erase("metadata");
+  rayjob["spec"].erase("runtimeEnvYAML");
+  rayjob["spec"].erase("entrypointResources");
+  rayjob["spec"]["entrypointNumCpus"] = 0;
+  rayjob["spec"]["entrypointNumGpus"] = 0;
+  line = kuberay::job_submit_command(rayjob);
+  REQUIRE(line);
+  CHECK(*line == "if ! ray job status --address " + a +
+                     " train-xyz12 >/dev/null 2>&1 ; then ray job submit --address " + a +
+                     " --no-wait --submission-id train-xyz12 -- python train.py --epochs 2 ; fi ; "
+                     "ray job logs --address " +
+                     a + " --follow train-xyz12");
+}
+
+TEST_CASE("kuberay_build: a RayService's head and serve Services", "[fakekube][kuberay_build]") {
+  Json cluster = yaml(kSample);
+  cluster["metadata"]["name"] = "llm-abcde";
+  cluster["spec"]["headServiceAnnotations"] = {{"team", "ml"}};
+  const Json rs = yaml(R"(
+apiVersion: ray.io/v1
+kind: RayService
+metadata: {name: llm, namespace: default, uid: 7d5c3c1e-0000-4000-8000-000000000010}
+spec:
+  rayClusterConfig: {headGroupSpec: {serviceType: ClusterIP}}
+)");
+  const Json head = kuberay::build_owner_head_service(rs, cluster);
+  CHECK(head["metadata"]["name"] == "llm-head-svc");
+  CHECK(head["metadata"]["labels"] == Json{{"ray.io/originated-from-cr-name", "llm"},
+                                           {"ray.io/originated-from-crd", "RayService"},
+                                           {"ray.io/node-type", "head"},
+                                           {"ray.io/identifier", "llm-head"}});
+  CHECK_FALSE(head["metadata"].contains("annotations"));  // BuildServiceForHeadPod(.., nil, nil)
+  CHECK(head["spec"]["selector"]["ray.io/cluster"] == "llm-abcde");
+  CHECK(head["metadata"]["ownerReferences"][0]["kind"] == "RayService");
+  CHECK(head["metadata"]["ownerReferences"][0]["uid"] == "7d5c3c1e-0000-4000-8000-000000000010");
+
+  // The sample's head has no serve port: no serve Service without serveService.
+  auto none = kuberay::build_rayservice_serve_service(rs, cluster);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().message.rfind("Please specify a port named 'serve'", 0) == 0);
+  cluster["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"].push_back(
+      {{"name", "serve"}, {"containerPort", 8000}});
+  auto serve = kuberay::build_rayservice_serve_service(rs, cluster);
+  REQUIRE(serve);
+  CHECK((*serve)["metadata"]["name"] == "llm-serve-svc");
+  CHECK((*serve)["metadata"]["labels"]["ray.io/serve"] == "llm-serve");
+  CHECK((*serve)["spec"]["selector"] ==
+        Json{{"ray.io/cluster", "llm-abcde"}, {"ray.io/serve", "true"}});
+  CHECK((*serve)["spec"]["ports"] == Json::array({{{"name", "serve"}, {"port", 8000}}}));
+  CHECK((*serve)["spec"]["type"] == "ClusterIP");
+}

@@ -355,8 +355,12 @@ TEST_CASE("fakekube sim: a RayJob runs to the end", "[fakekube][sim]") {
     }
     REQUIRE_FALSE(pod_name.empty());
     testing::HttpClient http(c.server, "admin");
-    CHECK(http.get("/api/v1/namespaces/default/pods/" + pod_name + "/log").body ==
-          "Running entrypoint\nJob finished\n");
+    const std::string log = http.get("/api/v1/namespaces/default/pods/" + pod_name + "/log").body;
+    const std::string id = st["jobId"];
+    CHECK(log.find("Running entrypoint for job " + id +
+                   ": python train.py\nRunning "
+                   "entrypoint\nJob finished\n") != std::string::npos);
+    CHECK(log.find("Job '" + id + "' succeeded") != std::string::npos);
     // shutdownAfterJobFinishes with no TTL: the cluster is deleted.
     for (int i = 0; i < 200 && c.server.get("ray.io/v1", "rayclusters", "default", cluster); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -385,6 +389,9 @@ TEST_CASE("fakekube sim: a RayService becomes Ready", "[fakekube][sim]") {
                  "applications:\n- name: llm\n  import_path: serve:app\n  route_prefix: /\n"
                  "  deployments:\n  - name: VLLMDeployment\n"},
                 {"rayClusterConfig", Json::parse(k_cluster)["spec"]}}}};
+  // KubeRay builds the serve Service from the head's port named `serve`.
+  svc["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"]
+      .push_back({{"name", "serve"}, {"containerPort", 8000}});
   REQUIRE(c.server.create("ray.io/v1", "rayservices", "default", svc));
   Json s = c.wait("ray.io/v1", "rayservices", "llm",
                   [](const Json& o) { return has_condition(o, "Ready", "True"); });
@@ -394,8 +401,13 @@ TEST_CASE("fakekube sim: a RayService becomes Ready", "[fakekube][sim]") {
   CHECK(s["status"]["activeServiceStatus"]["applicationStatuses"]["llm"]["serveDeploymentStatuses"]
          ["VLLMDeployment"]["status"] == "HEALTHY");
   CHECK(s["status"]["pendingServiceStatus"].empty());
-  CHECK(c.server.get("v1", "services", "default", "llm-serve-svc"));
-  CHECK(c.server.get("v1", "services", "default", "llm-head-svc"));
+  auto serve = c.server.get("v1", "services", "default", "llm-serve-svc");
+  REQUIRE(serve);
+  CHECK((*serve)["spec"]["selector"]["ray.io/serve"] == "true");
+  CHECK((*serve)["metadata"]["ownerReferences"][0]["kind"] == "RayService");
+  auto head = c.server.get("v1", "services", "default", "llm-head-svc");
+  REQUIRE(head);
+  CHECK((*head)["metadata"]["labels"]["ray.io/originated-from-crd"] == "RayService");
 }
 
 TEST_CASE("fakekube sim: the Ray dashboard behind the service proxy", "[fakekube][sim]") {
@@ -435,7 +447,8 @@ TEST_CASE("fakekube sim: scenario files", "[fakekube][sim]") {
                         "serve:\n  status: DEPLOY_FAILED\n"));
   auto unknown = sim.load_scenario("image: []\n");
   REQUIRE_FALSE(unknown);
-  CHECK(unknown.error().message == "unknown scenario key \"image\" (images, jobs, serve, faults, registry)");
+  CHECK(unknown.error().message ==
+        "unknown scenario key \"image\" (images, jobs, serve, faults, registry)");
   auto bad_fault = sim.load_scenario("faults: [warning=x, latency=soon]\n");
   REQUIRE_FALSE(bad_fault);
   CHECK(bad_fault.error().message ==
