@@ -173,6 +173,45 @@ expect_contains "$tmp/err" 'is waiting to start: ContainerCreating' "logs messag
 expect_rc 0 "events" k get events --field-selector involvedObject.name=stuck -o json
 expect_contains "$tmp/out" '"reason": "FailedScheduling"' "FailedScheduling event"
 
+# The kubelet reads what a container needs and runs: a missing Secret
+# stalls it (the waiting reason, and describe shows why); `ray start`
+# without --block exits, so the Pod restarts and is never ready, and the
+# previous run's log is there for `kubectl logs --previous`.
+cat >"$tmp/kubelet.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: secretless}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    env: [{name: TOKEN, valueFrom: {secretKeyRef: {name: creds, key: token}}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: noblock}
+spec:
+  containers:
+  - name: ray-head
+    image: rayproject/ray:2.52.0
+    command: [/bin/bash, -c, --]
+    args: ["ulimit -n 65536; ray start --head --dashboard-host=0.0.0.0 --num-cpus=1"]
+YAML
+expect_rc 0 "create the kubelet pods" k create -f "$tmp/kubelet.yaml"
+for _ in $(seq 100); do
+  k get pod secretless noblock -o jsonpath='{range .items[*]}{.status.containerStatuses[0].state.waiting.reason}/{.status.containerStatuses[0].restartCount} {end}' >"$tmp/status" 2>/dev/null
+  grep -q 'CreateContainerConfigError/0 .*/[1-9]' "$tmp/status" && break
+  sleep 0.1
+done
+expect_rc 0 "get the stalled pod" k get pod secretless -o jsonpath='{.status.containerStatuses[0].state.waiting}'
+expect_contains "$tmp/out" '"reason":"CreateContainerConfigError"' "a Pod missing its Secret waits"
+expect_rc 0 "describe it" k describe pod secretless
+expect_contains "$tmp/out" 'Error: secret "creds" not found' "describe shows the kubelet's event"
+expect_rc 0 "logs of the previous run" k logs noblock --previous
+expect_contains "$tmp/out" "Ray runtime started." "ray start's lines in the previous log"
+expect_rc 0 "ready column" k get pod noblock -o jsonpath='{.status.containerStatuses[0].ready}'
+expect_contains "$tmp/out" "false" "a ray start without --block is never ready"
+
 # The operator brings the applied cluster up: head and worker pods run, the
 # sticky state is ready.
 for _ in $(seq 100); do
