@@ -976,6 +976,23 @@ std::map<std::string, int> service_ports(const Json& cluster) {
 
 }  // namespace
 
+namespace {
+
+// A user's Service template (headService, serveService) as a Service:
+// apiVersion and kind set, metadata and spec objects present.
+void as_service(Json& svc) {
+  svc["apiVersion"] = "v1";
+  svc["kind"] = "Service";
+  if (!svc.contains("metadata") || !svc["metadata"].is_object()) {
+    svc["metadata"] = Json::object();
+  }
+  if (!svc.contains("spec") || !svc["spec"].is_object()) {
+    svc["spec"] = Json::object();
+  }
+}
+
+}  // namespace
+
 Json build_head_service(const Json& cluster) {
   const std::string c = cluster_name(cluster);
   const Json& group = head_group(cluster);
@@ -1000,14 +1017,7 @@ Json build_head_service(const Json& cluster) {
   Json svc;
   if (const Json& custom = at(group, {"headService"}); custom.is_object()) {
     svc = custom;
-    svc["apiVersion"] = "v1";
-    svc["kind"] = "Service";
-    if (!svc.contains("metadata") || !svc["metadata"].is_object()) {
-      svc["metadata"] = Json::object();
-    }
-    if (!svc.contains("spec") || !svc["spec"].is_object()) {
-      svc["spec"] = Json::object();
-    }
+    as_service(svc);
     svc["spec"]["selector"] = selector;
     for (const auto& [k, v] : annotations.items()) {
       svc["metadata"]["annotations"][k] = v;
@@ -1348,14 +1358,7 @@ Result<Json> build_rayservice_serve_service(const Json& rayservice, const Json& 
   Json svc;
   if (custom.is_object()) {
     svc = custom;
-    svc["apiVersion"] = "v1";
-    svc["kind"] = "Service";
-    if (!svc.contains("metadata") || !svc["metadata"].is_object()) {
-      svc["metadata"] = Json::object();
-    }
-    if (!svc.contains("spec") || !svc["spec"].is_object()) {
-      svc["spec"] = Json::object();
-    }
+    as_service(svc);
     svc["spec"]["selector"] = selector;
     if (!ports.empty()) {  // the user's port of the same name wins
       Json merged = Json::array();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ray_dashboard.hpp"
 
+#include "ray_start.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -175,14 +177,7 @@ void RayDashboard::put_serve_config(const Json& config, double t) {
 }
 
 std::string RayDashboard::record_time(double t) const {
-  const long long ms = m_hooks.epoch_ms(t);
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char out[96];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02d %02d:%02d:%02d,%03lld", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
-  return out;
+  return ray::record_timestamp(m_hooks.epoch_ms(t));
 }
 
 std::map<std::string, double> RayDashboard::needs(const Job& job) const {

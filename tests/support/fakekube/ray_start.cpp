@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <regex>
 #include <set>
 
@@ -1149,6 +1150,16 @@ const Json& limit(const NodeFacts& f, const char* key) {
 }
 
 }  // namespace
+
+std::string record_timestamp(long long epoch_ms) {
+  const std::time_t secs = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char out[96];
+  std::snprintf(out, sizeof out, "%04d-%02d-%02d %02d:%02d:%02d,%03lld", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, epoch_ms % 1000);
+  return out;
+}
 
 std::string record(const std::string& ts,
                    const std::string& level,

@@ -164,6 +164,10 @@ Outcome<NodeResources> node_resources(const StartOptions& options,
                                       const NodeFacts& facts,
                                       const std::string& timestamp);
 
+// The time of a record-style line as Python's logging prints it (UTC):
+// "2026-01-20 22:04:24,856", from milliseconds since the epoch.
+std::string record_timestamp(long long epoch_ms);
+
 // One record-style line: "<ts>\t<LEVEL> <file>:<line> -- <message>".
 std::string record(const std::string& timestamp,
                    const std::string& level,

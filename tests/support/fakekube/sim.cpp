@@ -918,14 +918,7 @@ struct Simulation::Impl {
 
   // A log record's time as Ray's logging prints it: "2026-01-20 22:04:24,856".
   std::string record_time(double simulated) const {
-    const long long ms = epoch_ms(simulated);
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char out[96];
-    std::snprintf(out, sizeof out, "%04d-%02d-%02d %02d:%02d:%02d,%03lld", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
-    return out;
+    return ray::record_timestamp(epoch_ms(simulated));
   }
 
   // What the submitter's `ray job submit` sends, read from its command line
@@ -1671,12 +1664,6 @@ struct Simulation::Impl {
   };
   std::map<std::string, RayHead> ray_heads;  // "ns/pod"
 
-  std::string ray_stamp() const {
-    // Ray's record-style timestamp: "YYYY-MM-DD HH:MM:SS,mmm".
-    const std::string t = server.clock().rfc3339();  // YYYY-MM-DDTHH:MM:SSZ
-    return t.substr(0, 10) + " " + t.substr(11, 8) + ",000";
-  }
-
   void log_lines(const Json& pod, const ContainerRun& c, const std::vector<std::string>& lines) {
     for (const auto& line : lines) {
       server.append_log(ns_of(pod), name_of(pod), c.name, line);
@@ -1760,7 +1747,7 @@ struct Simulation::Impl {
       return std::nullopt;
     }
     c.program = "ray";
-    const std::string stamp_now = ray_stamp();
+    const std::string stamp_now = record_time(now());
     auto opts = ray::parse_start(*argv, stamp_now);
     if (!opts) {
       log_lines(pod, c, opts.error().stdout_lines);
@@ -1993,7 +1980,7 @@ struct Simulation::Impl {
       if (elapsed <= 120) {
         log_lines(pod, c, {secs + " seconds elapsed: Waiting for GCS to be ready."});
       } else {
-        const auto failure = ray::health_check_unreachable(c.gcs_address, ray_stamp(), 1, 1);
+        const auto failure = ray::health_check_unreachable(c.gcs_address, record_time(now()), 1, 1);
         log_lines(pod, c, failure.stdout_lines);
         log_lines(pod, c, failure.lines);
         log_lines(
@@ -2014,7 +2001,7 @@ struct Simulation::Impl {
           c.head_lost_at = t;
         }
         if (t - c.head_lost_at >= 60 && c.ray_block) {
-          const std::string s = ray_stamp();
+          const std::string s = record_time(now());
           log_lines(
               pod, c,
               {ray::record(s, "ERR", "scripts.py", 1094,
@@ -2037,11 +2024,12 @@ struct Simulation::Impl {
       ray_heads[head].workers[key] = c.resources;
       register_ray_nodes(head);
       ray_up(pod, c, t);
-      log_lines(pod, c, ray::worker_started_lines(c.ray_options, ip_for(uid_of(pod)), ray_stamp()));
+      log_lines(pod, c,
+                ray::worker_started_lines(c.ray_options, ip_for(uid_of(pod)), record_time(now())));
       return returns(c);
     }
     ++c.attempts;
-    log_lines(pod, c, {ray::gcs_connect_retry_line(c.gcs_address, ray_stamp(), 1, 1)});
+    log_lines(pod, c, {ray::gcs_connect_retry_line(c.gcs_address, record_time(now()), 1, 1)});
     if (c.attempts >= ray::k_gcs_connect_attempts) {
       const auto failure = ray::worker_gcs_unreachable(c.gcs_address);
       log_lines(pod, c, failure.stdout_lines);

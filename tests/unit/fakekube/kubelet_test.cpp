@@ -121,6 +121,33 @@ std::string phase(const Json& pod) {
   return pod.value("status", Json::object()).value("phase", "");
 }
 
+// A Pod whose init container NAME behaves as `behavior` (fakekube.io/behavior.NAME).
+Json init_pod(const std::string& name, const std::string& behavior, const Json& extra = {}) {
+  Json spec = {{"initContainers", Json::array({container(name)})}};
+  for (auto it = extra.begin(); it != extra.end(); ++it) {
+    spec[it.key()] = it.value();
+  }
+  Json p = make_pod("p", Json::array({container("app")}), spec);
+  p["metadata"]["annotations"] = {{"fakekube.io/behavior." + name, behavior}};
+  return p;
+}
+
+// A Ray container running `script` under bash, as KubeRay writes it, with
+// KubeRay's exec readiness probe of the raylet (< Ray 2.53).
+Json ray_container(const std::string& name, const std::string& script) {
+  Json c = container(name, "rayproject/ray:2.52.0");
+  c["command"] = {"/bin/bash", "-c", "--"};
+  c["args"] = {script};
+  c["readinessProbe"] = {
+      {"exec",
+       {{"command",
+         {"bash", "-c",
+          "wget --tries 1 -T 2 -q -O- http://localhost:52365/api/local_raylet_healthz | grep "
+          "success"}}}},
+      {"periodSeconds", 1}};
+  return c;
+}
+
 std::string log_of(ApiServer& server, const std::string& pod, const std::string& query) {
   testing::HttpClient http(server, "admin");
   return http.get("/api/v1/namespaces/default/pods/" + pod + "/log?" + query).body;
@@ -235,9 +262,7 @@ TEST_CASE("fakekube kubelet: init containers run first, one after another", "[fa
     CHECK_FALSE(condition(p, "Initialized"));
   }
   SECTION("a hanging init container keeps the Pod Pending, with the reason") {
-    Json p = make_pod("p", Json::array({container("app")}),
-                      {{"initContainers", Json::array({container("wait")})}});
-    p["metadata"]["annotations"] = {{"fakekube.io/behavior.wait", "run"}};
+    Json p = init_pod("wait", "run");
     n.create("pods", p);
     p = n.until("p", [](const Json& q) {
       return status_of(q, "wait", true).value("state", Json::object()).contains("running");
@@ -255,9 +280,7 @@ TEST_CASE("fakekube kubelet: init containers run first, one after another", "[fa
     CHECK(found);
   }
   SECTION("a failing init container is restarted with back-off under restartPolicy Always") {
-    Json p = make_pod("p", Json::array({container("app")}),
-                      {{"initContainers", Json::array({container("flaky")})}});
-    p["metadata"]["annotations"] = {{"fakekube.io/behavior.flaky", "exit:1:0"}};
+    Json p = init_pod("flaky", "exit:1:0");
     n.create("pods", p);
     p = n.until("p", [](const Json& q) {
       return waiting_reason(q, "flaky", true) == "CrashLoopBackOff" &&
@@ -318,16 +341,8 @@ TEST_CASE("fakekube kubelet: a failed liveness probe restarts the container; pre
 TEST_CASE("fakekube kubelet: `ray start` without --block exits, and the Pod is never Ready",
           "[fakekube]") {
   Node n;
-  Json c = container("ray-head", "rayproject/ray:2.52.0");
-  c["command"] = {"/bin/bash", "-c", "--"};
-  c["args"] = {"ulimit -n 65536; ray start --head --dashboard-host=0.0.0.0 --num-cpus=1"};
-  c["readinessProbe"] = {
-      {"exec",
-       {{"command",
-         {"bash", "-c",
-          "wget --tries 1 -T 2 -q -O- http://localhost:52365/api/local_raylet_healthz | grep "
-          "success"}}}},
-      {"periodSeconds", 1}};
+  Json c = ray_container("ray-head",
+                         "ulimit -n 65536; ray start --head --dashboard-host=0.0.0.0 --num-cpus=1");
   n.create("pods", make_pod("head", Json::array({c})));
   Json p = n.until(
       "head", [](const Json& q) { return status_of(q, "ray-head").value("restartCount", 0) >= 2; });
@@ -348,9 +363,8 @@ TEST_CASE("fakekube kubelet: `ray start` without --block exits, and the Pod is n
 TEST_CASE("fakekube kubelet: a Ray worker joins only the head its --address reaches",
           "[fakekube]") {
   Node n;
-  Json head = container("ray-head", "rayproject/ray:2.52.0");
-  head["command"] = {"/bin/bash", "-c", "--"};
-  head["args"] = {"ray start --head --dashboard-host=0.0.0.0 --num-cpus=1 --block"};
+  Json head =
+      ray_container("ray-head", "ray start --head --dashboard-host=0.0.0.0 --num-cpus=1 --block");
   Json head_pod = make_pod("head", Json::array({head}));
   head_pod["metadata"]["labels"] = {{"ray.io/node-type", "head"}};
   n.create("pods", head_pod);
@@ -362,16 +376,8 @@ TEST_CASE("fakekube kubelet: a Ray worker joins only the head its --address reac
                           {"selector", {{"ray.io/node-type", "head"}}},
                           {"ports", Json::array({{{"name", "gcs"}, {"port", 6379}}})}}}});
   auto worker = [&](const std::string& name, const std::string& address) {
-    Json w = container("ray-worker", "rayproject/ray:2.52.0");
-    w["command"] = {"/bin/bash", "-c", "--"};
-    w["args"] = {"ulimit -n 65536; ray start --address=" + address + " --num-cpus=1 --block"};
-    w["readinessProbe"] = {
-        {"exec",
-         {{"command",
-           {"bash", "-c",
-            "wget --tries 1 -T 2 -q -O- http://localhost:52365/api/local_raylet_healthz | grep "
-            "success"}}}},
-        {"periodSeconds", 1}};
+    Json w = ray_container(
+        "ray-worker", "ulimit -n 65536; ray start --address=" + address + " --num-cpus=1 --block");
     n.create("pods", make_pod(name, Json::array({w})));
   };
   worker("right", "head-svc.default.svc.cluster.local:6379");

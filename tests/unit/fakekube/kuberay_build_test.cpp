@@ -7,6 +7,7 @@
 #include "../../support/fakekube/yaml_json.hpp"
 
 #include "../../support/catch.hpp"
+#include "kuberay_sample.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -17,51 +18,8 @@ namespace kuberay = fakekube::kuberay;
 
 namespace {
 
-Json yaml(const std::string& text) {
-  auto parsed = fakekube::parse_yaml(text);
-  REQUIRE(parsed);
-  return *parsed;
-}
-
-// The fields of KubeRay v1.6.2's ray-operator/config/samples/ray-cluster.sample.yaml.
-const char* kSample = R"(
-apiVersion: ray.io/v1
-kind: RayCluster
-metadata:
-  name: raycluster-kuberay
-  namespace: default
-  uid: 7d5c3c1e-0000-4000-8000-000000000001
-spec:
-  rayVersion: '2.52.0'
-  headGroupSpec:
-    rayStartParams: {}
-    template:
-      spec:
-        containers:
-        - name: ray-head
-          image: rayproject/ray:2.52.0
-          resources:
-            limits: {cpu: "1", memory: "5Gi"}
-            requests: {cpu: "1", memory: "5Gi"}
-          ports:
-          - {containerPort: 6379, name: gcs-server}
-          - {containerPort: 8265, name: dashboard}
-          - {containerPort: 10001, name: client}
-  workerGroupSpecs:
-  - replicas: 1
-    minReplicas: 1
-    maxReplicas: 5
-    groupName: workergroup
-    rayStartParams: {}
-    template:
-      spec:
-        containers:
-        - name: ray-worker
-          image: rayproject/ray:2.52.0
-          resources:
-            limits: {cpu: "1", memory: "1Gi"}
-            requests: {cpu: "1", memory: "1Gi"}
-)";
+using testing::kSample;
+using testing::yaml;
 
 std::vector<std::string> env_names(const Json& container) {
   std::vector<std::string> names;
