@@ -1417,6 +1417,9 @@ struct Simulation::Impl {
           if (c.state == "terminated" && c.exit_code == 0) {
             continue;  // the next one may start in this pass
           }
+          if (c.state == "waiting" && t >= c.retry_at) {
+            try_start(pod, track, c, t);  // a restart without back-off (the first)
+          }
         }
       }
       write_pod_status(pod, track);
@@ -1440,6 +1443,9 @@ struct Simulation::Impl {
         ended(pod, track, c, end->first, end->second, t);
       } else if (run_probes(pod, c, t)) {
         ended(pod, track, c, 137, "Error", t);
+      }
+      if (c.state == "waiting" && t >= c.retry_at) {
+        try_start(pod, track, c, t);  // a restart without back-off (the first)
       }
     }
     write_pod_status(pod, track);

@@ -393,10 +393,12 @@ TEST_CASE("fakekube sim: a RayService becomes Ready", "[fakekube][sim]") {
   svc["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"]
       .push_back({{"name", "serve"}, {"containerPort", 8000}});
   REQUIRE(c.server.create("ray.io/v1", "rayservices", "default", svc));
-  Json s = c.wait("ray.io/v1", "rayservices", "llm",
-                  [](const Json& o) { return has_condition(o, "Ready", "True"); });
+  // Ready once a serve endpoint is (KubeRay counts them); the workers'
+  // readiness probes pass one after the other, so wait for both.
+  Json s = c.wait("ray.io/v1", "rayservices", "llm", [](const Json& o) {
+    return has_condition(o, "Ready", "True") && o["status"].value("numServeEndpoints", 0) == 2;
+  });
   CHECK(s["status"]["serviceStatus"] == "Running");
-  CHECK(s["status"]["numServeEndpoints"] == 2);
   CHECK(s["status"]["activeServiceStatus"]["applicationStatuses"]["llm"]["status"] == "RUNNING");
   CHECK(s["status"]["activeServiceStatus"]["applicationStatuses"]["llm"]["serveDeploymentStatuses"]
          ["VLLMDeployment"]["status"] == "HEALTHY");
