@@ -88,7 +88,7 @@ Json make_pod(const std::string& name, const Json& containers, const Json& extra
 
 const Json& status_of(const Json& pod, const std::string& container, bool init = false) {
   static const Json none = Json::object();
-  const Json& st = pod.value("status", Json::object()).is_object() ? pod["status"] : none;
+  const Json& st = pod.contains("status") && pod["status"].is_object() ? pod["status"] : none;
   const char* list = init ? "initContainerStatuses" : "containerStatuses";
   if (!st.contains(list)) {
     return none;
