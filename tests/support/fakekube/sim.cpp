@@ -357,12 +357,11 @@ struct PodTrack {
   double mount_said_at = -1;
   std::vector<ContainerRun> init;
   std::vector<ContainerRun> main;
-  std::size_t job_log_lines = 0;  // submitter: Ray job log lines copied
-  int exit_code = 0;              // submitter: the exit code of its command line
-  double sigterm_at = -1;         // graceful deletion: when the kubelet sent SIGTERM
-  bool stopped = false;           // its final status written, the DELETE sent
-  bool failed_init = false;       // an init container failed for good
-  Json written;                   // the last status written
+  int exit_code = 0;         // submitter: the exit code of its command line
+  double sigterm_at = -1;    // graceful deletion: when the kubelet sent SIGTERM
+  bool stopped = false;      // its final status written, the DELETE sent
+  bool failed_init = false;  // an init container failed for good
+  Json written;              // the last status written
 };
 
 struct Simulation::Impl {

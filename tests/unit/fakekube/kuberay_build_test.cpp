@@ -260,54 +260,23 @@ TEST_CASE("kuberay_build: Ray 2.53 and later get the HTTP health check", "[fakek
 
 TEST_CASE("kuberay_build: every RayCluster in KubeRay's samples builds Pods that run ray start",
           "[fakekube]") {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::path(KRAYCTL_SOURCE_DIR) / "tests/data/kuberay-v1.6.2/samples";
   int clusters = 0;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string all = text.str();
-    // One document at a time: the samples hold several.
-    std::size_t start = 0;
-    while (start < all.size()) {
-      std::size_t end = all.find("\n---", start);
-      const std::string doc = all.substr(start, end == std::string::npos ? end : end - start);
-      start = end == std::string::npos ? all.size() : end + 4;
-      auto parsed = fakekube::parse_yaml(doc);
-      if (!parsed || !parsed->is_object()) {
-        continue;
-      }
-      const std::string kind = parsed->value("kind", "");
-      Json cluster;
-      if (kind == "RayCluster") {
-        cluster = *parsed;
-      } else if (kind == "RayJob" && (*parsed)["spec"].contains("rayClusterSpec")) {
-        cluster = {{"metadata", (*parsed)["metadata"]},
-                   {"spec", (*parsed)["spec"]["rayClusterSpec"]}};
-      } else if (kind == "RayService") {
-        cluster = {{"metadata", (*parsed)["metadata"]},
-                   {"spec", (*parsed)["spec"]["rayClusterConfig"]}};
-        cluster["metadata"]["labels"]["ray.io/originated-from-crd"] = "RayService";
-      } else {
-        continue;
-      }
-      INFO(entry.path().filename().string() << " " << kind);
-      ++clusters;
-      const Json head = kuberay::build_head_pod(cluster);
-      const std::string head_start = kuberay::ray_start_command(cluster, nullptr);
-      CHECK(head_start.rfind("ray start --head ", 0) == 0);
-      CHECK(head_start.find(" --block ") != std::string::npos);
-      CHECK(head["spec"]["containers"][0]["env"].size() >= 10);
-      for (const auto& g : cluster["spec"].value("workerGroupSpecs", Json::array())) {
-        const std::string s = kuberay::ray_start_command(cluster, &g);
-        CHECK(s.rfind("ray start ", 0) == 0);
-        CHECK(s.find(" --address=") != std::string::npos);
-        CHECK(kuberay::build_worker_pod(cluster, g, 0)["spec"]["initContainers"].back()["name"] ==
-              "wait-gcs-ready");
-      }
-      CHECK(kuberay::build_head_service(cluster)["spec"]["ports"].size() >= 1);
+  for (const auto& [where, cluster] : testing::sample_clusters()) {
+    INFO(where);
+    ++clusters;
+    const Json head = kuberay::build_head_pod(cluster);
+    const std::string head_start = kuberay::ray_start_command(cluster, nullptr);
+    CHECK(head_start.rfind("ray start --head ", 0) == 0);
+    CHECK(head_start.find(" --block ") != std::string::npos);
+    CHECK(head["spec"]["containers"][0]["env"].size() >= 10);
+    for (const auto& g : cluster["spec"].value("workerGroupSpecs", Json::array())) {
+      const std::string s = kuberay::ray_start_command(cluster, &g);
+      CHECK(s.rfind("ray start ", 0) == 0);
+      CHECK(s.find(" --address=") != std::string::npos);
+      CHECK(kuberay::build_worker_pod(cluster, g, 0)["spec"]["initContainers"].back()["name"] ==
+            "wait-gcs-ready");
     }
+    CHECK(kuberay::build_head_service(cluster)["spec"]["ports"].size() >= 1);
   }
   CHECK(clusters >= 50);
 }

@@ -7,7 +7,11 @@
 #include "../../support/catch.hpp"
 #include "../../support/fakekube/yaml_json.hpp"
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace testing {
 
@@ -56,5 +60,53 @@ spec:
             limits: {cpu: "1", memory: "1Gi"}
             requests: {cpu: "1", memory: "1Gi"}
 )";
+
+// The RayCluster specs in KubeRay v1.6.2's samples
+// (tests/data/kuberay-v1.6.2/samples): each RayCluster, and each RayJob's
+// and RayService's cluster as its controller would create it (a RayService's
+// labelled ray.io/originated-from-crd).
+struct SampleCluster {
+  std::string where;  // "file kind"
+  fakekube::Json cluster;
+};
+inline std::vector<SampleCluster> sample_clusters() {
+  namespace fs = std::filesystem;
+  using fakekube::Json;
+  std::vector<SampleCluster> out;
+  const fs::path dir = fs::path(KRAYCTL_SOURCE_DIR) / "tests/data/kuberay-v1.6.2/samples";
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string all = text.str();
+    // One document at a time: the samples hold several.
+    std::size_t start = 0;
+    while (start < all.size()) {
+      const std::size_t end = all.find("\n---", start);
+      const std::string doc = all.substr(start, end == std::string::npos ? end : end - start);
+      start = end == std::string::npos ? all.size() : end + 4;
+      auto parsed = fakekube::parse_yaml(doc);
+      if (!parsed || !parsed->is_object()) {
+        continue;
+      }
+      const std::string kind = parsed->value("kind", "");
+      Json cluster;
+      if (kind == "RayCluster") {
+        cluster = *parsed;
+      } else if (kind == "RayJob" && (*parsed)["spec"].contains("rayClusterSpec")) {
+        cluster = {{"metadata", (*parsed)["metadata"]},
+                   {"spec", (*parsed)["spec"]["rayClusterSpec"]}};
+      } else if (kind == "RayService") {
+        cluster = {{"metadata", (*parsed)["metadata"]},
+                   {"spec", (*parsed)["spec"]["rayClusterConfig"]}};
+        cluster["metadata"]["labels"]["ray.io/originated-from-crd"] = "RayService";
+      } else {
+        continue;
+      }
+      out.push_back({entry.path().filename().string() + " " + kind, cluster});
+    }
+  }
+  return out;
+}
 
 }  // namespace testing

@@ -172,54 +172,25 @@ TEST_CASE("ray_start: a user command before ray start (KubeRay's head-command sa
 
 TEST_CASE("ray_start: every RayCluster in KubeRay's samples runs a ray start that parses",
           "[fakekube]") {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::path(KRAYCTL_SOURCE_DIR) / "tests/data/kuberay-v1.6.2/samples";
   int containers = 0;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::string all = text.str();
-    std::size_t start = 0;
-    while (start < all.size()) {
-      const std::size_t end = all.find("\n---", start);
-      const std::string doc = all.substr(start, end == std::string::npos ? end : end - start);
-      start = end == std::string::npos ? all.size() : end + 4;
-      auto parsed = fakekube::parse_yaml(doc);
-      if (!parsed || !parsed->is_object()) {
-        continue;
-      }
-      const std::string kind = parsed->value("kind", "");
-      Json cluster;
-      if (kind == "RayCluster") {
-        cluster = *parsed;
-      } else if (kind == "RayJob" && (*parsed)["spec"].contains("rayClusterSpec")) {
-        cluster = {{"metadata", (*parsed)["metadata"]},
-                   {"spec", (*parsed)["spec"]["rayClusterSpec"]}};
-      } else if (kind == "RayService") {
-        cluster = {{"metadata", (*parsed)["metadata"]},
-                   {"spec", (*parsed)["spec"]["rayClusterConfig"]}};
-      } else {
-        continue;
-      }
-      std::vector<std::pair<Json, bool>> pods = {{kuberay::build_head_pod(cluster), true}};
-      for (const auto& g : cluster["spec"].value("workerGroupSpecs", Json::array())) {
-        pods.emplace_back(kuberay::build_worker_pod(cluster, g, 0), false);
-      }
-      for (const auto& [pod, head] : pods) {
-        INFO(entry.path().filename().string() << " " << kind << (head ? " head" : " worker"));
-        const ray::Run run = ray::read_container(pod["spec"]["containers"][0]);
-        CHECK(run.unsupported.empty());
-        REQUIRE(run.ray_start_argv() != nullptr);
-        const auto o = ray::parse_start(*run.ray_start_argv(), kTs);
-        REQUIRE(o);
-        CHECK(o->head == head);
-        CHECK(o->block);
-        ++containers;
-        if (!head) {
-          const Json& init = pod["spec"]["initContainers"].back();
-          CHECK(ray::read_container(init).health_check_address == o->address);
-        }
+  for (const auto& [where, cluster] : testing::sample_clusters()) {
+    std::vector<std::pair<Json, bool>> pods = {{kuberay::build_head_pod(cluster), true}};
+    for (const auto& g : cluster["spec"].value("workerGroupSpecs", Json::array())) {
+      pods.emplace_back(kuberay::build_worker_pod(cluster, g, 0), false);
+    }
+    for (const auto& [pod, head] : pods) {
+      INFO(where << (head ? " head" : " worker"));
+      const ray::Run run = ray::read_container(pod["spec"]["containers"][0]);
+      CHECK(run.unsupported.empty());
+      REQUIRE(run.ray_start_argv() != nullptr);
+      const auto o = ray::parse_start(*run.ray_start_argv(), kTs);
+      REQUIRE(o);
+      CHECK(o->head == head);
+      CHECK(o->block);
+      ++containers;
+      if (!head) {
+        const Json& init = pod["spec"]["initContainers"].back();
+        CHECK(ray::read_container(init).health_check_address == o->address);
       }
     }
   }
