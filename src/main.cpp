@@ -6,6 +6,7 @@
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/environment.hpp>
 #include <krayctl/io/file_system.hpp>
+#include <krayctl/io/interrupts.hpp>
 #include <krayctl/io/process.hpp>
 
 #include <cstdio>
@@ -18,7 +19,8 @@ int main(int argc, char** argv) {
     kray::io::RealConsole console;
     kray::io::RealEnvironment env;
     kray::io::RealProcessRunner processes;
-    const kray::app::Deps deps{fs, console, env, processes, kray::io::system_clock()};
+    kray::io::RealInterrupts interrupts;
+    const kray::app::Deps deps{fs, console, env, processes, kray::io::system_clock(), &interrupts};
     return kray::cli::run(argc, argv, deps);
   } catch (const std::exception& e) {
     // Last resort: krayctl's own code returns errors as values.

@@ -9,6 +9,7 @@ namespace kray::io {
 using Clock = util::Clock;
 class Console;
 class Environment;
+class Interrupts;
 class FileSystem;
 class ProcessRunner;
 }  // namespace kray::io
@@ -24,6 +25,9 @@ struct Deps {
   const io::Environment& env;
   io::ProcessRunner& processes;
   io::Clock& clock;
+  // Ctrl-C for the commands that wait (io/interrupts.hpp); null: Ctrl-C
+  // keeps its default (the process ends).
+  io::Interrupts* interrupts = nullptr;
 };
 
 }  // namespace kray::app

@@ -1,24 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // `krayctl status --watch`: one kube::Reflector per collection (RayClusters,
 // RayJobs, RayServices, and worker Pods that are not Running, for the
-// reasons), each on its own thread with its own connection; this thread
+// reasons), each on its own thread with its own connection (app/feeds.hpp); this thread
 // keeps the objects, recomputes the rows on each change and shows what
 // changed. No polling: after the first lists, only watch streams (each
 // re-opened after the server's 5-10 minute timeout, a drop, or a 410).
 #include "status_rows.hpp"
 
 #include <krayctl/app/connection.hpp>
+#include <krayctl/app/feeds.hpp>
 #include <krayctl/app/resources.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/watch.hpp>
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 namespace kray::app::detail {
 
@@ -29,15 +28,6 @@ using core::Json;
 struct Feed {
   std::string kind;  // RayCluster, RayJob, RayService, Pod
   kube::ReflectorOptions options;
-};
-
-// What the stream threads hand to the drawing thread.
-struct Hub {
-  std::mutex mu;
-  std::condition_variable changed;
-  std::vector<std::pair<std::size_t, kube::WatchEvent>> pending;  // feed, event
-  std::vector<bool> synced;
-  std::optional<Error> failed;
 };
 
 std::string row_key(const core::WorkloadStatus& r) {
@@ -81,81 +71,43 @@ std::vector<Feed> status_feeds(const std::string& ns) {
   return feeds;
 }
 
-// What a stream thread needs beside its feed: one per watch, shared by
-// the threads.
-struct StreamContext {
-  const StatusOptions& options;
-  const Deps& deps;
-  const kube::Connection& connection;
-  const std::string& identity;
-  std::mutex& console_mu;  // warnings come from the stream threads
-  Hub& hub;
-  const std::atomic<bool>& stop;
-};
-
-// One stream thread: its own connection and Reflector on feed `i`, each
-// event, the first sync and a failure handed to the hub.
-void stream_feed(const StreamContext& ctx, const Feed& feed, std::size_t i) {
-  const StatusOptions& options = ctx.options;
-  const Deps& deps = ctx.deps;
-  const kube::Connection& connection = ctx.connection;
-  const std::string& identity = ctx.identity;
-  std::mutex& console_mu = ctx.console_mu;
-  Hub& hub = ctx.hub;
-  auto transport =
-      options.transport ? options.transport(connection) : kube::make_curl_transport(connection);
-  kube::Client client(
-      *transport, deps.clock,
-      [&](const std::string& w) {
-        std::lock_guard<std::mutex> lock(console_mu);
-        deps.console.err("Warning: " + w + "\n");
-      },
-      kube::RetryPolicy{}, identity, &ctx.stop);
-  kube::Reflector reflector(client, *transport, feed.options, deps.clock);
-  auto ran = reflector.run(
-      [&](const kube::WatchEvent& e) {
-        std::lock_guard<std::mutex> lock(hub.mu);
-        hub.pending.emplace_back(i, e);
-        hub.changed.notify_one();
-      },
-      [&] {
-        std::lock_guard<std::mutex> lock(hub.mu);
-        hub.synced[i] = true;
-        hub.changed.notify_one();
-      },
-      ctx.stop);
-  if (!ran) {
-    std::lock_guard<std::mutex> lock(hub.mu);
-    if (!hub.failed) {
-      hub.failed = std::move(ran).error();
-    }
-    hub.changed.notify_one();
-  }
-}
-
-// The events the stream threads handed over since the last batch, and
+// The events the sources handed over since the last batch, by feed, and
 // whether every feed has listed once.
 struct Batch {
   std::vector<std::pair<std::size_t, kube::WatchEvent>> events;  // feed, event
   bool all_synced = false;
 };
 
-// Waits for events, a failure or 200 ms (of real time: the stream threads
-// wake it; the deadline, the stop flag and the redraw are read on
-// deps.clock), whichever comes first; a stream's failure ends the watch.
-Result<Batch> next_batch(Hub& hub, const io::Clock& clock, io::Clock::SteadyTime deadline) {
+// Waits for events, a failure or 200 ms (of real time: the sources wake
+// it; the deadline, the stop flag and the redraw are read on deps.clock),
+// whichever comes first; a source's failure ends the watch. Source i is
+// feed i (started in order).
+Result<Batch> next_batch(Feeds& feeds,
+                         std::vector<bool>& synced,
+                         const io::Clock& clock,
+                         io::Clock::SteadyTime deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::min(deadline, clock.steady_now()));
   Batch batch;
-  std::unique_lock<std::mutex> lock(hub.mu);
-  const auto left = deadline - clock.steady_now();
-  hub.changed.wait_for(
-      lock,
-      std::clamp<std::chrono::steady_clock::duration>(left, {}, std::chrono::milliseconds(200)),
-      [&] { return !hub.pending.empty() || hub.failed; });
-  if (hub.failed) {
-    return tl::unexpected(*hub.failed);
+  for (auto& item : feeds.next(std::clamp(left, std::chrono::milliseconds(0),
+                                          std::chrono::milliseconds(200)))) {
+    switch (item.type) {
+      case FeedItem::Type::event:
+        batch.events.emplace_back(item.source, std::move(item.event));
+        break;
+      case FeedItem::Type::synced:
+        synced[item.source] = true;
+        break;
+      case FeedItem::Type::ended:
+        if (item.error) {
+          return tl::unexpected(std::move(*item.error));
+        }
+        break;
+      case FeedItem::Type::text:
+        break;
+    }
   }
-  batch.events.swap(hub.pending);
-  batch.all_synced = std::find(hub.synced.begin(), hub.synced.end(), false) == hub.synced.end();
+  batch.all_synced = std::find(synced.begin(), synced.end(), false) == synced.end();
   return batch;
 }
 
@@ -354,7 +306,7 @@ Result<void> draw_until_done(const StatusOptions& options,
                              const Deps& deps,
                              const std::string& ns,
                              const std::vector<Feed>& feeds,
-                             Hub& hub,
+                             Feeds& sources,
                              const Writer& write) {
   const bool terminal = deps.console.out_terminal() && options.output == "table";
   const auto forever = io::Clock::SteadyTime::max();
@@ -364,8 +316,9 @@ Result<void> draw_until_done(const StatusOptions& options,
   std::vector<core::WorkloadStatus> last_rows;  // for the exit status
   Shown shown;
   shown.last_draw = deps.clock.steady_now();
+  std::vector<bool> synced(feeds.size(), false);
   for (;;) {
-    KRAY_TRY_ASSIGN(auto batch, next_batch(hub, deps.clock, deadline));
+    KRAY_TRY_ASSIGN(auto batch, next_batch(sources, synced, deps.clock, deadline));
     if ((options.stop != nullptr && options.stop->load()) || deps.clock.steady_now() >= deadline) {
       return status_result(last_rows);
     }
@@ -405,28 +358,12 @@ Result<void> watch_status(const StatusOptions& options,
   KRAY_TRY_ASSIGN(auto connection, make_connection(deps, resolved, options.kubeconfig.verbosity,
                                                    deadline_after(deps, options.watch_for)));
 
-  Hub hub;
-  hub.synced.assign(feeds.size(), false);
-  std::mutex console_mu;  // warnings come from the stream threads
-  std::atomic<bool> stop{false};
-  const std::string identity = identity_of(resolved);
-  // Declared before the threads: they use it until joined.
-  const StreamContext context{options, deps, connection, identity, console_mu, hub, stop};
-  std::vector<std::thread> threads;
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::vector<std::thread>& threads;
-    ~Joiner() {
-      stop = true;
-      for (auto& t : threads) {
-        t.join();
-      }
-    }
-  } joiner{stop, threads};
-  for (std::size_t i = 0; i < feeds.size(); ++i) {
-    threads.emplace_back([&, i] { stream_feed(context, feeds[i], i); });
+  Feeds sources(deps, std::move(connection), options.transport, identity_of(resolved));
+  for (const auto& feed : feeds) {
+    sources.watch(feed.options);
   }
-  return draw_until_done(options, filter, deps, ns, feeds, hub, Writer{deps.console, console_mu});
+  return draw_until_done(options, filter, deps, ns, feeds, sources,
+                         Writer{deps.console, sources.console_mutex()});
 }
 
 }  // namespace kray::app::detail

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/app/feeds.hpp>
+
+#include <krayctl/io/console.hpp>
+
+#include <algorithm>
+
+namespace kray::app {
+
+Feeds::Feeds(const Deps& deps,
+             kube::Connection connection,
+             TransportFactory factory,
+             std::string identity)
+    : m_deps(deps),
+      m_connection(std::move(connection)),
+      m_factory(std::move(factory)),
+      m_identity(std::move(identity)) {}
+
+Feeds::~Feeds() {
+  std::map<SourceId, std::unique_ptr<Source>> sources;
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    sources.swap(m_sources);
+  }
+  for (auto& [id, s] : sources) {
+    s->stop = true;
+  }
+  for (auto& [id, s] : sources) {
+    if (s->thread.joinable()) {
+      s->thread.join();
+    }
+  }
+}
+
+std::unique_ptr<kube::Transport> Feeds::transport() {
+  return m_factory ? m_factory(m_connection) : kube::make_curl_transport(m_connection);
+}
+
+kube::Client::Warn Feeds::warn() {
+  return [this](const std::string& w) {
+    std::lock_guard<std::mutex> lock(m_console_mu);
+    m_deps.console.err("Warning: " + w + "\n");
+  };
+}
+
+void Feeds::push(FeedItem item) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  auto it = m_sources.find(item.source);
+  if (it == m_sources.end() || it->second->stop) {
+    return;  // stopped: nothing more from it
+  }
+  m_pending.push_back(std::move(item));
+  m_changed.notify_one();
+}
+
+SourceId Feeds::start(const std::function<void(Source&, SourceId)>& body) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  const SourceId id = m_next++;
+  auto source = std::make_unique<Source>();
+  Source& s = *source;
+  m_sources.emplace(id, std::move(source));
+  s.thread = std::thread([body, &s, id] { body(s, id); });
+  return id;
+}
+
+SourceId Feeds::watch(kube::ReflectorOptions collection) {
+  return start([this, collection](Source& s, SourceId id) {
+    auto t = transport();
+    kube::Client client(*t, m_deps.clock, warn(), kube::RetryPolicy{}, m_identity, &s.stop);
+    kube::Reflector reflector(client, *t, collection, m_deps.clock);
+    auto ran = reflector.run(
+        [&](const kube::WatchEvent& e) {
+          FeedItem item;
+          item.type = FeedItem::Type::event;
+          item.source = id;
+          item.event = e;
+          push(std::move(item));
+        },
+        [&] {
+          FeedItem item;
+          item.type = FeedItem::Type::synced;
+          item.source = id;
+          push(std::move(item));
+        },
+        s.stop);
+    if (!ran) {
+      FeedItem item;
+      item.type = FeedItem::Type::ended;
+      item.source = id;
+      item.error = std::move(ran).error();
+      push(std::move(item));
+    }
+  });
+}
+
+SourceId Feeds::follow_log(const std::string& ns, const std::string& pod, kube::LogOptions options) {
+  options.follow = true;
+  return start([this, ns, pod, options](Source& s, SourceId id) {
+    auto t = transport();
+    kube::Client client(*t, m_deps.clock, warn(), kube::RetryPolicy{}, m_identity, &s.stop);
+    auto read = kube::read_log(
+        client, *t, ns, pod, options,
+        [&](std::string_view text) {
+          FeedItem item;
+          item.type = FeedItem::Type::text;
+          item.source = id;
+          item.text = std::string(text);
+          push(std::move(item));
+          return !s.stop.load();
+        },
+        &s.stop);
+    FeedItem item;
+    item.type = FeedItem::Type::ended;
+    item.source = id;
+    if (!read) {
+      item.error = std::move(read).error();
+    }
+    push(std::move(item));
+  });
+}
+
+void Feeds::stop(SourceId source) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  auto it = m_sources.find(source);
+  if (it != m_sources.end()) {
+    it->second->stop = true;
+  }
+  std::erase_if(m_pending, [&](const FeedItem& i) { return i.source == source; });
+}
+
+std::vector<FeedItem> Feeds::next(std::chrono::milliseconds wait) {
+  std::unique_lock<std::mutex> lock(m_mu);
+  m_changed.wait_for(lock, wait, [&] { return !m_pending.empty(); });
+  std::vector<FeedItem> items;
+  items.swap(m_pending);
+  return items;
+}
+
+}  // namespace kray::app
