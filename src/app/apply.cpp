@@ -17,16 +17,9 @@ namespace {
 
 using core::Json;
 
-struct Planned {
-  kube::ResourceRef ref;
-  std::string ns;
-  std::string name;
-  Json body;
-};
-
 // Every manifest mapped to its REST path before anything is sent.
-Result<std::vector<Planned>> plan(const std::vector<Json>& manifests, const std::string& ns) {
-  std::vector<Planned> out;
+Result<std::vector<PlannedObject>> plan(const std::vector<Json>& manifests, const std::string& ns) {
+  std::vector<PlannedObject> out;
   for (const auto& m : manifests) {
     const std::string api = string_at(m, "apiVersion");
     const std::string kind = string_at(m, "kind");
@@ -98,9 +91,9 @@ bool apply_changed(const Json& before, const Json& after) {
   return content(before) != content(after);
 }
 
-}  // namespace
-
-Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
+// Every input validated, diagnostics printed; the manifests when none
+// is an error.
+Result<std::vector<Json>> validated_manifests(const ApplyOptions& options, const Deps& deps) {
   ValidateOptions vo;
   vo.inputs = options.inputs;
   vo.namespace_ = options.kubeconfig.overrides.namespace_;  // only an explicit -n
@@ -123,6 +116,55 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
   if (report.manifests.empty()) {
     return make_error(ErrorCode::usage, "nothing to apply in the inputs");
   }
+  return std::move(report.manifests);
+}
+
+}  // namespace
+
+Result<std::vector<PlannedObject>> plan_apply(const ApplyOptions& options,
+                                              const std::string& ns,
+                                              const Deps& deps) {
+  KRAY_TRY_ASSIGN(const auto manifests, validated_manifests(options, deps));
+  return plan(manifests, ns);
+}
+
+Result<AppliedObject> apply_planned(kube::Client& client,
+                                    const PlannedObject& p,
+                                    const ApplyOptions& options) {
+  const std::string shown = kube::display_name(p.ref, p.name);
+  // What was there, to say created / configured / unchanged.
+  std::optional<Json> before;
+  auto existing = kube::get(client, p.ref, p.ns, p.name);
+  if (existing) {
+    before = std::move(*existing);
+  } else if (existing.error().code != ErrorCode::not_found) {
+    return tl::unexpected(std::move(existing).error().add_context(shown));
+  }
+  kube::ApplyOptions how;
+  how.field_manager = k_field_manager;
+  how.force = options.force_conflicts;
+  how.dry_run = options.dry_run == DryRun::server;
+  auto applied = kube::apply(client, p.ref, p.ns, p.name, p.body, how);
+  if (!applied) {
+    Error e = std::move(applied).error();
+    if (e.code == ErrorCode::field_conflict) {
+      e.message +=
+          "; another field manager owns these fields: change them back in your file, "
+          "or pass --force-conflicts to take them over";
+    }
+    return tl::unexpected(std::move(e).add_context(shown));
+  }
+  std::string verb = !before                            ? "created"
+                     : apply_changed(*before, *applied) ? "configured"
+                                                        : "unchanged";
+  if (options.dry_run == DryRun::server) {
+    verb += " (server dry run)";
+  }
+  return AppliedObject{shown + " " + verb, std::move(*applied)};
+}
+
+Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
+  KRAY_TRY_ASSIGN(const auto manifests, validated_manifests(options, deps));
   // The namespace: -n, else the context's, else "default"; a client dry
   // run needs no cluster, so a missing kubeconfig is fine there.
   std::string ns = options.kubeconfig.overrides.namespace_;
@@ -138,7 +180,7 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
     auto r = resolve_kubeconfig(deps, options.kubeconfig);
     ns = r ? r->namespace_ : "default";
   }
-  KRAY_TRY_ASSIGN(const auto planned, plan(report.manifests, ns));
+  KRAY_TRY_ASSIGN(const auto planned, plan(manifests, ns));
   if (options.dry_run == DryRun::client) {
     for (const auto& p : planned) {
       deps.console.out(kube::display_name(p.ref, p.name) +
@@ -149,38 +191,9 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
   KRAY_TRY_ASSIGN(auto session,
                   open_session(deps, *resolved, options.transport, options.kubeconfig.verbosity,
                                deadline_after(deps, options.timeout)));
-  kube::Client& client = *session.client;
   for (const auto& p : planned) {
-    const std::string shown = kube::display_name(p.ref, p.name);
-    // What was there, to say created / configured / unchanged.
-    std::optional<Json> before;
-    auto existing = kube::get(client, p.ref, p.ns, p.name);
-    if (existing) {
-      before = std::move(*existing);
-    } else if (existing.error().code != ErrorCode::not_found) {
-      return tl::unexpected(std::move(existing).error().add_context(shown));
-    }
-    kube::ApplyOptions how;
-    how.field_manager = k_field_manager;
-    how.force = options.force_conflicts;
-    how.dry_run = options.dry_run == DryRun::server;
-    auto applied = kube::apply(client, p.ref, p.ns, p.name, p.body, how);
-    if (!applied) {
-      Error e = std::move(applied).error();
-      if (e.code == ErrorCode::field_conflict) {
-        e.message +=
-            "; another field manager owns these fields: change them back in your file, "
-            "or pass --force-conflicts to take them over";
-      }
-      return tl::unexpected(std::move(e).add_context(shown));
-    }
-    std::string verb = !before                            ? "created"
-                       : apply_changed(*before, *applied) ? "configured"
-                                                          : "unchanged";
-    if (options.dry_run == DryRun::server) {
-      verb += " (server dry run)";
-    }
-    deps.console.out(shown + " " + verb + "\n");
+    KRAY_TRY_ASSIGN(const auto applied, apply_planned(*session.client, p, options));
+    deps.console.out(applied.line + "\n");
   }
   return {};
 }

@@ -65,6 +65,12 @@ std::string exit_codes_of(std::string_view command) {
       {"apply",
        {"0    applied", "2    usage or invalid input (nothing sent)", "3    timed out (--timeout)",
         "4    cluster or API error (auth, network, refused)", "130  interrupted"}},
+      {"submit",
+       {"0    the Ray job SUCCEEDED",
+        "1    it FAILED or was STOPPED, ValidationFailed, SubmissionFailed, retries exhausted,\n"
+        "       or a problem waiting cannot cure (image pull, missing Secret, crash loop, OOM)",
+        "2    usage or invalid input (nothing sent)", "3    timed out (--timeout; the job runs on)",
+        "4    cluster or API error", "130  interrupted"}},
       {"delete",
        {"0    deleted", "2    usage or invalid input (nothing deleted)", "3    timed out (--wait)",
         "4    cluster or API error (a missing object included)", "130  interrupted"}},
@@ -251,6 +257,7 @@ int run(int argc, const char* const* argv, const app::Deps& deps) {
   add_validate_command(ctx);
   add_apply_command(ctx);
   add_delete_command(ctx);
+  add_submit_command(ctx);
   add_status_command(ctx);
   add_nccl_check_command(ctx);
   add_explain_command(ctx);

@@ -2,6 +2,7 @@
 #include <krayctl/io/clock.hpp>
 
 #include <algorithm>
+#include <ctime>
 #include <thread>
 
 namespace kray::io {
@@ -100,6 +101,15 @@ void FakeClock::set_auto_advance(bool on) {
 std::vector<std::chrono::milliseconds> FakeClock::sleeps() const {
   std::lock_guard<std::mutex> lock(m_mu);
   return m_sleeps;
+}
+
+std::string now_rfc3339(const Clock& clock) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(clock.now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace kray::io

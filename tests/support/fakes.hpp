@@ -42,6 +42,10 @@ class FakeConsole final : public io::Console {
     std::lock_guard<std::mutex> lock(mu);
     return out_text;
   }
+  std::string err_now() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return err_text;
+  }
   bool err_color() const override { return color; }
   bool out_color() const override { return color; }
   void set_color_mode(ColorMode mode) override {

@@ -6,6 +6,9 @@
 #include <krayctl/app/connection.hpp>
 #include <krayctl/app/deps.hpp>
 #include <krayctl/app/kubeconfig.hpp>
+#include <krayctl/core/yaml/json.hpp>
+#include <krayctl/kube/client.hpp>
+#include <krayctl/kube/resources.hpp>
 #include <krayctl/kube/transport.hpp>
 #include <krayctl/util/error.hpp>
 
@@ -36,6 +39,32 @@ struct ApplyOptions {
 // that carry it (or krayctl's field manager) unless --force.
 inline constexpr const char* k_managed_by_label = "app.kubernetes.io/managed-by";
 inline constexpr const char* k_field_manager = "krayctl";
+
+// One object to apply: validated, mapped to its REST path, namespaced and
+// labelled (app.kubernetes.io/managed-by=krayctl).
+struct PlannedObject {
+  kube::ResourceRef ref;
+  std::string ns;
+  std::string name;
+  core::Json body;
+};
+
+// Validates every input as apply does (diagnostics to stderr; nothing is
+// planned if one is an error) and maps each manifest to what is sent, in
+// namespace `ns` where it names none.
+[[nodiscard]] Result<std::vector<PlannedObject>> plan_apply(const ApplyOptions& options,
+                                                            const std::string& ns,
+                                                            const Deps& deps);
+
+// Server-side applies one planned object; returns kubectl's line for it
+// ("rayjob.ray.io/train created") and the object as the server has it.
+struct AppliedObject {
+  std::string line;
+  core::Json object;
+};
+[[nodiscard]] Result<AppliedObject> apply_planned(kube::Client& client,
+                                                  const PlannedObject& planned,
+                                                  const ApplyOptions& options);
 
 // Prints one line per object, kubectl-style ("raycluster.ray.io/train
 // created", "... configured", "... unchanged", "... (server dry run)").

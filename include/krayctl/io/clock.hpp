@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace kray::io {
@@ -25,6 +26,10 @@ class SystemClock final : public Clock {
 
 // The clock of main(): one for the process.
 Clock& system_clock();
+
+// The clock's wall time as RFC 3339 UTC to the second
+// ("2026-12-08T01:02:03Z"): what tables and stamped lines show.
+std::string now_rfc3339(const Clock& clock);
 
 // Time in a test's hands. By default a sleep does not wait: it moves the
 // time to its end at once (and is recorded), so that a test of backoff

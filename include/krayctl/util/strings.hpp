@@ -26,4 +26,9 @@ std::string quote(std::string_view s);
 // is close enough to be a plausible typo (ninja's SpellcheckString).
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
+// `s` for XML text and attribute values (&, <, >, " escaped); C0
+// controls other than tab and newline, which XML 1.0 cannot hold, become
+// '?'. For the JUnit reports of validate and submit.
+std::string xml_escape(std::string_view s);
+
 }  // namespace kray::util

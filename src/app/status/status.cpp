@@ -10,6 +10,7 @@
 #include <krayctl/core/k8s/pod_problem.hpp>
 #include <krayctl/core/status/status.hpp>
 #include <krayctl/core/yaml/yaml_emit.hpp>
+#include <krayctl/io/clock.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/operations.hpp>
@@ -18,8 +19,6 @@
 #include <krayctl/util/strings.hpp>
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <map>
 #include <set>
 
@@ -28,15 +27,6 @@ namespace kray::app {
 namespace detail {
 
 using core::Json;
-
-std::string now_rfc3339(const io::Clock& clock) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(clock.now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 Result<std::vector<Json>> list_all(kube::Client& client, const std::string& path) {
   KRAY_TRY_ASSIGN(auto listed, kube::list_all(client, path));
@@ -203,7 +193,7 @@ Result<void> show_one(kube::Client& client,
     deps.console.out(options.output == "json" ? j.dump(2) + "\n" : core::emit_yaml(j));
     return status_result({w});
   }
-  std::string out = core::format_status_table({w}, false, now_rfc3339(deps.clock));
+  std::string out = core::format_status_table({w}, false, io::now_rfc3339(deps.clock));
   if (!conditions.empty()) {
     out += "\nConditions:\n";
     for (const auto& c : conditions) {
@@ -308,7 +298,7 @@ Result<void> run_status(const StatusOptions& options, const Deps& deps) {
     return {};
   }
   deps.console.out(
-      core::format_status_table(rows, options.all_namespaces, now_rfc3339(deps.clock)));
+      core::format_status_table(rows, options.all_namespaces, io::now_rfc3339(deps.clock)));
   return status_result(rows);
 }
 

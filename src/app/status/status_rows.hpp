@@ -18,9 +18,6 @@
 
 namespace kray::app::detail {
 
-// The clock's wall time, as the table's timestamps show it.
-std::string now_rfc3339(const io::Clock& clock);
-
 // Every item of a collection, in pages of 500.
 Result<std::vector<core::Json>> list_all(kube::Client& client, const std::string& path);
 

@@ -10,6 +10,7 @@
 #include <krayctl/app/connection.hpp>
 #include <krayctl/app/feeds.hpp>
 #include <krayctl/app/resources.hpp>
+#include <krayctl/io/clock.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/watch.hpp>
 
@@ -331,7 +332,7 @@ Result<void> draw_until_done(const StatusOptions& options,
     const std::vector<core::WorkloadStatus> rows = current_rows(feeds, objects, filter);
     last_rows = rows;
     const bool finished = !filter.name.empty() && rows.size() == 1 && rows.front().finished;
-    const std::string now = now_rfc3339(deps.clock);
+    const std::string now = io::now_rfc3339(deps.clock);
     show_rows(Frame{options, ns, now, write}, shown, rows, terminal, finished, deps.clock);
     if (finished) {
       return status_result(rows);

@@ -508,30 +508,6 @@ std::string format_github(const ValidationReport& report) {
   return out + summary_line(report);
 }
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        // XML 1.0 has no place for other C0 controls: one '?' each.
-        out += (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') ? '?' : c;
-    }
-  }
-  return out;
-}
-
 // JUnit XML, as CI systems read it: one test case per file, a <failure>
 // per error (per warning too under --strict), warnings otherwise in the
 // case's system-out.
@@ -560,13 +536,13 @@ std::string format_junit(const ValidationReport& report) {
           (d->pointer.empty() ? "" : " (" + core::pointer_to_path(d->pointer) + ")");
       if (fails) {
         ++failures;
-        failed += "      <failure type=\"" + xml_escape(d->rule) + "\" message=\"" +
-                  xml_escape(d->message) + "\">" + xml_escape(line) + "</failure>\n";
+        failed += "      <failure type=\"" + util::xml_escape(d->rule) + "\" message=\"" +
+                  util::xml_escape(d->message) + "\">" + util::xml_escape(line) + "</failure>\n";
       } else {
-        notes += xml_escape(line) + "\n";
+        notes += util::xml_escape(line) + "\n";
       }
     }
-    cases += "    <testcase classname=\"krayctl.validate\" name=\"" + xml_escape(file) + "\">\n" +
+    cases += "    <testcase classname=\"krayctl.validate\" name=\"" + util::xml_escape(file) + "\">\n" +
              failed + (notes.empty() ? "" : "      <system-out>" + notes + "</system-out>\n") +
              "    </testcase>\n";
   }

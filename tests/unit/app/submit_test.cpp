@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: Apache-2.0
+// `krayctl submit` end to end: the simulated API server, scheduler,
+// kubelet, Job controller, KubeRay operator and Ray dashboard (fakekube,
+// 20 times real speed), the real libcurl transport. Each scenario checks
+// the exit status, the line that explains it, and that stdout holds the
+// job's log exactly: every line once, none lost.
+#include <krayctl/app/submit.hpp>
+#include <krayctl/io/interrupts.hpp>
+#include <krayctl/util/base64.hpp>
+
+#include "../../support/catch.hpp"
+#include "../../support/fakekube/server.hpp"
+#include "../../support/fakekube/sim.hpp"
+#include "../../support/fakes.hpp"
+#include "../../support/http_client.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <thread>
+
+using kray::ErrorCode;
+using Json = nlohmann::json;
+
+namespace {
+
+struct JobShape {
+  std::string name = "train";
+  int worker_gpus = 8;
+  std::string image = "rayproject/ray:2.52.0-gpu";
+  std::string entrypoint = "python train.py";
+  std::string head_env;  // extra YAML for the head container's env list
+  int backoff_limit = 0;
+  int submitter_backoff_limit = 2;
+};
+
+std::string rayjob_manifest(const JobShape& s) {
+  std::string yaml = R"(apiVersion: ray.io/v1
+kind: RayJob
+metadata:
+  name: )" + s.name + R"(
+spec:
+  entrypoint: )" + s.entrypoint +
+                     R"(
+  shutdownAfterJobFinishes: true
+  ttlSecondsAfterFinished: 600
+  backoffLimit: )" + std::to_string(s.backoff_limit) +
+                     R"(
+  submitterConfig:
+    backoffLimit: )" + std::to_string(s.submitter_backoff_limit) +
+                     R"(
+  rayClusterSpec:
+    rayVersion: "2.52.0"
+    headGroupSpec:
+      rayStartParams: {}
+      template:
+        spec:
+          containers:
+          - name: ray-head
+            image: )" + s.image +
+                     R"(
+            resources:
+              limits: {cpu: "2", memory: 8Gi}
+              requests: {cpu: "2", memory: 8Gi}
+)";
+  if (!s.head_env.empty()) {
+    yaml += "            env:\n" + s.head_env;
+  }
+  yaml += R"(    workerGroupSpecs:
+    - groupName: gpu
+      replicas: 1
+      minReplicas: 1
+      maxReplicas: 1
+      rayStartParams: {}
+      template:
+        spec:
+          containers:
+          - name: ray-worker
+            image: )" + s.image +
+          R"(
+            resources:
+              limits: {cpu: "16", memory: 64Gi, nvidia.com/gpu: )" +
+          std::to_string(s.worker_gpus) + R"(}
+              requests: {cpu: "16", memory: 64Gi, nvidia.com/gpu: )" +
+          std::to_string(s.worker_gpus) + R"(}
+            volumeMounts:
+            - {name: shm, mountPath: /dev/shm}
+          volumes:
+          - name: shm
+            emptyDir: {medium: Memory, sizeLimit: 16Gi}
+)";
+  return yaml;
+}
+
+struct Fixture {
+  fakekube::ApiServer server;
+  fakekube::Simulation sim;
+  kray::test::FakeDeps d;
+  kray::io::FakeInterrupts interrupts;
+
+  explicit Fixture(fakekube::SimOptions sim_options = {})
+      : server(server_options()), sim(server, sim_options) {
+    server.start();
+    sim.start();
+    d.deps.interrupts = &interrupts;
+    d.fs.with_file(
+        "/k/config",
+        "clusters:\n- name: fk\n  cluster:\n    server: " + server.url() +
+            "\n    certificate-authority-data: " + kray::util::base64_encode(server.ca_pem()) +
+            "\nusers:\n- name: t\n  user:\n    token: " + server.identity("token").token +
+            "\ncontexts:\n- name: fk\n  context: {cluster: fk, user: t, namespace: default}\n"
+            "current-context: fk\n");
+  }
+  static fakekube::ServerOptions server_options() {
+    fakekube::ServerOptions o;
+    o.speed = 20;
+    o.nodes = "2x8gpu,1xcpu";
+    return o;
+  }
+
+  kray::app::SubmitOptions options(const JobShape& shape = {}) {
+    d.fs.with_file("/w/job.yaml", rayjob_manifest(shape));
+    kray::app::SubmitOptions o;
+    o.inputs = {"/w/job.yaml"};
+    o.kubeconfig.kubeconfig = "/k/config";
+    o.timeout = std::chrono::seconds(60);  // a safety net: no scenario needs it
+    o.settle_grace = std::chrono::milliseconds(500);
+    o.operator_grace = std::chrono::milliseconds(1500);
+    o.fail_fast_after = std::chrono::milliseconds(1500);
+    return o;
+  }
+
+  kray::Result<void> submit(const kray::app::SubmitOptions& o) {
+    {
+      std::lock_guard<std::mutex> lock(d.console.mu);
+      d.console.out_text.clear();
+      d.console.err_text.clear();
+    }
+    return kray::app::run_submit(o, d.deps);
+  }
+
+  std::string err() const { return d.console.err_now(); }
+  std::string out() const { return d.console.out_now(); }
+
+  // The logs of the RayJob's submitter Pods, oldest first, as the API
+  // server serves them: what stdout must hold, exactly.
+  std::string submitter_logs(const std::string& job) const {
+    testing::HttpClient http(server, "admin");
+    std::vector<std::pair<std::string, std::string>> pods;  // created, name
+    for (const auto& p : server.list("v1", "pods", "default")) {
+      if (p["metadata"]["labels"].value("batch.kubernetes.io/job-name", "") == job) {
+        pods.emplace_back(p["metadata"]["creationTimestamp"].get<std::string>(),
+                          p["metadata"]["name"].get<std::string>());
+      }
+    }
+    std::sort(pods.begin(), pods.end());
+    std::string all;
+    for (const auto& [created, name] : pods) {
+      auto r = http.get("/api/v1/namespaces/default/pods/" + name + "/log");
+      REQUIRE(r.status == 200);
+      all += r.body;
+      if (!r.body.empty() && r.body.back() != '\n') {
+        all += "\n";
+      }
+    }
+    return all;
+  }
+};
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("submit: a job that succeeds, its whole log, a JSON summary and a JUnit report",
+          "[submit][http]") {
+  Fixture f;
+  fakekube::RayJobScript script;
+  script.logs = {"epoch 1 loss=0.9", "epoch 2 loss=0.5", "saved checkpoint"};
+  f.sim.add_job_rule("train.py", script);
+  auto o = f.options();
+  o.output = "json";
+  o.junit = "/w/report.xml";
+  auto r = f.submit(o);
+  INFO(f.err());
+  REQUIRE(r);
+  const std::string out = f.out();
+  const std::string logs = f.submitter_logs("train");
+  CHECK(contains(logs, "epoch 2 loss=0.5"));
+  // stdout: the log, then one JSON object.
+  REQUIRE(out.size() > logs.size());
+  CHECK(out.substr(0, logs.size()) == logs);
+  const Json summary = Json::parse(out.substr(logs.size()));
+  CHECK(summary["result"] == "SUCCEEDED");
+  CHECK(summary["exitCode"] == 0);
+  CHECK(summary["jobStatus"] == "SUCCEEDED");
+  CHECK(summary["logTail"].back() == logs.substr(logs.rfind('\n', logs.size() - 2) + 1,
+                                                 logs.size() - logs.rfind('\n', logs.size() - 2) - 2));
+  CHECK(summary["durationSeconds"].contains("run"));
+  // stderr: the apply, progress, the end, the cluster's fate.
+  const std::string err = f.err();
+  CHECK(contains(err, "rayjob.ray.io/train created"));
+  CHECK(contains(err, "rayjob/train Running"));
+  CHECK(contains(err, "rayjob/train SUCCEEDED"));
+  CHECK(contains(err, "the operator deletes it 10m after the job ended"));
+  auto junit = f.d.fs.read_file("/w/report.xml");
+  REQUIRE(junit);
+  CHECK(contains(*junit, "tests=\"1\" failures=\"0\""));
+  CHECK(contains(*junit, "name=\"train\""));
+}
+
+TEST_CASE("submit: a FAILED job exits 1 with Ray's message and the log tail", "[submit][http]") {
+  Fixture f;
+  fakekube::RayJobScript script;
+  script.status = "FAILED";
+  script.logs = {"epoch 1", "Traceback (most recent call last):", "ValueError: bad shard"};
+  f.sim.add_job_rule("train.py", script);
+  auto o = f.options();
+  o.junit = "/w/report.xml";
+  auto r = f.submit(o);
+  INFO(f.err());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::workload_failed);
+  CHECK(r.error().reported);
+  CHECK(f.out() == f.submitter_logs("train"));
+  CHECK(contains(f.err(), "rayjob/train FAILED (AppFailed)"));
+  CHECK(contains(f.err(), "Ray job message: Job entrypoint command failed with exit code 1"));
+  auto junit = f.d.fs.read_file("/w/report.xml");
+  REQUIRE(junit);
+  CHECK(contains(*junit, "failures=\"1\""));
+  CHECK(contains(*junit, "ValueError: bad shard"));
+}
+
+TEST_CASE("submit: a STOPPED job is not a success", "[submit][http]") {
+  Fixture f;
+  fakekube::RayJobScript script;
+  script.status = "STOPPED";
+  f.sim.add_job_rule("train.py", script);
+  auto r = f.submit(f.options());
+  INFO(f.err());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::workload_failed);
+  CHECK(contains(f.err(), "rayjob/train STOPPED"));
+  CHECK(f.out() == f.submitter_logs("train"));
+}
+
+TEST_CASE("submit: retries are shown as attempts; exhausted, exit 1", "[submit][http]") {
+  Fixture f;
+  fakekube::RayJobScript script;
+  script.status = "FAILED";
+  script.logs = {"attempt output"};
+  f.sim.add_job_rule("train.py", script);
+  JobShape shape;
+  shape.backoff_limit = 1;
+  auto r = f.submit(f.options(shape));
+  INFO(f.err());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::workload_failed);
+  CHECK(contains(f.err(), "attempt 1 failed (AppFailed)"));
+  CHECK(contains(f.err(), "attempt 2 of 2"));
+  CHECK(contains(f.err(), "rayjob/train FAILED"));
+  // Both attempts' logs, each once (the first attempt's submitter Job is
+  // deleted by the retry; what was printed of it stays printed).
+  // `ray job submit` says "submitted successfully" once per run.
+  const std::string out = f.out();
+  std::size_t n = 0;
+  for (auto at = out.find("' submitted successfully\n"); at != std::string::npos;
+       at = out.find("' submitted successfully\n", at + 1)) {
+    ++n;
+  }
+  CHECK(n == 2);
+  // The second attempt's log as the server has it ends stdout.
+  const std::string last = f.submitter_logs("train");
+  REQUIRE_FALSE(last.empty());
+  CHECK(out.size() > last.size());
+  CHECK(out.substr(out.size() - last.size()) == last);
+}
+
+TEST_CASE("submit: a refused submission is SubmissionFailed, exit 1", "[submit][http]") {
+  Fixture f;
+  JobShape shape;
+  shape.submitter_backoff_limit = 0;
+  // Every dashboard request fails: the submitter's `ray job submit` too.
+  f.sim.fail_dashboard_requests(1'000'000);
+  auto r = f.submit(f.options(shape));
+  INFO(f.err());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::workload_failed);
+  CHECK(contains(f.err(), "SubmissionFailed"));
+  CHECK(f.out() == f.submitter_logs("train"));
+  CHECK(contains(f.out(), "503"));
+}
+
+TEST_CASE("submit: GPUs no node has: the scheduler's words, then the timeout (exit 3)",
+          "[submit][http]") {
+  Fixture f;
+  JobShape shape;
+  shape.worker_gpus = 16;  // the nodes have 8
+  auto o = f.options(shape);
+  o.timeout = std::chrono::seconds(3);
+  auto r = f.submit(o);
+  INFO(f.err());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::timeout);
+  CHECK(contains(f.err(), "stalled: worker group gpu: 1 Pod Unschedulable: 0/3 nodes are available"));
+  CHECK(contains(f.err(), "Insufficient nvidia.com/gpu"));
+  CHECK(contains(f.err(), "timed out after 3s"));
+  // Said once, not on every change.
+  const std::string err = f.err();
+  CHECK(err.find("Z stalled: worker group gpu") == err.rfind("Z stalled: worker group gpu"));
+  CHECK(f.out().empty());
+  // The job is left running.
+  CHECK(f.server.get("ray.io/v1", "rayjobs", "default", "train"));
+}
+
+TEST_CASE("submit: an image that cannot be pulled ends the wait (exit 1)", "[submit][http]") {
+  Fixture f;
+  JobShape shape;
+  shape.image = "registry.example.com/team/ray:nope";
+  f.sim.remove_image("registry.example.com/*");
+  auto r = f.submit(f.options(shape));
+  INFO(f.err());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::workload_failed);
+  CHECK((contains(f.err(), "stalled: head: ErrImagePull") ||
+         contains(f.err(), "stalled: head: ImagePullBackOff")));
+  CHECK(contains(f.err(), "cannot progress"));
+  CHECK(contains(f.err(), "krayctl delete rayjob/train"));
+}
+
+TEST_CASE("submit: a missing Secret is a configuration error, named (exit 1)", "[submit][http]") {
+  Fixture f;
+  JobShape shape;
+  shape.head_env =
+      "            - name: HF_TOKEN\n"
+      "              valueFrom: {secretKeyRef: {name: hf, key: token}}\n";
+  auto r = f.submit(f.options(shape));
+  INFO(f.err());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::workload_failed);
+  CHECK(contains(f.err(), "CreateContainerConfigError"));
+  CHECK(contains(f.err(), "secret \"hf\" not found"));
+}
+
+TEST_CASE("submit: no operator acting on the RayJob is named, then the timeout",
+          "[submit][http]") {
+  fakekube::SimOptions so;
+  so.operator_ = false;
+  Fixture f(so);
+  auto o = f.options();
+  o.timeout = std::chrono::seconds(3);
+  auto r = f.submit(o);
+  INFO(f.err());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::timeout);
+  CHECK(contains(f.err(), "no KubeRay operator has acted on it"));
+}
+
+TEST_CASE("submit: a finished RayJob of the same name is refused; --name-suffix runs anew",
+          "[submit][http]") {
+  Fixture f;
+  REQUIRE(f.submit(f.options()));
+  const std::size_t requests = f.server.requests().size();
+  auto r = f.submit(f.options());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::usage);
+  CHECK(contains(r.error().message, "exists and has finished (Complete, SUCCEEDED)"));
+  CHECK(contains(r.error().message, "--name-suffix auto"));
+  for (std::size_t i = requests; i < f.server.requests().size(); ++i) {
+    CHECK(f.server.requests()[i].method == "GET");  // nothing written
+  }
+  auto o = f.options();
+  o.name_suffix = "r2";
+  REQUIRE(f.submit(o));
+  CHECK(contains(f.err(), "rayjob.ray.io/train-r2 created"));
+  CHECK(f.out() == f.submitter_logs("train-r2"));
+}
+
+TEST_CASE("submit: Ctrl-C leaves the job running; with --cancel-on-interrupt it is deleted",
+          "[submit][http]") {
+  for (const bool cancel : {false, true}) {
+    INFO("cancel " << cancel);
+    Fixture f;
+    fakekube::RayJobScript script;
+    script.run_seconds = 600;  // runs until interrupted
+    f.sim.add_job_rule("train.py", script);
+    auto o = f.options();
+    o.cancel_on_interrupt = cancel;
+    kray::Result<void> r;
+    std::thread t([&] { r = f.submit(o); });
+    for (int i = 0; i < 1000 && !contains(f.err(), "Ray job RUNNING"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    f.interrupts.interrupt();
+    t.join();
+    INFO(f.err());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::interrupted);
+    CHECK(f.interrupts.armed());
+    const bool exists = static_cast<bool>(f.server.get("ray.io/v1", "rayjobs", "default", "train"));
+    if (cancel) {
+      CHECK_FALSE(exists);
+      CHECK(contains(f.err(), "rayjob/train deleted"));
+    } else {
+      CHECK(exists);
+      CHECK(contains(f.err(), "keeps running"));
+      CHECK(contains(f.err(), "krayctl status --watch rayjob/train"));
+    }
+  }
+}
+
+TEST_CASE("submit: dropped watches and 410s mid-wait lose and repeat nothing", "[submit][http]") {
+  Fixture f;
+  fakekube::RayJobScript script;
+  script.logs = {"one", "two", "three", "four"};
+  f.sim.add_job_rule("train.py", script);
+  f.server.drop_watches_after(2);
+  f.server.gone_on_watch_resume(2);
+  auto r = f.submit(f.options());
+  INFO(f.err());
+  REQUIRE(r);
+  CHECK(f.out() == f.submitter_logs("train"));
+}
+
+TEST_CASE("submit: nothing is sent for an invalid RayJob or one without a RayJob",
+          "[submit][http]") {
+  Fixture f;
+  auto o = f.options();
+  f.d.fs.with_file("/w/job.yaml", rayjob_manifest({}) + "  bogusField: 1\n");
+  auto r = f.submit(o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::invalid_spec);
+  f.d.fs.with_file("/w/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+  o.inputs = {"/w/cm.yaml"};
+  r = f.submit(o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::usage);
+  CHECK(contains(r.error().message, "submit needs a RayJob"));
+  for (const auto& req : f.server.requests()) {
+    CHECK(req.method == "GET");
+  }
+}
