@@ -5,7 +5,8 @@
 # v1.6.2 samples (the report on stderr), then run two of them on the
 # simulated cluster (fakekube: an API server with a KubeRay operator,
 # scheduler and kubelet on 4 DGX-shaped GPU nodes, time 30x faster):
-# `krayctl apply`, then `krayctl status` until the RayJob finishes.
+# `krayctl submit` of the seed's RayJob (its driver log, progress and result),
+# `krayctl apply` of a RayCluster, then `krayctl status`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -21,12 +22,10 @@ trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$tmp"' EXI
 for _ in $(seq 100); do [ -s "$tmp/kubeconfig" ] && break; sleep 0.1; done
 export KUBECONFIG="$tmp/kubeconfig"
 
-echo "== krayctl apply examples/rl-train.yaml examples/quickstart.yaml (simulated cluster)"
-build/src/krayctl apply examples/rl-train.yaml examples/quickstart.yaml 2>/dev/null
-for _ in $(seq 40); do
-  build/src/krayctl status -A -o json | grep -q '"jobStatus": "SUCCEEDED"' && break
-  sleep 0.5
-done
+echo "== krayctl submit examples/rl-train.yaml --timeout 5m (simulated cluster; stderr shown too)"
+build/src/krayctl submit examples/rl-train.yaml --timeout 5m 2>&1
+echo "== krayctl apply examples/quickstart.yaml"
+build/src/krayctl apply examples/quickstart.yaml 2>/dev/null
 echo "== krayctl status -A"
 build/src/krayctl status -A
 echo "== krayctl status rayjob/rl-train -n ml"

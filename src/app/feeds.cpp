@@ -119,6 +119,30 @@ SourceId Feeds::follow_log(const std::string& ns, const std::string& pod, kube::
   });
 }
 
+SourceId Feeds::run(Task body) {
+  return start([this, body = std::move(body)](Source& s, SourceId id) {
+    auto t = transport();
+    kube::Client client(*t, m_deps.clock, warn(), kube::RetryPolicy{}, m_identity, &s.stop);
+    auto done = body(
+        client,
+        [&](std::string text) {
+          FeedItem item;
+          item.type = FeedItem::Type::text;
+          item.source = id;
+          item.text = std::move(text);
+          push(std::move(item));
+        },
+        s.stop);
+    FeedItem item;
+    item.type = FeedItem::Type::ended;
+    item.source = id;
+    if (!done) {
+      item.error = std::move(done).error();
+    }
+    push(std::move(item));
+  });
+}
+
 void Feeds::stop(SourceId source) {
   std::lock_guard<std::mutex> lock(m_mu);
   auto it = m_sources.find(source);

@@ -18,11 +18,13 @@
 #include <krayctl/io/console.hpp>
 #include <krayctl/io/interrupts.hpp>
 #include <krayctl/kube/client.hpp>
+#include <krayctl/kube/operations.hpp>
 #include <krayctl/kube/resources.hpp>
 #include <krayctl/kube/verbs.hpp>
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -55,11 +57,7 @@ std::string url_escape_selector(const std::string& s) {
 }
 
 std::string pod_label(const Json& pod, const char* key) {
-  const Json meta = pod.value("metadata", Json::object());
-  const Json labels = meta.value("labels", Json::object());
-  return labels.is_object() && labels.value(key, Json("")).is_string()
-             ? labels.value(key, std::string())
-             : "";
+  return text_of(member_of(member_of(pod, "metadata"), "labels"), key);
 }
 
 // A name suffix for --name-suffix auto: five characters from [a-z0-9], as
@@ -90,7 +88,53 @@ struct LogTrack {
   std::size_t received = 0;  // bytes of the current stream
   std::string partial;
   bool done = false;
+  // HTTPMode and InteractiveMode: polled from the dashboard; set to make
+  // the poller read one last time and end.
+  std::shared_ptr<std::atomic<bool>> finish;
 };
+
+// The driver log of Ray job `id` through the API server's service proxy
+// (GET /api/jobs/{id}/logs on the dashboard, Ray's Jobs REST API), polled:
+// each answer is the whole log so far, so what is new is what lies past
+// the bytes seen. Polls every 500 ms while it grows, backing off to 5 s
+// while it does not (or the dashboard does not answer yet); once `finish`
+// is set, one last read, then it ends.
+Feeds::Task dashboard_log_poller(const std::string& ns,
+                                 const std::string& service,
+                                 const std::string& port,
+                                 const std::string& id,
+                                 std::shared_ptr<std::atomic<bool>> finish,
+                                 io::Clock& clock) {
+  return [=, &clock](kube::Client& client, const Feeds::Emit& emit,
+                     const std::atomic<bool>& stop) -> Result<void> {
+    constexpr std::chrono::milliseconds k_fast{500};
+    constexpr std::chrono::milliseconds k_slow{5000};
+    std::size_t seen = 0;
+    std::chrono::milliseconds wait = k_fast;
+    while (!stop) {
+      const bool last = finish->load();
+      auto answer = kube::proxy(client, "GET", ns, service, port, "/api/jobs/" + id + "/logs");
+      bool grew = false;
+      if (answer && answer->status == 200) {
+        const Json body = Json::parse(answer->body, nullptr, false);
+        if (const Json& logs = member_of(body, "logs"); logs.is_string()) {
+          const auto& text = logs.get_ref<const std::string&>();
+          if (text.size() > seen) {
+            emit(text.substr(seen));
+            seen = text.size();
+            grew = true;
+          }
+        }
+      }
+      if (last) {
+        return {};
+      }
+      wait = grew ? k_fast : std::min(wait * 2, k_slow);
+      clock.sleep_for(wait, finish.get());
+    }
+    return {};
+  };
+}
 
 struct Follower {
   const SubmitOptions& options;
@@ -128,13 +172,23 @@ struct Follower {
   std::string cluster_watched;
   std::map<std::string, Json> pods;  // by namespace/name
   std::map<std::string, SourceId> pod_source;
-  std::map<std::string, LogTrack> logs;  // by Pod uid + container
+  std::map<std::string, LogTrack> logs;  // by Pod uid + container, or "dashboard/" + job id
   std::map<SourceId, std::string> log_of_source;
   std::string last_progress;
   std::map<std::string, std::string> stalls_said;  // key -> text
   std::map<std::string, Time> stalls_since;
   bool operator_named = false;
   int logs_started = 0;
+
+  ~Follower() {
+    for (auto& [id, t] : logs) {
+      if (t.finish) {
+        *t.finish = true;
+      }
+    }
+  }
+  Follower(const Follower&) = delete;
+  Follower& operator=(const Follower&) = delete;
 
   void note(const std::string& text) { report.note(text); }
 
@@ -151,8 +205,7 @@ struct Follower {
   void on_job(const Json& object) {
     job = object;
     job_seen = true;
-    const std::string cluster = string_at(job["status"].is_object() ? job : Json::object(),
-                                          "status", "rayClusterName");
+    const std::string cluster = text_of(member_of(job, "status"), "rayClusterName");
     if (cluster != cluster_watched) {
       watch_cluster(cluster);
     }
@@ -194,11 +247,11 @@ struct Follower {
     std::vector<std::pair<const Json*, std::string>> out;
     const std::string mode = string_at(job, "spec", "submissionMode");
     for (const auto& [key, pod] : pods) {
-      const Json containers = pod.value("spec", Json::object()).value("containers", Json::array());
+      const Json& containers = member_of(member_of(pod, "spec"), "containers");
       if ((mode.empty() || mode == "K8sJobMode") &&
-          pod_label(pod, "batch.kubernetes.io/job-name") == name && !containers.empty() &&
-          containers[0].is_object()) {
-        out.emplace_back(&pod, containers[0].value("name", std::string()));
+          pod_label(pod, "batch.kubernetes.io/job-name") == name && containers.is_array() &&
+          !containers.empty()) {
+        out.emplace_back(&pod, text_of(containers[0], "name"));
       } else if (mode == "SidecarMode" && pod_label(pod, "ray.io/node-type") == "head") {
         out.emplace_back(&pod, "ray-job-submitter");
       }
@@ -212,15 +265,17 @@ struct Follower {
 
   // "running" or "terminated" once the container has a log; "" before.
   static std::string container_state(const Json& pod, const std::string& container) {
-    const Json statuses =
-        pod.value("status", Json::object()).value("containerStatuses", Json::array());
+    const Json& statuses = member_of(member_of(pod, "status"), "containerStatuses");
+    if (!statuses.is_array()) {
+      return "";
+    }
     for (const auto& cs : statuses) {
-      if (cs.is_object() && cs.value("name", std::string()) == container) {
-        const Json state = cs.value("state", Json::object());
-        if (state.contains("terminated")) {
+      if (text_of(cs, "name") == container) {
+        const Json& state = member_of(cs, "state");
+        if (member_of(state, "terminated").is_object()) {
           return "terminated";
         }
-        if (state.contains("running")) {
+        if (member_of(state, "running").is_object()) {
           return "running";
         }
       }
@@ -258,6 +313,45 @@ struct Follower {
     }
   }
 
+  // HTTPMode and InteractiveMode: the Ray job's log from the dashboard,
+  // once the RayJob runs it (status.jobId and status.dashboardURL, e.g.
+  // "train-x7k2p-head-svc.ml.svc.cluster.local:8265"); a retry's new job
+  // id gets a poller of its own, the old one reads its last.
+  void follow_dashboard_log() {
+    const std::string mode = string_at(job, "spec", "submissionMode");
+    if (!options.logs || (mode != "HTTPMode" && mode != "InteractiveMode")) {
+      return;
+    }
+    const Json& st = member_of(job, "status");
+    const std::string id = text_of(st, "jobId");
+    const std::string url = text_of(st, "dashboardURL");
+    const std::string state = text_of(st, "jobDeploymentStatus");
+    const bool over = state == "Complete" || state == "Failed" || state == "ValidationFailed";
+    for (auto& [key, t] : logs) {
+      if (t.finish && (over || key != "dashboard/" + id)) {
+        *t.finish = true;
+      }
+    }
+    const auto colon = url.rfind(':');
+    if (id.empty() || url.empty() || colon == std::string::npos ||
+        (state != "Running" && !over)) {
+      return;
+    }
+    LogTrack& t = logs["dashboard/" + id];
+    if (t.finish) {
+      return;  // followed already
+    }
+    t.finish = std::make_shared<std::atomic<bool>>(over);
+    t.pod = "dashboard";
+    ++logs_started;
+    note("log of Ray job " + id + " (the dashboard's, through the API server's service proxy)");
+    const std::string host = url.substr(0, colon);
+    const std::string service = host.substr(0, host.find('.'));
+    t.source = feeds.run(
+        dashboard_log_poller(ns, service, url.substr(colon + 1), id, t.finish, deps.clock));
+    log_of_source[*t.source] = "dashboard/" + id;
+  }
+
   void on_log_text(SourceId source, const std::string& text) {
     auto id = log_of_source.find(source);
     if (id == log_of_source.end()) {
@@ -292,7 +386,8 @@ struct Follower {
     const auto pod = pods.find(ns + "/" + t.pod);
     const bool terminated =
         pod != pods.end() && container_state(pod->second, t.container) == "terminated";
-    if (pod == pods.end() || terminated || (error && error->code == ErrorCode::not_found)) {
+    if (t.finish || pod == pods.end() || terminated ||
+        (error && error->code == ErrorCode::not_found)) {
       t.done = true;
       if (!t.partial.empty()) {
         report.log(t.partial + "\n");
@@ -333,8 +428,8 @@ struct Follower {
 
   // No status at all, long after the apply: say what was checked.
   void check_operator(Time now, Time applied) {
-    const bool no_status = !job.contains("status") || !job["status"].is_object() ||
-                           job["status"].empty();
+    const Json& status = member_of(job, "status");
+    const bool no_status = !status.is_object() || status.empty();
     if (!operator_named && no_status && now - applied >= options.operator_grace) {
       operator_named = true;
       const std::string text =
@@ -559,6 +654,7 @@ Result<void> run_submit(const SubmitOptions& options, const Deps& deps) {
     }
     const Time after = deps.clock.steady_now();
     f.follow_logs();
+    f.follow_dashboard_log();
     f.show(after);
     f.check_operator(after, applied_at);
     Json typed = f.job;

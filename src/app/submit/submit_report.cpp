@@ -35,13 +35,12 @@ std::string short_duration(long long s) {
   return std::to_string(s / 3600) + "h" + (s % 3600 / 60 != 0 ? std::to_string(s % 3600 / 60) + "m" : "");
 }
 
-Json status_of(const Json& job) {
-  return job.is_object() && job.contains("status") && job["status"].is_object() ? job["status"]
-                                                                                : Json::object();
+const Json& status_of(const Json& job) {
+  return member_of(job, "status");
 }
 
 std::string text_at(const Json& o, const char* key) {
-  return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : "";
+  return text_of(o, key);
 }
 
 // What becomes of the job's cluster, per the RayJob's spec (KubeRay v1.6.2
@@ -49,21 +48,21 @@ std::string text_at(const Json& o, const char* key) {
 // TTL when shutdownAfterJobFinishes, by the deletion rules when
 // deletionStrategy, never when it was selected with clusterSelector.
 std::string cluster_fate(const Json& job, const std::string& name) {
-  const Json spec = job.value("spec", Json::object());
+  const Json& spec = member_of(job, "spec");
   const std::string cluster = text_at(status_of(job), "rayClusterName");
   if (cluster.empty()) {
     return "";
   }
-  if (spec.contains("clusterSelector") && spec["clusterSelector"].is_object() &&
-      !spec["clusterSelector"].empty()) {
+  if (const Json& selector = member_of(spec, "clusterSelector");
+      selector.is_object() && !selector.empty()) {
     return "cluster " + cluster + " was selected (clusterSelector): the job leaves it running";
   }
-  if (spec.contains("deletionStrategy")) {
+  if (!member_of(spec, "deletionStrategy").is_null()) {
     return "cluster " + cluster +
            ": the RayJob's deletionStrategy decides (krayctl status raycluster/" + cluster + ")";
   }
-  if (spec.value("shutdownAfterJobFinishes", false)) {
-    const long long ttl = spec.value("ttlSecondsAfterFinished", 0LL);
+  if (member_of(spec, "shutdownAfterJobFinishes") == true) {
+    const long long ttl = integer_of(spec, "ttlSecondsAfterFinished", 0);
     return "cluster " + cluster + ": the operator deletes it " +
            (ttl > 0 ? short_duration(ttl) + " after the job ended" : "now the job ended") +
            " (shutdownAfterJobFinishes)";
@@ -73,6 +72,25 @@ std::string cluster_fate(const Json& job, const std::string& name) {
 }
 
 }  // namespace
+
+const Json& member_of(const Json& o, const char* key) {
+  static const Json null;
+  if (!o.is_object()) {
+    return null;
+  }
+  const auto it = o.find(key);
+  return it == o.end() ? null : *it;
+}
+
+std::string text_of(const Json& o, const char* key) {
+  const Json& v = member_of(o, key);
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
+long long integer_of(const Json& o, const char* key, long long otherwise) {
+  const Json& v = member_of(o, key);
+  return v.is_number_integer() ? v.get<long long>() : otherwise;
+}
 
 Report::Report(const SubmitOptions& options,
                const Deps& deps,
@@ -193,7 +211,7 @@ Result<void> Report::conclude(const std::string& result,
                               const std::string& after) {
   const Time now = m_deps.clock.steady_now();
   const Time end = m_ended.value_or(now);
-  const Json st = status_of(job);
+  const Json& st = status_of(job);
   // Durations by phase: waiting to be admitted (suspended, or no operator
   // yet), the cluster coming up, the job running.
   Json durations = Json::object();
@@ -254,7 +272,7 @@ Result<void> Report::conclude(const std::string& result,
                     {"message", text_at(st, "message")},
                     {"jobId", text_at(st, "jobId")},
                     {"cluster", text_at(st, "rayClusterName")},
-                    {"failedAttempts", st.value("failed", 0)},
+                    {"failedAttempts", integer_of(st, "failed", 0)},
                     {"durationSeconds", durations},
                     {"stalls", m_stalls},
                     {"logTail", std::vector<std::string>(m_tail.begin(), m_tail.end())}};

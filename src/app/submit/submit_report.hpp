@@ -18,6 +18,13 @@
 
 namespace kray::app {
 
+// What a server sent, read without trusting its types (krayctl does not
+// throw): the member `key` of `o`, or a null; its string or "", its
+// integer or `otherwise`.
+const core::Json& member_of(const core::Json& o, const char* key);
+std::string text_of(const core::Json& o, const char* key);
+long long integer_of(const core::Json& o, const char* key, long long otherwise);
+
 class Report {
  public:
   using Time = io::Clock::SteadyTime;

@@ -31,6 +31,7 @@ struct JobShape {
   std::string head_env;  // extra YAML for the head container's env list
   int backoff_limit = 0;
   int submitter_backoff_limit = 2;
+  std::string mode;  // submissionMode; "" for the default (K8sJobMode)
 };
 
 std::string rayjob_manifest(const JobShape& s) {
@@ -44,7 +45,7 @@ spec:
   shutdownAfterJobFinishes: true
   ttlSecondsAfterFinished: 600
   backoffLimit: )" + std::to_string(s.backoff_limit) +
-                     R"(
+                     (s.mode.empty() ? "" : "\n  submissionMode: " + s.mode) + R"(
   submitterConfig:
     backoffLimit: )" + std::to_string(s.submitter_backoff_limit) +
                      R"(
@@ -439,4 +440,41 @@ TEST_CASE("submit: nothing is sent for an invalid RayJob or one without a RayJob
   for (const auto& req : f.server.requests()) {
     CHECK(req.method == "GET");
   }
+}
+
+TEST_CASE("submit: HTTPMode, the driver log from the dashboard, polled, across 503s",
+          "[submit][http]") {
+  Fixture f;
+  fakekube::RayJobScript script;
+  script.run_seconds = 60;  // 3 s of real time: several polls see the log grow
+  for (int i = 0; i < 30; ++i) {
+    script.logs.push_back("step " + std::to_string(i));
+  }
+  f.sim.add_job_rule("train.py", script);
+  JobShape shape;
+  shape.mode = "HTTPMode";
+  auto o = f.options(shape);
+  kray::Result<void> r;
+  std::thread t([&] { r = f.submit(o); });
+  // Once the log has begun, the dashboard answers 503 for a while.
+  for (int i = 0; i < 1000 && !contains(f.out(), "step 3\n"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  f.sim.fail_dashboard_requests(4);
+  t.join();
+  INFO(f.err());
+  REQUIRE(r);
+  auto job = f.server.get("ray.io/v1", "rayjobs", "default", "train");
+  REQUIRE(job);
+  const std::string url = (*job)["status"]["dashboardURL"];
+  const std::string service = url.substr(0, url.find('.'));
+  testing::HttpClient http(f.server, "admin");
+  auto logs = http.get("/api/v1/namespaces/default/services/" + service +
+                       ":8265/proxy/api/jobs/" +
+                       (*job)["status"]["jobId"].get<std::string>() + "/logs");
+  REQUIRE(logs.status == 200);
+  const std::string expected = Json::parse(logs.body)["logs"];
+  CHECK(contains(expected, "step 29"));
+  CHECK(f.out() == expected + (expected.back() == '\n' ? "" : "\n"));
+  CHECK(contains(f.err(), "log of Ray job train-"));
 }
