@@ -93,7 +93,9 @@ SourceId Feeds::watch(kube::ReflectorOptions collection) {
   });
 }
 
-SourceId Feeds::follow_log(const std::string& ns, const std::string& pod, kube::LogOptions options) {
+SourceId Feeds::follow_log(const std::string& ns,
+                           const std::string& pod,
+                           kube::LogOptions options) {
   options.follow = true;
   return start([this, ns, pod, options](Source& s, SourceId id) {
     auto t = transport();

@@ -25,7 +25,8 @@ void add_submit_command(CommandContext& ctx) {
   cmd->add_option("--name-suffix", opts->name_suffix,
                   "Run under NAME-SUFFIX (auto: a random one), so that a finished RayJob of the "
                   "same name is no obstacle");
-  cmd->add_option("-o,--output", opts->output, "text, or json: a summary object on stdout at the end")
+  cmd->add_option("-o,--output", opts->output,
+                  "text, or json: a summary object on stdout at the end")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   cmd->add_option("--junit", opts->junit, "Write a JUnit XML report (one test case) to FILE");

@@ -72,9 +72,8 @@ class Feeds {
   // follows when it returns (with its error, if any). For what has no
   // stream and must be polled (a Ray job's log through the dashboard).
   using Emit = std::function<void(std::string)>;
-  using Task = std::function<Result<void>(kube::Client& client,
-                                          const Emit& emit,
-                                          const std::atomic<bool>& stop)>;
+  using Task = std::function<Result<void>(
+      kube::Client& client, const Emit& emit, const std::atomic<bool>& stop)>;
   SourceId run(Task body);
   // Stops one source; nothing more comes from it (what it queued already
   // is dropped). Its thread is joined by the destructor.

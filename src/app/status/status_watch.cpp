@@ -90,8 +90,8 @@ Result<Batch> next_batch(Feeds& feeds,
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::min(deadline, clock.steady_now()));
   Batch batch;
-  for (auto& item : feeds.next(std::clamp(left, std::chrono::milliseconds(0),
-                                          std::chrono::milliseconds(200)))) {
+  for (auto& item :
+       feeds.next(std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(200)))) {
     switch (item.type) {
       case FeedItem::Type::event:
         batch.events.emplace_back(item.source, std::move(item.event));

@@ -333,8 +333,7 @@ struct Follower {
       }
     }
     const auto colon = url.rfind(':');
-    if (id.empty() || url.empty() || colon == std::string::npos ||
-        (state != "Running" && !over)) {
+    if (id.empty() || url.empty() || colon == std::string::npos || (state != "Running" && !over)) {
       return;
     }
     LogTrack& t = logs["dashboard/" + id];
@@ -494,10 +493,10 @@ Result<std::vector<PlannedObject>> plan_submit(const SubmitOptions& options,
       continue;
     }
     if (found) {
-      return make_error(ErrorCode::usage,
-                        "submit follows one RayJob; the inputs hold rayjob/" +
-                            planned[*found].name + " and rayjob/" + planned[i].name +
-                            ": submit them one at a time (nothing was sent)");
+      return make_error(ErrorCode::usage, "submit follows one RayJob; the inputs hold rayjob/" +
+                                              planned[*found].name + " and rayjob/" +
+                                              planned[i].name +
+                                              ": submit them one at a time (nothing was sent)");
     }
     found = i;
   }
@@ -618,10 +617,11 @@ Result<void> run_submit(const SubmitOptions& options, const Deps& deps) {
     if (finished_at && (f.logs_finished() || now - *finished_at >= options.log_grace)) {
       return report.finish(f.job);
     }
-    const auto left = deadline ? std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now)
-                               : std::chrono::milliseconds(200);
-    for (auto& item : feeds.next(std::clamp(left, std::chrono::milliseconds(0),
-                                            std::chrono::milliseconds(200)))) {
+    const auto left = deadline
+                          ? std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now)
+                          : std::chrono::milliseconds(200);
+    for (auto& item : feeds.next(
+             std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(200)))) {
       switch (item.type) {
         case FeedItem::Type::event:
           if (item.source == f.job_source) {

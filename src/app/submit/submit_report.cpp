@@ -32,7 +32,8 @@ std::string short_duration(long long s) {
   if (s < 3600) {
     return std::to_string(s / 60) + "m" + (s % 60 != 0 ? std::to_string(s % 60) + "s" : "");
   }
-  return std::to_string(s / 3600) + "h" + (s % 3600 / 60 != 0 ? std::to_string(s % 3600 / 60) + "m" : "");
+  return std::to_string(s / 3600) + "h" +
+         (s % 3600 / 60 != 0 ? std::to_string(s % 3600 / 60) + "m" : "");
 }
 
 const Json& status_of(const Json& job) {
@@ -147,8 +148,8 @@ void Report::stall(const core::Stall& s, Time::duration lasted) {
   if (std::find(m_stalls.begin(), m_stalls.end(), s.text) == m_stalls.end()) {
     m_stalls.push_back(s.text);
   }
-  if (s.permanent && m_options.fail_fast_after.count() > 0 &&
-      lasted >= m_options.fail_fast_after && !m_hopeless) {
+  if (s.permanent && m_options.fail_fast_after.count() > 0 && lasted >= m_options.fail_fast_after &&
+      !m_hopeless) {
     m_hopeless = s.text;
   }
 }
@@ -199,9 +200,11 @@ void Report::interrupted() {
 }
 
 void Report::how_to_come_back() {
-  note("interrupted: rayjob/" + m_name + " keeps running. Follow it again with: krayctl status "
-       "--watch rayjob/" + m_name + " -n " + m_ns + " (its log: kubectl logs -f job/" + m_name +
-       " -n " + m_ns + "); stop it with: krayctl delete rayjob/" + m_name + " -n " + m_ns);
+  note("interrupted: rayjob/" + m_name +
+       " keeps running. Follow it again with: krayctl status "
+       "--watch rayjob/" +
+       m_name + " -n " + m_ns + " (its log: kubectl logs -f job/" + m_name + " -n " + m_ns +
+       "); stop it with: krayctl delete rayjob/" + m_name + " -n " + m_ns);
 }
 
 Result<void> Report::conclude(const std::string& result,
@@ -294,8 +297,7 @@ Result<void> Report::conclude(const std::string& result,
         util::xml_escape(m_name) + "\" time=\"" +
         std::to_string(durations["total"].get<long long>()) + "\">\n" +
         (failed ? "      <failure type=\"" + util::xml_escape(result) + "\" message=\"" +
-                      util::xml_escape(headline) + "\">" + util::xml_escape(tail) +
-                      "</failure>\n"
+                      util::xml_escape(headline) + "\">" + util::xml_escape(tail) + "</failure>\n"
                 : "") +
         "      <system-out>" + util::xml_escape(tail) + "</system-out>\n" +
         "    </testcase>\n  </testsuite>\n</testsuites>\n";

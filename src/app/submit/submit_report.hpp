@@ -72,7 +72,7 @@ class Report {
   std::optional<Time> m_admitted;  // left New/Suspended: Initializing
   std::optional<Time> m_running;   // the cluster was ready: Running or Waiting
   std::optional<Time> m_ended;
-  std::deque<std::string> m_tail;  // the last lines of the log
+  std::deque<std::string> m_tail;     // the last lines of the log
   std::vector<std::string> m_stalls;  // every stall said, in order
   std::optional<std::string> m_hopeless;
   bool m_interrupted = false;

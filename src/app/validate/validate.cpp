@@ -542,8 +542,9 @@ std::string format_junit(const ValidationReport& report) {
         notes += util::xml_escape(line) + "\n";
       }
     }
-    cases += "    <testcase classname=\"krayctl.validate\" name=\"" + util::xml_escape(file) + "\">\n" +
-             failed + (notes.empty() ? "" : "      <system-out>" + notes + "</system-out>\n") +
+    cases += "    <testcase classname=\"krayctl.validate\" name=\"" + util::xml_escape(file) +
+             "\">\n" + failed +
+             (notes.empty() ? "" : "      <system-out>" + notes + "</system-out>\n") +
              "    </testcase>\n";
   }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"

@@ -132,7 +132,9 @@ std::string progress_text(const JobProgress& p) {
     return text;
   }
   text += ": cluster " + p.cluster + ", head " +
-          (p.head_pods == 0 ? "not created" : p.head_ready ? "ready" : "not ready");
+          (p.head_pods == 0 ? "not created"
+           : p.head_ready   ? "ready"
+                            : "not ready");
   for (const auto& g : p.groups) {
     text += ", " + g.name + " " + std::to_string(g.ready) + "/" + std::to_string(g.pods);
   }
@@ -149,8 +151,7 @@ std::vector<Stall> job_stalls(const Json& job, const std::vector<Json>& pods) {
   const Json& meta = member(job, "metadata");
   const std::string state = string_member(st, "jobDeploymentStatus");
   const std::string name = string_member(meta, "name");
-  if (detail::is_true(&member(spec, "suspend")) || state == "Suspended" ||
-      state == "Suspending") {
+  if (detail::is_true(&member(spec, "suspend")) || state == "Suspended" || state == "Suspending") {
     const std::string queue = string_member(member(meta, "labels"), "kueue.x-k8s.io/queue-name");
     stalls.push_back(
         {"suspend",
@@ -205,8 +206,9 @@ std::vector<Stall> job_stalls(const Json& job, const std::vector<Json>& pods) {
   for (const auto& key : order) {
     const auto& [count, problem] = seen.at(key);
     const std::string& who = std::get<0>(key);
-    const std::string pods_word =
-        who == "head" ? "" : count == 1 ? "1 Pod " : std::to_string(count) + " Pods ";
+    const std::string pods_word = who == "head" ? ""
+                                  : count == 1  ? "1 Pod "
+                                                : std::to_string(count) + " Pods ";
     Stall s;
     s.key = who + "|" + problem.reason;
     s.text = who + ": " + pods_word + problem.summary();

@@ -47,7 +47,8 @@ spec:
   backoffLimit: )" + std::to_string(s.backoff_limit) +
                      (s.mode.empty() ? "" : "\n  submissionMode: " + s.mode) + R"(
   submitterConfig:
-    backoffLimit: )" + std::to_string(s.submitter_backoff_limit) +
+    backoffLimit: )" +
+                     std::to_string(s.submitter_backoff_limit) +
                      R"(
   rayClusterSpec:
     rayVersion: "2.52.0"
@@ -57,7 +58,8 @@ spec:
         spec:
           containers:
           - name: ray-head
-            image: )" + s.image +
+            image: )" +
+                     s.image +
                      R"(
             resources:
               limits: {cpu: "2", memory: 8Gi}
@@ -76,7 +78,8 @@ spec:
         spec:
           containers:
           - name: ray-worker
-            image: )" + s.image +
+            image: )" +
+          s.image +
           R"(
             resources:
               limits: {cpu: "16", memory: 64Gi, nvidia.com/gpu: )" +
@@ -195,8 +198,9 @@ TEST_CASE("submit: a job that succeeds, its whole log, a JSON summary and a JUni
   CHECK(summary["result"] == "SUCCEEDED");
   CHECK(summary["exitCode"] == 0);
   CHECK(summary["jobStatus"] == "SUCCEEDED");
-  CHECK(summary["logTail"].back() == logs.substr(logs.rfind('\n', logs.size() - 2) + 1,
-                                                 logs.size() - logs.rfind('\n', logs.size() - 2) - 2));
+  CHECK(summary["logTail"].back() ==
+        logs.substr(logs.rfind('\n', logs.size() - 2) + 1,
+                    logs.size() - logs.rfind('\n', logs.size() - 2) - 2));
   CHECK(summary["durationSeconds"].contains("run"));
   // stderr: the apply, progress, the end, the cluster's fate.
   const std::string err = f.err();
@@ -303,7 +307,8 @@ TEST_CASE("submit: GPUs no node has: the scheduler's words, then the timeout (ex
   INFO(f.err());
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::timeout);
-  CHECK(contains(f.err(), "stalled: worker group gpu: 1 Pod Unschedulable: 0/3 nodes are available"));
+  CHECK(
+      contains(f.err(), "stalled: worker group gpu: 1 Pod Unschedulable: 0/3 nodes are available"));
   CHECK(contains(f.err(), "Insufficient nvidia.com/gpu"));
   CHECK(contains(f.err(), "timed out after 3s"));
   // Said once, not on every change.
@@ -343,8 +348,7 @@ TEST_CASE("submit: a missing Secret is a configuration error, named (exit 1)", "
   CHECK(contains(f.err(), "secret \"hf\" not found"));
 }
 
-TEST_CASE("submit: no operator acting on the RayJob is named, then the timeout",
-          "[submit][http]") {
+TEST_CASE("submit: no operator acting on the RayJob is named, then the timeout", "[submit][http]") {
   fakekube::SimOptions so;
   so.operator_ = false;
   Fixture f(so);
@@ -469,8 +473,7 @@ TEST_CASE("submit: HTTPMode, the driver log from the dashboard, polled, across 5
   const std::string url = (*job)["status"]["dashboardURL"];
   const std::string service = url.substr(0, url.find('.'));
   testing::HttpClient http(f.server, "admin");
-  auto logs = http.get("/api/v1/namespaces/default/services/" + service +
-                       ":8265/proxy/api/jobs/" +
+  auto logs = http.get("/api/v1/namespaces/default/services/" + service + ":8265/proxy/api/jobs/" +
                        (*job)["status"]["jobId"].get<std::string>() + "/logs");
   REQUIRE(logs.status == 200);
   const std::string expected = Json::parse(logs.body)["logs"];
