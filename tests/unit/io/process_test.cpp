@@ -3,14 +3,18 @@
 // exec.LookPath does for kubectl (no relative entries), and a program
 // that hangs, prints forever or cannot be run ends in a clear error.
 // Every run here has a small timeout, so that none can hang the suite.
+#include <krayctl/io/interrupts.hpp>
 #include <krayctl/io/process.hpp>
 
 #include "../../support/catch.hpp"
 #include "../../support/temp_dir.hpp"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <optional>
 
@@ -163,4 +167,43 @@ TEST_CASE("io::RealProcessRunner::run: bounded in time and output", "[io]") {
     CHECK(r.error().code == ErrorCode::config);
     CHECK_FALSE(std::filesystem::exists(marker));
   }
+}
+
+// Ctrl-C for the commands that wait (io/interrupts.hpp), with real
+// signals in a child process: the first SIGINT sets the flag and the
+// process lives on; the second kills it by SIGINT, as the shell expects
+// of a second Ctrl-C.
+TEST_CASE("io::RealInterrupts: the first SIGINT is a flag, the second ends the process",
+          "[io]") {
+  int seen[2];
+  REQUIRE(pipe(seen) == 0);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    close(seen[0]);
+    kray::io::RealInterrupts interrupts;
+    const std::atomic<bool>& flag = interrupts.catch_interrupts();
+    if (flag.load()) {
+      _exit(10);
+    }
+    raise(SIGINT);
+    if (!flag.load()) {
+      _exit(11);  // the first did not set the flag
+    }
+    if (write(seen[1], "1", 1) != 1) {  // alive after the first
+      _exit(13);
+    }
+    raise(SIGINT);
+    _exit(12);  // the second did not end the process
+  }
+  close(seen[1]);
+  char byte = 0;
+  const auto got = read(seen[0], &byte, 1);
+  close(seen[0]);
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(got == 1);  // the first SIGINT did not end it
+  INFO("exit status " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGINT);
 }
