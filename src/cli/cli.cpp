@@ -28,7 +28,8 @@ constexpr const char* k_footer =
     "\n"
     "Docs: " KRAYCTL_DOC_DIR
     " (installed with krayctl): spec.md (the compact spec),\n"
-    "commands.md, validation.md, lints/, nccl-check.md. Fields: krayctl explain RayJob.spec.";
+    "commands.md, ci.md, validation.md, lints/, nccl-check.md. Fields: krayctl explain\n"
+    "RayJob.spec.";
 
 // The global flags that mean something to each command, shown on its help
 // page (CLI11 lists only a command's own options there).
@@ -44,6 +45,7 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& globals_of_c
       {"validate", {"--templates"}},
       {"apply", with(cluster, {"--timeout"})},
       {"delete", with(cluster, {"--timeout"})},
+      {"submit", with(cluster, {"--timeout"})},
       {"status", with(cluster, {"-A", "--timeout"})},
       {"nccl-check", with(cluster, {"--timeout"})},
       {"config", {"--kubeconfig", "--context", "--cluster", "--user", "-n"}},
@@ -68,7 +70,8 @@ std::string exit_codes_of(std::string_view command) {
       {"submit",
        {"0    the Ray job SUCCEEDED",
         "1    it FAILED or was STOPPED, ValidationFailed, SubmissionFailed, retries exhausted,\n"
-        "       or a problem waiting cannot cure (image pull, missing Secret, crash loop, OOM)",
+        "       a problem waiting cannot cure (image pull, missing Secret, crash loop, OOM),\n"
+        "       or the RayJob was deleted while krayctl waited",
         "2    usage or invalid input (nothing sent)", "3    timed out (--timeout; the job runs on)",
         "4    cluster or API error", "130  interrupted"}},
       {"delete",
@@ -185,8 +188,7 @@ std::string unknown_command(const CLI::App& app) {
       {"describe", "use 'status KIND/NAME' for one object in detail"},
       {"logs", "krayctl logs is not built yet: use kubectl logs"},
       {"create", "use 'apply'"},
-      {"run", "use 'apply' (submit is not built yet)"},
-      {"submit", "krayctl submit is not built yet: use 'apply', then 'status --watch KIND/NAME'"},
+      {"run", "use 'submit' for a RayJob, 'apply' for the rest"},
       {"wait", "krayctl wait is not built yet: use 'status --watch KIND/NAME --timeout D'"},
       {"edit", "change the file and 'apply' it again"},
       {"remove", "use 'delete'"},

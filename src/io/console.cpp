@@ -75,6 +75,7 @@ RealConsole::RealConsole() {
   m_out_color = allowed && isatty(STDOUT_FILENO) == 1;
   m_out_terminal =
       isatty(STDOUT_FILENO) == 1 && !(term != nullptr && std::string_view(term) == "dumb");
+  m_err_terminal = isatty(STDERR_FILENO) == 1;
 }
 
 void RealConsole::flush() {

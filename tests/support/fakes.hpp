@@ -38,6 +38,7 @@ class FakeConsole final : public io::Console {
     err_text += text;
   }
   bool out_terminal() const override { return terminal; }
+  bool err_terminal() const override { return terminal; }
   std::string out_now() const {
     std::lock_guard<std::mutex> lock(mu);
     return out_text;

@@ -34,6 +34,9 @@ class Console {
   // True when stdout is a terminal that can redraw (not TERM=dumb): what
   // `status --watch` redraws on; elsewhere it prints one line per change.
   virtual bool out_terminal() const { return false; }
+  // True when stderr is a terminal (colour or not): where progress lines
+  // need no timestamp; a CI log (a pipe, a file) gets one.
+  virtual bool err_terminal() const { return false; }
   // Pushes what was written to stdout out now (a line of a watch, piped).
   virtual void flush() {}
   // --color: auto follows the stream (a terminal, no NO_COLOR, not
@@ -66,6 +69,7 @@ class RealConsole final : public Console {
   bool out_color() const override { return m_out_color; }
   bool read_stdin(std::string& into) override;
   bool out_terminal() const override { return m_out_terminal; }
+  bool err_terminal() const override { return m_err_terminal; }
   void flush() override;
   void set_color_mode(ColorMode mode) override;
   std::string out_error() override;
@@ -78,6 +82,7 @@ class RealConsole final : public Console {
   bool m_err_color = false;
   bool m_out_color = false;
   bool m_out_terminal = false;
+  bool m_err_terminal = false;
   int m_out_errno = 0;  // the first failed write's
 };
 

@@ -114,6 +114,10 @@ Feeds::Task dashboard_log_poller(const std::string& ns,
     while (!stop) {
       const bool last = finish->load();
       auto answer = kube::proxy(client, "GET", ns, service, port, "/api/jobs/" + id + "/logs");
+      if (!answer && (answer.error().code == ErrorCode::forbidden ||
+                      answer.error().code == ErrorCode::unauthorized)) {
+        return tl::unexpected(std::move(answer).error());  // RBAC: polling again will not help
+      }
       bool grew = false;
       if (answer && answer->status == 200) {
         const Json body = Json::parse(answer->body, nullptr, false);
@@ -380,6 +384,12 @@ struct Follower {
     LogTrack& t = logs[id->second];
     log_of_source.erase(id);
     t.source.reset();
+    // Refused (RBAC: pods/log, services/proxy): say so once, go on without.
+    if (error && (error->code == ErrorCode::forbidden || error->code == ErrorCode::unauthorized)) {
+      note("cannot read the driver log (" + error->to_string() + "); waiting on without it");
+      t.done = true;
+      return;
+    }
     // Ended with the container, or to be opened again (a broken stream,
     // a container not started yet) when its Pod next changes.
     const auto pod = pods.find(ns + "/" + t.pod);
@@ -603,13 +613,10 @@ Result<void> run_submit(const SubmitOptions& options, const Deps& deps) {
   for (;;) {
     const Time now = deps.clock.steady_now();
     if (interrupted != nullptr && interrupted->load()) {
-      report.interrupted();
       if (options.cancel_on_interrupt) {
         KRAY_TRY(cancel_job(f, options, deps));
-      } else {
-        report.how_to_come_back();
       }
-      return make_error(ErrorCode::interrupted, "interrupted");
+      return report.finish_interrupted(f.job, options.cancel_on_interrupt);
     }
     if (deadline && now >= *deadline) {
       return report.finish_timeout(f.job, f.pod_list());

@@ -109,7 +109,7 @@ Report::Report(const SubmitOptions& options,
 void Report::note(const std::string& text) {
   std::lock_guard<std::mutex> lock(m_console_mu);
   // A terminal shows the lines as they come; a CI log gets the time.
-  const bool terminal = m_deps.console.err_color();
+  const bool terminal = m_deps.console.err_terminal();
   m_deps.console.err((terminal ? "" : io::now_rfc3339(m_deps.clock) + " ") + text + "\n");
 }
 
@@ -164,7 +164,9 @@ Result<void> Report::finish(const Json& job) {
   const core::WorkloadStatus st = core::workload_status(typed);
   const std::string result = core::job_result_text(job);
   if (st.failed) {
-    return conclude(st.job_status.empty() ? st.state : st.job_status, ErrorCode::workload_failed,
+    // "FAILED", "STOPPED", or the deployment's "Failed" when the Ray job
+    // had not ended (SubmissionFailed, a deadline).
+    return conclude(result.substr(0, result.find(' ')), ErrorCode::workload_failed,
                     "rayjob/" + m_name + " " + result, job);
   }
   return conclude("SUCCEEDED", ErrorCode::internal, "rayjob/" + m_name + " " + result, job);
@@ -183,11 +185,13 @@ Result<void> Report::finish_timeout(const Json& job, const std::vector<Json>& po
 }
 
 Result<void> Report::finish_hopeless(const Json& job, const std::string& why) {
-  return conclude("STALLED", ErrorCode::workload_failed,
-                  "rayjob/" + m_name + " cannot progress: " + why, job,
-                  "Waiting will not cure it. The RayJob is left as it is: fix it and apply "
-                  "again, or delete it: krayctl delete rayjob/" +
-                      m_name + " -n " + m_ns);
+  return conclude(
+      "STALLED", ErrorCode::workload_failed, "rayjob/" + m_name + " cannot progress: " + why, job,
+      "Waiting will not cure it. The RayJob is left as it is for a look (krayctl "
+      "status rayjob/" +
+          m_name + " -n " + m_ns + "); delete it (krayctl delete rayjob/" + m_name + " -n " + m_ns +
+          ") and submit again once fixed: the operator does not carry a changed "
+          "cluster spec into a RayJob's running cluster");
 }
 
 Result<void> Report::finish_deleted() {
@@ -195,16 +199,18 @@ Result<void> Report::finish_deleted() {
                   "rayjob/" + m_name + " was deleted while krayctl waited for it", Json::object());
 }
 
-void Report::interrupted() {
-  m_interrupted = true;
-}
-
-void Report::how_to_come_back() {
-  note("interrupted: rayjob/" + m_name +
-       " keeps running. Follow it again with: krayctl status "
-       "--watch rayjob/" +
-       m_name + " -n " + m_ns + " (its log: kubectl logs -f job/" + m_name + " -n " + m_ns +
-       "); stop it with: krayctl delete rayjob/" + m_name + " -n " + m_ns);
+Result<void> Report::finish_interrupted(const Json& job, bool cancelled) {
+  std::string after;
+  if (!cancelled) {
+    after = "rayjob/" + m_name + " keeps running. Follow it again: krayctl status --watch rayjob/" +
+            m_name + " -n " + m_ns;
+    const std::string mode = text_of(member_of(job, "spec"), "submissionMode");
+    if (mode.empty() || mode == "K8sJobMode") {
+      after += "; its log: kubectl logs -f job/" + m_name + " -n " + m_ns;
+    }
+    after += "; stop it: krayctl delete rayjob/" + m_name + " -n " + m_ns;
+  }
+  return conclude("INTERRUPTED", ErrorCode::interrupted, "interrupted", job, after);
 }
 
 Result<void> Report::conclude(const std::string& result,
@@ -239,7 +245,7 @@ Result<void> Report::conclude(const std::string& result,
   if (!parts.empty()) {
     timing += " (" + util::join(parts, ", ") + ")";
   }
-  const std::string fate = cluster_fate(job, m_name);
+  const std::string fate = code == ErrorCode::interrupted ? "" : cluster_fate(job, m_name);
   {
     std::lock_guard<std::mutex> lock(m_console_mu);
     std::string text = headline;

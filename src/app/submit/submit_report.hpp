@@ -53,8 +53,8 @@ class Report {
   Result<void> finish_timeout(const core::Json& job, const std::vector<core::Json>& pods);
   Result<void> finish_hopeless(const core::Json& job, const std::string& why);
   Result<void> finish_deleted();
-  void interrupted();
-  void how_to_come_back();
+  // Ctrl-C: the job left running (how to come back) or `cancelled`.
+  Result<void> finish_interrupted(const core::Json& job, bool cancelled);
 
  private:
   Result<void> conclude(const std::string& result,
@@ -75,7 +75,6 @@ class Report {
   std::deque<std::string> m_tail;     // the last lines of the log
   std::vector<std::string> m_stalls;  // every stall said, in order
   std::optional<std::string> m_hopeless;
-  bool m_interrupted = false;
 };
 
 }  // namespace kray::app

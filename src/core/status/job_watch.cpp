@@ -196,6 +196,13 @@ std::vector<Stall> job_stalls(const Json& job, const std::vector<Json>& pods) {
     if (problem.ok() || problem.kind == PodProblemKind::starting) {
       continue;
     }
+    // A submitter that ended badly is the Job controller's to retry
+    // (submitterConfig.backoffLimit) and the RayJob's status to judge
+    // (SubmissionFailed): its failed Pods stay while the next one runs.
+    if (who == "submitter" &&
+        (problem.kind == PodProblemKind::exited || problem.kind == PodProblemKind::oom_killed)) {
+      continue;
+    }
     auto key = std::make_tuple(who, problem.reason, problem.summary());
     auto [it, added] = seen.try_emplace(key, 0, problem);
     ++it->second.first;

@@ -287,13 +287,22 @@ TEST_CASE("submit: a refused submission is SubmissionFailed, exit 1", "[submit][
   shape.submitter_backoff_limit = 0;
   // Every dashboard request fails: the submitter's `ray job submit` too.
   f.sim.fail_dashboard_requests(1'000'000);
-  auto r = f.submit(f.options(shape));
+  auto o = f.options(shape);
+  o.output = "json";
+  auto r = f.submit(o);
   INFO(f.err());
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::workload_failed);
-  CHECK(contains(f.err(), "SubmissionFailed"));
-  CHECK(f.out() == f.submitter_logs("train"));
-  CHECK(contains(f.out(), "503"));
+  CHECK(contains(f.err(), "rayjob/train Failed (SubmissionFailed)"));
+  const std::string out = f.out();
+  const std::string logs = f.submitter_logs("train");
+  CHECK(contains(logs, "503"));
+  REQUIRE(out.size() > logs.size());
+  CHECK(out.substr(0, logs.size()) == logs);
+  const Json summary = Json::parse(out.substr(logs.size()));
+  CHECK(summary["result"] == "Failed");  // the deployment failed, not the Ray job
+  CHECK(summary["reason"] == "SubmissionFailed");
+  CHECK(summary["exitCode"] == 1);
 }
 
 TEST_CASE("submit: GPUs no node has: the scheduler's words, then the timeout (exit 3)",

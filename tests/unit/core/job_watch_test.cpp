@@ -156,6 +156,31 @@ TEST_CASE("job_stalls: what cannot heal, what settles, suspension, retries, quot
         "forbidden: exceeded quota: gpu");
 }
 
+TEST_CASE("job_stalls: a failed submitter Pod is the Job controller's to retry, not a stall",
+          "[job_watch]") {
+  const Json failed = {
+      {"phase", "Failed"},
+      {"containerStatuses",
+       Json::array({{{"name", "ray-job-submitter"},
+                     {"state", {{"terminated", {{"exitCode", 1}, {"reason", "Error"}}}}}}})}};
+  Json submitter = {
+      {"metadata", {{"name", "train-x1"}, {"labels", {{"batch.kubernetes.io/job-name", "train"}}}}},
+      {"spec", {{"containers", Json::array({{{"name", "ray-job-submitter"}}})}}},
+      {"status", failed}};
+  CHECK(kray::core::job_stalls(job("Running"), {submitter}).empty());
+  // Its image not found is a stall (no retry fixes it).
+  submitter["status"] = {
+      {"phase", "Pending"},
+      {"containerStatuses",
+       Json::array(
+           {{{"name", "ray-job-submitter"},
+             {"state", {{"waiting", {{"reason", "ErrImagePull"}, {"message", "nope"}}}}}}})}};
+  const auto stalls = kray::core::job_stalls(job("Running"), {submitter});
+  REQUIRE(stalls.size() == 1);
+  CHECK(stalls[0].text == "submitter: 1 Pod ErrImagePull: nope");
+  CHECK(stalls[0].permanent);
+}
+
 TEST_CASE("job_result_text: the Ray job's status, or the deployment's when it failed first",
           "[job_watch]") {
   CHECK(kray::core::job_result_text(job("Complete", {{"jobStatus", "SUCCEEDED"}})) == "SUCCEEDED");

@@ -173,8 +173,7 @@ TEST_CASE("io::RealProcessRunner::run: bounded in time and output", "[io]") {
 // signals in a child process: the first SIGINT sets the flag and the
 // process lives on; the second kills it by SIGINT, as the shell expects
 // of a second Ctrl-C.
-TEST_CASE("io::RealInterrupts: the first SIGINT is a flag, the second ends the process",
-          "[io]") {
+TEST_CASE("io::RealInterrupts: the first SIGINT is a flag, the second ends the process", "[io]") {
   int seen[2];
   REQUIRE(pipe(seen) == 0);
   const pid_t child = fork();

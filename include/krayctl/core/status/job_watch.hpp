@@ -38,8 +38,8 @@ struct JobProgress {
 // ignored.
 JobProgress job_progress(const Json& job, const std::vector<Json>& pods);
 
-// One line: "Initializing (attempt 2 of 3): head ready, workers
-// gpu-group 2/4, GPUs 16/32".
+// One line: "Initializing, attempt 2 of 3: cluster train-x7k2p, head
+// ready, gpu-group 2/4, GPUs 16/32".
 std::string progress_text(const JobProgress& p);
 
 struct Stall {
