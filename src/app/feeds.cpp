@@ -16,14 +16,38 @@ Feeds::Feeds(const Deps& deps,
       m_factory(std::move(factory)),
       m_identity(std::move(identity)) {}
 
+// Makes a source's transport known to stop() and the destructor while
+// its thread uses it, so that they can end a quiet stream at once.
+class Feeds::Lease {
+ public:
+  Lease(Feeds& feeds, Source& source, kube::Transport& transport)
+      : m_feeds(feeds), m_source(source) {
+    std::lock_guard<std::mutex> lock(m_feeds.m_mu);
+    m_source.transport = &transport;
+  }
+  ~Lease() {
+    std::lock_guard<std::mutex> lock(m_feeds.m_mu);
+    m_source.transport = nullptr;
+  }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+
+ private:
+  Feeds& m_feeds;
+  Source& m_source;
+};
+
 Feeds::~Feeds() {
   std::map<SourceId, std::unique_ptr<Source>> sources;
   {
     std::lock_guard<std::mutex> lock(m_mu);
+    for (auto& [id, s] : m_sources) {
+      s->stop = true;
+      if (s->transport != nullptr) {
+        s->transport->interrupt();
+      }
+    }
     sources.swap(m_sources);
-  }
-  for (auto& [id, s] : sources) {
-    s->stop = true;
   }
   for (auto& [id, s] : sources) {
     if (s->thread.joinable()) {
@@ -66,6 +90,7 @@ SourceId Feeds::start(const std::function<void(Source&, SourceId)>& body) {
 SourceId Feeds::watch(kube::ReflectorOptions collection) {
   return start([this, collection](Source& s, SourceId id) {
     auto t = transport();
+    const Lease lease(*this, s, *t);
     kube::Client client(*t, m_deps.clock, warn(), kube::RetryPolicy{}, m_identity, &s.stop);
     kube::Reflector reflector(client, *t, collection, m_deps.clock);
     auto ran = reflector.run(
@@ -99,6 +124,7 @@ SourceId Feeds::follow_log(const std::string& ns,
   options.follow = true;
   return start([this, ns, pod, options](Source& s, SourceId id) {
     auto t = transport();
+    const Lease lease(*this, s, *t);
     kube::Client client(*t, m_deps.clock, warn(), kube::RetryPolicy{}, m_identity, &s.stop);
     auto read = kube::read_log(
         client, *t, ns, pod, options,
@@ -124,6 +150,7 @@ SourceId Feeds::follow_log(const std::string& ns,
 SourceId Feeds::run(Task body) {
   return start([this, body = std::move(body)](Source& s, SourceId id) {
     auto t = transport();
+    const Lease lease(*this, s, *t);
     kube::Client client(*t, m_deps.clock, warn(), kube::RetryPolicy{}, m_identity, &s.stop);
     auto done = body(
         client,
@@ -150,6 +177,9 @@ void Feeds::stop(SourceId source) {
   auto it = m_sources.find(source);
   if (it != m_sources.end()) {
     it->second->stop = true;
+    if (it->second->transport != nullptr) {
+      it->second->transport->interrupt();
+    }
   }
   std::erase_if(m_pending, [&](const FeedItem& i) { return i.source == source; });
 }

@@ -4,6 +4,8 @@
 #include <curl/curl.h>
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -339,6 +341,16 @@ class CurlTransport final : public Transport {
       curl_easy_cleanup(m_curl);
     }
   }
+
+  // Shuts down the sockets this handle has open (libcurl opens and closes
+  // them through open_socket/close_socket below): a transfer blocked on a
+  // quiet stream sees the connection end at once.
+  void interrupt() override {
+    std::lock_guard<std::mutex> lock(m_sockets_mu);
+    for (const curl_socket_t fd : m_sockets) {
+      shutdown(fd, SHUT_RDWR);
+    }
+  }
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
 
@@ -379,6 +391,10 @@ class CurlTransport final : public Transport {
       return make_error(ErrorCode::internal, "libcurl could not be initialised");
     }
     curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, this);
     const bool secure = m_url.scheme == "https";
     // tls-server-name: the URL names it (SNI and the certificate check),
     // CONNECT_TO sends the TCP connection to the real server, and the Host
@@ -635,10 +651,31 @@ class CurlTransport final : public Transport {
     }
   }
 
+  static curl_socket_t open_socket(void* self, curlsocktype, curl_sockaddr* address) {
+    const curl_socket_t fd =
+        socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd != CURL_SOCKET_BAD) {
+      auto* t = static_cast<CurlTransport*>(self);
+      std::lock_guard<std::mutex> lock(t->m_sockets_mu);
+      t->m_sockets.push_back(fd);
+    }
+    return fd;
+  }
+  static int close_socket(void* self, curl_socket_t fd) {
+    auto* t = static_cast<CurlTransport*>(self);
+    {
+      std::lock_guard<std::mutex> lock(t->m_sockets_mu);
+      std::erase(t->m_sockets, fd);
+    }
+    return close(fd);
+  }
+
   Connection m_c;
   ParsedUrl m_url;
   std::string m_proxy;  // "" for none
   CURL* m_curl = nullptr;
+  std::mutex m_sockets_mu;
+  std::vector<curl_socket_t> m_sockets;  // open on m_curl's connections
 };
 
 }  // namespace

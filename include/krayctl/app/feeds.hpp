@@ -91,7 +91,10 @@ class Feeds {
   struct Source {
     std::atomic<bool> stop{false};
     std::thread thread;
+    kube::Transport* transport = nullptr;  // while the thread has one (under m_mu)
   };
+  // The source's transport, known to stop() while the thread uses it.
+  class Lease;
   SourceId start(const std::function<void(Source&, SourceId)>& body);
   void push(FeedItem item);
   std::unique_ptr<kube::Transport> transport();

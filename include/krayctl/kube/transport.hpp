@@ -112,6 +112,11 @@ class Transport {
       const HttpRequest& request,
       HttpResponse& head,
       const std::function<bool(std::string_view)>& on_data) = 0;
+  // From another thread, once the request's cancel flag is set: end the
+  // transfer in progress now rather than at the next check of the flag
+  // (libcurl checks about once a second while a stream is quiet), so that
+  // a command that is done does not wait on its watches. Thread-safe.
+  virtual void interrupt() {}
 };
 
 // libcurl: one handle reused for connection reuse, TLS 1.2 or newer,

@@ -390,13 +390,16 @@ struct Follower {
       t.done = true;
       return;
     }
-    // Ended with the container, or to be opened again (a broken stream,
-    // a container not started yet) when its Pod next changes.
+    // A follow that ends without an error ended with the container (the
+    // kubelet closes it then); one that broke, or found the container not
+    // started yet, is opened again when its Pod next changes (skipping
+    // what was printed). The Pod's own state may arrive after the log's
+    // end, so it is not what decides.
     const auto pod = pods.find(ns + "/" + t.pod);
     const bool terminated =
         pod != pods.end() && container_state(pod->second, t.container) == "terminated";
-    if (t.finish || pod == pods.end() || terminated ||
-        (error && error->code == ErrorCode::not_found)) {
+    if (t.finish || !error || pod == pods.end() || terminated ||
+        error->code == ErrorCode::not_found) {
       t.done = true;
       if (!t.partial.empty()) {
         report.log(t.partial + "\n");
