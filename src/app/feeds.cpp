@@ -118,32 +118,17 @@ SourceId Feeds::watch(kube::ReflectorOptions collection) {
   });
 }
 
-SourceId Feeds::follow_log(const std::string& ns,
-                           const std::string& pod,
-                           kube::LogOptions options) {
+SourceId Feeds::follow_log(const std::string& ns, const std::string& pod, kube::LogOptions options) {
   options.follow = true;
-  return start([this, ns, pod, options](Source& s, SourceId id) {
-    auto t = transport();
-    const Lease lease(*this, s, *t);
-    kube::Client client(*t, m_deps.clock, warn(), kube::RetryPolicy{}, m_identity, &s.stop);
-    auto read = kube::read_log(
-        client, *t, ns, pod, options,
+  return run([ns, pod, options](kube::Client& client, kube::Transport& transport, const Emit& emit,
+                                const std::atomic<bool>& stop) {
+    return kube::read_log(
+        client, transport, ns, pod, options,
         [&](std::string_view text) {
-          FeedItem item;
-          item.type = FeedItem::Type::text;
-          item.source = id;
-          item.text = std::string(text);
-          push(std::move(item));
-          return !s.stop.load();
+          emit(std::string(text));
+          return !stop.load();
         },
-        &s.stop);
-    FeedItem item;
-    item.type = FeedItem::Type::ended;
-    item.source = id;
-    if (!read) {
-      item.error = std::move(read).error();
-    }
-    push(std::move(item));
+        &stop);
   });
 }
 
@@ -153,7 +138,7 @@ SourceId Feeds::run(Task body) {
     const Lease lease(*this, s, *t);
     kube::Client client(*t, m_deps.clock, warn(), kube::RetryPolicy{}, m_identity, &s.stop);
     auto done = body(
-        client,
+        client, *t,
         [&](std::string text) {
           FeedItem item;
           item.type = FeedItem::Type::text;

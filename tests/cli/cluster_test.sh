@@ -9,19 +9,8 @@
 source "$(dirname "$0")/lib.sh"
 : "${FAKEKUBE:?set FAKEKUBE to the fakekube binary}"
 
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-kc="$tmp/kubeconfig"
-"$FAKEKUBE" --kubeconfig-out "$kc" --nodes 2x8gpu,1xcpu --speed 30 >"$tmp/server.out" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do [ -s "$kc" ] && break; sleep 0.1; done
-[ -s "$kc" ] || { cat "$tmp/server.out" >&2; fail "no kubeconfig after 10 s"; finish; }
-export KUBECONFIG="$kc"
+start_fakekube --nodes 2x8gpu,1xcpu --speed 30
+kc="$KUBECONFIG"
 all="$tmp/all-output"  # everything krayctl printed, searched for secrets at the end
 : >"$all"
 run() {  # run WANT DESCRIPTION ARGS...: krayctl ARGS, output kept in $tmp/out, $tmp/err, $all

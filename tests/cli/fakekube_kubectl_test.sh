@@ -11,18 +11,7 @@ source "$(dirname "$0")/lib.sh"
 command -v kubectl >/dev/null || skip "kubectl is not installed"
 command -v python3 >/dev/null || skip "python3 is not installed (used to compare JSON)"
 
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-export KUBECONFIG="$tmp/kubeconfig"
-"$FAKEKUBE" --kubeconfig-out "$KUBECONFIG" --nodes 2x8gpu,1xcpu --speed 20 >"$tmp/server.out" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do [ -s "$KUBECONFIG" ] && break; sleep 0.1; done
-[ -s "$KUBECONFIG" ] || { cat "$tmp/server.out" >&2; fail "no kubeconfig after 10 s"; finish; }
+start_fakekube --nodes 2x8gpu,1xcpu --speed 20
 expect_contains "$tmp/server.out" "fakekube: serving https://127.0.0.1:" "startup line"
 
 k() { kubectl --request-timeout=20s "$@"; }

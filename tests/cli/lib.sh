@@ -44,6 +44,21 @@ expect_empty() {
   [ ! -s "$file" ] || fail "$what: expected no output, got: $(head -c 400 "$file")"
 }
 
+# start_fakekube ARGS...: starts the fakekube binary ($FAKEKUBE) with ARGS,
+# its kubeconfig at $tmp/kubeconfig (exported as KUBECONFIG), its output in
+# $tmp/server.out, and stops it when the script exits. Fails the script
+# when it does not serve within 10 s.
+server_pid=""
+start_fakekube() {
+  : "${FAKEKUBE:?set FAKEKUBE to the fakekube binary}"
+  export KUBECONFIG="$tmp/kubeconfig"
+  "$FAKEKUBE" --kubeconfig-out "$KUBECONFIG" "$@" >"$tmp/server.out" 2>&1 &
+  server_pid=$!
+  trap 'kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+  for _ in $(seq 100); do [ -s "$KUBECONFIG" ] && break; sleep 0.1; done
+  [ -s "$KUBECONFIG" ] || { cat "$tmp/server.out" >&2; fail "no kubeconfig after 10 s"; finish; }
+}
+
 finish() {
   if [ "$failures" -ne 0 ]; then
     echo "$failures failure(s)" >&2

@@ -9,13 +9,6 @@
 source "$(dirname "$0")/lib.sh"
 : "${FAKEKUBE:?set FAKEKUBE to the fakekube binary}"
 
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
 cat >"$tmp/scenario.yaml" <<'YAML'
 jobs:
 - match: long.py
@@ -27,13 +20,7 @@ jobs:
 - match: ok.py
   logs: ["hello from the driver"]
 YAML
-kc="$tmp/kubeconfig"
-"$FAKEKUBE" --kubeconfig-out "$kc" --nodes 2x8gpu,1xcpu --speed 30 --scenario "$tmp/scenario.yaml" \
-  >"$tmp/server.out" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do [ -s "$kc" ] && break; sleep 0.1; done
-[ -s "$kc" ] || { cat "$tmp/server.out" >&2; fail "no kubeconfig after 10 s"; finish; }
-export KUBECONFIG="$kc"
+start_fakekube --nodes 2x8gpu,1xcpu --speed 30 --scenario "$tmp/scenario.yaml"
 
 spec() {  # spec NAME ENTRYPOINT: a small CPU RayJob spec
   printf 'kind: RayJob\nname: %s\nhead: {cpu: 1, memory: 2Gi}\njob:\n  entrypoint: python %s\n' \

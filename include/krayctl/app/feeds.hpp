@@ -67,13 +67,16 @@ class Feeds {
   // then `ended` (empty error: the container stopped, or the server ended
   // the stream).
   SourceId follow_log(const std::string& ns, const std::string& pod, kube::LogOptions options);
-  // Runs `body` on a thread of its own with a client of its own: it hands
-  // text over with `emit` until `stop` is set (then it returns); `ended`
-  // follows when it returns (with its error, if any). For what has no
-  // stream and must be polled (a Ray job's log through the dashboard).
+  // Runs `body` on a thread of its own with a client (and its transport)
+  // of its own: it hands text over with `emit` until `stop` is set (then
+  // it returns); `ended` follows when it returns (with its error, if any).
+  // What follow_log runs, and what must be polled (a Ray job's log
+  // through the dashboard).
   using Emit = std::function<void(std::string)>;
-  using Task = std::function<Result<void>(
-      kube::Client& client, const Emit& emit, const std::atomic<bool>& stop)>;
+  using Task = std::function<Result<void>(kube::Client& client,
+                                          kube::Transport& transport,
+                                          const Emit& emit,
+                                          const std::atomic<bool>& stop)>;
   SourceId run(Task body);
   // Stops one source; nothing more comes from it (what it queued already
   // is dropped). Its thread is joined by the destructor.
