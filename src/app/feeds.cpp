@@ -118,7 +118,9 @@ SourceId Feeds::watch(kube::ReflectorOptions collection) {
   });
 }
 
-SourceId Feeds::follow_log(const std::string& ns, const std::string& pod, kube::LogOptions options) {
+SourceId Feeds::follow_log(const std::string& ns,
+                           const std::string& pod,
+                           kube::LogOptions options) {
   options.follow = true;
   return run([ns, pod, options](kube::Client& client, kube::Transport& transport, const Emit& emit,
                                 const std::atomic<bool>& stop) {

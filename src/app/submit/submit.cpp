@@ -105,8 +105,8 @@ Feeds::Task dashboard_log_poller(const std::string& ns,
                                  const std::string& id,
                                  std::shared_ptr<std::atomic<bool>> finish,
                                  io::Clock& clock) {
-  return [=, &clock](kube::Client& client, kube::Transport& /*transport*/,
-                     const Feeds::Emit& emit, const std::atomic<bool>& stop) -> Result<void> {
+  return [=, &clock](kube::Client& client, kube::Transport& /*transport*/, const Feeds::Emit& emit,
+                     const std::atomic<bool>& stop) -> Result<void> {
     constexpr std::chrono::milliseconds k_fast{500};
     constexpr std::chrono::milliseconds k_slow{5000};
     std::size_t seen = 0;
