@@ -87,7 +87,7 @@ SourceId Feeds::start(const std::function<void(Source&, SourceId)>& body) {
   return id;
 }
 
-SourceId Feeds::watch(kube::ReflectorOptions collection) {
+SourceId Feeds::watch(const kube::ReflectorOptions& collection) {
   return start([this, collection](Source& s, SourceId id) {
     auto t = transport();
     const Lease lease(*this, s, *t);

@@ -69,9 +69,9 @@ std::string exit_codes_of(std::string_view command) {
         "4    cluster or API error (auth, network, refused)", "130  interrupted"}},
       {"submit",
        {"0    the Ray job SUCCEEDED",
-        "1    it FAILED or was STOPPED, ValidationFailed, SubmissionFailed, retries exhausted,\n"
-        "       a problem waiting cannot cure (image pull, missing Secret, crash loop, OOM),\n"
-        "       or the RayJob was deleted while krayctl waited",
+        std::string("1    it FAILED or was STOPPED, ValidationFailed, SubmissionFailed, retries ") +
+            "exhausted,\n       a problem waiting cannot cure (image pull, missing Secret, " +
+            "crash loop, OOM),\n       or the RayJob was deleted while krayctl waited",
         "2    usage or invalid input (nothing sent)", "3    timed out (--timeout; the job runs on)",
         "4    cluster or API error", "130  interrupted"}},
       {"delete",

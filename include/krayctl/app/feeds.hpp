@@ -62,7 +62,7 @@ class Feeds {
   // Starts a Reflector over `collection`: `event` items for each object
   // listed and each change, `synced` after each (re)list, `ended` with an
   // error when it fails for good.
-  SourceId watch(kube::ReflectorOptions collection);
+  SourceId watch(const kube::ReflectorOptions& collection);
   // Follows one container's log (`options.follow` is set): `text` items,
   // then `ended` (empty error: the container stopped, or the server ended
   // the stream).

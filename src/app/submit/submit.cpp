@@ -103,7 +103,7 @@ Feeds::Task dashboard_log_poller(const std::string& ns,
                                  const std::string& service,
                                  const std::string& port,
                                  const std::string& id,
-                                 std::shared_ptr<std::atomic<bool>> finish,
+                                 const std::shared_ptr<std::atomic<bool>>& finish,
                                  io::Clock& clock) {
   return [=, &clock](kube::Client& client, kube::Transport& /*transport*/, const Feeds::Emit& emit,
                      const std::atomic<bool>& stop) -> Result<void> {
