@@ -46,6 +46,7 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& globals_of_c
       {"apply", with(cluster, {"--timeout"})},
       {"delete", with(cluster, {"--timeout"})},
       {"submit", with(cluster, {"--timeout"})},
+      {"wait", with(cluster, {"--timeout"})},
       {"status", with(cluster, {"-A", "--timeout"})},
       {"nccl-check", with(cluster, {"--timeout"})},
       {"config", {"--kubeconfig", "--context", "--cluster", "--user", "-n"}},
@@ -74,6 +75,9 @@ std::string exit_codes_of(std::string_view command) {
             "crash loop, OOM),\n       or the RayJob was deleted while krayctl waited",
         "2    usage or invalid input (nothing sent)", "3    timed out (--timeout; the job runs on)",
         "4    cluster or API error", "130  interrupted"}},
+      {"wait",
+       {"0    the condition holds", "1    the object failed: it will not get there", "2    usage",
+        "3    timed out (--timeout)", "4    cluster or API error", "130  interrupted"}},
       {"delete",
        {"0    deleted", "2    usage or invalid input (nothing deleted)", "3    timed out (--wait)",
         "4    cluster or API error (a missing object included)", "130  interrupted"}},
@@ -189,7 +193,6 @@ std::string unknown_command(const CLI::App& app) {
       {"logs", "krayctl logs is not built yet: use kubectl logs"},
       {"create", "use 'apply'"},
       {"run", "use 'submit' for a RayJob, 'apply' for the rest"},
-      {"wait", "krayctl wait is not built yet: use 'status --watch KIND/NAME --timeout D'"},
       {"edit", "change the file and 'apply' it again"},
       {"remove", "use 'delete'"},
       {"rm", "use 'delete'"},
@@ -260,6 +263,7 @@ int run(int argc, const char* const* argv, const app::Deps& deps) {
   add_apply_command(ctx);
   add_delete_command(ctx);
   add_submit_command(ctx);
+  add_wait_command(ctx);
   add_status_command(ctx);
   add_nccl_check_command(ctx);
   add_explain_command(ctx);

@@ -71,6 +71,7 @@ void add_config_command(CommandContext& ctx);
 void add_apply_command(CommandContext& ctx);
 void add_delete_command(CommandContext& ctx);
 void add_submit_command(CommandContext& ctx);
+void add_wait_command(CommandContext& ctx);
 void add_status_command(CommandContext& ctx);
 void add_nccl_check_command(CommandContext& ctx);
 void add_completion_command(CommandContext& ctx);

@@ -181,7 +181,9 @@ Result<void> Report::finish_timeout(const Json& job, const std::vector<Json>& po
     headline += "; stalled: " + stalls.front().text;
   }
   return conclude("TIMEOUT", ErrorCode::timeout, headline, job,
-                  "It keeps running: krayctl status --watch rayjob/" + m_name + " -n " + m_ns);
+                  "It keeps running: krayctl wait rayjob/" + m_name + " --for=complete -n " + m_ns +
+                      " waits for its end; krayctl status --watch rayjob/" + m_name + " -n " +
+                      m_ns + " follows it");
 }
 
 Result<void> Report::finish_hopeless(const Json& job, const std::string& why) {
@@ -202,8 +204,9 @@ Result<void> Report::finish_deleted() {
 Result<void> Report::finish_interrupted(const Json& job, bool cancelled) {
   std::string after;
   if (!cancelled) {
-    after = "rayjob/" + m_name + " keeps running. Follow it again: krayctl status --watch rayjob/" +
-            m_name + " -n " + m_ns;
+    after = "rayjob/" + m_name + " keeps running. Wait for its end: krayctl wait rayjob/" + m_name +
+            " --for=complete -n " + m_ns + "; follow it: krayctl status --watch rayjob/" + m_name +
+            " -n " + m_ns;
     const std::string mode = text_of(member_of(job, "spec"), "submissionMode");
     if (mode.empty() || mode == "K8sJobMode") {
       after += "; its log: kubectl logs -f job/" + m_name + " -n " + m_ns;

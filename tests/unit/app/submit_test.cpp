@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// `krayctl submit` end to end: the simulated API server, scheduler,
+// `krayctl submit` (and `wait`) end to end: the simulated API server, scheduler,
 // kubelet, Job controller, KubeRay operator and Ray dashboard (fakekube,
 // 20 times real speed), the real libcurl transport. Each scenario checks
 // the exit status, the line that explains it, and that stdout holds the
 // job's log exactly: every line once, none lost.
 #include <krayctl/app/submit.hpp>
+#include <krayctl/app/wait.hpp>
 #include <krayctl/io/interrupts.hpp>
 #include <krayctl/util/base64.hpp>
 
@@ -491,4 +492,58 @@ TEST_CASE("submit: HTTPMode, the driver log from the dashboard, polled, across 5
   CHECK(contains(expected, "step 29"));
   CHECK(f.out() == expected + (expected.back() == '\n' ? "" : "\n"));
   CHECK(contains(f.err(), "log of Ray job train-"));
+}
+
+TEST_CASE("wait: ready, complete and deleted, from the status model, on a watch",
+          "[submit][wait][http]") {
+  Fixture f;
+  REQUIRE(f.submit(f.options()));
+  const auto wait = [&](const std::string& target, const std::string& cond, int timeout_s = 0) {
+    std::lock_guard<std::mutex> lock(f.d.console.mu);
+    f.d.console.out_text.clear();
+    kray::app::WaitOptions w;
+    w.target = target;
+    w.condition = cond;
+    w.timeout = std::chrono::seconds(timeout_s);
+    w.kubeconfig.kubeconfig = "/k/config";
+    return w;
+  };
+  auto r = kray::app::run_wait(wait("rayjob/train", "complete"), f.d.deps);
+  REQUIRE(r);
+  CHECK(f.out() == "rayjob/train complete (Complete, SUCCEEDED)\n");
+  auto job = f.server.get("ray.io/v1", "rayjobs", "default", "train");
+  REQUIRE(job);
+  const std::string cluster = (*job)["status"]["rayClusterName"];
+  r = kray::app::run_wait(wait("raycluster/" + cluster, "ready"), f.d.deps);
+  REQUIRE(r);
+  CHECK(f.out() == "raycluster/" + cluster + " ready (ready)\n");
+  // Complete is for RayJobs; an object that stays: exit 3, its state named.
+  r = kray::app::run_wait(wait("raycluster/" + cluster, "complete"), f.d.deps);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::usage);
+  r = kray::app::run_wait(wait("rayjob/train", "deleted", 1), f.d.deps);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::timeout);
+  CHECK(contains(r.error().to_string(), "timed out waiting for rayjob/train to be deleted"));
+  REQUIRE(f.server.remove("ray.io/v1", "rayjobs", "default", "train"));
+  r = kray::app::run_wait(wait("rayjob/train", "deleted", 30), f.d.deps);
+  REQUIRE(r);
+  CHECK(f.out() == "rayjob/train deleted\n");
+}
+
+TEST_CASE("wait: a failed RayJob will never complete well: exit 1 with its reason",
+          "[submit][wait][http]") {
+  Fixture f;
+  fakekube::RayJobScript script;
+  script.status = "FAILED";
+  f.sim.add_job_rule("train.py", script);
+  REQUIRE_FALSE(f.submit(f.options()));
+  kray::app::WaitOptions w;
+  w.target = "rayjob/train";
+  w.condition = "complete";
+  w.kubeconfig.kubeconfig = "/k/config";
+  auto r = kray::app::run_wait(w, f.d.deps);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::workload_failed);
+  CHECK(contains(r.error().message, "rayjob/train failed (Failed, FAILED): AppFailed"));
 }

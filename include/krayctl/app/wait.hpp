@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// `krayctl wait KIND/NAME --for=ready|complete|deleted`: the condition
+// scripts wait for, read from the one status model (core::workload_status)
+// on a watch (kube::wait_for), with submit's exit codes: 0 when it holds,
+// 1 when the object failed instead (it will not get there), 3 past
+// --timeout, 4 for the API, 130 on Ctrl-C.
+#pragma once
+
+#include <krayctl/app/connection.hpp>
+#include <krayctl/app/deps.hpp>
+#include <krayctl/app/kubeconfig.hpp>
+#include <krayctl/util/error.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace kray::app {
+
+struct WaitOptions {
+  std::string target;                    // KIND/NAME: a RayCluster, RayJob or RayService
+  std::string condition;                 // ready, complete (RayJob only), deleted
+  std::chrono::milliseconds timeout{0};  // 0: no limit
+  KubeconfigOptions kubeconfig;
+  TransportFactory transport;
+};
+
+// Prints one line when the condition holds ("rayjob/train complete
+// (SUCCEEDED)"), or the reason it never will.
+[[nodiscard]] Result<void> run_wait(const WaitOptions& options, const Deps& deps);
+
+}  // namespace kray::app

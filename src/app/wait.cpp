@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <krayctl/app/wait.hpp>
+
+#include <krayctl/app/resources.hpp>
+#include <krayctl/app/targets.hpp>
+#include <krayctl/core/status/job_watch.hpp>
+#include <krayctl/core/status/status.hpp>
+#include <krayctl/io/clock.hpp>
+#include <krayctl/io/console.hpp>
+#include <krayctl/io/interrupts.hpp>
+#include <krayctl/kube/resources.hpp>
+#include <krayctl/kube/wait.hpp>
+
+#include <cctype>
+#include <optional>
+
+namespace kray::app {
+
+namespace {
+
+using core::Json;
+
+std::string escape_selector(const std::string& s) {
+  std::string out;
+  for (const char c : s) {
+    out += c == '=' ? std::string("%3D") : std::string(1, c);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> run_wait(const WaitOptions& options, const Deps& deps) {
+  const std::string& cond = options.condition;
+  if (cond != "ready" && cond != "complete" && cond != "deleted") {
+    return make_error(ErrorCode::usage,
+                      "--for takes ready, complete or deleted, not '" + cond + "'");
+  }
+  KRAY_TRY_ASSIGN(const auto target, parse_object_ref(options.target));
+  const std::string& kind = target.ref.kind;
+  if (kind != "RayCluster" && kind != "RayJob" && kind != "RayService") {
+    return make_error(ErrorCode::usage,
+                      "krayctl waits for RayClusters, RayJobs and RayServices, "
+                      "not " +
+                          kind + " (kubectl wait does the rest)");
+  }
+  if (cond == "complete" && kind != "RayJob") {
+    return make_error(ErrorCode::usage, "--for=complete is for a RayJob; a " + kind +
+                                            " is ready or not (--for=ready)");
+  }
+  KRAY_TRY_ASSIGN(auto resolved, resolve_kubeconfig(deps, options.kubeconfig));
+  const auto deadline = deadline_after(deps, options.timeout);
+  KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport,
+                                             options.kubeconfig.verbosity, deadline));
+  const std::string ns = resolved.namespace_;
+  const std::string shown = kube::display_name(target.ref, target.name);
+  const std::string short_name = [&] {
+    std::string k = kind;
+    for (auto& c : k) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return k + "/" + target.name;
+  }();
+  kube::ReflectorOptions one;
+  one.path = kube::resource_path(target.ref, ns);
+  one.query = "fieldSelector=" + escape_selector("metadata.name=" + target.name);
+  std::optional<std::string> first_uid;  // the object waited for (deleted: not another of the name)
+  bool seen = false;
+  core::WorkloadStatus last;
+  const std::atomic<bool>* stop =
+      deps.interrupts != nullptr ? &deps.interrupts->catch_interrupts() : nullptr;
+  auto waited = kube::wait_for(
+      *session.client, *session.transport, deps.clock, one,
+      [&](const kube::Objects& objects) {
+        const Json* object = nullptr;
+        for (const auto& [key, o] : objects) {
+          object = &o;
+        }
+        if (cond == "deleted") {
+          if (object == nullptr) {
+            return true;
+          }
+          const std::string uid = string_at(*object, "metadata", "uid");
+          if (!first_uid) {
+            first_uid = uid;
+          }
+          return uid != *first_uid;
+        }
+        if (object == nullptr) {
+          return false;  // not there (yet): waited for, as kubectl wait --for=create is not
+        }
+        seen = true;
+        Json typed = *object;
+        typed["kind"] = kind;
+        last = core::workload_status(typed);
+        if (last.failed) {
+          return true;
+        }
+        return cond == "complete" ? last.finished : last.healthy;
+      },
+      deadline, stop);
+  if (!waited) {
+    Error e = std::move(waited).error();
+    if (e.code == ErrorCode::timeout) {
+      e.message =
+          "timed out waiting for " + short_name + " to be " + cond +
+          (seen ? ": it is " + last.state + (last.reason.empty() ? "" : " (" + last.reason + ")")
+                : ": it does not exist");
+    }
+    return tl::unexpected(std::move(e).add_context(shown));
+  }
+  if (cond == "deleted") {
+    deps.console.out(short_name + " deleted\n");
+    return {};
+  }
+  const std::string state = last.state + (last.job_status.empty() ? "" : ", " + last.job_status);
+  if (last.failed) {
+    return make_error(ErrorCode::workload_failed,
+                      short_name + " failed (" + state + ")" +
+                          (last.reason.empty() ? "" : ": " + last.reason) + "; it will not be " +
+                          cond);
+  }
+  deps.console.out(short_name + " " + cond + " (" + state + ")\n");
+  return {};
+}
+
+}  // namespace kray::app
