@@ -6,6 +6,7 @@
 #include <krayctl/app/connection.hpp>
 #include <krayctl/app/resources.hpp>
 #include <krayctl/app/validate/validate.hpp>
+#include <krayctl/app/wait.hpp>
 #include <krayctl/io/console.hpp>
 #include <krayctl/kube/client.hpp>
 #include <krayctl/kube/resources.hpp>
@@ -194,6 +195,18 @@ Result<void> run_apply(const ApplyOptions& options, const Deps& deps) {
   for (const auto& p : planned) {
     KRAY_TRY_ASSIGN(const auto applied, apply_planned(*session.client, p, options));
     deps.console.out(applied.line + "\n");
+  }
+  if (options.wait && options.dry_run == DryRun::none) {
+    const auto deadline = deadline_after(deps, options.timeout);
+    for (const auto& p : planned) {
+      const std::string& kind = p.ref.kind;
+      if (kind == "RayCluster" || kind == "RayService" || kind == "RayJob") {
+        KRAY_TRY_ASSIGN(const auto line,
+                        wait_for_object(deps, session, kind, p.ns, p.name,
+                                        kind == "RayJob" ? "complete" : "ready", deadline));
+        deps.console.out(line + "\n");
+      }
+    }
   }
   return {};
 }

@@ -40,9 +40,8 @@ Result<void> run_wait(const WaitOptions& options, const Deps& deps) {
   const std::string& kind = target.ref.kind;
   if (kind != "RayCluster" && kind != "RayJob" && kind != "RayService") {
     return make_error(ErrorCode::usage,
-                      "krayctl waits for RayClusters, RayJobs and RayServices, "
-                      "not " +
-                          kind + " (kubectl wait does the rest)");
+                      "krayctl waits for RayClusters, RayJobs and RayServices, not " + kind +
+                          " (kubectl wait does the rest)");
   }
   if (cond == "complete" && kind != "RayJob") {
     return make_error(ErrorCode::usage, "--for=complete is for a RayJob; a " + kind +
@@ -52,19 +51,30 @@ Result<void> run_wait(const WaitOptions& options, const Deps& deps) {
   const auto deadline = deadline_after(deps, options.timeout);
   KRAY_TRY_ASSIGN(auto session, open_session(deps, resolved, options.transport,
                                              options.kubeconfig.verbosity, deadline));
-  const std::string ns = resolved.namespace_;
-  const std::string shown = kube::display_name(target.ref, target.name);
-  const std::string short_name = [&] {
-    std::string k = kind;
-    for (auto& c : k) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return k + "/" + target.name;
-  }();
+  KRAY_TRY_ASSIGN(const auto line, wait_for_object(deps, session, kind, resolved.namespace_,
+                                                   target.name, cond, deadline));
+  deps.console.out(line + "\n");
+  return {};
+}
+
+Result<std::string> wait_for_object(const Deps& deps,
+                                    Session& session,
+                                    const std::string& kind,
+                                    const std::string& ns,
+                                    const std::string& name,
+                                    const std::string& cond,
+                                    Deadline deadline) {
+  const auto ref = *known_resource("ray.io/v1", kind);
+  const std::string shown = kube::display_name(ref, name);
+  std::string short_name = kind;
+  for (auto& c : short_name) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  short_name += "/" + name;
   kube::ReflectorOptions one;
-  one.path = kube::resource_path(target.ref, ns);
-  one.query = "fieldSelector=" + escape_selector("metadata.name=" + target.name);
-  std::optional<std::string> first_uid;  // the object waited for (deleted: not another of the name)
+  one.path = kube::resource_path(ref, ns);
+  one.query = "fieldSelector=" + escape_selector("metadata.name=" + name);
+  std::optional<std::string> first_uid;  // deleted: this object, not another of the name
   bool seen = false;
   core::WorkloadStatus last;
   const std::atomic<bool>* stop =
@@ -72,10 +82,7 @@ Result<void> run_wait(const WaitOptions& options, const Deps& deps) {
   auto waited = kube::wait_for(
       *session.client, *session.transport, deps.clock, one,
       [&](const kube::Objects& objects) {
-        const Json* object = nullptr;
-        for (const auto& [key, o] : objects) {
-          object = &o;
-        }
+        const Json* object = objects.empty() ? nullptr : &objects.begin()->second;
         if (cond == "deleted") {
           if (object == nullptr) {
             return true;
@@ -87,7 +94,7 @@ Result<void> run_wait(const WaitOptions& options, const Deps& deps) {
           return uid != *first_uid;
         }
         if (object == nullptr) {
-          return false;  // not there (yet): waited for, as kubectl wait --for=create is not
+          return false;  // not there yet: waited for
         }
         seen = true;
         Json typed = *object;
@@ -110,8 +117,7 @@ Result<void> run_wait(const WaitOptions& options, const Deps& deps) {
     return tl::unexpected(std::move(e).add_context(shown));
   }
   if (cond == "deleted") {
-    deps.console.out(short_name + " deleted\n");
-    return {};
+    return short_name + " deleted";
   }
   const std::string state = last.state + (last.job_status.empty() ? "" : ", " + last.job_status);
   if (last.failed) {
@@ -120,8 +126,7 @@ Result<void> run_wait(const WaitOptions& options, const Deps& deps) {
                           (last.reason.empty() ? "" : ": " + last.reason) + "; it will not be " +
                           cond);
   }
-  deps.console.out(short_name + " " + cond + " (" + state + ")\n");
-  return {};
+  return short_name + " " + cond + " (" + state + ")";
 }
 
 }  // namespace kray::app

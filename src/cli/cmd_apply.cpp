@@ -24,6 +24,9 @@ void add_apply_command(CommandContext& ctx) {
   add_spec_overrides(*cmd, opts->sets, opts->set_strings, opts->disable);
   cmd->add_flag("--force-conflicts", opts->force_conflicts,
                 "Take over fields another field manager owns (server-side apply force)");
+  cmd->add_flag("--wait", opts->wait,
+                "Then wait (up to --timeout): RayClusters and RayServices ready, RayJobs "
+                "complete; exit 1 if one failed");
   ctx.choices["apply"]["--dry-run"] = {"none", "client", "server"};
   const app::Deps& deps = ctx.deps;
   GlobalOptions& g = ctx.globals;

@@ -28,6 +28,9 @@ struct ApplyOptions {
   std::vector<std::string> disable;      // lint IDs not to warn about
   DryRun dry_run = DryRun::none;
   bool force_conflicts = false;
+  // Then wait: each RayCluster and RayService ready, each RayJob complete
+  // (krayctl wait's conditions and exit codes), within --timeout.
+  bool wait = false;
   // How long the whole command may take, retries and their waits included
   // (--timeout; 0: no limit).
   std::chrono::milliseconds timeout{600'000};

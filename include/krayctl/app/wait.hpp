@@ -28,4 +28,15 @@ struct WaitOptions {
 // (SUCCEEDED)"), or the reason it never will.
 [[nodiscard]] Result<void> run_wait(const WaitOptions& options, const Deps& deps);
 
+// The wait itself, on a session a command has open (apply --wait): the
+// line to print when `condition` holds for KIND `kind` NAME in `ns`, or
+// the Error run_wait returns.
+[[nodiscard]] Result<std::string> wait_for_object(const Deps& deps,
+                                                  Session& session,
+                                                  const std::string& kind,
+                                                  const std::string& ns,
+                                                  const std::string& name,
+                                                  const std::string& condition,
+                                                  Deadline deadline);
+
 }  // namespace kray::app

@@ -547,3 +547,30 @@ TEST_CASE("wait: a failed RayJob will never complete well: exit 1 with its reaso
   CHECK(r.error().code == ErrorCode::workload_failed);
   CHECK(contains(r.error().message, "rayjob/train failed (Failed, FAILED): AppFailed"));
 }
+
+TEST_CASE("apply --wait: RayJobs complete, RayClusters ready, a failure exits 1",
+          "[submit][wait][http]") {
+  Fixture f;
+  f.options();  // writes /w/job.yaml
+  kray::app::ApplyOptions a;
+  a.inputs = {"/w/job.yaml"};
+  a.kubeconfig.kubeconfig = "/k/config";
+  a.wait = true;
+  auto r = kray::app::run_apply(a, f.d.deps);
+  INFO(f.err());
+  REQUIRE(r);
+  CHECK(contains(f.out(), "rayjob.ray.io/train created\n"));
+  CHECK(contains(f.out(), "rayjob/train complete (Complete, SUCCEEDED)\n"));
+  fakekube::RayJobScript script;
+  script.status = "FAILED";
+  f.sim.add_job_rule("bad.py", script);
+  JobShape shape;
+  shape.name = "bad";
+  shape.entrypoint = "python bad.py";
+  f.d.fs.with_file("/w/bad.yaml", rayjob_manifest(shape));
+  a.inputs = {"/w/bad.yaml"};
+  r = kray::app::run_apply(a, f.d.deps);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::workload_failed);
+  CHECK(contains(r.error().message, "rayjob/bad failed (Failed, FAILED)"));
+}
