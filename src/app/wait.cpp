@@ -16,19 +16,7 @@
 
 namespace kray::app {
 
-namespace {
-
 using core::Json;
-
-std::string escape_selector(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    out += c == '=' ? std::string("%3D") : std::string(1, c);
-  }
-  return out;
-}
-
-}  // namespace
 
 Result<void> run_wait(const WaitOptions& options, const Deps& deps) {
   const std::string& cond = options.condition;
@@ -73,7 +61,7 @@ Result<std::string> wait_for_object(const Deps& deps,
   short_name += "/" + name;
   kube::ReflectorOptions one;
   one.path = kube::resource_path(ref, ns);
-  one.query = "fieldSelector=" + escape_selector("metadata.name=" + name);
+  one.query = "fieldSelector=metadata.name%3D" + name;
   std::optional<std::string> first_uid;  // deleted: this object, not another of the name
   bool seen = false;
   core::WorkloadStatus last;

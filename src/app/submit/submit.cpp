@@ -40,22 +40,6 @@ using Time = Clock::SteadyTime;
 // ray-operator/controllers/ray/utils/validation.go).
 constexpr std::size_t k_max_rayjob_name = 47;
 
-std::string url_escape_selector(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '=') {
-      out += "%3D";
-    } else if (c == ',') {
-      out += "%2C";
-    } else if (c == '/') {
-      out += "%2F";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string pod_label(const Json& pod, const char* key) {
   return text_of(member_of(member_of(pod, "metadata"), "labels"), key);
 }
@@ -230,7 +214,7 @@ struct Follower {
     }
     kube::ReflectorOptions o;
     o.path = "/api/v1/namespaces/" + ns + "/pods";
-    o.query = "labelSelector=" + url_escape_selector("ray.io/cluster=" + cluster);
+    o.query = "labelSelector=ray.io%2Fcluster%3D" + cluster;  // names need no escaping
     cluster_source = feeds.watch(o);
   }
 
@@ -604,11 +588,10 @@ Result<void> run_submit(const SubmitOptions& options, const Deps& deps) {
   {
     kube::ReflectorOptions o;
     o.path = kube::resource_path(job_plan.ref, job_plan.ns);
-    o.query = "fieldSelector=" + url_escape_selector("metadata.name=" + job_plan.name);
+    o.query = "fieldSelector=metadata.name%3D" + job_plan.name;
     f.job_source = feeds.watch(o);
     o.path = "/api/v1/namespaces/" + job_plan.ns + "/pods";
-    o.query =
-        "labelSelector=" + url_escape_selector("batch.kubernetes.io/job-name=" + job_plan.name);
+    o.query = "labelSelector=batch.kubernetes.io%2Fjob-name%3D" + job_plan.name;
     f.submitter_source = feeds.watch(o);
   }
 
