@@ -32,7 +32,8 @@ struct JobShape {
   std::string head_env;  // extra YAML for the head container's env list
   int backoff_limit = 0;
   int submitter_backoff_limit = 2;
-  std::string mode;  // submissionMode; "" for the default (K8sJobMode)
+  std::string mode;             // submissionMode; "" for the default (K8sJobMode)
+  std::string worker_behavior;  // fakekube.io/behavior of the worker Pods ("oom", ...)
 };
 
 std::string rayjob_manifest(const JobShape& s) {
@@ -76,7 +77,12 @@ spec:
       maxReplicas: 1
       rayStartParams: {}
       template:
-        spec:
+)" +
+          (s.worker_behavior.empty()
+               ? std::string()
+               : "        metadata:\n          annotations: {fakekube.io/behavior: " +
+                     s.worker_behavior + "}\n") +
+          R"(        spec:
           containers:
           - name: ray-worker
             image: )" +
@@ -573,4 +579,23 @@ TEST_CASE("apply --wait: RayJobs complete, RayClusters ready, a failure exits 1"
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::workload_failed);
   CHECK(contains(r.error().message, "rayjob/bad failed (Failed, FAILED)"));
+}
+
+TEST_CASE("submit: a worker that is OOMKilled or crash-loops ends the wait (exit 1)",
+          "[submit][http]") {
+  for (const std::string behavior : {"oom", "crash-loop"}) {
+    INFO(behavior);
+    Fixture f;
+    JobShape shape;
+    shape.worker_behavior = behavior;
+    auto r = f.submit(f.options(shape));
+    INFO(f.err());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::workload_failed);
+    CHECK(contains(f.err(), behavior == "oom"
+                                ? "stalled: worker group gpu: 1 Pod OOMKilled"
+                                : "stalled: worker group gpu: 1 Pod CrashLoopBackOff"));
+    CHECK(contains(f.err(), "rayjob/train cannot progress"));
+    CHECK(f.out().empty());  // no submitter ran
+  }
 }
