@@ -152,10 +152,8 @@ struct Follower {
         report(r) {}
 
   Json job;
-  bool job_seen = false;
   bool job_deleted = false;
   SourceId job_source = 0;
-  SourceId submitter_source = 0;
   std::optional<SourceId> cluster_source;
   std::string cluster_watched;
   std::map<std::string, Json> pods;  // by namespace/name
@@ -192,7 +190,6 @@ struct Follower {
 
   void on_job(const Json& object) {
     job = object;
-    job_seen = true;
     const std::string cluster = text_of(member_of(job, "status"), "rayClusterName");
     if (cluster != cluster_watched) {
       watch_cluster(cluster);
@@ -222,6 +219,7 @@ struct Follower {
     const std::string key = kube::object_key(e.object);
     if (e.change == kube::Change::deleted) {
       pods.erase(key);
+      pod_source.erase(key);
       return;
     }
     pods[key] = e.object;
@@ -592,7 +590,7 @@ Result<void> run_submit(const SubmitOptions& options, const Deps& deps) {
     f.job_source = feeds.watch(o);
     o.path = "/api/v1/namespaces/" + job_plan.ns + "/pods";
     o.query = "labelSelector=batch.kubernetes.io%2Fjob-name%3D" + job_plan.name;
-    f.submitter_source = feeds.watch(o);
+    feeds.watch(o);  // the submitter's Pods: events like the cluster's
   }
 
   std::optional<Time> finished_at;
