@@ -386,11 +386,13 @@ TEST_CASE("fakekube kubelet: a Ray worker joins only the head its --address reac
   Json p = n.until("right", [](const Json& q) { return condition(q, "Ready"); });
   CHECK(log_of(n.server, "right", "").find("Ray runtime started.") != std::string::npos);
   for (const char* name : {"wrong-name", "wrong-port"}) {
-    p = n.until(name, [&](const Json&) {
-      return log_of(n.server, name, "").find("Failed to connect to GCS at address") !=
-             std::string::npos;
+    // The log is written as the container runs; the Pod's status reaches the
+    // API at the kubelet's next sync, as with a real kubelet. Wait for both.
+    p = n.until(name, [&](const Json& q) {
+      return phase(q) == "Running" &&
+             log_of(n.server, name, "").find("Failed to connect to GCS at address") !=
+                 std::string::npos;
     });
-    CHECK(phase(p) == "Running");
     CHECK_FALSE(condition(p, "Ready"));
     CHECK(log_of(n.server, name, "").find("Ray runtime started.") == std::string::npos);
   }
