@@ -97,6 +97,22 @@ Result<Json> apply(Client& client,
   return answer_of(response, request);
 }
 
+Result<Json> merge_patch(Client& client,
+                         const ResourceRef& ref,
+                         const std::string& ns,
+                         const std::string& name,
+                         const Json& patch,
+                         const std::string& field_manager) {
+  HttpRequest request;
+  request.method = "PATCH";
+  request.path = resource_path(ref, ns, name) +
+                 query_of({field_manager.empty() ? "" : "fieldManager=" + field_manager});
+  request.content_type = "application/merge-patch+json";
+  request.body = patch.dump();
+  KRAY_TRY_ASSIGN(auto response, client.call(request));
+  return answer_of(response, request);
+}
+
 Json delete_options_body(const DeleteOptions& options) {
   Json body = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
   if (options.propagation != Propagation::server_default) {

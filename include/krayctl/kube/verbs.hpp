@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The verbs of the Kubernetes API on typed resources, as client-go's
 // dynamic client offers them (dynamic/simple.go: Get, List, Create, Apply,
-// Delete): each builds its request (method, path, query, body), sends it
+// Delete, Patch): each builds its request (method, path, query, body), sends it
 // through the Client (retries, deadline, Warning headers) and returns the
 // parsed answer or an Error whose code says what happened:
 //   not_found       the object does not exist;
@@ -69,6 +69,16 @@ struct ApplyOptions {
                                        const std::string& name,
                                        const core::Json& object,
                                        const ApplyOptions& options);
+
+// A JSON merge patch (RFC 7386, application/merge-patch+json) of
+// `patch` onto object `name`, as `kubectl patch --type=merge` sends it;
+// the object afterwards.
+[[nodiscard]] Result<core::Json> merge_patch(Client& client,
+                                             const ResourceRef& ref,
+                                             const std::string& ns,
+                                             const std::string& name,
+                                             const core::Json& patch,
+                                             const std::string& field_manager);
 
 // DeleteOptions.propagationPolicy (apimachinery's meta/v1 types.go).
 enum class Propagation { server_default, background, foreground, orphan };
