@@ -28,20 +28,6 @@ struct Target {
   std::string name;
 };
 
-bool managed_by_krayctl(const Json& object) {
-  const Json& meta = object.value("metadata", Json::object());
-  const Json labels = meta.value("labels", Json::object());
-  if (labels.is_object() && labels.value(k_managed_by_label, Json("")) == k_field_manager) {
-    return true;
-  }
-  for (const auto& entry : meta.value("managedFields", Json::array())) {
-    if (entry.is_object() && entry.value("manager", Json("")) == k_field_manager) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // Waits on a watch until the object with `uid` is gone: absent (DELETED,
 // or not there when the list comes), or another object took the name.
 Result<void> wait_gone(const Deps& deps,
@@ -77,6 +63,20 @@ Result<void> wait_gone(const Deps& deps,
 }
 
 }  // namespace
+
+bool managed_by_krayctl(const Json& object) {
+  const Json& meta = object.value("metadata", Json::object());
+  const Json labels = meta.value("labels", Json::object());
+  if (labels.is_object() && labels.value(k_managed_by_label, Json("")) == k_field_manager) {
+    return true;
+  }
+  for (const auto& entry : meta.value("managedFields", Json::array())) {
+    if (entry.is_object() && entry.value("manager", Json("")) == k_field_manager) {
+      return true;
+    }
+  }
+  return false;
+}
 
 Result<void> run_delete(const DeleteOptions& options, const Deps& deps) {
   if (options.targets.empty() && options.files.empty()) {

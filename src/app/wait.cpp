@@ -91,6 +91,9 @@ Result<std::string> wait_for_object(const Deps& deps,
         if (last.failed) {
           return true;
         }
+        if (cond == "suspended") {  // krayctl stop --wait
+          return last.state == "Suspended";
+        }
         return cond == "complete" ? last.finished : last.healthy;
       },
       deadline, stop);

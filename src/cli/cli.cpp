@@ -80,6 +80,13 @@ std::string exit_codes_of(std::string_view command) {
       {"wait",
        {"0    the condition holds", "1    the object failed: it will not get there", "2    usage",
         "3    timed out (--timeout)", "4    cluster or API error", "130  interrupted"}},
+      {"logs",
+       {"0    shown (with -f: to the end)", "2    usage",
+        "4    cluster or API error (a missing object or log included)"}},
+      {"stop",
+       {"0    suspended or deleted, or finished already", "1    --wait: it failed instead",
+        "2    usage, or a RayJob krayctl did not create (without --force)",
+        "3    timed out (--wait)", "4    cluster or API error", "130  interrupted"}},
       {"delete",
        {"0    deleted", "2    usage or invalid input (nothing deleted)", "3    timed out (--wait)",
         "4    cluster or API error (a missing object included)", "130  interrupted"}},
@@ -192,7 +199,6 @@ std::string unknown_command(const CLI::App& app) {
   static const std::map<std::string, std::string, std::less<>> k_instead = {
       {"get", "use 'status' for RayClusters, RayJobs and RayServices (kubectl get for the rest)"},
       {"describe", "use 'status KIND/NAME' for one object in detail"},
-      {"logs", "krayctl logs is not built yet: use kubectl logs"},
       {"create", "use 'apply'"},
       {"run", "use 'submit' for a RayJob, 'apply' for the rest"},
       {"edit", "change the file and 'apply' it again"},
@@ -266,6 +272,8 @@ int run(int argc, const char* const* argv, const app::Deps& deps) {
   add_delete_command(ctx);
   add_submit_command(ctx);
   add_wait_command(ctx);
+  add_logs_command(ctx);
+  add_stop_command(ctx);
   add_status_command(ctx);
   add_nccl_check_command(ctx);
   add_explain_command(ctx);

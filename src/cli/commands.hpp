@@ -72,6 +72,8 @@ void add_apply_command(CommandContext& ctx);
 void add_delete_command(CommandContext& ctx);
 void add_submit_command(CommandContext& ctx);
 void add_wait_command(CommandContext& ctx);
+void add_logs_command(CommandContext& ctx);
+void add_stop_command(CommandContext& ctx);
 void add_status_command(CommandContext& ctx);
 void add_nccl_check_command(CommandContext& ctx);
 void add_completion_command(CommandContext& ctx);

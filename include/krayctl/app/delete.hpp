@@ -22,6 +22,10 @@ struct DeleteOptions {
   TransportFactory transport;
 };
 
+// Whether krayctl created `object`: its label app.kubernetes.io/managed-by
+// is krayctl, or krayctl is one of its field managers.
+bool managed_by_krayctl(const core::Json& object);
+
 // Prints "raycluster.ray.io/train deleted" per object. An object without
 // krayctl's label (app.kubernetes.io/managed-by=krayctl) and without its
 // field manager is refused (exit 2) unless `force`; refusals are checked

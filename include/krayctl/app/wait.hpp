@@ -28,8 +28,9 @@ struct WaitOptions {
 // (SUCCEEDED)"), or the reason it never will.
 [[nodiscard]] Result<void> run_wait(const WaitOptions& options, const Deps& deps);
 
-// The wait itself, on a session a command has open (apply --wait): the
-// line to print when `condition` holds for KIND `kind` NAME in `ns`, or
+// The wait itself, on a session a command has open (apply --wait, stop
+// --wait; the latter's "suspended": a RayJob Suspended): the line to
+// print when `condition` holds for KIND `kind` NAME in `ns`, or
 // the Error run_wait returns.
 [[nodiscard]] Result<std::string> wait_for_object(const Deps& deps,
                                                   Session& session,

@@ -7,7 +7,6 @@
 #include <krayctl/kube/resources.hpp>
 
 #include <algorithm>
-#include <set>
 
 namespace kray::app {
 
@@ -90,7 +89,12 @@ void Follower::start() {
   job_source = feeds.watch(o);
   o.path = "/api/v1/namespaces/" + ns + "/pods";
   o.query = "labelSelector=batch.kubernetes.io%2Fjob-name%3D" + name;
-  feeds.watch(o);  // the submitter's Pods: events like the cluster's
+  submitter_source = feeds.watch(o);  // the submitter's Pods: events like the cluster's
+}
+
+bool Follower::settled() const {
+  return synced.count(job_source) != 0 && synced.count(submitter_source) != 0 &&
+         (!cluster_source || synced.count(*cluster_source) != 0);
 }
 
 Result<void> Follower::take(FeedItem& item) {
@@ -118,6 +122,7 @@ Result<void> Follower::take(FeedItem& item) {
       }
       break;
     case FeedItem::Type::synced:
+      synced.insert(item.source);
       break;
   }
   return {};

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,6 +86,8 @@ struct Follower {
   Json job;
   bool job_deleted = false;
   SourceId job_source = 0;
+  SourceId submitter_source = 0;
+  std::set<SourceId> synced;
   std::optional<SourceId> cluster_source;
   std::string cluster_watched;
   std::map<std::string, Json> pods;  // by namespace/name
@@ -102,6 +105,9 @@ struct Follower {
   // Watches the RayJob and its submitter's Pods (call once, after on_job
   // with the RayJob as it is).
   void start();
+  // Every watch has listed what is there (the first `synced` of each):
+  // what is absent now is absent, not unread.
+  bool settled() const;
   // One item from the feeds: the RayJob's changes (job_deleted when it is
   // gone, or replaced by another of its name), Pods, log text and ends.
   // An Error when a watch failed for good.

@@ -24,10 +24,7 @@
 #include <krayctl/kube/verbs.hpp>
 
 #include <algorithm>
-#include <map>
-#include <memory>
 #include <optional>
-#include <set>
 
 namespace kray::app {
 
