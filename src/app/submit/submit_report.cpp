@@ -206,12 +206,8 @@ Result<void> Report::finish_interrupted(const Json& job, bool cancelled) {
   if (!cancelled) {
     after = "rayjob/" + m_name + " keeps running. Wait for its end: krayctl wait rayjob/" + m_name +
             " --for=complete -n " + m_ns + "; follow it: krayctl status --watch rayjob/" + m_name +
-            " -n " + m_ns;
-    const std::string mode = text_of(member_of(job, "spec"), "submissionMode");
-    if (mode.empty() || mode == "K8sJobMode") {
-      after += "; its log: kubectl logs -f job/" + m_name + " -n " + m_ns;
-    }
-    after += "; stop it: krayctl delete rayjob/" + m_name + " -n " + m_ns;
+            " -n " + m_ns + "; its log: krayctl logs -f rayjob/" + m_name + " -n " + m_ns +
+            "; stop it: krayctl stop rayjob/" + m_name + " -n " + m_ns;
   }
   return conclude("INTERRUPTED", ErrorCode::interrupted, "interrupted", job, after);
 }

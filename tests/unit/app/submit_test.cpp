@@ -264,6 +264,7 @@ TEST_CASE("submit: Ctrl-C leaves the job running; with --cancel-on-interrupt it 
     } else {
       CHECK(exists);
       CHECK(contains(f.err(), "keeps running"));
+      CHECK(contains(f.err(), "its log: krayctl logs -f rayjob/train -n default"));
       CHECK(contains(f.err(), "krayctl status --watch rayjob/train"));
     }
   }
