@@ -120,13 +120,25 @@ Result<std::string> RealFileSystem::read_file(const std::string& path, SizeLimit
 }
 
 Result<void> RealFileSystem::write_file(const std::string& path, const std::string& text) {
+  return write_to(path, text, false);
+}
+
+Result<void> RealFileSystem::append_file(const std::string& path, const std::string& text) {
+  return write_to(path, text, true);
+}
+
+Result<void> RealFileSystem::write_to(const std::string& path,
+                                      const std::string& text,
+                                      bool append) {
   auto failed = [&path](const std::string& why) {
     return make_error(ErrorCode::io, "cannot write " + path + ": " + why);
   };
   // O_NOFOLLOW: a link at `path` fails with ELOOP instead of redirecting
   // the write; a new file is 0600 whatever the umask allows.
-  const Fd f(open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
-                  S_IRUSR | S_IWUSR));
+  const Fd f(open(
+      path.c_str(),
+      O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (append ? O_APPEND : 0),
+      S_IRUSR | S_IWUSR));
   if (f.fd < 0) {
     if (errno == ELOOP) {
       return failed(
@@ -151,7 +163,7 @@ Result<void> RealFileSystem::write_file(const std::string& path, const std::stri
     return failed("it belongs to another user (uid " + std::to_string(st.st_uid) +
                   "), who could read what is written: remove it or choose another path");
   }
-  if (ftruncate(f.fd, 0) != 0) {
+  if (!append && ftruncate(f.fd, 0) != 0) {
     return failed(std::strerror(errno));
   }
   std::size_t done = 0;

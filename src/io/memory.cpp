@@ -84,6 +84,11 @@ Result<void> MemoryFileSystem::write_file(const std::string& path, const std::st
   return {};
 }
 
+Result<void> MemoryFileSystem::append_file(const std::string& path, const std::string& text) {
+  files[path] += text;
+  return {};
+}
+
 Result<std::string> MemoryFileSystem::resolve_beneath(const std::string& root,
                                                       const std::string& path) {
   std::string base = root;

@@ -85,6 +85,11 @@ class FileSystem {
   // owned by someone else. Fails with ErrorCode::io and the reason.
   [[nodiscard]] virtual Result<void> write_file(const std::string& path,
                                                 const std::string& text) = 0;
+  // The same checks, and `text` added at the end of what is there (a
+  // GitHub Actions step summary, which other commands of the step write
+  // to as well).
+  [[nodiscard]] virtual Result<void> append_file(const std::string& path,
+                                                 const std::string& text) = 0;
 
   // `path` (absolute, as seen from inside `root`: "/sys/class/net/eth0")
   // resolved under directory `root`, following links only while they stay
@@ -107,7 +112,11 @@ class RealFileSystem final : public FileSystem {
   Result<Listing> list_files(const std::string& dir) override;
   Result<std::vector<std::string>> list_dir(const std::string& dir) override;
   Result<void> write_file(const std::string& path, const std::string& text) override;
+  Result<void> append_file(const std::string& path, const std::string& text) override;
   Result<std::string> resolve_beneath(const std::string& root, const std::string& path) override;
+
+ private:
+  static Result<void> write_to(const std::string& path, const std::string& text, bool append);
 };
 
 // "4 MiB": `bytes` in the largest binary unit that divides it.

@@ -31,6 +31,7 @@ class MemoryFileSystem : public FileSystem {
   Result<Listing> list_files(const std::string& dir) override;
   Result<std::vector<std::string>> list_dir(const std::string& dir) override;
   Result<void> write_file(const std::string& path, const std::string& text) override;
+  Result<void> append_file(const std::string& path, const std::string& text) override;
   // No links here: `root` + `path`, refusing only a ".." above `root`.
   Result<std::string> resolve_beneath(const std::string& root, const std::string& path) override;
 };

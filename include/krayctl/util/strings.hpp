@@ -31,4 +31,10 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 // '?'. For the JUnit reports of validate and submit.
 std::string xml_escape(std::string_view s);
 
+// A GitHub Actions workflow command's text
+// (docs.github.com/actions/reference/workflow-commands-for-github-actions):
+// `::error file=F,line=L,title=T::message`, with %, CR and LF escaped in
+// the message, and also : and , in a property.
+std::string github_escape(std::string_view s, bool property);
+
 }  // namespace kray::util

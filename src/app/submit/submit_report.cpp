@@ -8,7 +8,10 @@
 #include <krayctl/io/file_system.hpp>
 #include <krayctl/util/strings.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <random>
 
 namespace kray::app {
 
@@ -18,6 +21,72 @@ using core::Json;
 
 // The log lines a summary quotes (the JUnit failure, -o json).
 constexpr std::size_t k_tail_lines = 20;
+
+// 16 hex digits nobody outside this process can guess.
+std::string random_token() {
+  std::random_device rd;
+  std::string out;
+  for (int i = 0; i < 4; ++i) {
+    out += fmt::format("{:04x}", rd() & 0xFFFFU);
+  }
+  return out;
+}
+
+// A Markdown table cell: one line, its pipes escaped.
+std::string cell(const std::string& s) {
+  std::string out;
+  for (const char c : core::one_line(s)) {
+    if (c == '|') {
+      out += "\\|";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The GitHub Actions step summary of one submit (Markdown, appended to
+// $GITHUB_STEP_SUMMARY): the result, the durations, the Ray job's message,
+// the cluster's fate, and on failure the log's last lines in a fence
+// longer than any run of backticks in them.
+std::string step_summary(const std::string& shown,
+                         const std::string& result,
+                         int exit_code,
+                         const std::string& headline,
+                         const std::string& timing,
+                         const std::string& message,
+                         const std::string& fate,
+                         const std::deque<std::string>& tail) {
+  std::string md = "### krayctl submit " + shown + ": " + result + "\n\n";
+  md += "| | |\n|---|---|\n";
+  md += "| Result | " + cell(result) + " (exit " + std::to_string(exit_code) + ") |\n";
+  md += "| Outcome | " + cell(headline) + " |\n";
+  md += "| Duration | " + cell(timing) + " |\n";
+  if (!message.empty()) {
+    md += "| Ray job message | " + cell(message) + " |\n";
+  }
+  if (!fate.empty()) {
+    md += "| Cluster | " + cell(fate) + " |\n";
+  }
+  if (exit_code != 0 && !tail.empty()) {
+    std::size_t longest = 0;
+    for (const auto& line : tail) {
+      std::size_t run = 0;
+      for (const char c : line) {
+        run = c == '`' ? run + 1 : 0;
+        longest = std::max(longest, run);
+      }
+    }
+    const std::string fence(std::max<std::size_t>(3, longest + 1), '`');
+    md += "\n<details><summary>The driver log's last " + std::to_string(tail.size()) +
+          " lines</summary>\n\n" + fence + "text\n";
+    for (const auto& line : tail) {
+      md += line + "\n";
+    }
+    md += fence + "\n\n</details>\n";
+  }
+  return md + "\n";
+}
 
 long long seconds(Report::Time::duration d) {
   return std::chrono::duration_cast<std::chrono::seconds>(d).count();
@@ -104,7 +173,8 @@ Report::Report(const SubmitOptions& options,
       m_console_mu(console_mu),
       m_ns(std::move(ns)),
       m_name(std::move(name)),
-      m_started(started) {}
+      m_started(started),
+      m_github(deps.env.get("GITHUB_ACTIONS").value_or("") == "true") {}
 
 void Report::note(const std::string& text) {
   std::lock_guard<std::mutex> lock(m_console_mu);
@@ -116,6 +186,17 @@ void Report::note(const std::string& text) {
 void Report::log(const std::string& lines) {
   {
     std::lock_guard<std::mutex> lock(m_console_mu);
+    if (m_github && m_stop_token.empty()) {
+      // The driver log is the job's text, not krayctl's: a line of it that
+      // starts with "::" must not become a workflow command (add-mask,
+      // error, set-output...). The runner parses stdout and stderr alike
+      // (actions/runner, ScriptHandler.cs: an OutputManager on each); the
+      // pause is said on stderr so that stdout stays the log. The streams
+      // are read apart, so this is the runner's documented defence, not a
+      // guarantee of order.
+      m_stop_token = random_token();
+      m_deps.console.err("::stop-commands::" + m_stop_token + "\n");
+    }
     m_deps.console.out(lines);
     m_deps.console.flush();
   }
@@ -268,6 +349,9 @@ Result<void> Report::conclude(const std::string& result,
                         : code == ErrorCode::workload_failed ? 1
                         : code == ErrorCode::timeout         ? 3
                                                              : 130;
+  if (m_github) {
+    github_report(result, exit_code, headline, timing, fate, st);
+  }
   if (m_options.output == "json") {
     Json summary = {{"kind", "RayJob"},
                     {"namespace", m_ns},
@@ -317,6 +401,36 @@ Result<void> Report::conclude(const std::string& result,
     return {};
   }
   return tl::unexpected(Error{code, headline, std::nullopt, {}, true});
+}
+
+void Report::github_report(const std::string& result,
+                           int exit_code,
+                           const std::string& headline,
+                           const std::string& timing,
+                           const std::string& fate,
+                           const Json& status) {
+  {
+    std::lock_guard<std::mutex> lock(m_console_mu);
+    if (!m_stop_token.empty()) {
+      m_deps.console.err("::" + m_stop_token + "::\n");  // commands again
+    }
+    if (exit_code == 1 || exit_code == 3) {
+      m_deps.console.err(
+          "::error title=" + util::github_escape("krayctl submit rayjob/" + m_name, true) +
+          "::" + util::github_escape(headline + " " + timing, false) + "\n");
+    }
+  }
+  const std::string path = m_deps.env.get("GITHUB_STEP_SUMMARY").value_or("");
+  if (path.empty()) {
+    return;
+  }
+  auto written = m_deps.fs.append_file(
+      path, step_summary("rayjob/" + m_name, result, exit_code, headline, timing,
+                         text_at(status, "message"), m_ended ? fate : "", m_tail));
+  if (!written) {
+    std::lock_guard<std::mutex> lock(m_console_mu);
+    m_deps.console.err("Warning: GITHUB_STEP_SUMMARY: " + written.error().to_string() + "\n");
+  }
 }
 
 }  // namespace kray::app

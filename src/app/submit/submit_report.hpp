@@ -57,6 +57,14 @@ class Report {
   Result<void> finish_interrupted(const core::Json& job, bool cancelled);
 
  private:
+  // GITHUB_ACTIONS=true: commands again after the log, an ::error
+  // annotation for exit 1 and 3, the step summary.
+  void github_report(const std::string& result,
+                     int exit_code,
+                     const std::string& headline,
+                     const std::string& timing,
+                     const std::string& fate,
+                     const core::Json& status);
   Result<void> conclude(const std::string& result,
                         ErrorCode code,
                         const std::string& headline,
@@ -75,6 +83,10 @@ class Report {
   std::deque<std::string> m_tail;     // the last lines of the log
   std::vector<std::string> m_stalls;  // every stall said, in order
   std::optional<std::string> m_hopeless;
+  // In GitHub Actions (GITHUB_ACTIONS=true): the token of the
+  // ::stop-commands:: said before the first log line, "" before it.
+  bool m_github = false;
+  std::string m_stop_token;
 };
 
 }  // namespace kray::app

@@ -456,53 +456,24 @@ Result<ValidationReport> validate_inputs(const ValidateOptions& options, const D
 
 namespace {
 
-// GitHub Actions workflow commands
-// (docs.github.com/actions/reference/workflow-commands-for-github-actions):
-// `::error file=F,line=L,col=C,title=T::message`, with %, CR and LF escaped
-// in the message and also : and , in the properties.
-std::string github_escape(const std::string& s, bool property) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '%':
-        out += "%25";
-        break;
-      case '\r':
-        out += "%0D";
-        break;
-      case '\n':
-        out += "%0A";
-        break;
-      case ':':
-        out += property ? "%3A" : ":";
-        break;
-      case ',':
-        out += property ? "%2C" : ",";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string format_github(const ValidationReport& report) {
   std::string out;
   for (const auto& d : report.diagnostics) {
-    std::string props = "file=" + github_escape(d.where.file, true);
+    std::string props = "file=" + util::github_escape(d.where.file, true);
     if (d.where.line > 0) {
       props += ",line=" + std::to_string(d.where.line);
     }
     if (d.where.column > 0) {
       props += ",col=" + std::to_string(d.where.column);
     }
-    props += ",title=" + github_escape("krayctl " + (d.rule.empty() ? "error" : d.rule), true);
+    props +=
+        ",title=" + util::github_escape("krayctl " + (d.rule.empty() ? "error" : d.rule), true);
     std::string message = d.message;
     if (!d.pointer.empty()) {
       message += " (" + core::pointer_to_path(d.pointer) + ")";
     }
-    out += "::" + severity_name(d.severity) + " " + props + "::" + github_escape(message, false) +
-           "\n";
+    out += "::" + severity_name(d.severity) + " " + props +
+           "::" + util::github_escape(message, false) + "\n";
   }
   // The summary as a plain line for the log.
   return out + summary_line(report);

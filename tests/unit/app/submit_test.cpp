@@ -80,6 +80,53 @@ TEST_CASE("submit: a FAILED job exits 1 with Ray's message and the log tail", "[
   CHECK(contains(*junit, "ValueError: bad shard"));
 }
 
+TEST_CASE("submit: in GitHub Actions, an ::error annotation, the step summary, the log fenced",
+          "[submit][http]") {
+  Fixture f;
+  fakekube::RayJobScript script;
+  script.status = "FAILED";
+  // A job's line that looks like a workflow command, and one with a fence.
+  script.logs = {"::add-mask::hunter2", "``` not a fence", "ValueError: bad | shard"};
+  f.sim.add_job_rule("train.py", script);
+  f.d.env.vars["GITHUB_ACTIONS"] = "true";
+  f.d.env.vars["GITHUB_STEP_SUMMARY"] = "/w/summary.md";
+  f.d.fs.with_file("/w/summary.md", "earlier step text\n");
+  auto r = f.submit(f.options());
+  INFO(f.err());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::workload_failed);
+  CHECK(f.out() == f.submitter_logs("train"));  // stdout is the log, nothing else
+  // The commands are paused before the first log line and resumed after.
+  const std::string err = f.err();
+  const auto stop = err.find("::stop-commands::");
+  REQUIRE(stop != std::string::npos);
+  const std::string token = err.substr(stop + 17, 16);
+  CHECK(token.find_first_not_of("0123456789abcdef") == std::string::npos);
+  const auto resume = err.find("::" + token + "::\n");
+  REQUIRE(resume != std::string::npos);
+  const auto annotation =
+      err.find("::error title=krayctl submit rayjob/train::rayjob/train FAILED");
+  REQUIRE(annotation != std::string::npos);
+  CHECK(stop < resume);
+  CHECK(resume < annotation);
+  auto summary = f.d.fs.read_file("/w/summary.md");
+  REQUIRE(summary);
+  CHECK(summary->rfind("earlier step text\n### krayctl submit rayjob/train: FAILED\n", 0) == 0);
+  CHECK(contains(*summary, "| Result | FAILED (exit 1) |"));
+  CHECK(contains(*summary, "ValueError: bad | shard"));  // in the fence, as it was
+  CHECK(contains(*summary, "\n````text\n"));             // longer than the log's ```
+  // Success: no annotation, a summary without the log.
+  Fixture g;
+  g.d.env.vars["GITHUB_ACTIONS"] = "true";
+  g.d.env.vars["GITHUB_STEP_SUMMARY"] = "/w/summary.md";
+  REQUIRE(g.submit(g.options()));
+  CHECK_FALSE(contains(g.err(), "::error"));
+  summary = g.d.fs.read_file("/w/summary.md");
+  REQUIRE(summary);
+  CHECK(contains(*summary, "| Result | SUCCEEDED (exit 0) |"));
+  CHECK_FALSE(contains(*summary, "<details>"));
+}
+
 TEST_CASE("submit: a STOPPED job is not a success", "[submit][http]") {
   Fixture f;
   fakekube::RayJobScript script;
