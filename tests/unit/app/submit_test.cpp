@@ -127,6 +127,37 @@ TEST_CASE("submit: in GitHub Actions, an ::error annotation, the step summary, t
   CHECK_FALSE(contains(*summary, "<details>"));
 }
 
+TEST_CASE("submit: RBAC refusals: the apply (exit 4, nothing made), the log (waits on without)",
+          "[submit][http]") {
+  Fixture f;
+  // A user who may read but not write: the apply is refused, said with who.
+  f.d.fs.with_file("/k/viewer", f.server.kubeconfig("viewer"));
+  auto o = f.options();
+  o.kubeconfig.kubeconfig = "/k/viewer";
+  auto r = f.submit(o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::forbidden);
+  INFO(r.error().to_string());
+  CHECK(contains(r.error().to_string(), "forbidden"));
+  CHECK(contains(r.error().to_string(), "User \"viewer\" cannot patch resource \"rayjobs\""));
+  CHECK_FALSE(f.server.get("ray.io/v1", "rayjobs", "default", "train"));
+  // pods/log refused (a Role without it): said once, the job followed to
+  // its end without its log, exit 0.
+  fakekube::Fault no_logs;
+  no_logs.method = "GET";
+  no_logs.path_prefix = "/api/v1/namespaces/default/pods/train-";
+  no_logs.code = 403;
+  no_logs.times = 1000;
+  f.server.add_fault(no_logs);
+  r = f.submit(f.options());
+  INFO(f.err());
+  REQUIRE(r);
+  CHECK(f.out().empty());
+  CHECK(contains(f.err(), "cannot read the driver log ("));
+  CHECK(contains(f.err(), "); waiting on without it"));
+  CHECK(contains(f.err(), "rayjob/train SUCCEEDED"));
+}
+
 TEST_CASE("submit: a STOPPED job is not a success", "[submit][http]") {
   Fixture f;
   fakekube::RayJobScript script;
