@@ -65,6 +65,13 @@ void Console::out_redraw(std::string_view text) {
   out(text);
 }
 
+void Console::err_status(std::string_view text) {
+  if (err_redraw()) {
+    // Carriage return, then erase to the end of the line (ECMA-48 EL).
+    write_err("\r\x1b[K" + terminal_safe(text, err_color()));
+  }
+}
+
 RealConsole::RealConsole() {
   // https://no-color.org: any non-empty NO_COLOR disables colour.
   const char* no_color = std::getenv("NO_COLOR");
@@ -76,6 +83,7 @@ RealConsole::RealConsole() {
   m_out_terminal =
       isatty(STDOUT_FILENO) == 1 && !(term != nullptr && std::string_view(term) == "dumb");
   m_err_terminal = isatty(STDERR_FILENO) == 1;
+  m_err_redraw = m_err_terminal && !(term != nullptr && std::string_view(term) == "dumb");
 }
 
 void RealConsole::flush() {

@@ -39,6 +39,7 @@ class FakeConsole final : public io::Console {
   }
   bool out_terminal() const override { return terminal; }
   bool err_terminal() const override { return terminal; }
+  bool err_redraw() const override { return terminal; }
   std::string out_now() const {
     std::lock_guard<std::mutex> lock(mu);
     return out_text;

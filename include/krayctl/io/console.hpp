@@ -37,6 +37,12 @@ class Console {
   // True when stderr is a terminal (colour or not): where progress lines
   // need no timestamp; a CI log (a pipe, a file) gets one.
   virtual bool err_terminal() const { return false; }
+  // True when stderr is a terminal that can redraw a line (not TERM=dumb):
+  // where submit keeps its progress on one live line.
+  virtual bool err_redraw() const { return false; }
+  // On such a terminal: replaces stderr's current line with `text` (no
+  // newline; escaped as err() escapes), "" clears it. Elsewhere nothing.
+  void err_status(std::string_view text);
   // Pushes what was written to stdout out now (a line of a watch, piped).
   virtual void flush() {}
   // --color: auto follows the stream (a terminal, no NO_COLOR, not
@@ -70,6 +76,7 @@ class RealConsole final : public Console {
   bool read_stdin(std::string& into) override;
   bool out_terminal() const override { return m_out_terminal; }
   bool err_terminal() const override { return m_err_terminal; }
+  bool err_redraw() const override { return m_err_redraw; }
   void flush() override;
   void set_color_mode(ColorMode mode) override;
   std::string out_error() override;
@@ -83,6 +90,7 @@ class RealConsole final : public Console {
   bool m_out_color = false;
   bool m_out_terminal = false;
   bool m_err_terminal = false;
+  bool m_err_redraw = false;
   int m_out_errno = 0;  // the first failed write's
 };
 

@@ -362,9 +362,10 @@ void Follower::show(Time now) {
   const std::vector<Json> list = pod_list();
   const std::string progress = core::progress_text(core::job_progress(job, list));
   if (progress != last_progress) {
-    note("rayjob/" + name + " " + progress);
+    report.progress("rayjob/" + name + " " + progress);
     last_progress = progress;
   }
+  report.tick(now);
   std::set<std::string> current;
   for (const auto& s : core::job_stalls(job, list)) {
     current.insert(s.key);

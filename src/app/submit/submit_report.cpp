@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <random>
 
 namespace kray::app {
@@ -174,13 +175,66 @@ Report::Report(const SubmitOptions& options,
       m_ns(std::move(ns)),
       m_name(std::move(name)),
       m_started(started),
-      m_github(deps.env.get("GITHUB_ACTIONS").value_or("") == "true") {}
+      m_github(deps.env.get("GITHUB_ACTIONS").value_or("") == "true"),
+      m_live(deps.console.err_redraw()) {}
 
 void Report::note(const std::string& text) {
   std::lock_guard<std::mutex> lock(m_console_mu);
   // A terminal shows the lines as they come; a CI log gets the time.
   const bool terminal = m_deps.console.err_terminal();
+  clear_status();
   m_deps.console.err((terminal ? "" : io::now_rfc3339(m_deps.clock) + " ") + text + "\n");
+  draw_status(m_deps.clock.steady_now());
+}
+
+void Report::progress(const std::string& text) {
+  if (!m_live) {
+    note(text);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(m_console_mu);
+  m_status = text;
+  m_status_second = -1;
+  draw_status(m_deps.clock.steady_now());
+}
+
+void Report::tick(Time now) {
+  if (!m_live) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(m_console_mu);
+  if (seconds(now - m_started) != m_status_second) {
+    draw_status(now);
+  }
+}
+
+void Report::draw_status(Time now) {
+  if (!m_live || m_status.empty()) {
+    return;
+  }
+  m_status_second = seconds(now - m_started);
+  std::string line = m_status + " (" + short_duration(m_status_second) + ")";
+  // One screen line: a line that wraps cannot be redrawn in place. The
+  // width is $COLUMNS when the shell exports it, else 80; the text is
+  // ASCII (Kubernetes names, numbers, krayctl's words).
+  std::size_t width = 80;
+  if (const auto columns = m_deps.env.get("COLUMNS")) {
+    if (const long c = std::strtol(columns->c_str(), nullptr, 10); c >= 20 && c <= 1000) {
+      width = static_cast<std::size_t>(c);
+    }
+  }
+  if (line.size() >= width) {
+    line = line.substr(0, width - 4) + "...";
+  }
+  m_deps.console.err_status(line);
+  m_status_shown = true;
+}
+
+void Report::clear_status() {
+  if (m_status_shown) {
+    m_deps.console.err_status("");
+    m_status_shown = false;
+  }
 }
 
 void Report::log(const std::string& lines) {
@@ -197,8 +251,13 @@ void Report::log(const std::string& lines) {
       m_stop_token = random_token();
       m_deps.console.err("::stop-commands::" + m_stop_token + "\n");
     }
+    const bool shown = m_status_shown;
+    clear_status();  // the live line and the log may share a screen
     m_deps.console.out(lines);
     m_deps.console.flush();
+    if (shown) {
+      draw_status(m_deps.clock.steady_now());
+    }
   }
   std::size_t start = 0;
   while (start < lines.size()) {
@@ -328,6 +387,8 @@ Result<void> Report::conclude(const std::string& result,
   const std::string fate = code == ErrorCode::interrupted ? "" : cluster_fate(job, m_name);
   {
     std::lock_guard<std::mutex> lock(m_console_mu);
+    clear_status();
+    m_status.clear();  // the summary is the last word
     std::string text = headline;
     while (!text.empty() && text.back() == '.') {
       text.pop_back();

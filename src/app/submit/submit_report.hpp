@@ -38,6 +38,12 @@ class Report {
 
   // A line of krayctl's own (progress, a stall, a log's start) to stderr.
   void note(const std::string& text);
+  // The progress line (phase, workers, GPUs): on a terminal that can
+  // redraw, one live line at the bottom of stderr with the time elapsed,
+  // kept below the other lines; elsewhere a note when it changes.
+  void progress(const std::string& text);
+  // Once per pass: the live line's elapsed time, redrawn each second.
+  void tick(Time now);
   // Whole lines of the driver log to stdout (its tail kept for the summary).
   void log(const std::string& lines);
   // The RayJob as it is now: the phases' times.
@@ -86,6 +92,14 @@ class Report {
   // In GitHub Actions (GITHUB_ACTIONS=true): the token of the
   // ::stop-commands:: said before the first log line, "" before it.
   bool m_github = false;
+  // The live progress line (Console::err_redraw): its text, whether it is
+  // on the screen, and the elapsed second it shows.
+  void draw_status(Time now);  // under m_console_mu
+  void clear_status();         // under m_console_mu
+  bool m_live = false;
+  std::string m_status;
+  bool m_status_shown = false;
+  long long m_status_second = -1;
   std::string m_stop_token;
 };
 

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sstream>
 #include <thread>
 
 using kray::ErrorCode;
@@ -156,6 +157,32 @@ TEST_CASE("submit: RBAC refusals: the apply (exit 4, nothing made), the log (wai
   CHECK(contains(f.err(), "cannot read the driver log ("));
   CHECK(contains(f.err(), "); waiting on without it"));
   CHECK(contains(f.err(), "rayjob/train SUCCEEDED"));
+}
+
+TEST_CASE("submit: on a terminal, the progress is one live line; the log is untouched",
+          "[submit][http]") {
+  Fixture f;
+  f.d.console.terminal = true;
+  fakekube::RayJobScript script;
+  script.logs = {"epoch 1", "epoch 2"};
+  f.sim.add_job_rule("train.py", script);
+  REQUIRE(f.submit(f.options()));
+  CHECK(f.out() == f.submitter_logs("train"));
+  const std::string err = f.err();
+  // Drawn in place (carriage return, erase line), with the time elapsed...
+  CHECK(contains(err, "\r\x1b[Krayjob/train "));
+  CHECK(contains(err, "s)"));
+  // ...never as a line of its own, and cleared before the summary.
+  std::istringstream lines(err);
+  for (std::string line; std::getline(lines, line);) {
+    const auto last_draw = line.rfind("\r\x1b[K");
+    const std::string visible = last_draw == std::string::npos ? line : line.substr(last_draw + 4);
+    INFO(line);
+    CHECK_FALSE(visible.rfind("rayjob/train Initializing", 0) == 0);
+    CHECK_FALSE(visible.rfind("rayjob/train Running", 0) == 0);
+  }
+  CHECK(contains(err, "\r\x1b[Krayjob/train SUCCEEDED"));
+  CHECK(err.back() == '\n');
 }
 
 TEST_CASE("submit: a STOPPED job is not a success", "[submit][http]") {
