@@ -29,6 +29,12 @@ void add_submit_command(CommandContext& ctx) {
                   "text, or json: a summary object on stdout at the end")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  cmd->add_option("--log-format", opts->log_format,
+                  "text (the log as written), or json: one object per log line "
+                  "{\"time\", \"source\", \"line\"}")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  ctx.choices["submit"]["--log-format"] = {"text", "json"};
   cmd->add_option("--junit", opts->junit, "Write a JUnit XML report (one test case) to FILE");
   cmd->add_flag("--force-conflicts", opts->force_conflicts,
                 "Take over fields another field manager owns (server-side apply force)");

@@ -26,7 +26,10 @@ struct SubmitOptions {
   bool cancel_on_interrupt = false;  // Ctrl-C deletes the RayJob (and its cluster)
   std::string name_suffix;           // "" (none), "auto", or a suffix: NAME-SUFFIX
   std::string output = "text";       // text, or json: one summary object on stdout at the end
-  std::string junit;                 // a JUnit XML report to write, "" for none
+  // text: the driver log as written; json: one object per log line,
+  // {"time": RFC 3339, "source": "pod/P/C" or "ray-job/ID", "line": "..."}.
+  std::string log_format = "text";
+  std::string junit;  // a JUnit XML report to write, "" for none
   bool force_conflicts = false;
   KubeconfigOptions kubeconfig;
   TransportFactory transport;

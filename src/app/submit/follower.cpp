@@ -92,6 +92,10 @@ void Follower::start() {
   submitter_source = feeds.watch(o);  // the submitter's Pods: events like the cluster's
 }
 
+std::string Follower::log_source(const LogTrack& t) {
+  return t.pod == "dashboard" ? "ray-job/" + t.container : "pod/" + t.pod + "/" + t.container;
+}
+
 bool Follower::settled() const {
   return synced.count(job_source) != 0 && synced.count(submitter_source) != 0 &&
          (!cluster_source || synced.count(*cluster_source) != 0);
@@ -291,6 +295,7 @@ void Follower::follow_dashboard_log() {
   }
   t.finish = std::make_shared<std::atomic<bool>>(over);
   t.pod = "dashboard";
+  t.container = id;  // named by its Ray job id
   ++logs_started;
   note("log of Ray job " + id + " (the dashboard's, through the API server's service proxy)");
   const std::string host = url.substr(0, colon);
@@ -316,7 +321,7 @@ void Follower::on_log_text(SourceId source, const std::string& text) {
   t.partial += text.substr(skip);
   const auto nl = t.partial.rfind('\n');
   if (nl != std::string::npos) {
-    report.log(t.partial.substr(0, nl + 1));
+    report.log(t.partial.substr(0, nl + 1), log_source(t));
     t.partial.erase(0, nl + 1);
   }
 }
@@ -347,7 +352,7 @@ void Follower::on_log_end(SourceId source, const std::optional<Error>& error) {
       error->code == ErrorCode::not_found) {
     t.done = true;
     if (!t.partial.empty()) {
-      report.log(t.partial + "\n");
+      report.log(t.partial + "\n", log_source(t));
       t.partial.clear();
     }
   }

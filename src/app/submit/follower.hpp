@@ -126,6 +126,8 @@ struct Follower {
   void on_log_text(SourceId source, const std::string& text);
   void on_log_end(SourceId source, const std::optional<Error>& error);
   bool logs_finished() const;
+  // What --log-format json names a log by: "pod/P/C", or "ray-job/ID".
+  static std::string log_source(const LogTrack& t);
   // Progress when it changes, stalls when they start or change.
   void show(Time now);
   // No status at all, long after the apply: say what was checked.

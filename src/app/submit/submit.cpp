@@ -142,6 +142,10 @@ Result<void> run_submit(const SubmitOptions& options, const Deps& deps) {
     return make_error(ErrorCode::usage,
                       "submit -o takes text or json, not '" + options.output + "'");
   }
+  if (options.log_format != "text" && options.log_format != "json") {
+    return make_error(ErrorCode::usage,
+                      "--log-format takes text or json, not '" + options.log_format + "'");
+  }
   KRAY_TRY_ASSIGN(auto resolved, resolve_kubeconfig(deps, options.kubeconfig));
   for (const auto& w : resolved.warnings) {
     deps.console.err("Warning: " + w + "\n");

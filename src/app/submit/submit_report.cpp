@@ -23,6 +23,18 @@ using core::Json;
 // The log lines a summary quotes (the JUnit failure, -o json).
 constexpr std::size_t k_tail_lines = 20;
 
+// Each line of `lines` (whole lines: the last ends with a newline), without
+// its newline.
+template <typename F>
+void for_each_line(const std::string& lines, F&& each) {
+  std::size_t start = 0;
+  while (start < lines.size()) {
+    const auto nl = lines.find('\n', start);
+    each(lines.substr(start, nl - start));
+    start = nl == std::string::npos ? lines.size() : nl + 1;
+  }
+}
+
 // 16 hex digits nobody outside this process can guess.
 std::string random_token() {
   std::random_device rd;
@@ -237,7 +249,7 @@ void Report::clear_status() {
   }
 }
 
-void Report::log(const std::string& lines) {
+void Report::log(const std::string& lines, const std::string& source) {
   {
     std::lock_guard<std::mutex> lock(m_console_mu);
     if (m_github && m_stop_token.empty()) {
@@ -253,21 +265,29 @@ void Report::log(const std::string& lines) {
     }
     const bool shown = m_status_shown;
     clear_status();  // the live line and the log may share a screen
-    m_deps.console.out(lines);
+    if (m_options.log_format == "json") {
+      const std::string now = io::now_rfc3339(m_deps.clock);
+      std::string out;
+      for_each_line(lines, [&](const std::string& line) {
+        out += Json{{"time", now}, {"source", source}, {"line", line}}.dump(
+                   -1, ' ', false, Json::error_handler_t::replace) +
+               "\n";
+      });
+      m_deps.console.out(out);
+    } else {
+      m_deps.console.out(lines);
+    }
     m_deps.console.flush();
     if (shown) {
       draw_status(m_deps.clock.steady_now());
     }
   }
-  std::size_t start = 0;
-  while (start < lines.size()) {
-    const auto nl = lines.find('\n', start);
-    m_tail.push_back(lines.substr(start, nl - start));
-    start = nl == std::string::npos ? lines.size() : nl + 1;
+  for_each_line(lines, [&](const std::string& line) {
+    m_tail.push_back(line);
     if (m_tail.size() > k_tail_lines) {
       m_tail.pop_front();
     }
-  }
+  });
 }
 
 void Report::observe(const Json& job, Time now) {

@@ -44,8 +44,9 @@ class Report {
   void progress(const std::string& text);
   // Once per pass: the live line's elapsed time, redrawn each second.
   void tick(Time now);
-  // Whole lines of the driver log to stdout (its tail kept for the summary).
-  void log(const std::string& lines);
+  // Whole lines of the driver log to stdout (its tail kept for the summary),
+  // from `source` ("pod/P/C", "ray-job/ID"), which --log-format json names.
+  void log(const std::string& lines, const std::string& source);
   // The RayJob as it is now: the phases' times.
   void observe(const core::Json& job, Time now);
   // A stall as it stands now and how long it has lasted.

@@ -185,6 +185,36 @@ TEST_CASE("submit: on a terminal, the progress is one live line; the log is unto
   CHECK(err.back() == '\n');
 }
 
+TEST_CASE("submit: --log-format json, one object per log line, then -o json's summary",
+          "[submit][http]") {
+  Fixture f;
+  fakekube::RayJobScript script;
+  script.logs = {"epoch 1 \"quoted\"", "epoch 2\ttab"};
+  f.sim.add_job_rule("train.py", script);
+  auto o = f.options();
+  o.log_format = "json";
+  o.output = "json";
+  REQUIRE(f.submit(o));
+  std::istringstream lines(f.out());
+  std::string joined;
+  std::string line;
+  std::vector<Json> objects;
+  while (std::getline(lines, line)) {
+    objects.push_back(Json::parse(line));
+  }
+  REQUIRE(objects.size() >= 2);
+  const Json summary = objects.back();
+  objects.pop_back();
+  CHECK(summary["result"] == "SUCCEEDED");
+  for (const auto& e : objects) {
+    CHECK(e["source"].get<std::string>().rfind("pod/train-", 0) == 0);
+    CHECK(e["time"].get<std::string>().size() == 20);  // 2026-01-12T09:14:03Z
+    joined += e["line"].get<std::string>() + "\n";
+  }
+  CHECK(joined == f.submitter_logs("train"));
+  CHECK(contains(joined, "epoch 1 \"quoted\"\n"));
+}
+
 TEST_CASE("submit: a STOPPED job is not a success", "[submit][http]") {
   Fixture f;
   fakekube::RayJobScript script;
