@@ -292,7 +292,12 @@ void Report::log(const std::string& lines, const std::string& source) {
 
 void Report::observe(const Json& job, Time now) {
   const std::string state = text_at(status_of(job), "jobDeploymentStatus");
-  if (!m_admitted && !state.empty() && state != "New" && state != "Suspended" &&
+  // Admitted once it starts with spec.suspend false: one created suspended
+  // (Kueue's) goes Initializing, then Suspending, before it is admitted
+  // (KubeRay's rayjob_controller.go, Reconcile: New, then the Initializing
+  // case's updateStatusToSuspendingIfNeeded).
+  const bool suspended = member_of(member_of(job, "spec"), "suspend") == true;
+  if (!m_admitted && !suspended && !state.empty() && state != "New" && state != "Suspended" &&
       state != "Suspending") {
     m_admitted = now;
   }

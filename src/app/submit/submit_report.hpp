@@ -84,7 +84,7 @@ class Report {
   std::string m_ns;
   std::string m_name;
   Time m_started;
-  std::optional<Time> m_admitted;  // left New/Suspended: Initializing
+  std::optional<Time> m_admitted;  // Initializing, spec.suspend false
   std::optional<Time> m_running;   // the cluster was ready: Running or Waiting
   std::optional<Time> m_ended;
   std::deque<std::string> m_tail;     // the last lines of the log

@@ -2914,6 +2914,9 @@ struct Simulation::Impl {
         drop_finalizer(job, "rayjobs", "ray.io/rayjob-finalizer");
         continue;
       }
+      if (invalid_job(job, st)) {
+        continue;
+      }
       if (deploy.empty()) {
         if (!ensure_finalizer(job, "rayjobs", "ray.io/rayjob-finalizer")) {
           continue;
@@ -2937,11 +2940,29 @@ struct Simulation::Impl {
         finish_job(job, st);
         continue;
       }
-      if (deploy == "Retrying") {
-        retry_job(job, st);
+      if (deploy == "Retrying" || deploy == "Suspending") {
+        release_job(job, st, deploy == "Retrying" ? "" : "Suspended");
         continue;
       }
-      if (deploy == "ValidationFailed" || deploy == "Suspended") {
+      if (deploy == "Suspended") {
+        // Reconcile's Suspended case: stays until spec.suspend is false,
+        // then New (the next pass names a new cluster and job id).
+        if (!spec.value("suspend", false)) {
+          st["jobStatus"] = "";
+          st["jobDeploymentStatus"] = "";
+          set_job_status(job, st);
+        }
+        continue;
+      }
+      if (deploy == "ValidationFailed") {
+        continue;
+      }
+      // Initializing and Running check spec.suspend first
+      // (updateStatusToSuspendingIfNeeded): before the deadlines, before the
+      // cluster is created.
+      if ((deploy == "Initializing" || deploy == "Running") && spec.value("suspend", false)) {
+        st["jobDeploymentStatus"] = "Suspending";
+        set_job_status(job, st);
         continue;
       }
       const std::string cluster_name = st.value("rayClusterName", "");
@@ -3162,32 +3183,84 @@ struct Simulation::Impl {
     st["jobDeploymentStatus"] = retry ? "Retrying" : "Failed";
   }
 
-  // Retrying: delete the cluster and the submitter Job, wait until both
-  // are gone, then start again from New.
-  void retry_job(const Json& job, Json st) {
+  // Suspending and Retrying (KubeRay's rayjob_controller.go, Reconcile's
+  // Suspending/Retrying case, deleteClusterResources, deleteSubmitterJob):
+  // delete the cluster (not one chosen by clusterSelector) and the
+  // submitter Job (background propagation; HTTPMode and SidecarMode have
+  // none), wait until both are gone, reset what described the cluster and
+  // the Ray job, then `next`: Suspended, or New ("") to start again.
+  void release_job(const Json& job, Json st, const std::string& next) {
     const std::string ns = ns_of(job);
+    const Json& spec = job["spec"];
+    const std::string mode = spec.value("submissionMode", "K8sJobMode");
     const std::string cluster = st.value("rayClusterName", "");
-    const bool cluster_left =
-        !cluster.empty() && server.get("ray.io/v1", "rayclusters", ns, cluster).has_value();
-    const bool submitter_left = server.get("batch/v1", "jobs", ns, name_of(job)).has_value();
-    if (cluster_left) {
-      (void)server.remove("ray.io/v1", "rayclusters", ns, cluster);
+    std::optional<Json> rc;
+    if (!spec.contains("clusterSelector") && !cluster.empty()) {
+      if (auto got = server.get("ray.io/v1", "rayclusters", ns, cluster)) {
+        rc = *got;
+      }
     }
-    if (submitter_left) {
+    std::optional<Json> submitter;
+    if (mode != "HTTPMode" && mode != "SidecarMode") {
+      if (auto got = server.get("batch/v1", "jobs", ns, name_of(job))) {
+        submitter = *got;
+      }
+    }
+    if (rc && !deleting(*rc) && server.remove("ray.io/v1", "rayclusters", ns, cluster)) {
+      event(job, "Normal", "DeletedRayCluster", "Deleted cluster " + ns + "/" + cluster,
+            "rayjob-controller");
+    }
+    if (submitter && !deleting(*submitter)) {
       DeleteRequest background;
       background.propagation_policy = "Background";
-      (void)server.remove("batch/v1", "jobs", ns, name_of(job), background);
+      if (server.remove("batch/v1", "jobs", ns, name_of(job), background)) {
+        event(job, "Normal", "DeletedRayJobSubmitter",
+              "Deleted submitter K8s Job " + ns + "/" + name_of(job), "rayjob-controller");
+      }
     }
-    if (cluster_left || submitter_left) {
-      return;  // gone by the next pass
+    if (rc || submitter) {
+      return;  // gone by a later pass
     }
     for (const char* k : {"rayClusterStatus", "rayClusterName", "dashboardURL", "jobId", "message",
                           "reason", "rayJobInfo", "endTime"}) {
       st.erase(k);
     }
     st["jobStatus"] = "";
-    st["jobDeploymentStatus"] = "";
+    st["jobDeploymentStatus"] = next;
     set_job_status(job, st);
+  }
+
+  // validateRayJob (rayjob_controller.go, Reconcile, before its switch), of
+  // utils/validation.go's ValidateRayJobSpec only the rules on suspend:
+  // true (and the status written) when the RayJob is invalid; a
+  // ValidationFailed RayJob stays so.
+  bool invalid_job(const Json& job, Json st) {
+    const Json& spec = job["spec"];
+    if (!spec.value("suspend", false)) {
+      return false;
+    }
+    std::string why;
+    if (!spec.value("shutdownAfterJobFinishes", false)) {
+      why =
+          "The RayJob spec is invalid: a RayJob with shutdownAfterJobFinishes set to false is "
+          "not allowed to be suspended";
+    } else if (!spec.value("clusterSelector", Json::object()).empty()) {
+      why =
+          "The RayJob spec is invalid: the ClusterSelector mode doesn't support the suspend "
+          "operation";
+    } else {
+      return false;
+    }
+    event(job, "Warning", "InvalidRayJobSpec", ns_of(job) + "/" + name_of(job) + ": " + why,
+          "rayjob-controller");
+    if (st.value("jobDeploymentStatus", "") != "ValidationFailed" ||
+        st.value("message", "") != why) {
+      st["jobDeploymentStatus"] = "ValidationFailed";
+      st["reason"] = "ValidationFailed";
+      st["message"] = why;
+      set_job_status(job, st);
+    }
+    return true;
   }
 
   void finish_job(const Json& job, const Json& st) {

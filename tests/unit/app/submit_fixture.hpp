@@ -35,24 +35,30 @@ struct JobShape {
   int submitter_backoff_limit = 2;
   std::string mode;             // submissionMode; "" for the default (K8sJobMode)
   std::string worker_behavior;  // fakekube.io/behavior of the worker Pods ("oom", ...)
+  std::string queue;            // the kueue.x-k8s.io/queue-name label
+  bool suspend = false;         // spec.suspend
 };
 
 inline std::string rayjob_manifest(const JobShape& s) {
-  std::string yaml = R"(apiVersion: ray.io/v1
+  std::string yaml =
+      R"(apiVersion: ray.io/v1
 kind: RayJob
 metadata:
-  name: )" + s.name + R"(
+  name: )" +
+      s.name + (s.queue.empty() ? "" : "\n  labels: {kueue.x-k8s.io/queue-name: " + s.queue + "}") +
+      R"(
 spec:
-  entrypoint: )" + s.entrypoint +
-                     R"(
+  entrypoint: )" +
+      s.entrypoint + (s.suspend ? "\n  suspend: true" : "") + R"(
   shutdownAfterJobFinishes: true
   ttlSecondsAfterFinished: 600
-  backoffLimit: )" + std::to_string(s.backoff_limit) +
-                     (s.mode.empty() ? "" : "\n  submissionMode: " + s.mode) + R"(
+  backoffLimit: )" +
+      std::to_string(s.backoff_limit) + (s.mode.empty() ? "" : "\n  submissionMode: " + s.mode) +
+      R"(
   submitterConfig:
     backoffLimit: )" +
-                     std::to_string(s.submitter_backoff_limit) +
-                     R"(
+      std::to_string(s.submitter_backoff_limit) +
+      R"(
   rayClusterSpec:
     rayVersion: "2.52.0"
     headGroupSpec:
@@ -62,8 +68,8 @@ spec:
           containers:
           - name: ray-head
             image: )" +
-                     s.image +
-                     R"(
+      s.image +
+      R"(
             resources:
               limits: {cpu: "2", memory: 8Gi}
               requests: {cpu: "2", memory: 8Gi}

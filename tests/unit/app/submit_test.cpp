@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <sstream>
 #include <thread>
 
@@ -403,6 +405,125 @@ TEST_CASE("submit: Ctrl-C leaves the job running; with --cancel-on-interrupt it 
       CHECK(contains(f.err(), "krayctl status --watch rayjob/train"));
     }
   }
+}
+
+TEST_CASE("submit: a Kueue-suspended RayJob waits, named, then runs once admitted",
+          "[submit][http]") {
+  Fixture f;
+  JobShape shape;
+  shape.queue = "team-a";
+  shape.suspend = true;
+  auto o = f.options(shape);
+  o.output = "json";
+  const std::string waiting =
+      "suspended (spec.suspend: true): waiting for Kueue to admit it from queue team-a "
+      "(kubectl get workloads shows its admission)";
+  const std::string suspension = "stalled: " + waiting;
+  kray::Result<void> r;
+  std::thread t([&] { r = f.submit(o); });
+  for (int i = 0; i < 1000 && !contains(f.err(), suspension); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // Held a while longer (1.5 s of the submit's clock): the wait shows in
+  // the summary's admission time, not as the cluster's start.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Nothing runs while it is suspended.
+  CHECK(f.server.list("ray.io/v1", "rayclusters", "default").empty());
+  // Kueue admits it: a merge patch of spec.suspend.
+  testing::HttpClient kueue(f.server, "admin");
+  const long patched =
+      kueue
+          .request("PATCH", "/apis/ray.io/v1/namespaces/default/rayjobs/train?fieldManager=kueue",
+                   R"({"spec":{"suspend":false}})", "application/merge-patch+json")
+          .status;
+  t.join();
+  INFO(f.err());
+  CHECK(patched == 200);
+  REQUIRE(r);
+  const std::string err = f.err();
+  CHECK(err.find(suspension) != std::string::npos);
+  CHECK(err.find(suspension) == err.rfind(suspension));  // said once
+  CHECK(contains(err, "rayjob/train Suspended"));
+  CHECK(contains(err, "rayjob/train SUCCEEDED"));
+  const std::string out = f.out();
+  const std::string logs = f.submitter_logs("train");
+  REQUIRE_FALSE(logs.empty());
+  REQUIRE(out.size() > logs.size());
+  CHECK(out.substr(0, logs.size()) == logs);
+  const Json summary = Json::parse(out.substr(logs.size()));
+  CHECK(summary["result"] == "SUCCEEDED");
+  CHECK(summary["exitCode"] == 0);
+  CHECK(summary["durationSeconds"]["admission"].get<long long>() >= 1);
+  const std::vector<std::string> stalls = summary["stalls"];
+  CHECK(std::count(stalls.begin(), stalls.end(), waiting) == 1);
+}
+
+TEST_CASE("submit: a RayJob created suspended is admitted when it resumes, not at Initializing",
+          "[submit][http]") {
+  // KubeRay's first pass takes a RayJob created suspended to Initializing,
+  // the next to Suspending (rayjob_controller.go, Reconcile). The operator
+  // is off: the test writes those states, so that submit sees each.
+  fakekube::SimOptions so;
+  so.operator_ = false;
+  Fixture f(so);
+  JobShape shape;
+  shape.queue = "team-a";
+  shape.suspend = true;
+  auto o = f.options(shape);
+  o.output = "json";
+  kray::Result<void> r;
+  std::thread t([&] { r = f.submit(o); });
+  const auto shown = [&](const std::string& text) {
+    for (int i = 0; i < 1000 && !contains(f.err(), text); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return contains(f.err(), text);
+  };
+  const auto set_status = [&](const Json& status) {
+    auto job = f.server.get("ray.io/v1", "rayjobs", "default", "train");
+    if (!job) {
+      return false;
+    }
+    Json copy = *job;
+    copy["status"] = status;
+    return f.server.update_status("ray.io/v1", "rayjobs", "default", copy).has_value();
+  };
+  const bool created = shown("rayjob.ray.io/train created");
+  const bool initializing = set_status({{"jobDeploymentStatus", "Initializing"},
+                                        {"jobStatus", ""},
+                                        {"rayClusterName", "train-aaaaa"},
+                                        {"jobId", "train-bbbbb"}}) &&
+                            shown("rayjob/train Initializing");
+  const bool suspended = set_status({{"jobDeploymentStatus", "Suspended"}, {"jobStatus", ""}}) &&
+                         shown("rayjob/train Suspended");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // suspended a while
+  testing::HttpClient kueue(f.server, "admin");
+  const long patched =
+      kueue
+          .request("PATCH", "/apis/ray.io/v1/namespaces/default/rayjobs/train?fieldManager=kueue",
+                   R"({"spec":{"suspend":false}})", "application/merge-patch+json")
+          .status;
+  const bool resumed = set_status({{"jobDeploymentStatus", "Initializing"},
+                                   {"jobStatus", ""},
+                                   {"rayClusterName", "train-ccccc"},
+                                   {"jobId", "train-ddddd"}}) &&
+                       shown("rayjob/train Initializing: cluster train-ccccc");
+  const bool ended = set_status({{"jobDeploymentStatus", "Complete"},
+                                 {"jobStatus", "SUCCEEDED"},
+                                 {"rayClusterName", "train-ccccc"},
+                                 {"jobId", "train-ddddd"}});
+  t.join();
+  INFO(f.err());
+  CHECK(created);
+  CHECK(initializing);
+  CHECK(suspended);
+  CHECK(patched == 200);
+  CHECK(resumed);
+  CHECK(ended);
+  REQUIRE(r);
+  const Json summary = Json::parse(f.out());
+  // Admitted at the second Initializing, over 1.5 s in; not at the first.
+  CHECK(summary["durationSeconds"]["admission"].get<long long>() >= 1);
 }
 
 TEST_CASE("submit: dropped watches and 410s mid-wait lose and repeat nothing", "[submit][http]") {

@@ -320,6 +320,56 @@ bool deployment_done(const Json& j) {
   return d == "Complete" || d == "Failed";
 }
 
+std::string deployment(const Json& j) {
+  return j.value("status", Json::object()).value("jobDeploymentStatus", "");
+}
+
+// RayJob `name`'s jobDeploymentStatus at each write while `act` runs on a
+// thread, until it is `until`. From a watch that starts at the
+// resourceVersion of a list taken before `act`, so it sees every write
+// however late it connects (polling could miss a short state).
+std::vector<std::string> deployment_states(Cluster& c,
+                                           const std::string& name,
+                                           const std::function<void()>& act,
+                                           const std::string& until) {
+  testing::HttpClient http(c.server, "admin");
+  const auto listed = http.get("/apis/ray.io/v1/namespaces/default/rayjobs");
+  REQUIRE(listed.status == 200);
+  const std::string rv =
+      Json::parse(listed.body)["metadata"].value("resourceVersion", std::string());
+  REQUIRE_FALSE(rv.empty());
+  std::vector<std::string> seen;
+  std::thread actor(act);
+  std::string buffer;
+  http.stream("/apis/ray.io/v1/namespaces/default/rayjobs?watch=true&resourceVersion=" + rv,
+              [&](const std::string& piece) {
+                buffer += piece;
+                for (auto nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
+                  const Json e = Json::parse(buffer.substr(0, nl));
+                  buffer.erase(0, nl + 1);
+                  if (e["object"]["metadata"].value("name", "") != name) {
+                    continue;
+                  }
+                  const std::string d = deployment(e["object"]);
+                  if (seen.empty() || seen.back() != d) {
+                    seen.push_back(d);
+                  }
+                  if (d == until) {
+                    return false;
+                  }
+                }
+                return true;
+              });
+  actor.join();
+  return seen;
+}
+
+// Empty as KubeRay leaves a status field it resets: absent, "", or {}.
+bool blank(const Json& st, const char* key) {
+  return !st.contains(key) || st[key].is_null() || st[key] == "" ||
+         (st[key].is_object() && st[key].empty());
+}
+
 }  // namespace
 
 TEST_CASE("fakekube sim: a RayJob runs to the end", "[fakekube][sim]") {
@@ -528,6 +578,130 @@ TEST_CASE("fakekube sim: a RayJob within backoffLimit goes through Retrying, nev
   CHECK(retrying != seen.end());
   // Failed only once, at the end: the first failure was Retrying.
   CHECK(std::count(seen.begin(), seen.end(), "Failed") == 1);
+}
+
+TEST_CASE(
+    "fakekube sim: a running RayJob suspended gives up its cluster and runs anew once resumed",
+    "[fakekube][sim]") {
+  Cluster c;
+  c.sim.add_job_rule("long.py", {"SUCCEEDED", 1, 100000, "", {"tick"}});
+  testing::HttpClient http(c.server, "admin");
+  const auto patch = [&](const std::string& body) {
+    return http.request("PATCH", "/apis/ray.io/v1/namespaces/default/rayjobs/train", body,
+                        "application/merge-patch+json")
+               .status == 200;
+  };
+  REQUIRE(c.server.create("ray.io/v1", "rayjobs", "default",
+                          rayjob("train", "python long.py", "K8sJobMode")));
+  const Json running = c.wait("ray.io/v1", "rayjobs", "train", [](const Json& o) {
+    return deployment(o) == "Running" && o["status"].value("jobStatus", "") == "RUNNING";
+  });
+  const std::string cluster = running["status"]["rayClusterName"];
+  const std::string id = running["status"]["jobId"];
+  REQUIRE(c.server.get("ray.io/v1", "rayclusters", "default", cluster));
+  REQUIRE(c.server.get("batch/v1", "jobs", "default", "train"));
+  bool suspended = false;  // Catch2 assertions stay on the test's thread
+  const auto seen = deployment_states(
+      c, "train", [&] { suspended = patch(R"({"spec":{"suspend":true}})"); }, "Suspended");
+  CHECK(suspended);
+  CHECK(seen == std::vector<std::string>{"Running", "Suspending", "Suspended"});
+  // Suspended only once the cluster and the submitter Job are gone, the
+  // status that described them reset.
+  CHECK_FALSE(c.server.get("ray.io/v1", "rayclusters", "default", cluster));
+  CHECK_FALSE(c.server.get("batch/v1", "jobs", "default", "train"));
+  const Json held = *c.server.get("ray.io/v1", "rayjobs", "default", "train");
+  const Json& st = held["status"];
+  CHECK(st["jobStatus"] == "");
+  for (const char* key : {"rayClusterName", "rayClusterStatus", "dashboardURL", "jobId", "message",
+                          "reason", "rayJobInfo"}) {
+    INFO(key);
+    CHECK(blank(st, key));
+  }
+  bool cluster_event = false;
+  bool submitter_event = false;
+  for (const auto& e : c.events_for("train")) {
+    cluster_event = cluster_event || (e["reason"] == "DeletedRayCluster" &&
+                                      e["message"] == "Deleted cluster default/" + cluster);
+    submitter_event =
+        submitter_event || (e["reason"] == "DeletedRayJobSubmitter" &&
+                            e["message"] == "Deleted submitter K8s Job default/train");
+  }
+  CHECK(cluster_event);
+  CHECK(submitter_event);
+  // It stays so: 15 simulated seconds, nothing created.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(deployment(*c.server.get("ray.io/v1", "rayjobs", "default", "train")) == "Suspended");
+  CHECK(c.server.list("ray.io/v1", "rayclusters", "default").empty());
+  CHECK(c.server.list("batch/v1", "jobs", "default").empty());
+  // Resumed, it starts from New: a new cluster, a new job id. (The
+  // entrypoint changes with it only so that the simulated job ends soon.)
+  REQUIRE(patch(R"({"spec":{"suspend":false,"entrypoint":"python train.py"}})"));
+  const Json done = c.wait("ray.io/v1", "rayjobs", "train", deployment_done);
+  CHECK(done["status"]["jobDeploymentStatus"] == "Complete");
+  CHECK(done["status"]["jobStatus"] == "SUCCEEDED");
+  CHECK(done["status"]["succeeded"] == 1);
+  const std::string again = done["status"]["rayClusterName"];
+  CHECK(again.rfind("train-", 0) == 0);
+  CHECK(again != cluster);
+  CHECK(done["status"]["jobId"] != id);
+}
+
+TEST_CASE("fakekube sim: a RayJob created suspended never gets a cluster", "[fakekube][sim]") {
+  Cluster c;
+  Json j = rayjob("held", "python train.py", "K8sJobMode");
+  j["spec"]["suspend"] = true;
+  const auto never_started = [&] {
+    // 15 simulated seconds: still nothing created.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(c.server.list("ray.io/v1", "rayclusters", "default").empty());
+    CHECK(c.server.list("batch/v1", "jobs", "default").empty());
+    for (const auto& e : c.events_for("held")) {
+      CHECK(e["reason"] != "CreatedRayCluster");
+    }
+  };
+  bool created = false;  // Catch2 assertions stay on the test's thread
+  const auto create = [&] {
+    created = c.server.create("ray.io/v1", "rayjobs", "default", j).has_value();
+  };
+  SECTION("New, Initializing, Suspending, Suspended, and there it stays") {
+    const auto seen = deployment_states(c, "held", create, "Suspended");
+    CHECK(created);
+    CHECK(seen == std::vector<std::string>{"", "Initializing", "Suspending", "Suspended"});
+    never_started();
+    const Json held = *c.server.get("ray.io/v1", "rayjobs", "default", "held");
+    CHECK(deployment(held) == "Suspended");
+    CHECK(blank(held["status"], "rayClusterName"));
+    CHECK(blank(held["status"], "jobId"));
+  }
+  SECTION("ValidationFailed where KubeRay cannot suspend it") {
+    std::string why;
+    SECTION("shutdownAfterJobFinishes false") {
+      j["spec"]["shutdownAfterJobFinishes"] = false;
+      why =
+          "The RayJob spec is invalid: a RayJob with shutdownAfterJobFinishes set to false is not "
+          "allowed to be suspended";
+    }
+    SECTION("clusterSelector") {
+      j["spec"].erase("rayClusterSpec");
+      j["spec"]["clusterSelector"] = {{"ray.io/cluster", "rc"}};
+      why =
+          "The RayJob spec is invalid: the ClusterSelector mode doesn't support the suspend "
+          "operation";
+    }
+    const auto seen = deployment_states(c, "held", create, "ValidationFailed");
+    CHECK(created);
+    CHECK(seen == std::vector<std::string>{"", "ValidationFailed"});
+    never_started();
+    const Json held = *c.server.get("ray.io/v1", "rayjobs", "default", "held");
+    CHECK(deployment(held) == "ValidationFailed");
+    CHECK(held["status"]["reason"] == "ValidationFailed");
+    CHECK(held["status"]["message"] == why);
+    const auto events = c.events_for("held");
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]["type"] == "Warning");
+    CHECK(events[0]["reason"] == "InvalidRayJobSpec");
+    CHECK(events[0]["message"] == "default/held: " + why);
+  }
 }
 
 TEST_CASE("fakekube sim: the dashboard goes with its cluster; HeadPodReady mirrors Ready",
