@@ -216,11 +216,16 @@ TEST_CASE("stop: suspends a RayJob that can be, deletes one that cannot, says wh
   SECTION("suspended: the spec says so, the RayJob stays") {
     apply_job(f);
     REQUIRE(testing::eventually(f.server, [&] { return deploy_state(f, "train") == "Running"; }));
-    REQUIRE(kray::app::run_stop(stop_of("rayjob/train"), f.d.deps));
+    auto o = stop_of("rayjob/train");
+    o.wait = true;  // until KubeRay has deleted the cluster: Suspended
+    REQUIRE(kray::app::run_stop(o, f.d.deps));
     CHECK(contains(f.out(), "rayjob/train suspended (spec.suspend: true)"));
+    CHECK(contains(f.out(), "rayjob/train suspended (Suspended)\n"));
     auto job = f.server.get("ray.io/v1", "rayjobs", "default", "train");
     REQUIRE(job);
     CHECK((*job)["spec"]["suspend"] == true);
+    CHECK((*job)["status"]["jobDeploymentStatus"] == "Suspended");
+    CHECK(f.server.list("ray.io/v1", "rayclusters", "default").empty());
     // Again: nothing more to do.
     clear(f);
     REQUIRE(kray::app::run_stop(stop_of("rayjob/train"), f.d.deps));
