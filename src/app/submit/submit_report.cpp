@@ -330,9 +330,25 @@ Result<void> Report::finish(const Json& job) {
   const std::string result = core::job_result_text(job);
   if (st.failed) {
     // "FAILED", "STOPPED", or the deployment's "Failed" when the Ray job
-    // had not ended (SubmissionFailed, a deadline).
-    return conclude(result.substr(0, result.find(' ')), ErrorCode::workload_failed,
-                    "rayjob/" + m_name + " " + result, job);
+    // had not ended (SubmissionFailed, a deadline). A deadline is said with
+    // its field and, for the one before Running, what held the job back.
+    std::string headline = "rayjob/" + m_name + " " + result;
+    const std::string reason = text_at(status_of(job), "reason");
+    const Json& spec = member_of(job, "spec");
+    if (reason == "DeadlineExceeded") {
+      headline += ": it ran past activeDeadlineSeconds (" +
+                  short_duration(integer_of(spec, "activeDeadlineSeconds", 0)) +
+                  " from its start; KubeRay does not retry a deadline)";
+    } else if (reason == "PreRunningDeadlineExceeded") {
+      headline += ": it was not Running within preRunningDeadlineSeconds (" +
+                  short_duration(integer_of(spec, "preRunningDeadlineSeconds", 0)) + ")";
+    }
+    if (reason == "DeadlineExceeded" || reason == "PreRunningDeadlineExceeded") {
+      if (!m_stalls.empty()) {
+        headline += "; stalled meanwhile: " + m_stalls.back();
+      }
+    }
+    return conclude(result.substr(0, result.find(' ')), ErrorCode::workload_failed, headline, job);
   }
   return conclude("SUCCEEDED", ErrorCode::internal, "rayjob/" + m_name + " " + result, job);
 }

@@ -2965,6 +2965,18 @@ struct Simulation::Impl {
         set_job_status(job, st);
         continue;
       }
+      // Then the deadlines, from status.startTime: activeDeadlineSeconds in
+      // Initializing and Running, preRunningDeadlineSeconds in Initializing
+      // and Waiting (checkActiveDeadlineAndUpdateStatusIfNeeded,
+      // checkPreRunningDeadlineAndUpdateStatusIfNeeded).
+      if ((deploy == "Initializing" || deploy == "Running") &&
+          deadline_passed(job, st, "activeDeadlineSeconds", "DeadlineExceeded")) {
+        continue;
+      }
+      if ((deploy == "Initializing" || deploy == "Waiting") &&
+          deadline_passed(job, st, "preRunningDeadlineSeconds", "PreRunningDeadlineExceeded")) {
+        continue;
+      }
       const std::string cluster_name = st.value("rayClusterName", "");
       auto cluster = server.get("ray.io/v1", "rayclusters", ns, cluster_name);
       if (deploy == "Initializing") {
@@ -3168,6 +3180,35 @@ struct Simulation::Impl {
       }
     }
     return body;
+  }
+
+  // Past spec[field] seconds (simulated) since status.startTime: Failed
+  // with `reason` and KubeRay's message, written; false before it (or
+  // without the field). KubeRay formats StartTime with Go's %v of a
+  // metav1.Time ("2026-01-12 09:14:03 +0000 UTC"). The activeDeadline
+  // message is KubeRay's; the preRunning one follows its pattern
+  // (UNVERIFIED wording).
+  bool deadline_passed(const Json& job, Json& st, const char* field, const std::string& reason) {
+    const Json& spec = job["spec"];
+    const std::string start = st.value("startTime", "");
+    if (!spec.contains(field) || !spec[field].is_number_integer() || start.empty()) {
+      return false;
+    }
+    const long long limit = spec[field].get<long long>();
+    const double started = server.clock().simulated_at(std::chrono::system_clock::time_point(
+        std::chrono::seconds(static_cast<long long>(seconds_from(start)))));
+    if (now() < started + static_cast<double>(limit)) {
+      return false;
+    }
+    const std::string go_time = start.substr(0, 10) + " " + start.substr(11, 8) + " +0000 UTC";
+    const bool active = reason == "DeadlineExceeded";
+    st["message"] = std::string("The RayJob has passed the ") + field + ". StartTime: " + go_time +
+                    ". " + (active ? "ActiveDeadlineSeconds" : "PreRunningDeadlineSeconds") + ": " +
+                    std::to_string(limit);
+    fail_job(job, st, reason);
+    st["endTime"] = stamp();
+    set_job_status(job, st);
+    return true;
   }
 
   // The transition to Failed (KubeRay's rayjob_controller.go): failed+1,

@@ -37,6 +37,7 @@ struct JobShape {
   std::string worker_behavior;  // fakekube.io/behavior of the worker Pods ("oom", ...)
   std::string queue;            // the kueue.x-k8s.io/queue-name label
   bool suspend = false;         // spec.suspend
+  std::string extra_spec;       // more spec lines, indented: "  activeDeadlineSeconds: 9\n"
 };
 
 inline std::string rayjob_manifest(const JobShape& s) {
@@ -49,8 +50,8 @@ metadata:
       R"(
 spec:
   entrypoint: )" +
-      s.entrypoint + (s.suspend ? "\n  suspend: true" : "") + R"(
-  shutdownAfterJobFinishes: true
+      s.entrypoint + (s.suspend ? "\n  suspend: true" : "") + "\n" + s.extra_spec +
+      R"(  shutdownAfterJobFinishes: true
   ttlSecondsAfterFinished: 600
   backoffLimit: )" +
       std::to_string(s.backoff_limit) + (s.mode.empty() ? "" : "\n  submissionMode: " + s.mode) +

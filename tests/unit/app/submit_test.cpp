@@ -217,6 +217,50 @@ TEST_CASE("submit: --log-format json, one object per log line, then -o json's su
   CHECK(contains(joined, "epoch 1 \"quoted\"\n"));
 }
 
+TEST_CASE("submit: deadlines: before Running, with what held it back; while running",
+          "[submit][http]") {
+  {
+    // GPUs no node has: never Running; preRunningDeadlineSeconds ends it.
+    Fixture f;
+    JobShape shape;
+    shape.worker_gpus = 16;
+    shape.extra_spec = "  preRunningDeadlineSeconds: 60\n";
+    auto r = f.submit(f.options(shape));
+    INFO(f.err());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::workload_failed);
+    CHECK(contains(f.err(),
+                   "rayjob/train Failed (PreRunningDeadlineExceeded): it was not Running "
+                   "within preRunningDeadlineSeconds (1m); stalled meanwhile: "));
+    CHECK(contains(f.err(), "Insufficient nvidia.com/gpu"));
+    CHECK(contains(f.err(),
+                   "Ray job message: The RayJob has passed the "
+                   "preRunningDeadlineSeconds. StartTime: "));
+  }
+  {
+    // A job that runs longer than activeDeadlineSeconds: no retry.
+    Fixture f;
+    fakekube::RayJobScript script;
+    script.run_seconds = 600;
+    script.logs = {"step 1"};
+    f.sim.add_job_rule("train.py", script);
+    JobShape shape;
+    shape.backoff_limit = 2;
+    shape.extra_spec = "  activeDeadlineSeconds: 90\n";
+    auto r = f.submit(f.options(shape));
+    INFO(f.err());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::workload_failed);
+    CHECK(contains(f.err(),
+                   "(DeadlineExceeded): it ran past activeDeadlineSeconds (1m30s from "
+                   "its start; KubeRay does not retry a deadline)"));
+    auto job = f.server.get("ray.io/v1", "rayjobs", "default", "train");
+    REQUIRE(job);
+    CHECK((*job)["status"]["failed"] == 1);  // backoffLimit 2, and no retry
+    CHECK(f.out() == f.submitter_logs("train"));
+  }
+}
+
 TEST_CASE("submit: a STOPPED job is not a success", "[submit][http]") {
   Fixture f;
   fakekube::RayJobScript script;
