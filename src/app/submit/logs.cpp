@@ -177,6 +177,7 @@ Result<void> show_logs(const LogsOptions& options,
       if (item.type == FeedItem::Type::text) {
         const std::lock_guard<std::mutex> lock(feeds.console_mutex());
         deps.console.out(lines.feed(item.text));
+        deps.console.flush();  // followed: each piece as it comes, piped or not
       } else if (item.type == FeedItem::Type::ended) {
         --open;
         const std::lock_guard<std::mutex> lock(feeds.console_mutex());
@@ -306,6 +307,14 @@ Result<void> follow_job(const LogsOptions& options,
   SubmitOptions how;  // the driver log, with submit's graces
   const auto started = deps.clock.steady_now();
   Report report(how, deps, feeds.console_mutex(), ns, name, started);
+  // However it ends: GitHub Actions' commands work again after the log.
+  struct EndLog {
+    Report& report;
+    explicit EndLog(Report& r) : report(r) {}
+    ~EndLog() { report.end_log(); }
+    EndLog(const EndLog&) = delete;
+    EndLog& operator=(const EndLog&) = delete;
+  } end_log{report};
   Follower f(how, deps, feeds, *session.client, ns, name, string_at(job, "metadata", "uid"),
              report);
   f.on_job(job);

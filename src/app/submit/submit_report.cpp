@@ -505,17 +505,23 @@ Result<void> Report::conclude(const std::string& result,
   return tl::unexpected(Error{code, headline, std::nullopt, {}, true});
 }
 
+void Report::end_log() {
+  std::lock_guard<std::mutex> lock(m_console_mu);
+  if (!m_stop_token.empty()) {
+    m_deps.console.err("::" + m_stop_token + "::\n");  // commands again
+    m_stop_token.clear();
+  }
+}
+
 void Report::github_report(const std::string& result,
                            int exit_code,
                            const std::string& headline,
                            const std::string& timing,
                            const std::string& fate,
                            const Json& status) {
+  end_log();
   {
     std::lock_guard<std::mutex> lock(m_console_mu);
-    if (!m_stop_token.empty()) {
-      m_deps.console.err("::" + m_stop_token + "::\n");  // commands again
-    }
     if (exit_code == 1 || exit_code == 3) {
       m_deps.console.err(
           "::error title=" + util::github_escape("krayctl submit rayjob/" + m_name, true) +

@@ -47,6 +47,10 @@ class Report {
   // Whole lines of the driver log to stdout (its tail kept for the summary),
   // from `source` ("pod/P/C", "ray-job/ID"), which --log-format json names.
   void log(const std::string& lines, const std::string& source);
+  // After the last log line: GitHub Actions' workflow commands, paused
+  // while the log was written (log()), work again. The endings call it;
+  // so must a command that writes a log without them (logs -f).
+  void end_log();
   // The RayJob as it is now: the phases' times.
   void observe(const core::Json& job, Time now);
   // A stall as it stands now and how long it has lasted.

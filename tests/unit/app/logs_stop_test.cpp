@@ -109,6 +109,16 @@ TEST_CASE("logs: a RayJob's driver log, its cluster's head, a group, every Pod; 
   INFO((r ? "" : r.error().to_string()));
   REQUIRE(r);
   CHECK(f.out() == expected);
+  // In GitHub Actions: the workflow commands paused for the log, then on.
+  clear(f);
+  f.d.env.vars["GITHUB_ACTIONS"] = "true";
+  REQUIRE(kray::app::run_logs(follow, f.d.deps));
+  f.d.env.vars.erase("GITHUB_ACTIONS");
+  CHECK(f.out() == expected);
+  const std::string err = f.err();
+  const auto stop = err.find("::stop-commands::");
+  REQUIRE(stop != std::string::npos);
+  CHECK(contains(err.substr(stop + 17), "\n::" + err.substr(stop + 17, 16) + "::\n"));
   // One attempt: --attempt 2 does not exist.
   clear(f);
   auto second = logs_of("rayjob/train");
