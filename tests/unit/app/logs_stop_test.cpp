@@ -119,6 +119,12 @@ TEST_CASE("logs: a RayJob's driver log, its cluster's head, a group, every Pod; 
   const auto stop = err.find("::stop-commands::");
   REQUIRE(stop != std::string::npos);
   CHECK(contains(err.substr(stop + 17), "\n::" + err.substr(stop + 17, 16) + "::\n"));
+  // --attempt 1: that Pod's log alone.
+  clear(f);
+  auto first = logs_of("rayjob/train");
+  first.attempt = 1;
+  REQUIRE(kray::app::run_logs(first, f.d.deps));
+  CHECK(f.out() == expected);
   // One attempt: --attempt 2 does not exist.
   clear(f);
   auto second = logs_of("rayjob/train");
@@ -253,6 +259,16 @@ TEST_CASE("stop: suspends a RayJob that can be, deletes one that cannot, says wh
                    "Ray job; its RayCluster goes with it\n"));
     CHECK(contains(f.out(), "rayjob/train deleted\n"));
     CHECK_FALSE(f.server.get("ray.io/v1", "rayjobs", "default", "train"));
+  }
+  SECTION("in a Kueue queue: deleted, since Kueue owns spec.suspend") {
+    JobShape shape;
+    shape.queue = "team-a";
+    apply_job(f, shape);
+    REQUIRE(testing::eventually(f.server, [&] { return deploy_state(f, "train") == "Running"; }));
+    REQUIRE(kray::app::run_stop(stop_of("rayjob/train"), f.d.deps));
+    CHECK(contains(f.out(),
+                   "rayjob/train deleted, not suspended (Kueue owns spec.suspend of a "
+                   "job in its queue \"team-a\")"));
   }
   SECTION("not created by krayctl: refused, unchanged; --force stops it") {
     f.options();  // writes /w/job.yaml; created here by another client
