@@ -24,6 +24,8 @@ export KUBECONFIG="$tmp/kubeconfig"
 
 echo "== krayctl submit examples/rl-train.yaml --timeout 5m (simulated cluster; stderr shown too)"
 build/src/krayctl submit examples/rl-train.yaml --timeout 5m 2>&1
+echo "== krayctl logs rayjob/rl-train -n ml --tail 5"
+build/src/krayctl logs rayjob/rl-train -n ml --tail 5
 echo "== krayctl apply examples/quickstart.yaml"
 build/src/krayctl apply examples/quickstart.yaml 2>/dev/null
 echo "== krayctl status -A"
