@@ -17,6 +17,15 @@ std::string pod_label(const Json& pod, const char* key) {
   return text_of(member_of(member_of(pod, "metadata"), "labels"), key);
 }
 
+std::optional<DashboardAddress> dashboard_address(const std::string& url) {
+  const auto colon = url.rfind(':');
+  if (colon == std::string::npos) {
+    return std::nullopt;
+  }
+  const std::string host = url.substr(0, colon);
+  return DashboardAddress{host.substr(0, host.find('.')), url.substr(colon + 1)};
+}
+
 // The driver log of Ray job `id` through the API server's service proxy
 // (GET /api/jobs/{id}/logs on the dashboard, Ray's Jobs REST API), polled:
 // each answer is the whole log so far, so what is new is what lies past
@@ -285,8 +294,8 @@ void Follower::follow_dashboard_log() {
       *t.finish = true;
     }
   }
-  const auto colon = url.rfind(':');
-  if (id.empty() || url.empty() || colon == std::string::npos || (state != "Running" && !over)) {
+  const auto address = dashboard_address(url);
+  if (id.empty() || !address || (state != "Running" && !over)) {
     return;
   }
   LogTrack& t = logs["dashboard/" + id];
@@ -298,10 +307,8 @@ void Follower::follow_dashboard_log() {
   t.container = id;  // named by its Ray job id
   ++logs_started;
   note("log of Ray job " + id + " (the dashboard's, through the API server's service proxy)");
-  const std::string host = url.substr(0, colon);
-  const std::string service = host.substr(0, host.find('.'));
-  t.source =
-      feeds.run(dashboard_log_poller(ns, service, url.substr(colon + 1), id, t.finish, deps.clock));
+  t.source = feeds.run(
+      dashboard_log_poller(ns, address->service, address->port, id, t.finish, deps.clock));
   log_of_source[*t.source] = "dashboard/" + id;
 }
 

@@ -29,6 +29,15 @@ namespace kray::app {
 
 std::string pod_label(const core::Json& pod, const char* key);
 
+// The head Service and port of a RayJob's status.dashboardURL
+// ("train-x7k2p-head-svc.ml.svc.cluster.local:8265", no scheme), for the
+// service proxy; nullopt when it has no port.
+struct DashboardAddress {
+  std::string service;
+  std::string port;
+};
+std::optional<DashboardAddress> dashboard_address(const std::string& url);
+
 // One submitter container's log as it is followed: what was printed of it
 // (bytes), so that a stream opened again after a break skips what was
 // shown, and the line not finished yet.

@@ -265,8 +265,8 @@ Result<void> dashboard_logs(const LogsOptions& options,
   const Json& st = member_of(job, "status");
   const std::string id = text_of(st, "jobId");
   const std::string url = text_of(st, "dashboardURL");
-  const auto colon = url.rfind(':');
-  if (id.empty() || colon == std::string::npos) {
+  const auto address = dashboard_address(url);
+  if (id.empty() || !address) {
     return make_error(
         ErrorCode::not_found,
         "rayjob/" + name + " has no Ray job to read a log from yet (status " +
@@ -274,12 +274,10 @@ Result<void> dashboard_logs(const LogsOptions& options,
                                                         : text_of(st, "jobDeploymentStatus")) +
             ")");
   }
-  const std::string host = url.substr(0, colon);
-  const std::string service = host.substr(0, host.find('.'));
   deps.console.err("log of Ray job " + id +
                    " (the dashboard's, through the API server's service proxy)\n");
-  KRAY_TRY_ASSIGN(auto answer, kube::proxy(*session.client, "GET", ns, service,
-                                           url.substr(colon + 1), "/api/jobs/" + id + "/logs"));
+  KRAY_TRY_ASSIGN(auto answer, kube::proxy(*session.client, "GET", ns, address->service,
+                                           address->port, "/api/jobs/" + id + "/logs"));
   if (answer.status != 200) {
     return make_error(ErrorCode::http, "the Ray dashboard answered " +
                                            std::to_string(answer.status) + " for job " + id +
